@@ -1,0 +1,1 @@
+"""The `batch-infra` command line: thin commands that parse arguments, call `batch_infra.ops`, render."""

@@ -1,0 +1,72 @@
+"""Root of the `batch-infra` command: a click group whose subcommands load lazily (startup stays fast)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from batch_infra import __version__
+from batch_infra.errors import BatchInfraError, ExitCode
+
+# name -> "module:attribute". Each module owns one command (or group); importing it is deferred so
+# `batch-infra --help` does not pay for pulumi or the Azure SDKs.
+COMMANDS: dict[str, str] = {
+    "preflight": "batch_infra.cli.preflight:preflight",
+    "emulator": "batch_infra.cli.emulator:emulator",
+    "autoscale": "batch_infra.cli.autoscale:autoscale",
+    "quota": "batch_infra.cli.quota:quota",
+    "keys": "batch_infra.cli.keys:keys",
+    "promote": "batch_infra.cli.promote:promote",
+    "images": "batch_infra.cli.images:images",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if _available(name))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        module = importlib.import_module(module_name)
+        return getattr(module, attr)
+
+
+def _available(name: str) -> bool:
+    module_name = COMMANDS[name].split(":")[0]
+    return importlib.util.find_spec(module_name) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="batch-infra")
+def cli() -> None:
+    """Provision and operate Azure Batch environments as code."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the command and maps errors to exit codes (0 ok, 1 invalid, 2 usage, 3 Azure)."""
+    try:
+        cli.main(args=argv, prog_name="batch-infra", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return int(done.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return int(ExitCode.INVALID)
+    except click.UsageError as err:
+        err.show()
+        return int(ExitCode.USAGE)
+    except click.ClickException as err:
+        err.show()
+        return int(ExitCode.INVALID)
+    except BatchInfraError as err:
+        click.echo(f"error: {err.render()}", err=True)
+        return int(err.exit_code)
+    return int(ExitCode.OK)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Error values shared by every layer: what failed, where, and how to fix it, plus the CLI exit code."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes of the `batch-infra` command line (ARCHITECTURE.md, Conventions)."""
+
+    OK = 0
+    INVALID = 1  # the input or the plan is wrong
+    USAGE = 2
+    AZURE = 3  # Azure or the emulator failed
+
+
+class BatchInfraError(Exception):
+    """Base of the errors this project raises on purpose; `exit_code` tells the CLI how to exit."""
+
+    exit_code: ExitCode = ExitCode.INVALID
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        self.message = message
+        self.fix = fix
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        return f"{self.message}\n  fix: {self.fix}" if self.fix else self.message
+
+
+class ConfigError(BatchInfraError):
+    """A stack's configuration is invalid; `problems` lists every one, each naming file and key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"{count} configuration problem{'s' if count != 1 else ''}:"
+        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
+
+
+class AzureOperationError(BatchInfraError):
+    """Azure (or the emulator) refused or failed an operation; carries Azure's own code and message."""
+
+    exit_code = ExitCode.AZURE
+
+    def __init__(self, operation: str, code: str | None, message: str, *, fix: str | None = None) -> None:
+        self.operation = operation
+        self.code = code
+        self.azure_message = message
+        text = f"{operation}: {code}: {message}" if code else f"{operation}: {message}"
+        super().__init__(text, fix=fix)
