@@ -1,0 +1,72 @@
+"""URL routing: each service registers (method, path regex, api-versions, envelope, handler) routes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from batch_infra.emulator.errors import AzureError, Envelope
+from batch_infra.emulator.http import Request, Response
+
+Handler = Callable[[Request], Response]
+
+# Path fragments shared by the ARM services, with named groups the handlers read from request.params.
+SUB = r"/subscriptions/(?P<subscription>[^/]+)"
+RG = SUB + r"/resourceGroups/(?P<resource_group>[^/]+)"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    api_versions: frozenset[str]  # accepted api-version values; empty means none is required
+    envelope: Envelope  # how errors on this route are rendered
+    auth: str  # "bearer" (ARM) or "batch" (SharedKey or bearer, data plane)
+
+
+class Router:
+    def __init__(self) -> None:
+        self._routes: list[Route] = []
+
+    def add(
+        self,
+        method: str,
+        path: str,
+        handler: Handler,
+        *,
+        api_versions: Iterable[str],
+        envelope: Envelope = "arm",
+        auth: str = "bearer",
+    ) -> None:
+        """Register `path` (a regex over the whole URL path, case-insensitive like ARM) for `method`."""
+        pattern = re.compile(path + r"/?\Z", re.IGNORECASE)
+        self._routes.append(Route(method.upper(), pattern, handler, frozenset(api_versions), envelope, auth))
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        """The route for this request, or Azure's 404/405 as an AzureError."""
+        path_matched = False
+        for route in self._routes:
+            found = route.pattern.match(path)
+            if not found:
+                continue
+            path_matched = True
+            if route.method == method.upper():
+                return route, found.groupdict()
+        if path_matched:
+            raise AzureError(405, "MethodNotAllowed", f"The method '{method}' is not allowed on '{path}'.")
+        raise AzureError(404, "NotFound", f"No emulated Azure API matches '{method} {path}'.")
+
+    @staticmethod
+    def check_api_version(route: Route, request: Request) -> None:
+        if not route.api_versions:
+            return
+        version = request.api_version
+        if version is None:
+            raise AzureError(400, "MissingApiVersionParameter",
+                             "The api-version query parameter (?api-version=) is required for all requests.")
+        if version not in route.api_versions:
+            supported = ", ".join(sorted(route.api_versions))
+            raise AzureError(400, "InvalidApiVersionParameter",
+                             f"The api-version '{version}' is invalid. The supported versions are '{supported}'.")
