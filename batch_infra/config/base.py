@@ -1,0 +1,84 @@
+"""Shared pieces of the config models: camelCase keys, strictness, ISO 8601 durations, actionable errors."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+
+class Model(BaseModel):
+    """Every config model: keys are camelCase as in the stack YAML, unknown keys are errors, values frozen."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+    )
+
+
+def invalid(message: str, fix: str | None = None) -> PydanticCustomError:
+    """A validation failure whose text says what is wrong and how to fix it."""
+    text = f"{message}; fix: {fix}" if fix else message
+    # Braces would be read as pydantic template fields.
+    return PydanticCustomError("batch_infra", text.replace("{", "(").replace("}", ")"))
+
+
+def retired(feature: str, date: str, replacement: str) -> PydanticCustomError:
+    return invalid(f"{feature} was retired by Azure on {date}", replacement)
+
+
+def promotable(default: Any = ..., **kwargs: Any) -> Any:
+    """A field that `batch-infra promote` may copy from one environment to the next."""
+    extra = dict(kwargs.pop("json_schema_extra", None) or {})
+    extra["promotable"] = True
+    return Field(default, json_schema_extra=extra, **kwargs)
+
+
+def is_promotable(field_info: Any) -> bool:
+    extra = getattr(field_info, "json_schema_extra", None)
+    return isinstance(extra, dict) and bool(extra.get("promotable"))
+
+
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_duration(value: Any) -> timedelta:
+    """ISO 8601 durations as Azure writes them (PT15M, P1DT2H); a timedelta passes through."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str) or value in ("P", "PT") or value.endswith("T"):
+        raise invalid(f"{value!r} is not an ISO 8601 duration", "write it like PT5M, PT1H30M or P1D")
+    found = _ISO_DURATION.match(value.strip().upper())
+    if not found:
+        raise invalid(f"{value!r} is not an ISO 8601 duration", "write it like PT5M, PT1H30M or P1D")
+    parts = {k: float(v) for k, v in found.groupdict().items() if v}
+    return timedelta(**parts)
+
+
+def format_duration(value: timedelta) -> str:
+    """The ISO 8601 form Azure returns (PT15M), so round trips through Azure show no diff."""
+    total = int(value.total_seconds())
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = "P" + (f"{days}D" if days else "")
+    clock = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
+    if clock or not days:
+        text += "T" + (clock or "0S")
+    return text
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]

@@ -1,0 +1,318 @@
+"""Config of a pool's parts: image selector, scale, start task, Key Vault certificates, users, disks, network."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from batch_infra.config.account import check_identity_id
+from batch_infra.config.base import Duration, Model, invalid, promotable, retired
+
+# OS intents an image selector may name, mapped to (publisher, offer, sku) patterns over the supported-image
+# list and the OS type. batch_infra.images applies them; unknown intents are config errors.
+OS_INTENTS: dict[str, tuple[str, str, str, str]] = {
+    "ubuntu 24.04": ("canonical", "ubuntu-24_04-lts", "server*", "linux"),
+    "ubuntu 22.04": ("canonical", "0001-com-ubuntu-server-jammy", "22_04-lts*", "linux"),
+    "almalinux 9": ("almalinux", "almalinux-x86_64", "9-gen*", "linux"),
+    "rocky 9": ("resf", "rockylinux-x86_64", "9-base*", "linux"),
+    "debian 12": ("debian", "debian-12", "12*", "linux"),
+    "windows 2025": ("microsoftwindowsserver", "windowsserver", "2025-datacenter*", "windows"),
+    "windows 2022": ("microsoftwindowsserver", "windowsserver", "2022-datacenter*", "windows"),
+    "windows 2019": ("microsoftwindowsserver", "windowsserver", "2019-datacenter*", "windows"),
+}
+RETIRED_OS_INTENTS = {
+    "ubuntu 20.04": ("2025-04-23", "use os: ubuntu 24.04 (node agent batch.node.ubuntu 24.04)"),
+    "ubuntu 18.04": ("2024-12-31", "use os: ubuntu 24.04"),
+    "centos 7": ("2024-12-31", "use os: almalinux 9 or rocky 9"),
+    "centos 8": ("2024-12-31", "use os: almalinux 9 or rocky 9"),
+    "debian 10": ("2024-12-31", "use os: debian 12"),
+    "windows 2012": ("2024-12-05", "use os: windows 2022"),
+}
+PATTERN = re.compile(r"^[A-Za-z0-9_.*-]{1,128}$")
+
+
+class PinnedImage(Model):
+    """Optional. An exact image the selector resolved to; kept until the selector or end of life says otherwise."""
+
+    publisher: str
+    offer: str
+    sku: str
+    version: str = "latest"
+    node_agent_sku_id: str
+
+
+class ImageSelector(Model):
+    """Required. Which supported image to run: an OS intent, or publisher/offer/sku patterns (`*` wildcards)."""
+
+    os: str | None = None
+    publisher: str | None = None
+    offer: str | None = None
+    sku: str | None = None
+    version: str = "latest"
+    verified_only: bool = True
+    capabilities: list[str] = []
+    pinned: PinnedImage | None = promotable(None)
+
+    @field_validator("os")
+    @classmethod
+    def _os(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        key = " ".join(value.lower().split())
+        if key in RETIRED_OS_INTENTS:
+            date, fix = RETIRED_OS_INTENTS[key]
+            raise retired(f"{value!r} (its node agent SKU)", date, fix)
+        if key not in OS_INTENTS:
+            raise invalid(f"unknown OS {value!r}", f"use one of: {', '.join(OS_INTENTS)}; or publisher/offer/sku")
+        return key
+
+    @field_validator("publisher", "offer", "sku")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is not None and not PATTERN.match(value):
+            raise invalid(f"{value!r} is not an image name pattern", "letters, digits, . _ - and * wildcards only")
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ImageSelector:
+        explicit = [self.publisher, self.offer, self.sku]
+        if self.os and any(explicit):
+            raise invalid("image names both os and publisher/offer/sku", "keep one: os, or publisher+offer+sku")
+        if not self.os and not all(explicit):
+            raise invalid("image needs os, or all of publisher, offer and sku", "e.g. os: ubuntu 24.04")
+        return self
+
+    def patterns(self) -> tuple[str, str, str, str | None]:
+        """(publisher, offer, sku, os type or None) patterns over the supported-image list."""
+        if self.os:
+            return OS_INTENTS[self.os]
+        return (self.publisher or "", self.offer or "", self.sku or "", None)
+
+
+FIXED_KEYS = ("targetDedicatedNodes", "targetSpotNodes", "resizeTimeout", "nodeDeallocationOption")
+AUTOSCALE_KEYS = ("formula", "evaluationInterval", "maxDedicatedNodes", "maxSpotNodes")
+
+
+class ScaleConfig(Model):
+    """Required. Fixed scale (targets) or autoscale (formula + declared maximums), decided by the keys; never both."""
+
+    target_dedicated_nodes: int | None = Field(None, ge=0, le=2000)
+    target_spot_nodes: int | None = Field(None, ge=0, le=1000)
+    resize_timeout: Duration | None = None
+    node_deallocation_option: Literal["Requeue", "Terminate", "TaskCompletion"] | None = None
+    formula: str | None = promotable(None)
+    evaluation_interval: Duration | None = None
+    max_dedicated_nodes: int | None = Field(None, ge=0, le=2000)
+    max_spot_nodes: int | None = Field(None, ge=0, le=1000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _exclusive(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for old in ("targetLowPriorityNodes", "maxLowPriorityNodes"):
+            if old in data:
+                raise retired(f"{old} (low-priority nodes)", "2025-09-30",
+                              f"use {old.replace('LowPriority', 'Spot')} (Spot nodes)")
+        fixed = [k for k in FIXED_KEYS if k in data]
+        auto = [k for k in AUTOSCALE_KEYS if k in data]
+        if fixed and auto:
+            raise invalid(f"scale mixes fixed keys ({', '.join(fixed)}) with autoscale keys ({', '.join(auto)})",
+                          "use either targets (fixed scale) or formula + maxDedicatedNodes (autoscale), never both")
+        if auto and "formula" not in data:
+            raise invalid("autoscale keys without a formula", "add scale.formula or use targetDedicatedNodes")
+        if "formula" in data and "maxDedicatedNodes" not in data:
+            raise invalid("an autoscale pool needs maxDedicatedNodes",
+                          "declare the most dedicated nodes the formula may ask for (quota checks and the cap use it)")
+        return data
+
+    @field_validator("resize_timeout")
+    @classmethod
+    def _timeout(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value < timedelta(minutes=5):
+            raise invalid("resizeTimeout must be at least 5 minutes", "use PT5M or longer (Azure's minimum)")
+        return value
+
+    @field_validator("evaluation_interval")
+    @classmethod
+    def _interval(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and not timedelta(minutes=5) <= value <= timedelta(hours=168):
+            raise invalid("must be between 5 minutes and 168 hours", "use an ISO 8601 duration from PT5M to PT168H")
+        return value
+
+    @field_validator("formula")
+    @classmethod
+    def _formula(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.strip():
+            raise invalid("formula is empty", "write an autoscale formula that sets $TargetDedicatedNodes")
+        if len(value.encode()) > 8192:
+            raise invalid(f"formula is {len(value.encode())} bytes; Azure's limit is 8192", "shorten the formula")
+        return value
+
+    @property
+    def is_autoscale(self) -> bool:
+        return self.formula is not None
+
+    @property
+    def max_dedicated(self) -> int:
+        """Most dedicated nodes this pool can have: its target (fixed) or declared maximum (autoscale)."""
+        value = self.max_dedicated_nodes if self.is_autoscale else self.target_dedicated_nodes
+        return value or 0
+
+    @property
+    def max_spot(self) -> int:
+        value = self.max_spot_nodes if self.is_autoscale else self.target_spot_nodes
+        return value or 0
+
+    @property
+    def interval(self) -> timedelta:
+        return self.evaluation_interval or timedelta(minutes=15)
+
+    @property
+    def timeout(self) -> timedelta:
+        return self.resize_timeout or timedelta(minutes=15)
+
+    @property
+    def deallocation(self) -> str:
+        return self.node_deallocation_option or "Requeue"
+
+
+class ResourceFile(Model):
+    auto_storage_container_name: str | None = None
+    storage_container_url: str | None = None
+    http_url: str | None = None
+    blob_prefix: str | None = None
+    file_path: str | None = None
+    file_mode: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ResourceFile:
+        sources = [self.auto_storage_container_name, self.storage_container_url, self.http_url]
+        if sum(s is not None for s in sources) != 1:
+            raise invalid("a resource file needs exactly one of autoStorageContainerName, storageContainerUrl, httpUrl",
+                          "keep one source per resource file")
+        if self.http_url is not None and not self.file_path:
+            raise invalid("a resource file with httpUrl needs filePath", "add filePath (where the file lands on the node)")
+        if self.file_mode is not None and not re.fullmatch(r"0?[0-7]{3}", self.file_mode):
+            raise invalid(f"fileMode {self.file_mode!r} is not an octal mode", "use e.g. 0755")
+        return self
+
+
+class StartTask(Model):
+    command_line: str = promotable()
+    resource_files: list[ResourceFile] = []
+    environment: dict[str, str] = {}
+    elevation: Literal["admin", "nonadmin"] = "nonadmin"
+    wait_for_success: bool = True
+    max_task_retry_count: int = Field(0, ge=-1, le=100)
+
+    @field_validator("command_line")
+    @classmethod
+    def _command(cls, value: str) -> str:
+        if not value.strip():
+            raise invalid("commandLine is empty", "give the command the start task runs")
+        return value
+
+
+class KeyVaultCertificates(Model):
+    """Optional. Certificates delivered the way Azure supports today: the Key Vault VM extension on the pool."""
+
+    # Secret URLs of Key Vault certificates, e.g. https://myvault.vault.azure.net/secrets/web-tls
+    certificate_urls: list[str] = Field(min_length=1)
+    # The pool's user-assigned identity that may read the certificates (Key Vault Secrets User).
+    identity: str
+    polling_interval: Duration = timedelta(hours=1)
+    linux_store_location: str = "/var/lib/waagent/Microsoft.Azure.KeyVault.Store"
+
+    @field_validator("certificate_urls")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        pattern = re.compile(r"^https://[a-z0-9-]{3,24}\.vault\.azure\.(net|cn|us)/secrets/[A-Za-z0-9-]{1,127}(/[0-9a-f]{32})?$")
+        for url in value:
+            if not pattern.match(url):
+                raise invalid(f"{url!r} is not a Key Vault certificate secret URL",
+                              "use https://<vault>.vault.azure.net/secrets/<certificate-name>")
+        return value
+
+    @field_validator("identity")
+    @classmethod
+    def _identity(cls, value: str) -> str:
+        return check_identity_id(value)
+
+
+class UserAccount(Model):
+    name: str
+    elevation: Literal["admin", "nonadmin"] = "nonadmin"
+    ssh_public_keys: list[str] = []
+    # Name of a secret config key (pulumi config set --secret <key>) holding the password.
+    password_secret: str | None = None
+    uid: int | None = Field(None, ge=0)
+    gid: int | None = Field(None, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_plain_password(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise invalid("a password may not be written in the stack file",
+                          "store it with `pulumi config set --secret <key>` and set passwordSecret: <key>")
+        return data
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", value):
+            raise invalid(f"{value!r} is not a valid Linux user name", "use 1-32 lowercase letters, digits, _ or -")
+        return value
+
+    @field_validator("ssh_public_keys")
+    @classmethod
+    def _keys(cls, value: list[str]) -> list[str]:
+        for key in value:
+            if not re.match(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( .*)?$", key):
+                raise invalid(f"{key[:30]!r}... is not an OpenSSH public key",
+                              "paste the single line of your id_ed25519.pub (ssh-ed25519 AAAA...)")
+        return value
+
+    @model_validator(mode="after")
+    def _can_log_in(self) -> UserAccount:
+        if not self.ssh_public_keys and not self.password_secret:
+            raise invalid(f"user {self.name!r} has neither sshPublicKeys nor passwordSecret", "add an SSH public key")
+        return self
+
+
+class DataDisk(Model):
+    lun: int = Field(ge=0, le=63)
+    disk_size_gb: int = Field(ge=1, le=32767, alias="diskSizeGB")
+    caching: Literal["None", "ReadOnly", "ReadWrite"] = "ReadOnly"
+    storage_account_type: Literal["Standard_LRS", "Premium_LRS", "StandardSSD_LRS"] = "Premium_LRS"
+
+
+class OsDisk(Model):
+    ephemeral: bool = False
+    disk_size_gb: int | None = Field(None, ge=30, le=4095, alias="diskSizeGB")
+    caching: Literal["None", "ReadOnly", "ReadWrite"] = "ReadWrite"
+    storage_account_type: Literal["Standard_LRS", "Premium_LRS", "StandardSSD_LRS"] = "Premium_LRS"
+
+
+class PoolNetwork(Model):
+    # "environment": the subnet this stack creates; "none": no VNet (Azure's default networking).
+    subnet: Literal["environment", "none"] = "environment"
+    public_ip_provisioning: Literal["BatchManaged", "UserManaged", "NoPublicIPAddresses"] = "BatchManaged"
+    public_ip_ids: list[str] = []
+    accelerated_networking: bool = False
+
+    @model_validator(mode="after")
+    def _public_ips(self) -> PoolNetwork:
+        if self.public_ip_provisioning == "UserManaged" and not self.public_ip_ids:
+            raise invalid("publicIpProvisioning UserManaged needs publicIpIds", "list the public IP resource ids")
+        if self.public_ip_provisioning != "UserManaged" and self.public_ip_ids:
+            raise invalid("publicIpIds are only used with publicIpProvisioning UserManaged",
+                          "set publicIpProvisioning: UserManaged or remove publicIpIds")
+        if self.public_ip_provisioning == "NoPublicIPAddresses" and self.subnet == "none":
+            raise invalid("a pool without public IPs needs a subnet", "set subnet: environment")
+        return self

@@ -1,0 +1,143 @@
+"""Config of one Batch pool: size, image, scale, start task, certificates, users, slots and networking."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from batch_infra.config.account import check_identity_id
+from batch_infra.config.base import Model, invalid, retired
+from batch_infra.config.pool_parts import (
+    DataDisk,
+    ImageSelector,
+    KeyVaultCertificates,
+    OsDisk,
+    PoolNetwork,
+    ScaleConfig,
+    StartTask,
+    UserAccount,
+)
+
+POOL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
+
+
+class ApplicationPackageRef(Model):
+    application: str
+    # Omitted: the application's defaultVersion.
+    version: str | None = None
+
+
+class PoolConfig(Model):
+    """Optional. One Batch pool managed by the batch-infra pool provider."""
+
+    id: str
+    display_name: str | None = None
+    vm_size: str
+    image: ImageSelector
+    scale: ScaleConfig
+    start_task: StartTask | None = None
+    certificates: KeyVaultCertificates | None = None
+    user_accounts: list[UserAccount] = []
+    identities: list[str] = []
+    task_slots_per_node: int = Field(1, ge=1, le=256)
+    node_fill_type: Literal["Pack", "Spread"] = "Spread"
+    inter_node_communication: bool = False
+    application_packages: list[ApplicationPackageRef] = []
+    network: PoolNetwork = PoolNetwork()
+    node_communication_mode: Literal["Default", "Simplified", "Classic"] = "Simplified"
+    os_disk: OsDisk | None = None
+    data_disks: list[DataDisk] = []
+    metadata: dict[str, str] = {}
+    # What to do when a change Azure accepts only on an empty pool meets a pool with nodes:
+    # fail with guidance (default) or delete and recreate the pool.
+    on_immutable_change: Literal["fail", "replace"] = "fail"
+    # Retired Azure features, accepted as keys only to be refused with the date and the replacement.
+    certificate_references: Any = None
+    cloud_service_configuration: Any = None
+    application_licenses: Any = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not POOL_ID.match(value):
+            raise invalid(f"{value!r} is not a valid pool id", "use 1-64 letters, digits, hyphens or underscores")
+        return value
+
+    @field_validator("vm_size")
+    @classmethod
+    def _vm_size(cls, value: str) -> str:
+        if value.lower().startswith("basic_") or re.match(r"(?i)^standard_a\d+$", value):
+            raise retired(f"VM size {value} (Basic and Standard A-series in Batch)", "2024-08-31",
+                          "choose a current size such as Standard_D2s_v5")
+        if not VM_SIZE.match(value):
+            raise invalid(f"{value!r} is not an Azure VM size", "write it as Azure does, e.g. Standard_D4s_v5")
+        return value
+
+    @field_validator("identities")
+    @classmethod
+    def _identities(cls, value: list[str]) -> list[str]:
+        return [check_identity_id(v) for v in value]
+
+    @field_validator("node_communication_mode")
+    @classmethod
+    def _communication(cls, value: str) -> str:
+        if value == "Classic":
+            raise retired("Classic node communication", "2026-03-31",
+                          "use nodeCommunicationMode: Simplified (outbound 443 to BatchNodeManagement only)")
+        return value
+
+    @field_validator("certificate_references")
+    @classmethod
+    def _certificate_references(cls, value: Any) -> Any:
+        if value is not None:
+            raise retired("Batch account certificates (certificateReferences)", "2024-02-29",
+                          "list the Key Vault certificate URLs under certificates.certificateUrls with "
+                          "certificates.identity; batch-infra installs the Key Vault VM extension")
+        return value
+
+    @field_validator("cloud_service_configuration")
+    @classmethod
+    def _cloud_service(cls, value: Any) -> Any:
+        if value is not None:
+            raise retired("CloudServiceConfiguration pools", "2024-02-29",
+                          "remove it; pools use VirtualMachineConfiguration chosen by image (e.g. os: windows 2022)")
+        return value
+
+    @field_validator("application_licenses")
+    @classmethod
+    def _licenses(cls, value: Any) -> Any:
+        if value is not None:
+            raise retired("Pay-for-use application licenses", "2024-02-29", "remove applicationLicenses")
+        return value
+
+    @field_validator("data_disks")
+    @classmethod
+    def _luns(cls, value: list[DataDisk]) -> list[DataDisk]:
+        luns = [d.lun for d in value]
+        if len(set(luns)) != len(luns):
+            raise invalid("two data disks use the same lun", "give each data disk its own lun")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> PoolConfig:
+        if self.certificates and self.certificates.identity.lower() not in {i.lower() for i in self.identities}:
+            raise invalid("certificates.identity is not one of the pool's identities",
+                          "add the same identity id under identities")
+        if self.inter_node_communication and self.scale.max_spot > 0:
+            raise invalid("interNodeCommunication does not work with Spot nodes",
+                          "set the Spot target/maximum to 0 or disable interNodeCommunication")
+        if self.os_disk and self.os_disk.ephemeral and self.scale.max_spot > 0:
+            raise invalid("Spot nodes cannot use an ephemeral OS disk", "set osDisk.ephemeral: false")
+        names = [u.name for u in self.user_accounts]
+        if len(set(names)) != len(names):
+            raise invalid("two user accounts share a name", "give each user account its own name")
+        if self.image.patterns()[3] == "windows" and any(u.ssh_public_keys for u in self.user_accounts):
+            raise invalid("SSH public keys are for Linux pools", "use passwordSecret for Windows user accounts")
+        return self
+
+    @property
+    def max_nodes(self) -> int:
+        return self.scale.max_dedicated + self.scale.max_spot

@@ -1,0 +1,171 @@
+"""The whole environment's config (one Pulumi stack) and the checks that span its sections."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from batch_infra.config.account import AccountConfig
+from batch_infra.config.applications import ApplicationConfig
+from batch_infra.config.base import Model, invalid
+from batch_infra.config.naming import (
+    ENVIRONMENT,
+    PREFIX,
+    ResourceNames,
+    account_name_problem,
+    derive_names,
+    resource_group_problem,
+)
+from batch_infra.config.network import NetworkConfig
+from batch_infra.config.pools import PoolConfig
+
+# Public Azure regions where Batch is offered (az account list-locations, Batch availability).
+REGIONS = frozenset(
+    """australiacentral australiaeast australiasoutheast brazilsouth canadacentral canadaeast centralindia
+    centralus eastasia eastus eastus2 francecentral germanywestcentral israelcentral italynorth japaneast
+    japanwest koreacentral koreasouth mexicocentral northcentralus northeurope norwayeast polandcentral
+    qatarcentral southafricanorth southcentralus southeastasia southindia spaincentral swedencentral
+    switzerlandnorth uaenorth uksouth ukwest westcentralus westeurope westindia westus westus2 westus3""".split()
+)
+
+
+class Naming(Model):
+    """Required. How resources are named: a short prefix plus the environment, or explicit overrides."""
+
+    prefix: str
+    resource_group: str | None = None
+    storage_account: str | None = None
+    batch_account: str | None = None
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not PREFIX.match(value):
+            raise invalid(f"prefix {value!r} must be 2-11 lowercase letters or digits starting with a letter",
+                          "it becomes part of the storage and Batch account names, e.g. contoso")
+        return value
+
+    @field_validator("storage_account", "batch_account")
+    @classmethod
+    def _account(cls, value: str | None) -> str | None:
+        if value is not None and (problem := account_name_problem(value)):
+            raise invalid(problem, "use 3-24 lowercase letters and digits, e.g. contosoprodbatch")
+        return value
+
+    @field_validator("resource_group")
+    @classmethod
+    def _group(cls, value: str | None) -> str | None:
+        if value is not None and (problem := resource_group_problem(value)):
+            raise invalid(problem, "e.g. rg-contoso-prod-batch")
+        return value
+
+
+class Policies(Model):
+    """Optional. Guard rails: how close to end of life an image may be, when quota use warns."""
+
+    image_end_of_life_window_days: int = Field(90, ge=0, le=3650)
+    image_end_of_life_action: Literal["fail", "warn"] = "fail"
+    quota_warning_threshold: float = Field(0.8, gt=0, le=1)
+
+
+class StackConfig(Model):
+    """The `batch-infra:*` keys of one stack file."""
+
+    environment: str
+    location: str
+    naming: Naming
+    tags: dict[str, str] = {}
+    network: NetworkConfig = NetworkConfig()
+    account: AccountConfig = AccountConfig()
+    applications: list[ApplicationConfig] = []
+    pools: list[PoolConfig] = []
+    policies: Policies = Policies()
+
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: str) -> str:
+        if not ENVIRONMENT.match(value):
+            raise invalid(f"environment {value!r} must be 1-8 lowercase letters or digits starting with a letter",
+                          "use the stack name, e.g. dev, staging, prod")
+        return value
+
+    @field_validator("location")
+    @classmethod
+    def _location(cls, value: str) -> str:
+        key = value.replace(" ", "").lower()
+        if key not in REGIONS:
+            raise invalid(f"{value!r} is not an Azure region where Batch is offered", "use a region name like westeurope")
+        return key
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > 50:
+            raise invalid(f"{len(value)} tags; Azure allows 50 per resource", "drop some tags")
+        for key, text in value.items():
+            if len(key) > 512 or re.search(r"[<>%&\\?/]", key):
+                raise invalid(f"tag name {key!r} is too long or contains one of < > % & \\ ? /",
+                              "use up to 512 characters without those")
+            if len(str(text)) > 256:
+                raise invalid(f"tag {key!r} has a value over 256 characters", "shorten the value")
+        return value
+
+    @field_validator("applications")
+    @classmethod
+    def _unique_applications(cls, value: list[ApplicationConfig]) -> list[ApplicationConfig]:
+        ids = [a.id.lower() for a in value]
+        if len(set(ids)) != len(ids):
+            dup = sorted({i for i in ids if ids.count(i) > 1})
+            raise invalid(f"application ids {dup} repeat (Batch compares them case-insensitively)", "rename one")
+        return value
+
+    @field_validator("pools")
+    @classmethod
+    def _unique_pools(cls, value: list[PoolConfig]) -> list[PoolConfig]:
+        ids = [p.id.lower() for p in value]
+        if len(set(ids)) != len(ids):
+            dup = sorted({i for i in ids if ids.count(i) > 1})
+            raise invalid(f"pool ids {dup} repeat (pool ids are case-insensitive)", "rename one")
+        return value
+
+    def cross_problems(self) -> list[tuple[str, str]]:
+        """(key path, message with fix) for rules spanning sections; the loader reports them with the rest."""
+        problems: list[tuple[str, str]] = []
+        names = self.names()
+        for key, name in (("naming.storageAccount", names.storage_account), ("naming.batchAccount", names.batch_account)):
+            if problem := account_name_problem(name):
+                problems.append((key, f"{problem}; fix: shorten naming.prefix or set {key}"))
+        apps = {a.id.lower(): a for a in self.applications}
+        fix = "fix: declare the application and version under applications, or correct the reference"
+        for index, pool in enumerate(self.pools):
+            for ref_index, ref in enumerate(pool.application_packages):
+                key = f"pools[{index}].applicationPackages[{ref_index}]"
+                app = apps.get(ref.application.lower())
+                if app is None:
+                    problems.append((f"{key}.application", f"{ref.application!r} is not a declared application; {fix}"))
+                elif ref.version is None and app.default_version is None:
+                    problems.append((f"{key}.version", f"no version given and application {app.id!r} has no "
+                                     "defaultVersion; fix: name a version or set the application's defaultVersion"))
+                elif ref.version is not None and not app.has_version(ref.version):
+                    problems.append((f"{key}.version", f"{ref.version!r} is not a package of {app.id!r} "
+                                     f"({', '.join(app.packages) or 'none'}); {fix}"))
+        return problems
+
+    def names(self) -> ResourceNames:
+        derived = derive_names(self.naming.prefix, self.environment)
+        return ResourceNames(
+            resource_group=self.naming.resource_group or derived.resource_group,
+            storage_account=self.naming.storage_account or derived.storage_account,
+            batch_account=self.naming.batch_account or derived.batch_account,
+            virtual_network=derived.virtual_network,
+            subnet=derived.subnet,
+            network_security_group=derived.network_security_group,
+        )
+
+    def all_tags(self) -> dict[str, str]:
+        return {"environment": self.environment, "managed-by": "batch-infra", **self.tags}
+
+    def application(self, application_id: str) -> ApplicationConfig | None:
+        return next((a for a in self.applications if a.id.lower() == application_id.lower()), None)
