@@ -1,0 +1,455 @@
+"""Type and name checker: walks the AST in statement order and reports errors and warnings with positions."""
+
+from __future__ import annotations
+
+from batch_infra.autoscale import typing_rules as rules
+from batch_infra.autoscale.diagnostics import Reporter
+from batch_infra.autoscale.language import (
+    AGGREGATES,
+    DEALLOCATION_OPTIONS,
+    ELEMENTWISE,
+    FUNCTIONS,
+    METHODS,
+    RESERVED_BARE_NAMES,
+    SECONDARY_FUNCTIONS,
+    SERVICE_VARIABLES,
+    TIME_INTERVALS,
+    TIMESTAMP_MEMBERS,
+    Type,
+)
+from batch_infra.autoscale.nodes import (
+    Assign,
+    Binary,
+    Call,
+    Expr,
+    Formula,
+    Member,
+    Method,
+    Name,
+    Num,
+    Str,
+    Ternary,
+    Unary,
+    start_of,
+)
+from batch_infra.autoscale.timefmt import TimeFormatError, parse_time_string
+
+D, V, TS, TI = Type.DOUBLE, Type.VEC, Type.TIMESTAMP, Type.INTERVAL
+_TIME = (TS, TI)
+_NUMERIC = (D, V)
+
+
+class TypeChecker:
+    def __init__(self, reporter: Reporter) -> None:
+        self.rep = reporter
+        self.env: dict[str, Type] = {}
+        self.first_assignment: dict[str, int] = {}
+
+    def run(self, formula: Formula) -> None:
+        for statement in reversed(formula.statements):
+            if isinstance(statement, Assign):
+                self.first_assignment[statement.target] = statement.pos.line
+        for statement in formula.statements:
+            if isinstance(statement, Assign):
+                self.assign(statement)
+            else:
+                self.rep.warn(
+                    statement.pos,
+                    "expression-statement",
+                    "a statement without assignment is undocumented (only stop() makes sense)",
+                )
+                self.expr(statement.expr)
+
+    # -- statements ----------------------------------------------------------------------------------
+    def assign(self, statement: Assign) -> None:
+        target, value = statement.target, statement.value
+        service = SERVICE_VARIABLES.get(target)
+        if service is not None and service.type is Type.DEALLOC and service.writable:
+            self.deallocation(statement)
+        else:
+            value_type = self.expr(value)
+            if service is not None:
+                self.service_target(statement, value_type)
+            else:
+                self.user_target(statement, value_type)
+
+    def service_target(self, statement: Assign, value_type: Type) -> None:
+        service = SERVICE_VARIABLES[statement.target]
+        if not service.writable:
+            self.rep.error(
+                statement.pos,
+                "read-only",
+                f"{statement.target} is a read-only service variable and cannot be assigned; "
+                "assign $TargetDedicatedNodes or $TargetLowPriorityNodes, or use a user variable",
+            )
+            return
+        if value_type not in (D, Type.UNKNOWN):
+            fix = " wrap it in avg()/max()/min()" if value_type is V else ""
+            self.rep.error(
+                start_of(statement.value),
+                "type",
+                f"{statement.target} needs a double (a node count) but gets a {value_type.value};{fix}",
+            )
+
+    def user_target(self, statement: Assign, value_type: Type) -> None:
+        target = statement.target
+        if target in RESERVED_BARE_NAMES:
+            what = "constant" if target in TIME_INTERVALS else "reserved name"
+            self.rep.error(
+                statement.pos,
+                "reserved",
+                f"{target} is a {what} and cannot be assigned; choose another variable name",
+            )
+            return
+        if value_type is Type.NONE:
+            self.rep.error(
+                start_of(statement.value), "type", "stop() returns no value and cannot be assigned"
+            )
+        elif value_type is Type.DEALLOC:
+            self.rep.error(
+                start_of(statement.value),
+                "type",
+                "a deallocation option can only be assigned to $NodeDeallocationOption",
+            )
+        self.env[target] = value_type
+
+    def deallocation(self, statement: Assign) -> None:
+        value = statement.value
+        if isinstance(value, Str):
+            self.rep.error(
+                value.pos,
+                "value",
+                f"the deallocation option is a bare word, not a string: write "
+                f"{value.value.lower() or 'requeue'} without quotes",
+            )
+            return
+        if (
+            isinstance(value, Name)
+            and not value.name.startswith("$")
+            and value.name not in self.env
+            and value.name.lower() not in DEALLOCATION_OPTIONS
+        ):
+            self.rep.error(
+                value.pos,
+                "value",
+                f"{value.name!r} is not a deallocation option; use one of " + ", ".join(DEALLOCATION_OPTIONS),
+            )
+            return
+        value_type = self.expr(value)
+        if value_type not in (Type.DEALLOC, Type.UNKNOWN):
+            self.rep.error(
+                start_of(value),
+                "type",
+                f"{statement.target} takes one of "
+                f"{', '.join(DEALLOCATION_OPTIONS)}, not a {value_type.value}",
+            )
+
+    # -- expressions ---------------------------------------------------------------------------------
+    def expr(self, node: Expr) -> Type:
+        match node:
+            case Num():
+                return D
+            case Str():
+                return Type.STRING
+            case Name():
+                return self.name(node)
+            case Call():
+                return self.call(node)
+            case Method():
+                return self.method(node)
+            case Member():
+                return self.member(node)
+            case Unary():
+                return self.unary(node)
+            case Binary():
+                return self.binary(node)
+            case Ternary():
+                return self.ternary(node)
+        raise TypeError(f"not an expression node: {node!r}")
+
+    def name(self, node: Name) -> Type:
+        name = node.name
+        service = SERVICE_VARIABLES.get(name)
+        if service is not None:
+            if service.type is Type.METRIC:
+                self.rep.error(
+                    node.pos,
+                    "type",
+                    f"{name} is a sampled metric, not a number: call "
+                    f"{name}.GetSample(...) and aggregate it with avg()/max()/min()",
+                )
+                return Type.UNKNOWN
+            return service.type
+        if name in self.env:
+            return self.env[name]
+        if name in TIME_INTERVALS:
+            return TI
+        if name.lower() in DEALLOCATION_OPTIONS:
+            if name not in DEALLOCATION_OPTIONS:
+                self.rep.warn(
+                    node.pos,
+                    "deallocation-spelling",
+                    f"deallocation option {name!r} is not in the "
+                    f"documented lower-case spelling; write {name.lower()}",
+                )
+            return Type.DEALLOC
+        self.rep.error(node.pos, "undefined", self.undefined_message(name))
+        return Type.UNKNOWN
+
+    def undefined_message(self, name: str) -> str:
+        from batch_infra.autoscale.lints import closest
+
+        later = self.first_assignment.get(name)
+        if later is not None:
+            return (
+                f"{name} is read before it is assigned (assigned later, on line {later}); statements run "
+                "top to bottom"
+            )
+        if "TimeInterval" in name or "Interval_" in name:
+            guess = closest(name, TIME_INTERVALS, limit=4)
+            return f"unknown constant {name}" + (f"; did you mean {guess}?" if guess else "")
+        guess = closest(name, SERVICE_VARIABLES)
+        hint = f"; did you mean {guess}?" if guess else ""
+        if name.startswith("$"):
+            return f"{name} is not a service variable and is never assigned before this use{hint}"
+        return f"{name} is read before it is assigned anywhere{hint}"
+
+    def call(self, node: Call) -> Type:
+        arg_types = [self.expr(arg) for arg in node.args]
+        func, count = node.func, len(node.args)
+        if func not in FUNCTIONS:
+            hint = f"; {func} is a method: write $Metric.{func}(...)" if func in METHODS else ""
+            self.rep.error(
+                node.pos,
+                "unknown-function",
+                f"unknown function {func}(){hint}; functions are " + ", ".join(sorted(FUNCTIONS)),
+            )
+            return Type.UNKNOWN
+        if func in SECONDARY_FUNCTIONS:
+            self.rep.warn(
+                node.pos,
+                "secondary-function",
+                f"{func}() is absent from the 2015-2021 docs and only "
+                "reported working since 2022; confirm it with a live evaluation",
+            )
+        if func in AGGREGATES or func == "vec":
+            return self.aggregate(node, arg_types)
+        if func in ELEMENTWISE:
+            if count == 0:
+                return self.arity(node, "1 or more arguments")
+            self.require_numeric(node, arg_types)
+            return D if arg_types == [D] else V
+        return self.fixed_signature(node, arg_types)
+
+    def aggregate(self, node: Call, arg_types: list[Type]) -> Type:
+        if not arg_types:
+            self.rep.warn(node.pos, "empty-list", f"{node.func}() of an empty list is undocumented")
+        self.require_numeric(node, arg_types)
+        if node.func == "vec":
+            self.rep.warn(
+                node.pos,
+                "legacy-function",
+                "vec() is documented only in 2015; pass the doubleVec directly where possible",
+            )
+            return V
+        return D
+
+    def require_numeric(self, node: Call, arg_types: list[Type]) -> None:
+        for arg, arg_type in zip(node.args, arg_types, strict=True):
+            if arg_type not in (*_NUMERIC, Type.UNKNOWN):
+                self.rep.error(
+                    start_of(arg),
+                    "type",
+                    f"{node.func}() takes doubles and doubleVecs, not a {arg_type.value}",
+                )
+
+    def fixed_signature(self, node: Call, arg_types: list[Type]) -> Type:
+        func = node.func
+        if func in ("rand", "stop"):
+            if arg_types:
+                return self.arity(node, "no arguments")
+            return D if func == "rand" else Type.NONE
+        if func == "time":
+            return self.time_call(node, arg_types)
+        if len(arg_types) != 2:
+            return self.arity(
+                node,
+                f"exactly 2 arguments ({func}(doubleVec v, double {'p' if func == 'percentile' else 'i'}))",
+            )
+        expected = (V, D)
+        for arg, actual, wanted in zip(node.args, arg_types, expected, strict=True):
+            if actual not in (wanted, Type.UNKNOWN):
+                self.rep.error(
+                    start_of(arg), "type", f"{func}() expects a {wanted.value} here, not a {actual.value}"
+                )
+        return D
+
+    def time_call(self, node: Call, arg_types: list[Type]) -> Type:
+        if len(arg_types) > 1:
+            return self.arity(node, "0 or 1 argument")
+        if arg_types:
+            arg = node.args[0]
+            if not isinstance(arg, Str):
+                if arg_types[0] is not Type.UNKNOWN:
+                    self.rep.error(
+                        start_of(arg),
+                        "type",
+                        'time() takes a date string literal such as "2024-01-31T08:00:00Z"',
+                    )
+                return TS
+            try:
+                parse_time_string(arg.value)
+            except TimeFormatError as err:
+                self.rep.error(arg.pos, "value", str(err))
+        return TS
+
+    def arity(self, node: Call | Method, wanted: str) -> Type:
+        name = node.func if isinstance(node, Call) else node.method
+        self.rep.error(node.pos, "arity", f"{name}() takes {wanted}, got {len(node.args)}")
+        return Type.UNKNOWN
+
+    def method(self, node: Method) -> Type:
+        target = node.target
+        service = SERVICE_VARIABLES.get(target.name) if isinstance(target, Name) else None
+        if service is not None and service.type in (Type.METRIC, D):
+            if service.type is D:
+                self.rep.warn(
+                    node.pos,
+                    "method-on-plain-variable",
+                    f"{target.name} is used as a plain number "
+                    "in every documented example; calling a method on it is unconfirmed",
+                )
+        else:
+            target_type = self.expr(target)
+            if target_type is not Type.UNKNOWN:
+                self.rep.error(
+                    node.pos,
+                    "type",
+                    f"{node.method}() is a method of sampled metric variables "
+                    f"such as $ActiveTasks, not of a {target_type.value}",
+                )
+            return Type.UNKNOWN
+        if node.method not in METHODS:
+            self.rep.error(
+                node.pos,
+                "unknown-method",
+                f"unknown method .{node.method}(); metric methods are " + ", ".join(METHODS),
+            )
+            return Type.UNKNOWN
+        low, high = METHODS[node.method]
+        if not low <= len(node.args) <= high:
+            span = f"{low} to {high} arguments" if low != high else "no arguments"
+            return self.arity(node, span)
+        arg_types = [self.expr(arg) for arg in node.args]
+        return self.method_arguments(node, arg_types)
+
+    def method_arguments(self, node: Method, arg_types: list[Type]) -> Type:
+        if node.method in ("GetSamplePeriod", "Count", "HistoryBeginTime"):
+            return {"GetSamplePeriod": TI, "Count": D, "HistoryBeginTime": TS}[node.method]
+        if node.method == "GetSamplePercent":
+            wanted: tuple[tuple[Type, ...], ...] = (_TIME, _TIME)
+        elif len(arg_types) == 1:
+            wanted = ((D, *_TIME),)
+        elif len(arg_types) == 2:
+            wanted = (_TIME, _TIME if arg_types[1] in _TIME else (D,))
+        else:
+            wanted = (_TIME, _TIME, (D,))
+        for arg, actual, allowed in zip(node.args, arg_types, wanted, strict=False):
+            if actual not in (*allowed, Type.UNKNOWN):
+                names = " or ".join(t.value for t in allowed)
+                self.rep.error(
+                    start_of(arg),
+                    "type",
+                    f"{node.method}() expects a {names} here, not a "
+                    f"{actual.value} (a sample count, a look-back timeinterval or a timestamp, then "
+                    "an optional end and sample percentage)",
+                )
+        return D if node.method == "GetSamplePercent" else V
+
+    def member(self, node: Member) -> Type:
+        obj_type = self.expr(node.obj)
+        if obj_type is Type.UNKNOWN:
+            return obj_type
+        if obj_type is not TS:
+            self.rep.error(
+                node.pos, "type", f"member .{node.member} works only on timestamps, not on a {obj_type.value}"
+            )
+            return Type.UNKNOWN
+        if node.member not in TIMESTAMP_MEMBERS:
+            self.rep.error(
+                node.pos,
+                "unknown-member",
+                f"a timestamp has no member '{node.member}'; members are " + ", ".join(TIMESTAMP_MEMBERS),
+            )
+            return Type.UNKNOWN
+        return D
+
+    def unary(self, node: Unary) -> Type:
+        operand = self.expr(node.operand)
+        allowed = (D, TI) if node.op == "-" else (D,)
+        if operand in (*allowed, Type.UNKNOWN):
+            return operand
+        self.rep.error(node.pos, "type", f"unary '{node.op}' is not defined for a {operand.value}")
+        return Type.UNKNOWN
+
+    def binary(self, node: Binary) -> Type:
+        left, right = self.expr(node.left), self.expr(node.right)
+        if Type.UNKNOWN in (left, right):
+            return Type.UNKNOWN
+        op = node.op
+        if op in rules.LOGICAL:
+            if left is D and right is D:
+                return D
+            return self.operator_error(node, left, right, f"'{op}' takes doubles (non-zero is true)")
+        if op in rules.COMPARISONS:
+            return self.comparison(node, left, right)
+        key = (left, op, right)
+        if key in rules.ARITHMETIC:
+            return rules.ARITHMETIC[key]
+        if key in rules.ARITHMETIC_GAPS:
+            result, message = rules.ARITHMETIC_GAPS[key]
+            self.rep.warn(node.pos, "undocumented-operator", message.format(op=op))
+            return result
+        return self.operator_error(node, left, right, rules.arithmetic_hint(left, right))
+
+    def comparison(self, node: Binary, left: Type, right: Type) -> Type:
+        if left is right and left in rules.COMPARABLE:
+            return D
+        if left is right is Type.DEALLOC and node.op in ("==", "!="):
+            self.rep.warn(
+                node.pos, "deallocation-read", "reading or comparing the deallocation option is undocumented"
+            )
+            return D
+        hint = (
+            "reduce the vector first with max(), avg() or min()"
+            if V in (left, right)
+            else "both sides must be of the same comparable type (double, string, timestamp or timeinterval)"
+        )
+        return self.operator_error(node, left, right, hint)
+
+    def operator_error(self, node: Binary, left: Type, right: Type, hint: str) -> Type:
+        self.rep.error(
+            node.pos, "type", f"'{node.op}' is not defined for {left.value} and {right.value}: {hint}"
+        )
+        return Type.UNKNOWN
+
+    def ternary(self, node: Ternary) -> Type:
+        cond = self.expr(node.cond)
+        if cond not in (D, Type.UNKNOWN):
+            self.rep.error(
+                start_of(node.cond),
+                "type",
+                f"a ternary condition must be a double (non-zero is true), not a {cond.value}",
+            )
+        then, other = self.expr(node.then), self.expr(node.other)
+        if Type.UNKNOWN in (then, other):
+            return then if other is Type.UNKNOWN else other
+        if then is not other:
+            self.rep.warn(
+                node.pos,
+                "ternary-branch-types",
+                f"ternary branches have different types ({then.value} "
+                f"and {other.value}); this is undocumented",
+            )
+            return Type.UNKNOWN  # either type may flow on; checking further would only guess
+        return then

@@ -1,0 +1,70 @@
+"""check(): limits, lexing, parsing, typing and lints of one formula, returned as a CheckResult."""
+
+from __future__ import annotations
+
+from batch_infra.autoscale.checker import TypeChecker
+from batch_infra.autoscale.diagnostics import CheckResult, FormulaSyntaxError, Reporter
+from batch_infra.autoscale.language import MAX_FORMULA_CHARS, MAX_STATEMENTS
+from batch_infra.autoscale.lexer import Kind, Pos, Token, tokenize
+from batch_infra.autoscale.lints import run_lints
+from batch_infra.autoscale.nodes import Formula
+from batch_infra.autoscale.parser import Parser
+
+
+def check(formula: str, *, max_dedicated: int | None = None, max_spot: int | None = None) -> CheckResult:
+    """Validate a formula offline; `max_dedicated`/`max_spot` enable the uncapped-target warning."""
+    rep = Reporter()
+    _length(formula, rep)
+    tokens = tokenize(formula)
+    try:
+        tree = Parser(tokens).formula()
+    except FormulaSyntaxError as err:
+        rep.error(err.pos, err.code, err.message)
+        return rep.finish()
+    _token_warnings(tokens, rep)
+    _statements(tree, rep)
+    TypeChecker(rep).run(tree)
+    run_lints(tree, rep, max_dedicated, max_spot)
+    return rep.finish()
+
+
+def _length(formula: str, rep: Reporter) -> None:
+    if len(formula) > MAX_FORMULA_CHARS:
+        rep.error(
+            _position_of(formula, MAX_FORMULA_CHARS),
+            "too-long",
+            f"the formula is {len(formula)} characters; the service limit is {MAX_FORMULA_CHARS} "
+            "(AutoScalingFormulaTooLong): shorten comments or simplify",
+        )
+    elif len(formula.encode()) > MAX_FORMULA_CHARS:
+        rep.warn(
+            Pos(1, 1, 0),
+            "too-long-bytes",
+            f"the formula is {len(formula.encode())} bytes in UTF-8; the documented limit is 8 KB",
+        )
+
+
+def _position_of(text: str, offset: int) -> Pos:
+    head = text[:offset].replace("\r\n", "\n").replace("\r", "\n")
+    line = head.count("\n") + 1
+    return Pos(line, len(head) - (head.rfind("\n") + 1) + 1, offset)
+
+
+def _token_warnings(tokens: list[Token], rep: Reporter) -> None:
+    for token in tokens:
+        if token.kind is Kind.NUMBER and token.warning:
+            rep.warn(token.pos, "number-form", token.warning)
+
+
+def _statements(tree: Formula, rep: Reporter) -> None:
+    if len(tree.statements) > MAX_STATEMENTS:
+        rep.error(
+            tree.statements[MAX_STATEMENTS].pos,
+            "too-many-statements",
+            f"the formula has {len(tree.statements)} statements; the service allows {MAX_STATEMENTS}: "
+            "combine statements or drop unused variables",
+        )
+    for pos in tree.empty_statements:
+        rep.warn(
+            pos, "empty-statement", "an empty statement (doubled ';') is undocumented; remove the extra ';'"
+        )
