@@ -1,0 +1,158 @@
+"""Deterministic package zips and content hashes: order, time, umask and mode independence; streaming."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from batch_infra import packaging
+from batch_infra.packaging import PackageSourceError
+
+SAMPLES = Path(__file__).resolve().parents[2] / "packages"
+
+_segment = st.text(alphabet="abcXYZ019_-.é", min_size=1, max_size=8).filter(lambda s: s not in (".", ".."))
+_tree = st.dictionaries(
+    st.lists(_segment, min_size=1, max_size=3).map(tuple),
+    st.tuples(st.binary(max_size=300), st.booleans()),
+    min_size=1, max_size=8,
+).filter(lambda tree: not any(a != b and b[: len(a)] == a for a in tree for b in tree))  # no file is a folder
+
+
+def _materialise(root: Path, tree: dict, order: list[int], mtime: int, umask: int) -> Path:
+    old = os.umask(umask)
+    try:
+        items = list(tree.items())
+        for index in order:
+            parts, (data, executable) = items[index]
+            target = root.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            target.chmod((0o750 if executable else 0o600) & ~umask | (0o100 if executable else 0))
+            os.utime(target, (mtime, mtime))
+    finally:
+        os.umask(old)
+    return root
+
+
+def _zip_bytes(folder: Path, out: Path) -> bytes:
+    packaging.write_zip(folder, out)
+    return out.read_bytes()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tree=_tree, data=st.data())
+def test_same_content_in_any_creation_order_gives_the_same_bytes_and_hash(tmp_path_factory, tree, data):
+    order_a = data.draw(st.permutations(range(len(tree))))
+    order_b = data.draw(st.permutations(range(len(tree))))
+    base = tmp_path_factory.mktemp("pkg")
+    a = _materialise(base / "a", tree, order_a, mtime=1_000_000, umask=0o022)
+    b = _materialise(base / "b", tree, order_b, mtime=1_700_000_000, umask=0o077)
+    assert _zip_bytes(a, base / "a.zip") == _zip_bytes(b, base / "b.zip")
+    assert packaging.content_hash(a) == packaging.content_hash(b)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tree=_tree, flip=st.integers(min_value=0), byte=st.binary(min_size=1, max_size=1))
+def test_any_change_of_bytes_or_executable_bit_changes_the_hash(tmp_path_factory, tree, flip, byte):
+    base = tmp_path_factory.mktemp("pkg")
+    original = packaging.content_hash(_materialise(base / "a", tree, list(range(len(tree))), 0, 0o022))
+    key = list(tree)[flip % len(tree)]
+    data, executable = tree[key]
+    changed_bytes = {**tree, key: (data + byte, executable)}
+    changed_mode = {**tree, key: (data, not executable)}
+    for index, variant in enumerate((changed_bytes, changed_mode)):
+        folder = _materialise(base / f"v{index}", variant, list(range(len(variant))), 0, 0o022)
+        assert packaging.content_hash(folder) != original
+
+
+def test_zip_members_are_sorted_with_fixed_time_and_normalised_modes(tmp_path):
+    (tmp_path / "src" / "bin").mkdir(parents=True)
+    (tmp_path / "src" / "empty").mkdir()
+    (tmp_path / "src" / "z.txt").write_text("z")
+    (tmp_path / "src" / "bin" / "run.sh").write_text("#!/bin/sh\n")
+    (tmp_path / "src" / "bin" / "run.sh").chmod(0o700)
+    (tmp_path / "src" / "a.txt").write_text("a")
+    (tmp_path / "src" / "a.txt").chmod(0o600)
+    packaging.write_zip(tmp_path / "src", tmp_path / "out.zip")
+    with zipfile.ZipFile(tmp_path / "out.zip") as archive:
+        infos = archive.infolist()
+        assert [i.filename for i in infos] == ["a.txt", "bin/run.sh", "empty/", "z.txt"]
+        assert {i.date_time for i in infos} == {packaging.FIXED_TIME}
+        modes = {i.filename: stat.S_IMODE(i.external_attr >> 16) for i in infos}
+        assert modes == {"a.txt": 0o644, "bin/run.sh": 0o755, "empty/": 0o755, "z.txt": 0o644}
+        assert archive.read("bin/run.sh") == b"#!/bin/sh\n"
+        assert archive.testzip() is None
+
+
+def test_a_given_zip_is_used_as_is(tmp_path):
+    given_zip = tmp_path / "Tools.ZIP"
+    with zipfile.ZipFile(given_zip, "w") as archive:
+        archive.writestr("x.txt", "x")  # a real mtime: must be kept, not rewritten
+    built = packaging.build(given_zip, tmp_path / "work")
+    assert built.path == given_zip
+    assert built.size == given_zip.stat().st_size
+    assert built.content_hash == packaging.content_hash(given_zip)
+    assert built.content_hash.startswith("sha256:")
+
+
+def test_a_folder_and_its_own_zip_do_not_share_a_hash(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "f").write_bytes(b"data")
+    built = packaging.build(tmp_path / "src", tmp_path)
+    copy = tmp_path / "copy.zip"
+    copy.write_bytes(built.path.read_bytes())
+    assert packaging.content_hash(copy) != built.content_hash
+    assert packaging.content_hash(copy) == "sha256:" + hashlib.sha256(copy.read_bytes()).hexdigest()
+
+
+def test_sample_packages_build_reproducibly_and_fit_their_upper_bound(tmp_path):
+    for folder in sorted(p for p in SAMPLES.glob("*/*") if p.is_dir()):
+        first = packaging.build(folder, _fresh(tmp_path / "one"))
+        second = packaging.build(folder, _fresh(tmp_path / "two"))
+        assert first.path.read_bytes() == second.path.read_bytes(), folder
+        assert first.content_hash == second.content_hash
+        assert first.size <= packaging.size_upper_bound(folder)
+
+
+def test_large_files_stream_without_holding_the_package_in_memory(tmp_path):
+    import tracemalloc
+
+    (tmp_path / "src").mkdir()
+    payload = os.urandom(packaging.CHUNK) * 24  # 24 MiB, incompressible per chunk
+    (tmp_path / "src" / "big.bin").write_bytes(payload)
+    del payload
+    tracemalloc.start()
+    built = packaging.build(tmp_path / "src", tmp_path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert built.size > 24 * packaging.CHUNK
+    assert peak < 8 * packaging.CHUNK, f"peak {peak} bytes: the package was buffered"
+
+
+@pytest.mark.parametrize("name", ["missing", "notes.txt"])
+def test_a_path_that_is_not_a_folder_or_zip_names_the_fix(tmp_path, name):
+    (tmp_path / "notes.txt").write_text("n")
+    with pytest.raises(PackageSourceError) as err:
+        packaging.content_hash(tmp_path / name)
+    assert str(tmp_path / name) in err.value.message
+    assert "folder or a .zip" in (err.value.fix or "")
+
+
+def test_a_link_to_a_folder_is_refused(tmp_path):
+    (tmp_path / "src" / "real").mkdir(parents=True)
+    (tmp_path / "src" / "real" / "f").write_text("f")
+    (tmp_path / "src" / "alias").symlink_to(tmp_path / "src" / "real")
+    with pytest.raises(PackageSourceError, match="symbolic link to a folder"):
+        packaging.content_hash(tmp_path / "src")
+
+
+def _fresh(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
