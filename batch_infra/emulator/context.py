@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from batch_infra.emulator.http import Request
+from batch_infra.emulator.lro import Operations
 from batch_infra.emulator.state import State
+
+# Settings every emulator starts with; services add their own with `ctx.settings.setdefault` in register().
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "lro_polls": 1,  # polls of a long-running operation that still answer "InProgress"
+    "lro_retry_after": 0,  # Retry-After (seconds) on LRO responses; 0 lets SDK polling intervals rule
+}
 
 
 @dataclass
@@ -17,6 +26,23 @@ class BlobService:
     endpoint: str  # e.g. http://127.0.0.1:10000/devstoreaccount1
     account_name: str
     account_key: str
+
+    # Storage-account-scoped helpers; each maps (account, container) onto Azurite (see emulator/blobs.py).
+    def ensure_container(self, storage_account: str, container: str) -> None:
+        from batch_infra.emulator import blobs  # azure-storage-blob loads only when blobs are used
+
+        blobs.ensure_container(self, storage_account, container)
+
+    def sas_url(self, storage_account: str, container: str, blob: str | None = None, *,
+                permission: str = "racwdl", expiry: datetime) -> str:
+        from batch_infra.emulator import blobs
+
+        return blobs.sas_url(self, storage_account, container, blob, permission=permission, expiry=expiry)
+
+    def blob_exists(self, storage_account: str, container: str, blob: str) -> bool:
+        from batch_infra.emulator import blobs
+
+        return blobs.blob_exists(self, storage_account, container, blob)
 
 
 @dataclass
@@ -31,6 +57,16 @@ class EmulatorContext:
     # Tunables tests may change through the admin API, e.g. allocation_delay_seconds, lro_polls.
     settings: dict[str, Any] = field(default_factory=dict)
     clock_offset: float = 0.0  # seconds added to wall-clock time (tests advance time without sleeping)
+    # Hooks the Batch service installs in its register(): SharedKey check for routes with auth="batch"
+    # (raise AzureError to refuse), and the admin API's `PUT /accounts/{account}/quotas`.
+    shared_key_verifier: Callable[[Request, str], None] | None = None
+    quota_setter: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
+    lro: Operations = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lro = Operations(self)
+        for key, value in DEFAULT_SETTINGS.items():
+            self.settings.setdefault(key, value)
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(time.time() + self.clock_offset, tz=UTC)

@@ -70,6 +70,10 @@ class State:
             found = [(k, v) for k, v in self._data.get(collection, {}).items() if k.startswith(prefix)]
             return [(k, copy.deepcopy(v)) for k, v in sorted(found)]
 
+    def collections(self) -> list[str]:
+        with self._lock:
+            return sorted(name for name, docs in self._data.items() if docs)
+
     def reset(self) -> None:
         with self.transaction():
             for collection, docs in self._data.items():

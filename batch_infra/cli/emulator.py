@@ -1,0 +1,53 @@
+"""`batch-infra emulator start`: run the local Azure emulator (and Azurite) in the foreground."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def emulator() -> None:
+    """The local Azure emulator used by the tests and for offline CI."""
+
+
+@emulator.command()
+@click.option(
+    "--port", type=int, default=0, show_default=True, help="HTTPS port on 127.0.0.1; 0 picks a free one."
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file keeping state across restarts (default: in memory).",
+)
+@click.option(
+    "--ready-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the endpoints, CA bundle and token as JSON once ready.",
+)
+@click.option("--seed", type=int, default=None, help="Seed for probabilistic fault rules.")
+def start(port: int, state_file: Path | None, ready_file: Path | None, seed: int | None) -> None:
+    """Serve until SIGINT or SIGTERM."""
+    from batch_infra.emulator.launch import Emulator, Options
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    running = Emulator(Options(port=port, state=state_file, ready_file=ready_file, seed=seed))
+    try:
+        info = running.start()
+        click.echo(json.dumps(info))
+        click.echo(
+            f"emulator ready at {info['arm_endpoint']} (services: {', '.join(info['services'])}); "
+            "Ctrl-C stops it",
+            err=True,
+        )
+        while not stop.wait(0.5):
+            pass
+    finally:
+        running.stop()

@@ -1,0 +1,162 @@
+"""The emulator's request pipeline: route -> api-version -> auth -> faults -> handler, with a request log."""
+
+from __future__ import annotations
+
+import hmac
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections import deque
+from typing import Any
+
+from batch_infra.emulator.context import EmulatorContext
+from batch_infra.emulator.errors import AzureError, Envelope
+from batch_infra.emulator.faults import FaultInjector
+from batch_infra.emulator.http import Request, Response
+from batch_infra.emulator.routing import Route, Router
+from batch_infra.emulator.services import SERVICES, register_services
+
+ADMIN_PREFIX = "/admin"
+DROP = None  # what `handle` returns when a fault says: close the connection without answering
+_LOG_LIMIT = 200_000  # entries kept; a benchmark must not grow memory without bound
+
+
+class RequestLog:
+    """Every Azure API request served (admin calls excluded), oldest first, faulted requests included."""
+
+    def __init__(self) -> None:
+        self._entries: deque[dict[str, Any]] = deque(maxlen=_LOG_LIMIT)
+        self._lock = threading.Lock()
+
+    def append(self, request: Request, status: int | None, started: float) -> None:
+        entry = {
+            "method": request.method,
+            "path": request.path,
+            "api_version": request.api_version,
+            "status": status,  # None when a fault dropped the connection
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        }
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def bearer_ok(request: Request, token: str) -> bool:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
+
+
+def _arm_auth_error(request: Request, ctx: EmulatorContext) -> AzureError:
+    challenge = (
+        f'Bearer authorization_uri="https://login.microsoftonline.com/{ctx.tenant_id}", '
+        'error="invalid_token", error_description="The authentication failed."'
+    )
+    if "authorization" not in request.headers:
+        return AzureError(
+            401,
+            "AuthenticationFailed",
+            "Authentication failed. The 'Authorization' header is missing.",
+            headers={"WWW-Authenticate": challenge},
+        )
+    return AzureError(
+        401,
+        "InvalidAuthenticationToken",
+        "The access token is invalid: it is not the emulator's token (see the ready file).",
+        headers={"WWW-Authenticate": challenge},
+    )
+
+
+class EmulatorApp:
+    """One emulator process's Azure APIs, fault rules and request log; transport-neutral (see server.py)."""
+
+    def __init__(
+        self, ctx: EmulatorContext, *, seed: int | None = None, services: tuple[str, ...] = SERVICES
+    ) -> None:
+        from batch_infra.emulator.admin import AdminApi  # admin needs the app; import here avoids a cycle
+
+        self.ctx = ctx
+        self.router = Router()
+        self.faults = FaultInjector(seed)
+        self.log = RequestLog()
+        ctx.lro.register_routes(self.router)
+        self.services = register_services(self.router, ctx, services)
+        self.default_settings = dict(ctx.settings)  # after services added theirs: what reset restores
+        self.admin = AdminApi(self)
+
+    def handle(self, request: Request) -> Response | None:
+        """The response to send, or DROP (None) to close the connection without one."""
+        if request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/"):
+            return self.admin.handle(request)
+        started = time.perf_counter()
+        response = self._respond(request)
+        self.log.append(request, response.status if response is not None else None, started)
+        return response
+
+    def reset(self) -> None:
+        """Back to a fresh emulator: empty state, no faults, empty log, real time, default settings."""
+        self.ctx.state.reset()
+        self.faults.clear()
+        self.log.clear()
+        self.ctx.clock_offset = 0.0
+        self.ctx.settings.clear()
+        self.ctx.settings.update(self.default_settings)
+
+    def _respond(self, request: Request) -> Response | None:
+        envelope: Envelope = "batch" if request.path.lower().startswith("/batch/") else "arm"
+        try:
+            route, params = self.router.match(request.method, request.path)
+            envelope = route.envelope
+            request.params = params
+            self.router.check_api_version(route, request)
+            self._authenticate(route, request)
+            fault = self.faults.pick(request.method, request.path)
+            if fault is not None:
+                if fault.delay_ms:
+                    time.sleep(fault.delay_ms / 1000)
+                if fault.drop:
+                    return DROP
+                if fault.error is not None:
+                    raise fault.error
+            response = route.handler(request)
+        except AzureError as err:
+            response = Response(err.status, err.body(envelope), dict(err.headers))
+        except Exception:  # noqa: BLE001 - a handler bug must reach the client as Azure's 500 AND stderr
+            print(f"emulator: unhandled error serving {request.method} {request.path}", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            error = AzureError(
+                500,
+                "InternalServerError",
+                "The emulator failed to process the request; see its stderr for the traceback.",
+            )
+            response = Response(500, error.body(envelope))
+        request_id = str(uuid.uuid4())
+        response.headers.setdefault("x-ms-request-id", request_id)
+        if envelope == "batch":
+            response.headers.setdefault("request-id", request_id)
+        return response
+
+    def _authenticate(self, route: Route, request: Request) -> None:
+        if bearer_ok(request, self.ctx.token):
+            return
+        if route.auth == "batch":
+            header = request.headers.get("authorization", "")
+            if header.startswith("SharedKey ") and self.ctx.shared_key_verifier is not None:
+                self.ctx.shared_key_verifier(request, request.params.get("account", ""))
+                return
+            raise AzureError(
+                401,
+                "AuthenticationFailed",
+                "Server failed to authenticate the request. Make sure the value of the Authorization "
+                "header is formed correctly including the signature (SharedKey or Bearer).",
+            )
+        raise _arm_auth_error(request, self.ctx)

@@ -1,0 +1,1 @@
+"""Dynamic providers (pool, application package, quota) and the shared Azure client factory."""

@@ -1,0 +1,1 @@
+"""Emulator scenario tests through the real Azure SDK clients."""
