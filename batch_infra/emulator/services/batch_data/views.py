@@ -1,0 +1,118 @@
+"""Data-plane views of the shared pool state: management's PascalCase shapes -> BatchService's lower-case wire shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_NODE_STATES = ("creating", "idle", "offline", "preempted", "rebooting", "reimaging", "running", "starting",
+                "startTaskFailed", "leavingPool", "unknown", "unusable", "waitingForStartTask", "deallocated",
+                "deallocating", "total", "upgradingOS")
+
+
+def data_etag(mgmt_etag: str) -> str:
+    """The data plane's ETag: the same version as management's, without the weak prefix and quotes."""
+    return mgmt_etag.removeprefix("W/").strip('"')
+
+
+def pool(resource: dict[str, Any], endpoint: str) -> dict[str, Any]:
+    """A BatchPool (api 2025-06-01) for a stored management Pool resource."""
+    props = resource["properties"]
+    scale = props.get("scaleSettings") or {}
+    status = props.get("resizeOperationStatus") or {}
+    view: dict[str, Any] = {
+        "id": resource["name"],
+        "url": f"https://{endpoint}/pools/{resource['name']}",
+        "eTag": data_etag(resource["etag"]),
+        "lastModified": props["lastModified"],
+        "creationTime": props["creationTime"],
+        "state": "deleting" if props["provisioningState"] == "Deleting" else "active",
+        "stateTransitionTime": props["provisioningStateTransitionTime"],
+        "allocationState": props["allocationState"].lower(),
+        "allocationStateTransitionTime": props["allocationStateTransitionTime"],
+        "vmSize": props["vmSize"].lower(),
+        "currentDedicatedNodes": props["currentDedicatedNodes"],
+        "currentLowPriorityNodes": props["currentLowPriorityNodes"],
+        "targetDedicatedNodes": status.get("targetDedicatedNodes", 0),
+        "targetLowPriorityNodes": status.get("targetLowPriorityNodes", 0),
+        "enableAutoScale": "autoScale" in scale,
+        "enableInterNodeCommunication": props.get("interNodeCommunication") == "Enabled",
+        "taskSlotsPerNode": props.get("taskSlotsPerNode", 1),
+        "resizeTimeout": (scale.get("fixedScale") or {}).get("resizeTimeout", status.get("resizeTimeout", "PT15M")),
+    }
+    if props.get("displayName"):
+        view["displayName"] = props["displayName"]
+    _add_vm_configuration(view, props)
+    _add_scaling(view, props, scale)
+    _add_optional(view, props)
+    return view
+
+
+def node_counts(resource: dict[str, Any]) -> dict[str, Any]:
+    """BatchPoolNodeCounts: allocated nodes are idle (the emulator runs no tasks)."""
+    props = resource["properties"]
+    return {"poolId": resource["name"], "dedicated": _counts(props["currentDedicatedNodes"]),
+            "lowPriority": _counts(props["currentLowPriorityNodes"])}
+
+
+def _counts(nodes: int) -> dict[str, int]:
+    counts = dict.fromkeys(_NODE_STATES, 0)
+    counts["idle"] = counts["total"] = nodes
+    return counts
+
+
+def _add_vm_configuration(view: dict[str, Any], props: dict[str, Any]) -> None:
+    vmc = dict((props.get("deploymentConfiguration") or {}).get("virtualMachineConfiguration") or {})
+    if not vmc:
+        return
+    agent = vmc.pop("nodeAgentSkuId")
+    source = vmc.pop("imageReference")
+    image = {k: v for k, v in source.items() if k in ("publisher", "offer", "sku", "version")}
+    if source.get("id"):
+        image["virtualMachineImageId"] = source["id"]
+    view["virtualMachineConfiguration"] = {"imageReference": image, "nodeAgentSKUId": agent}
+
+
+def _add_scaling(view: dict[str, Any], props: dict[str, Any], scale: dict[str, Any]) -> None:
+    auto = scale.get("autoScale")
+    if auto:
+        view["autoScaleFormula"] = auto["formula"]
+        view["autoScaleEvaluationInterval"] = auto.get("evaluationInterval", "PT15M")
+    run = props.get("autoScaleRun")
+    if run:
+        view["autoScaleRun"] = {"timestamp": run["evaluationTime"], "results": run.get("results", "")}
+    errors = (props.get("resizeOperationStatus") or {}).get("errors") or []
+    if errors:
+        view["resizeErrors"] = [{"code": e["code"], "message": e["message"]} for e in errors]
+
+
+def _add_optional(view: dict[str, Any], props: dict[str, Any]) -> None:
+    if props.get("metadata"):
+        view["metadata"] = [{"name": m["name"], "value": m["value"]} for m in props["metadata"]]
+    if props.get("applicationPackages"):
+        view["applicationPackageReferences"] = [
+            {"applicationId": ref["id"].rstrip("/").rsplit("/", 1)[-1], **({"version": ref["version"]}
+                                                                           if ref.get("version") else {})}
+            for ref in props["applicationPackages"]]
+    policy = props.get("taskSchedulingPolicy")
+    if policy and policy.get("nodeFillType"):
+        view["taskSchedulingPolicy"] = {"nodeFillType": policy["nodeFillType"].lower()}
+    subnet = (props.get("networkConfiguration") or {}).get("subnetId")
+    if subnet:
+        view["networkConfiguration"] = {"subnetId": subnet}
+    start = props.get("startTask")
+    if start and start.get("commandLine"):
+        view["startTask"] = _start_task(start)
+
+
+def _start_task(start: dict[str, Any]) -> dict[str, Any]:
+    task: dict[str, Any] = {"commandLine": start["commandLine"]}
+    for field in ("maxTaskRetryCount", "waitForSuccess"):
+        if field in start:
+            task[field] = start[field]
+    if start.get("environmentSettings"):
+        task["environmentSettings"] = [{"name": e["name"], **({"value": e["value"]} if "value" in e else {})}
+                                       for e in start["environmentSettings"]]
+    auto = ((start.get("userIdentity") or {}).get("autoUser")) or {}
+    if auto:
+        task["userIdentity"] = {"autoUser": {k: v.lower() for k, v in auto.items() if k in ("scope", "elevationLevel")}}
+    return task

@@ -1,0 +1,114 @@
+"""Autoscale formulas for the emulated Batch service: the project's checker/evaluator when present, else syntax only.
+
+`batch_infra.autoscale.check(formula)` (a CheckResult with `.errors`) and `batch_infra.autoscale.evaluate(formula)`
+are used when that package exports them. Until then a small fallback rejects only syntax errors (unbalanced brackets, statements that are
+not `$Name = expression`) and evaluates only assignments of plain numbers, so what the emulator refuses is
+always a formula Azure would refuse too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from batch_infra.emulator.errors import AzureError
+
+_ASSIGN = re.compile(r"^\s*\$?([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)\s*(.+?)\s*$", re.DOTALL)
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_TARGETS = {"targetdedicatednodes": "dedicated", "targetdedicated": "dedicated",
+            "targetlowprioritynodes": "lowPriority"}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What an autoscale run produced: the `results` string Azure returns and the node targets it set."""
+
+    results: str
+    dedicated: int | None
+    low_priority: int | None
+
+
+def _project(name: str) -> Any:
+    try:
+        module = importlib.import_module("batch_infra.autoscale")
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+def check(formula: Any, target: str) -> None:
+    """400 InvalidAutoScaleFormula naming `target` if the formula is not valid."""
+    if not isinstance(formula, str) or not formula.strip():
+        raise invalid(target, "the formula is empty")
+    project_check = _project("check")
+    if project_check is not None:
+        result = project_check(formula)
+        if result.errors:
+            raise invalid(target, "; ".join(str(d) for d in result.errors))
+        return
+    problem = syntax_problem(formula)
+    if problem:
+        raise invalid(target, problem)
+
+
+def evaluate(formula: str, target: str) -> Evaluation:
+    check(formula, target)
+    project_evaluate = _project("evaluate")
+    if project_evaluate is not None:
+        return _from_project(project_evaluate(formula))
+    values: dict[str, str] = {}
+    for statement in _statements(formula):
+        found = _ASSIGN.match(statement)
+        if found and _NUMBER.match(found.group(2)):
+            values[found.group(1)] = found.group(2)
+    values.setdefault("NodeDeallocationOption", "requeue")
+    return Evaluation(";".join(f"${k}={v}" for k, v in values.items()),
+                      *(_target(values, kind) for kind in ("dedicated", "lowPriority")))
+
+
+def syntax_problem(formula: str) -> str | None:
+    """A description of the first syntax error, or None: brackets, quotes and statement shape."""
+    depth, quote = 0, None
+    for char in formula:
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+            if depth < 0:
+                return "a closing bracket has no opening bracket"
+    if quote:
+        return "a string literal is not closed"
+    if depth:
+        return "a bracket is not closed"
+    for statement in _statements(formula):
+        found = _ASSIGN.match(statement)
+        if not found or not found.group(2).strip():
+            return f"'{statement.strip()[:60]}' is not an assignment of the form $Variable = expression"
+    return None
+
+
+def invalid(target: str, reason: str) -> AzureError:
+    return AzureError(400, "InvalidAutoScaleFormula", f"The specified autoscale formula is invalid: {reason}.",
+                      target=target)
+
+
+def _statements(formula: str) -> list[str]:
+    return [s for s in re.split(r";(?=(?:[^\"']|\"[^\"]*\"|'[^']*')*$)", formula) if s.strip()]
+
+
+def _target(values: dict[str, str], kind: str) -> int | None:
+    for name, value in values.items():
+        if _TARGETS.get(name.lower()) == kind:
+            return max(0, int(float(value)))
+    return None
+
+
+def _from_project(result: Any) -> Evaluation:
+    """Adapt the project's evaluator result (an object with `results`, `dedicated`, `low_priority`)."""
+    return Evaluation(result.results, result.dedicated, result.low_priority)

@@ -1,0 +1,270 @@
+"""Pools, shared by the management API and the data plane: create/update/delete, ETags, scaling and allocation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from batch_infra.emulator import catalog
+from batch_infra.emulator.errors import AzureError
+from batch_infra.emulator.services.batch_mgmt.models import allocation, applications, autoscale_bridge, common
+from batch_infra.emulator.services.batch_mgmt.models import pool_validation as validation
+from batch_infra.emulator.services.batch_mgmt.models.common import POOLS
+
+if TYPE_CHECKING:
+    from batch_infra.emulator.context import EmulatorContext
+
+MAX_PACKAGE_REFERENCES = 10
+_DEFAULTS = {"taskSlotsPerNode": 1, "interNodeCommunication": "Disabled",
+             "taskSchedulingPolicy": {"nodeFillType": "Spread"}}
+
+
+def pool_key(account: dict[str, Any], pool: str) -> str:
+    return f"{account['id']}/pools/{pool}"
+
+
+def get(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, Any]:
+    """The pool document ({"resource", "alloc"?}) with any due resize settled; Azure's 404 if absent."""
+    with ctx.state.transaction() as state:
+        doc = state.get(POOLS, pool_key(account, pool))
+        if doc is None:
+            raise AzureError(404, "PoolNotFound", f"The specified pool '{pool}' does not exist in Batch account "
+                             f"'{account['name']}'.")
+        if allocation.settle(doc, ctx.now()):
+            state.put(POOLS, pool_key(account, pool), doc)
+        return doc
+
+
+def list_pools(ctx: EmulatorContext, account: dict[str, Any]) -> list[dict[str, Any]]:
+    prefix = common.child_prefix(account["id"]) + "pools/"
+    return [get(ctx, account, doc["resource"]["name"]) for _, doc in ctx.state.items(POOLS, prefix)]
+
+
+def put(ctx: EmulatorContext, account: dict[str, Any], pool: str, body: Any, *, if_match: str | None,
+        if_none_match: str | None) -> dict[str, Any]:
+    """PUT: create the pool (200, not LRO) or replace its settable properties under Azure's rules."""
+    validation.check_pool_name(pool)
+    body = common.require_object(body, "the pool")
+    props = common.properties_of(body, "the pool")
+    now = ctx.now()
+    with ctx.state.transaction() as state:
+        existing = _find(ctx, account, pool)
+        common.check_if_match(existing["resource"]["etag"] if existing else None, if_match, if_none_match,
+                              f"pool '{pool}'")
+        sku = validation.check_properties(props, account["location"], now)
+        _check_package_references(ctx, account, props.get("applicationPackages"))
+        if existing is None:
+            _check_pool_quota(ctx, account)
+            doc = _new_pool(account, pool, now)
+            settable = {k: v for k, v in props.items() if k in validation.SETTABLE}
+        else:
+            doc = existing
+            current = doc["resource"]["properties"]
+            settable = {k: v for k, v in props.items() if k in validation.SETTABLE}
+            validation.check_immutable(current, settable, _node_count(doc), pool)
+        _apply_settable(doc, {**_DEFAULTS, **settable}, replace=True)
+        _apply_envelope(doc, body)
+        _resize_from_scale_settings(ctx, account, doc, sku)
+        return _save(ctx, state, account, doc, now)
+
+
+def patch(ctx: EmulatorContext, account: dict[str, Any], pool: str, body: Any, *, if_match: str | None
+          ) -> dict[str, Any]:
+    """PATCH: only the given properties change; most need the pool at 0 nodes (PropertyCannotBeUpdated)."""
+    body = common.require_object(body, "the pool update")
+    props = common.properties_of(body, "the pool update")
+    now = ctx.now()
+    with ctx.state.transaction() as state:
+        doc = get(ctx, account, pool)
+        common.check_if_match(doc["resource"]["etag"], if_match, None, f"pool '{pool}'")
+        validation.check_update(props, account["location"], now)
+        current = doc["resource"]["properties"]
+        validation.check_immutable(current, props, _node_count(doc), pool)
+        if "taskSlotsPerNode" in props and "vmSize" not in props:
+            validation.check_task_slots(props["taskSlotsPerNode"], _sku(account, current["vmSize"]))
+        _check_package_references(ctx, account, props.get("applicationPackages"))
+        scale_changed = "scaleSettings" in props and props["scaleSettings"] != current.get("scaleSettings")
+        _apply_settable(doc, props, replace=False)
+        _apply_envelope(doc, body)
+        if scale_changed:
+            _resize_from_scale_settings(ctx, account, doc, _sku(account, current["vmSize"]))
+        return _save(ctx, state, account, doc, now)
+
+
+def disable_autoscale(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, Any]:
+    """Switch to fixed scale at the pool's current targets (Azure keeps the node count)."""
+    with ctx.state.transaction() as state:
+        doc = get(ctx, account, pool)
+        props = doc["resource"]["properties"]
+        if "autoScale" in (props.get("scaleSettings") or {}):
+            status = props.get("resizeOperationStatus") or {}
+            props["scaleSettings"] = {"fixedScale": {
+                "targetDedicatedNodes": status.get("targetDedicatedNodes", props["currentDedicatedNodes"]),
+                "targetLowPriorityNodes": status.get("targetLowPriorityNodes", props["currentLowPriorityNodes"]),
+                "resizeTimeout": "PT15M"}}
+            props.pop("autoScaleRun", None)
+        return _save(ctx, state, account, doc, ctx.now())
+
+
+def enable_autoscale(ctx: EmulatorContext, account: dict[str, Any], pool: str, formula: Any,
+                     interval: str | None, target: str) -> dict[str, Any]:
+    with ctx.state.transaction() as state:
+        doc = get(ctx, account, pool)
+        props = doc["resource"]["properties"]
+        if props.get("allocationState") == "Resizing" and "fixedScale" in (props.get("scaleSettings") or {}):
+            raise AzureError(409, "PoolIsResizing", f"Pool '{pool}' is resizing; wait until it is steady (or stop "
+                             "the resize) before enabling autoscale.")
+        autoscale_bridge.check(formula, target)
+        auto = {"formula": formula}
+        if interval:
+            auto["evaluationInterval"] = interval
+        props["scaleSettings"] = {"autoScale": auto}
+        _resize_from_scale_settings(ctx, account, doc, _sku(account, props["vmSize"]))
+        return _save(ctx, state, account, doc, ctx.now())
+
+
+def evaluate(ctx: EmulatorContext, account: dict[str, Any], pool: str, formula: Any, target: str
+             ) -> autoscale_bridge.Evaluation:
+    """Evaluate a formula against an autoscale pool without applying it (data plane evaluateautoscale)."""
+    doc = get(ctx, account, pool)
+    if "autoScale" not in (doc["resource"]["properties"].get("scaleSettings") or {}):
+        raise AzureError(409, "AutoScaleNotEnabledForPool", f"Pool '{pool}' does not have autoscale enabled; "
+                         "enable autoscale before evaluating a formula.")
+    autoscale_bridge.check(formula, target)
+    return autoscale_bridge.evaluate(formula, target)
+
+
+def stop_resize(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, Any]:
+    with ctx.state.transaction() as state:
+        doc = get(ctx, account, pool)
+        allocation.stop(doc, ctx.now())
+        state.put(POOLS, pool_key(account, pool), doc)
+        return doc["resource"]
+
+
+def mark_deleting(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> str:
+    with ctx.state.transaction() as state:
+        doc = get(ctx, account, pool)
+        props = doc["resource"]["properties"]
+        props["provisioningState"] = "Deleting"
+        props["provisioningStateTransitionTime"] = common.iso(ctx.now())
+        state.put(POOLS, pool_key(account, pool), doc)
+        return pool_key(account, pool)
+
+
+def delete(ctx: EmulatorContext, key: str) -> None:
+    ctx.state.delete(POOLS, key)
+
+
+def _find(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, Any] | None:
+    try:
+        return get(ctx, account, pool)
+    except AzureError as err:
+        if err.status == 404:
+            return None
+        raise
+
+
+def _new_pool(account: dict[str, Any], pool: str, now: Any) -> dict[str, Any]:
+    stamp = common.iso(now)
+    properties = {"creationTime": stamp, "provisioningState": "Succeeded", "provisioningStateTransitionTime": stamp,
+                  "allocationState": "Steady", "allocationStateTransitionTime": stamp,
+                  "currentDedicatedNodes": 0, "currentLowPriorityNodes": 0}
+    resource = {"id": pool_key(account, pool), "name": pool, "type": "Microsoft.Batch/batchAccounts/pools",
+                "identity": {"type": "None"}, "properties": properties}
+    return {"resource": resource}
+
+
+def _apply_settable(doc: dict[str, Any], props: dict[str, Any], *, replace: bool) -> None:
+    target = doc["resource"]["properties"]
+    if replace:
+        for name in validation.SETTABLE - set(props):
+            target.pop(name, None)
+    target.update({k: v for k, v in props.items() if k in validation.SETTABLE})
+    if not target.get("scaleSettings"):
+        target["scaleSettings"] = {"fixedScale": {"targetDedicatedNodes": 0, "targetLowPriorityNodes": 0,
+                                                  "resizeTimeout": "PT15M"}}
+
+
+def _apply_envelope(doc: dict[str, Any], body: dict[str, Any]) -> None:
+    if "tags" in body:
+        doc["resource"]["tags"] = body["tags"] or {}
+    if "identity" in body:
+        doc["resource"]["identity"] = body["identity"] or {"type": "None"}
+
+
+def _resize_from_scale_settings(ctx: EmulatorContext, account: dict[str, Any], doc: dict[str, Any],
+                                sku: catalog.VmSku) -> None:
+    """Start a resize toward the targets the scale settings give, capped by the account's core quotas."""
+    props = doc["resource"]["properties"]
+    scale = props["scaleSettings"]
+    now = ctx.now()
+    if "autoScale" in scale:
+        run = autoscale_bridge.evaluate(scale["autoScale"]["formula"], "properties.scaleSettings.autoScale.formula")
+        props["autoScaleRun"] = {"evaluationTime": common.iso(now), "results": run.results}
+        dedicated, low = run.dedicated or 0, run.low_priority or 0
+        timeout, deallocation = "PT15M", None
+    else:
+        props.pop("autoScaleRun", None)
+        fixed = scale["fixedScale"]
+        dedicated, low = fixed.get("targetDedicatedNodes", 0), fixed.get("targetLowPriorityNodes", 0)
+        timeout, deallocation = fixed.get("resizeTimeout", "PT15M"), fixed.get("nodeDeallocationOption")
+    others = [d for d in _account_pools(ctx, account) if d["resource"]["name"].lower() != doc["resource"]["name"].lower()]
+    used = allocation.usage(others, account["location"])
+    planned_dedicated, planned_low, errors = allocation.cap_to_quota(account["properties"], sku, dedicated, low, used)
+    allocation.start_resize(doc, now=now, delay_seconds=float(ctx.settings.get("allocation_delay_seconds", 1.0)),
+                            target_dedicated=dedicated, target_low=low, planned=(planned_dedicated, planned_low),
+                            errors=errors, resize_timeout=timeout, deallocation=deallocation)
+
+
+def _save(ctx: EmulatorContext, state: Any, account: dict[str, Any], doc: dict[str, Any], now: Any) -> dict:
+    props = doc["resource"]["properties"]
+    props["lastModified"] = common.iso(now)
+    settable = {k: v for k, v in props.items() if k in validation.SETTABLE}
+    doc["resource"]["etag"] = common.etag_for({"p": settable, "m": props["lastModified"],
+                                               "t": doc["resource"].get("tags")})
+    state.put(POOLS, pool_key(account, doc["resource"]["name"]), doc)
+    return doc["resource"]
+
+
+def _account_pools(ctx: EmulatorContext, account: dict[str, Any]) -> list[dict[str, Any]]:
+    return [doc for _, doc in ctx.state.items(POOLS, common.child_prefix(account["id"]) + "pools/")]
+
+
+def _check_pool_quota(ctx: EmulatorContext, account: dict[str, Any]) -> None:
+    quota = account["properties"].get("poolQuota")
+    count = len(_account_pools(ctx, account))
+    if quota is not None and count >= quota:
+        raise AzureError(409, "PoolQuotaReached", f"The Batch account '{account['name']}' has reached its pool "
+                         f"quota ({quota} pools); delete a pool or request a quota increase.")
+
+
+def _check_package_references(ctx: EmulatorContext, account: dict[str, Any], refs: Any) -> None:
+    """Each reference must name an application of this account with an Active version (or default version)."""
+    if not refs:
+        return
+    target = "properties.applicationPackages"
+    if not isinstance(refs, list) or len(refs) > MAX_PACKAGE_REFERENCES:
+        raise AzureError(400, "InvalidPropertyValue", f"applicationPackages must be a list of at most "
+                         f"{MAX_PACKAGE_REFERENCES} references.", target=target)
+    for ref in refs:
+        name = str(ref.get("id", "")).rstrip("/").rsplit("/", 1)[-1]
+        app = applications.get_application(ctx, account["id"], name)
+        version = ref.get("version") or app["properties"].get("defaultVersion")
+        package = ctx.state.get(common.PACKAGES, applications.package_key(account["id"], name, version or ""))
+        if not version or package is None or package["properties"].get("state") != "Active":
+            raise AzureError(400, "InvalidApplicationPackageReferences", f"The pool references application "
+                             f"'{name}' version '{version}', which is not an Active package; upload and activate "
+                             "it, or set the application's defaultVersion.", target=target)
+
+
+def _node_count(doc: dict[str, Any]) -> int:
+    props = doc["resource"]["properties"]
+    return props.get("currentDedicatedNodes", 0) + props.get("currentLowPriorityNodes", 0)
+
+
+def _sku(account: dict[str, Any], vm_size: str) -> catalog.VmSku:
+    sku = catalog.find_vm_sku(account["location"], vm_size)
+    if sku is None:  # the catalog dropped a size an existing pool uses
+        raise AzureError(409, "VmSizeNoLongerOffered", f"The pool's VM size '{vm_size}' is no longer offered in "
+                         f"'{account['location']}'.")
+    return sku
