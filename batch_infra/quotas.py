@@ -1,0 +1,452 @@
+"""Quota arithmetic (pure): a stack's demand for cores, pools, applications and accounts vs Azure's quotas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from typing import Any, Literal, NamedTuple
+
+# ok: under the warning threshold; warn: at or above it; fail: demand exceeds the quota;
+# unchecked: Azure reports no quota to compare with (the row's note says why), so nothing is claimed.
+Status = Literal["ok", "warn", "fail", "unchecked"]
+
+# "Applications per Batch account": a fixed limit of the Batch service (batch-quota-limit, "Other limits"),
+# not a quota property of the account; the emulator enforces the same number.
+APPLICATIONS_PER_ACCOUNT = 20
+
+DEDICATED = "dedicated cores"
+SPOT = "Spot cores"
+POOLS = "pools"
+APPLICATIONS = "applications"
+ACCOUNTS = "Batch accounts"
+VM_SIZE = "VM size"
+ACCOUNT_TOTAL = "account total"
+
+
+@dataclass(frozen=True)
+class VmSize:
+    """One VM size as Batch offers it in a region: the family its cores count against, and its vCPUs."""
+
+    name: str
+    family: str
+    vcpus: int
+
+
+@dataclass(frozen=True)
+class PoolDemand:
+    """The most nodes one pool can hold: the stack's maximum for its own pools, the live target for others."""
+
+    pool_id: str
+    vm_size: str
+    family: str
+    vcpus: int
+    dedicated_nodes: int
+    spot_nodes: int
+    in_stack: bool = True
+
+    @property
+    def dedicated_cores(self) -> int:
+        return self.dedicated_nodes * self.vcpus
+
+    @property
+    def spot_cores(self) -> int:
+        return self.spot_nodes * self.vcpus
+
+    def describe(self, spot: bool = False) -> str:
+        nodes = self.spot_nodes if spot else self.dedicated_nodes
+        origin = "" if self.in_stack else " (not in this stack)"
+        return f"{self.pool_id}{origin}: {nodes} x {self.vcpus} vCPUs ({self.vm_size})"
+
+
+@dataclass(frozen=True)
+class AccountQuotas:
+    """The quota properties of a Batch account as Azure returns them (none in UserSubscription mode)."""
+
+    name: str
+    pool_allocation_mode: str = "BatchService"
+    dedicated_core_quota: int | None = None
+    dedicated_core_quota_per_vm_family: Mapping[str, int] = field(default_factory=dict)
+    dedicated_core_quota_per_vm_family_enforced: bool = False
+    low_priority_core_quota: int | None = None
+    pool_quota: int | None = None
+    active_job_and_job_schedule_quota: int | None = None
+
+    @property
+    def user_subscription(self) -> bool:
+        return self.pool_allocation_mode == "UserSubscription"
+
+    def family_quota(self, family: str) -> int:
+        """A family's dedicated core quota; a family Azure does not list has none (0 cores)."""
+        wanted = family.lower()
+        return next(
+            (q for name, q in self.dedicated_core_quota_per_vm_family.items() if name.lower() == wanted), 0
+        )
+
+    @classmethod
+    def from_wire(cls, name: str, properties: Mapping[str, Any]) -> AccountQuotas:
+        """From the REST shape of `BatchAccount.properties` (camelCase, as in the spec and the emulator)."""
+        families = properties.get("dedicatedCoreQuotaPerVMFamily") or []
+        return cls(
+            name=name,
+            pool_allocation_mode=properties.get("poolAllocationMode") or "BatchService",
+            dedicated_core_quota=properties.get("dedicatedCoreQuota"),
+            dedicated_core_quota_per_vm_family={f["name"]: int(f["coreQuota"]) for f in families},
+            dedicated_core_quota_per_vm_family_enforced=bool(
+                properties.get("dedicatedCoreQuotaPerVMFamilyEnforced")
+            ),
+            low_priority_core_quota=properties.get("lowPriorityCoreQuota"),
+            pool_quota=properties.get("poolQuota"),
+            active_job_and_job_schedule_quota=properties.get("activeJobAndJobScheduleQuota"),
+        )
+
+
+@dataclass(frozen=True)
+class RegionAccounts:
+    """The subscription's Batch accounts in one region against `location.get_quotas().account_quota`."""
+
+    location: str
+    account_quota: int
+    accounts_in_region: int  # the subscription's Batch accounts there now, this stack's included if it exists
+    account_exists: bool
+
+    @property
+    def demand(self) -> int:
+        return self.accounts_in_region + (0 if self.account_exists else 1)
+
+
+@dataclass(frozen=True)
+class QuotaRow:
+    """One line of the quota table: what is counted (kind, subject), the demand, the quota and the verdict."""
+
+    kind: str
+    subject: str
+    demand: int
+    quota: int | None
+    status: Status
+    note: str = ""
+    pools: tuple[str, ...] = ()  # the pools making up the demand, for the fix
+    fix: str = ""
+
+    @property
+    def headroom(self) -> int | None:
+        return None if self.quota is None else self.quota - self.demand
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "pools": list(self.pools), "headroom": self.headroom}
+
+
+@dataclass(frozen=True)
+class QuotaReport:
+    account: str
+    threshold: float
+    rows: tuple[QuotaRow, ...]
+
+    @property
+    def failures(self) -> list[QuotaRow]:
+        return [r for r in self.rows if r.status == "fail"]
+
+    @property
+    def warnings(self) -> list[QuotaRow]:
+        return [r for r in self.rows if r.status == "warn"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "threshold": self.threshold,
+            "ok": self.ok,
+            "rows": [r.to_dict() for r in self.rows],
+        }
+
+
+def size_index(sizes: Iterable[VmSize]) -> dict[str, VmSize]:
+    """VM sizes by lowercased name: Azure compares VM size names case-insensitively."""
+    return {s.name.lower(): s for s in sizes}
+
+
+def vm_size_from_capabilities(name: str, family: str, capabilities: Mapping[str, str]) -> VmSize:
+    """From a `SupportedSku` (name, familyName, capabilities); vCPUs is the `vCPUs` capability."""
+    return VmSize(name, family, int(capabilities["vCPUs"]))
+
+
+class PoolNeed(NamedTuple):
+    """What a pool asks for before VM sizes are known: its maximum (stack) or current target (other) nodes."""
+
+    pool_id: str
+    vm_size: str
+    dedicated: int
+    spot: int
+    in_stack: bool = True
+
+
+def stack_needs(pools: Iterable[Any]) -> list[PoolNeed]:
+    """From `PoolConfig`s: fixed pools count their targets, autoscale pools their declared maximums."""
+    return [PoolNeed(p.id, p.vm_size, p.scale.max_dedicated, p.scale.max_spot) for p in pools]
+
+
+def pool_demands(
+    needs: Iterable[PoolNeed], sizes: Mapping[str, VmSize], location: str
+) -> tuple[list[PoolDemand], list[QuotaRow]]:
+    """Each pool's cores; a VM size Batch does not offer in `location` becomes a failing row instead."""
+    demands, rows = [], []
+    for need in needs:
+        size = sizes.get(need.vm_size.lower())
+        if size is None:
+            rows.append(unknown_size_row(need.pool_id, need.vm_size, location))
+            continue
+        demands.append(
+            PoolDemand(
+                need.pool_id, size.name, size.family, size.vcpus, need.dedicated, need.spot, need.in_stack
+            )
+        )
+    return demands, rows
+
+
+def unknown_size_row(pool_id: str, vm_size: str, location: str) -> QuotaRow:
+    return QuotaRow(
+        VM_SIZE,
+        vm_size,
+        0,
+        None,
+        "fail",
+        note=f"Batch does not offer {vm_size} in {location}: its cores cannot be counted",
+        pools=(pool_id,),
+        fix=f"choose a size `az batch location list-skus --location {location}` lists for pool {pool_id}",
+    )
+
+
+def cores_by_family(demands: Iterable[PoolDemand]) -> dict[str, tuple[int, int]]:
+    """(dedicated cores, Spot cores) per VM family, summed over the pools."""
+    totals: dict[str, tuple[int, int]] = {}
+    for d in demands:
+        dedicated, spot = totals.get(d.family, (0, 0))
+        totals[d.family] = (dedicated + d.dedicated_cores, spot + d.spot_cores)
+    return totals
+
+
+def grade(demand: int, quota: int, threshold: float) -> Status:
+    """fail over the quota; warn at or above `threshold` of it; exact arithmetic, so 9 of 10 at 0.9 warns."""
+    if demand > quota:
+        return "fail"
+    if demand > 0 and demand >= Fraction(str(threshold)) * quota:
+        return "warn"
+    return "ok"
+
+
+def evaluate(
+    demands: Iterable[PoolDemand],
+    account: AccountQuotas | None,
+    *,
+    threshold: float,
+    applications: int = 0,
+    region: RegionAccounts | None = None,
+    extra_rows: Iterable[QuotaRow] = (),
+) -> QuotaReport:
+    """Every quota row for the stack; `account` None means the account does not exist yet."""
+    demands = list(demands)
+    name = account.name if account else "(not created yet)"
+    rows = [*extra_rows]
+    if account is None:
+        rows += _rows_without_account(demands, applications, threshold)
+    elif account.user_subscription:
+        rows += _user_subscription_rows(demands, account, threshold, applications)
+    else:
+        rows += _core_rows(demands, account, threshold)
+        rows.append(_pool_row(demands, account, threshold))
+        rows.append(_application_row(applications, account.name, threshold))
+    if region is not None:
+        rows.append(_region_row(region, threshold))
+    return QuotaReport(name, threshold, tuple(rows))
+
+
+def _contributors(demands: Iterable[PoolDemand], spot: bool, family: str | None = None) -> tuple[str, ...]:
+    return tuple(
+        d.describe(spot)
+        for d in demands
+        if (d.spot_nodes if spot else d.dedicated_nodes) and (family is None or d.family == family)
+    )
+
+
+def _row(
+    kind: str,
+    subject: str,
+    demand: int,
+    quota: int,
+    threshold: float,
+    *,
+    note: str = "",
+    pools: tuple[str, ...] = (),
+    fix: str = "",
+) -> QuotaRow:
+    status = grade(demand, quota, threshold)
+    return QuotaRow(kind, subject, demand, quota, status, note, pools, fix if status == "fail" else "")
+
+
+def _core_fix(account: str, quota_name: str, pools: tuple[str, ...]) -> str:
+    lowered = "; ".join(pools) or "none"
+    return (
+        f"request an increase of {quota_name} for Batch account {account} (Azure portal > Batch account > "
+        f"Quotas > Request quota increase), or lower the node counts of these pools: {lowered}"
+    )
+
+
+def _core_rows(demands: list[PoolDemand], account: AccountQuotas, threshold: float) -> list[QuotaRow]:
+    rows = []
+    enforced = account.dedicated_core_quota_per_vm_family_enforced
+    for family, (dedicated, _) in sorted(cores_by_family(demands).items()):
+        if not dedicated:
+            continue
+        pools = _contributors(demands, False, family)
+        if enforced:
+            rows.append(
+                _row(
+                    DEDICATED,
+                    family,
+                    dedicated,
+                    account.family_quota(family),
+                    threshold,
+                    pools=pools,
+                    fix=_core_fix(account.name, f"the {family} dedicated core quota", pools),
+                )
+            )
+        else:
+            rows.append(
+                QuotaRow(
+                    DEDICATED,
+                    family,
+                    dedicated,
+                    None,
+                    "unchecked",
+                    pools=pools,
+                    note="per-family quotas are not enforced on this account "
+                    "(dedicatedCoreQuotaPerVMFamilyEnforced false): counted in the account total",
+                )
+            )
+    dedicated_total = sum(d.dedicated_cores for d in demands)
+    pools = _contributors(demands, False)
+    rows.append(
+        _row(
+            DEDICATED,
+            ACCOUNT_TOTAL,
+            dedicated_total,
+            account.dedicated_core_quota or 0,
+            threshold,
+            pools=pools,
+            fix=_core_fix(account.name, "dedicatedCoreQuota", pools),
+        )
+    )
+    spot_total = sum(d.spot_cores for d in demands)
+    pools = _contributors(demands, True)
+    rows.append(
+        _row(
+            SPOT,
+            ACCOUNT_TOTAL,
+            spot_total,
+            account.low_priority_core_quota or 0,
+            threshold,
+            note="Spot nodes count only against the account's lowPriorityCoreQuota",
+            pools=pools,
+            fix=_core_fix(account.name, "lowPriorityCoreQuota", pools),
+        )
+    )
+    return rows
+
+
+def _pool_row(demands: list[PoolDemand], account: AccountQuotas, threshold: float) -> QuotaRow:
+    ids = tuple(d.pool_id if d.in_stack else f"{d.pool_id} (not in this stack)" for d in demands)
+    if account.pool_quota is None:
+        return QuotaRow(
+            POOLS, ACCOUNT_TOTAL, len(ids), None, "unchecked", "the account reports no poolQuota", ids
+        )
+    return _row(
+        POOLS,
+        ACCOUNT_TOTAL,
+        len(ids),
+        account.pool_quota,
+        threshold,
+        pools=ids,
+        fix=f"request a poolQuota increase for Batch account {account.name}, or remove pools from the "
+        "stack (or delete unused pools from the account)",
+    )
+
+
+def _application_row(applications: int, account: str, threshold: float) -> QuotaRow:
+    return _row(
+        APPLICATIONS,
+        ACCOUNT_TOTAL,
+        applications,
+        APPLICATIONS_PER_ACCOUNT,
+        threshold,
+        note="a fixed Batch limit, not an account quota",
+        fix=f"remove applications from the stack or delete unused ones from Batch account {account}",
+    )
+
+
+def _region_row(region: RegionAccounts, threshold: float) -> QuotaRow:
+    state = "exists" if region.account_exists else "will be created"
+    return _row(
+        ACCOUNTS,
+        region.location,
+        region.demand,
+        region.account_quota,
+        threshold,
+        note=f"the subscription's Batch accounts in {region.location}; this stack's account {state}",
+        fix=f"delete an unused Batch account in {region.location}, request an increase of the regional "
+        "Batch account quota, or deploy to another region",
+    )
+
+
+def _rows_without_account(demands: list[PoolDemand], applications: int, threshold: float) -> list[QuotaRow]:
+    note = (
+        "the Batch account does not exist yet, so its quotas are unknown (new accounts may start with 0 "
+        "cores per family); `pulumi up` checks them once the account exists"
+    )
+    rows = [
+        QuotaRow(DEDICATED, family, dedicated, None, "unchecked", note, _contributors(demands, False, family))
+        for family, (dedicated, _) in sorted(cores_by_family(demands).items())
+        if dedicated
+    ]
+    rows.append(
+        QuotaRow(
+            SPOT,
+            ACCOUNT_TOTAL,
+            sum(d.spot_cores for d in demands),
+            None,
+            "unchecked",
+            note,
+            _contributors(demands, True),
+        )
+    )
+    rows.append(
+        QuotaRow(
+            POOLS, ACCOUNT_TOTAL, len(demands), None, "unchecked", note, tuple(d.pool_id for d in demands)
+        )
+    )
+    rows.append(_application_row(applications, "(new)", threshold))
+    return rows
+
+
+def _user_subscription_rows(
+    demands: list[PoolDemand], account: AccountQuotas, threshold: float, applications: int
+) -> list[QuotaRow]:
+    note = (
+        "UserSubscription mode: nodes use the subscription's regional and per-family vCPU quotas "
+        "(`az vm list-usage`), which Batch does not report; not checked here"
+    )
+    rows = [
+        QuotaRow(DEDICATED, family, dedicated, None, "unchecked", note, _contributors(demands, False, family))
+        for family, (dedicated, _) in sorted(cores_by_family(demands).items())
+        if dedicated
+    ]
+    spot = sum(d.spot_cores for d in demands)
+    if spot:
+        rows.append(
+            QuotaRow(SPOT, ACCOUNT_TOTAL, spot, None, "unchecked", note, _contributors(demands, True))
+        )
+    rows.append(_pool_row(demands, account, threshold))
+    rows.append(_application_row(applications, account.name, threshold))
+    return rows
