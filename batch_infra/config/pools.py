@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from batch_infra.config.account import check_identity_id
-from batch_infra.config.base import Model, invalid, retired
+from batch_infra.config.base import Model, invalid, promotable, retired
 from batch_infra.config.pool_parts import (
     DataDisk,
     ImageSelector,
@@ -36,7 +36,8 @@ class PoolConfig(Model):
     id: str
     display_name: str | None = None
     vm_size: str
-    image: ImageSelector
+    # Promoted whole: os and publisher/offer/sku exclude each other, so keys copied one by one could clash.
+    image: ImageSelector = promotable()
     scale: ScaleConfig
     start_task: StartTask | None = None
     certificates: KeyVaultCertificates | None = None

@@ -1,0 +1,279 @@
+"""Promotion: copy promotable keys from one stack file into another, validated, keeping comments and order."""
+
+from __future__ import annotations
+
+import copy
+import io
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from batch_infra.config import StackConfig, load_stack_file, stack_file
+from batch_infra.config.base import is_promotable
+from batch_infra.config.loader import NAMESPACE
+from batch_infra.errors import ConfigError
+
+ABSENT = None  # how a Change shows a key that is not set
+
+
+class PromotionRefused(ConfigError):
+    """The source, or the target as promotion would leave it, is invalid; nothing was written."""
+
+    def __init__(self, what: str, problems: list[str]) -> None:
+        super().__init__(problems)
+        self.message = f"promotion refused: {what}\n{self.message}"
+        self.args = (self.render(),)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One promoted key: its path in the target (entities named by id), plain values before and after."""
+
+    path: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class Plan:
+    source: str
+    target: str
+    changes: list[Change] = field(default_factory=list)
+    # What promotion left alone and why (entities only in one file, keys the source does not set).
+    notes: list[str] = field(default_factory=list)
+    text: str = ""  # the target file as promotion leaves it
+    written: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "from": self.source,
+            "to": self.target,
+            "changes": [{"path": c.path, "before": c.before, "after": c.after} for c in self.changes],
+            "notes": self.notes,
+            "written": self.written,
+        }
+
+
+def round_trip_yaml() -> YAML:
+    """ruamel.yaml set up to write stack files the way they are written in this repo."""
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap long command lines or formulas
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def promote(source_env: str, target_env: str, project_dir: Path | str = ".", *, write: bool = False) -> Plan:
+    """Plan (with `write`, apply) promotion of one stack's promotable keys into another's stack file."""
+    if source_env == target_env:
+        raise ConfigError([f"--from and --to are both {source_env!r}; fix: promote between two stacks"])
+    source_path, target_path = stack_file(source_env, project_dir), stack_file(target_env, project_dir)
+    try:
+        load_stack_file(source_path, environment=source_env)
+    except ConfigError as err:
+        raise PromotionRefused(f"the source stack {source_path} is invalid", err.problems) from err
+    yaml = round_trip_yaml()
+    source_doc = _read(yaml, source_path)
+    target_doc = _read(yaml, target_path)
+    plan = Plan(source=str(source_path), target=str(target_path))
+    promote_documents(source_doc, target_doc, plan)
+    buffer = io.StringIO()
+    yaml.dump(target_doc, buffer)
+    plan.text = buffer.getvalue()
+    _validate_and_write(plan, target_path, target_env, write=write and bool(plan.changes))
+    return plan
+
+
+def promote_documents(source_doc: Any, target_doc: Any, plan: Plan) -> None:
+    """Apply promotion to the round-trip `target_doc` in place, recording every change and note in `plan`."""
+    source_config, target_config = _config_of(source_doc, plan.source), _config_of(target_doc, plan.target)
+    for name, info in StackConfig.model_fields.items():
+        key = info.alias or name
+        full_key = f"{NAMESPACE}:{key}"
+        _promote_field(info, key, source_config, target_config, key, plan, yaml_key=full_key)
+
+
+def _promote_field(
+    info: Any, key: str, source: Any, target: Any, path: str, plan: Plan, *, yaml_key: str
+) -> None:
+    annotation = info.annotation
+    if is_promotable(info):
+        _copy_value(annotation, yaml_key, source, target, path, plan)
+        return
+    if not _holds_promotable(annotation) or yaml_key not in source:
+        return
+    if yaml_key not in target:
+        plan.notes.append(f"{path}: the target sets no {key}; its promotable keys were not copied "
+                          f"(add {key} to the target first)")
+        return
+    model = _model_of(annotation)
+    if _is_list(annotation):
+        _promote_entities(model, source[yaml_key], target[yaml_key], path, plan)
+    elif isinstance(source[yaml_key], dict) and isinstance(target[yaml_key], dict):
+        _promote_model(model, source[yaml_key], target[yaml_key], path, plan)
+
+
+def _promote_model(model: type[BaseModel], source: Any, target: Any, path: str, plan: Plan) -> None:
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        _promote_field(info, key, source, target, f"{path}.{key}", plan, yaml_key=key)
+
+
+def _promote_entities(model: type[BaseModel], source: Any, target: Any, path: str, plan: Plan) -> None:
+    """Lists of pools or applications: matched by id (case-insensitive, as in Batch), never by index."""
+    if "id" not in model.model_fields or not isinstance(source, list) or not isinstance(target, list):
+        return
+    by_id = {str(item.get("id", "")).lower(): item for item in target if isinstance(item, dict)}
+    for item in source:
+        if not isinstance(item, dict):
+            continue
+        entity_id = str(item.get("id", ""))
+        match = by_id.get(entity_id.lower())
+        if match is None:
+            plan.notes.append(f"{path}[{entity_id}]: only in the source; not created in the target "
+                              "(declare it there with its own sizes and names, then promote)")
+            continue
+        _promote_model(model, item, match, f"{path}[{entity_id}]", plan)
+
+
+def _copy_value(annotation: Any, key: str, source: Any, target: Any, path: str, plan: Plan) -> None:
+    if key not in source:
+        if key in target:
+            plan.notes.append(f"{path}: not set in the source; the target keeps its value")
+        return
+    is_mapping = typing.get_origin(_strip_optional(annotation)) is dict
+    if is_mapping and isinstance(source[key], dict) and key in target:
+        _merge_entries(source[key], target[key], path, plan)
+        return
+    before = _plain(target[key]) if key in target else ABSENT
+    after = _plain(source[key])
+    if before == after:
+        return
+    if key in target and isinstance(target[key], dict) and isinstance(source[key], dict):
+        _sync_mapping(source[key], target[key])
+    else:
+        target[key] = _fresh(source[key])
+    plan.changes.append(Change(path, before, after))
+
+
+def _merge_entries(source: Any, target: Any, path: str, plan: Plan) -> None:
+    """Mappings such as packages (version -> path): each source entry lands with its value; the target keeps
+    entries the source lacks, because pools or rollbacks there may still name them."""
+    if not isinstance(target, dict):
+        return
+    for entry, value in source.items():
+        existing = next((k for k in target if str(k).lower() == str(entry).lower()), None)
+        before = _plain(target[existing]) if existing is not None else ABSENT
+        if before == _plain(value):
+            continue
+        target[existing if existing is not None else entry] = _fresh(value)
+        plan.changes.append(Change(f"{path}.{entry}", before, _plain(value)))
+
+
+def _sync_mapping(source: Any, target: Any) -> None:
+    """Make `target` equal to `source` in place, so comments on keys that stay are kept."""
+    for key in [k for k in target if k not in source]:
+        del target[key]
+    for key, value in source.items():
+        if key in target and isinstance(target[key], dict) and isinstance(value, dict):
+            _sync_mapping(value, target[key])
+        elif key not in target or _plain(target[key]) != _plain(value):
+            target[key] = _fresh(value)
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a source node without the source file's comments (they describe the source)."""
+    duplicate = copy.deepcopy(value)
+    _drop_comments(duplicate)
+    return duplicate
+
+
+def _drop_comments(node: Any) -> None:
+    if isinstance(node, (CommentedMap, CommentedSeq)):
+        node.ca.items.clear()
+        node.ca.comment = None
+        for child in node.values() if isinstance(node, CommentedMap) else node:
+            _drop_comments(child)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready values (ruamel's scalar subclasses and containers unwrapped) for diffs and comparison."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
+def _strip_optional(annotation: Any) -> Any:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        return args[0]
+    return annotation
+
+
+def _is_list(annotation: Any) -> bool:
+    return typing.get_origin(_strip_optional(annotation)) is list
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        if found := _model_of(arg):
+            return found
+    return None
+
+
+def _holds_promotable(annotation: Any) -> bool:
+    model = _model_of(annotation)
+    if model is None:
+        return False
+    fields = model.model_fields.values()
+    return any(is_promotable(info) or _holds_promotable(info.annotation) for info in fields)
+
+
+def _config_of(document: Any, source: str) -> Any:
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        raise ConfigError([f"{source}: has no `config:` mapping; fix: put the batch-infra:* keys under it"])
+    return config
+
+
+def _read(yaml: YAML, path: Path) -> Any:
+    if not path.is_file():
+        raise ConfigError([f"{path}: no such stack file; fix: create it or pass an existing stack name"])
+    return yaml.load(path.read_text())
+
+
+def _validate_and_write(plan: Plan, target_path: Path, target_env: str, *, write: bool) -> None:
+    """Validate the promoted text with the full model from a sibling file (package paths resolve the same),
+    then atomically replace the target with it, or discard it."""
+    scratch = target_path.with_name(f".{target_path.name}.promote-{os.getpid()}")
+    try:
+        scratch.write_text(plan.text)
+        if target_path.exists():
+            os.chmod(scratch, target_path.stat().st_mode & 0o777)
+        try:
+            load_stack_file(scratch, environment=target_env)
+        except ConfigError as err:
+            problems = [p.replace(scratch.name, target_path.name) for p in err.problems]
+            raise PromotionRefused(f"{target_path} would be invalid after promotion", problems) from err
+        if write:
+            os.replace(scratch, target_path)
+            plan.written = True
+    finally:
+        scratch.unlink(missing_ok=True)

@@ -1,0 +1,69 @@
+"""`batch-infra promote`: diff output, --json, --write, exit 1 listing every problem of an invalid result."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from batch_infra.cli.main import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "stacks", tmp_path / "stacks")
+    shutil.copytree(REPO / "packages", tmp_path / "packages")
+    return tmp_path
+
+
+def test_prints_the_diff_without_writing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    original = (project / "stacks/Pulumi.prod.yaml").read_text()
+
+    code = main(["promote", "--from", "staging", "--to", "prod", "--project-dir", str(project)])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "~ applications[renderer].defaultVersion" in out
+    assert "-2.3.0" in out and "+2.4.0" in out
+    assert "+$TargetDedicatedNodes = max(0, min($targetVMs, 8));" in out
+    assert "2 changes" in out and "--write" in out
+    assert (project / "stacks/Pulumi.prod.yaml").read_text() == original
+
+
+def test_json_and_write(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["promote", "--from", "staging", "--to", "prod", "--project-dir", str(project)]
+    code = main([*args, "--write", "--json"])
+
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert result["written"] is True
+    assert {c["path"] for c in result["changes"]} == {"applications[renderer].defaultVersion",
+                                                      "pools[render].scale.formula"}
+    assert "defaultVersion: 2.4.0" in (project / "stacks/Pulumi.prod.yaml").read_text()
+
+    again = main(args)
+    assert again == 0
+    assert "nothing to promote" in capsys.readouterr().out
+
+
+def test_invalid_result_exits_1_with_problems(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Staging's render pool is autoscale; make dev's pool of the same id fixed-scale.
+    dev = project / "stacks/Pulumi.dev.yaml"
+    dev.write_text(dev.read_text().replace("id: dev-small", "id: render"))
+    before = dev.read_text()
+
+    code = main(["promote", "--from", "staging", "--to", "dev", "--project-dir", str(project), "--write"])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "promotion refused" in err
+    assert "Pulumi.dev.yaml: batch-infra:pools[0].scale" in err and "mixes fixed keys" in err
+    assert dev.read_text() == before
+
+
+def test_missing_option_is_usage_error(project: Path) -> None:
+    assert main(["promote", "--from", "staging", "--project-dir", str(project)]) == 2
