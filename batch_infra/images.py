@@ -174,7 +174,8 @@ def select(
     if matching:
         dates = ", ".join(sorted({f"{'/'.join(i.key)} ends {i.end_of_life}" for i in matching}))
         raise ImageSelectionError(
-            f"every supported image matching {wanted!r} ends Batch support within {window_days} days ({dates})",
+            f"every supported image matching {wanted!r} ends Batch support within {window_days} days "
+            f"({dates})",
             fix="choose a newer image (e.g. image.os: ubuntu 24.04) or, knowingly, lower "
                 "policies.imageEndOfLifeWindowDays",
         )

@@ -120,7 +120,7 @@ def test_choice_matches_is_outside_window_is_best_and_ignores_order(images, sele
     except ImageSelectionError:
         assert not [i for i in images if matches(selector, i) and not in_window(i.end_of_life, TODAY, window)]
         return
-    chosen = next(i for i in images if i.key == choice.key and i.node_agent_sku_id == choice.node_agent_sku_id)
+    chosen = next(i for i in images if i.key == choice.key)
     assert matches(selector, chosen) and not in_window(chosen.end_of_life, TODAY, window)
     usable = [i for i in images if matches(selector, i) and not in_window(i.end_of_life, TODAY, window)]
     assert rank(chosen) == min(rank(i) for i in usable)

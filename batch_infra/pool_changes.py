@@ -1,0 +1,152 @@
+"""Pool property classification: which changes Azure applies live, only on an empty pool, or never.
+
+Source: "Update Batch pool properties", learn.microsoft.com/azure/batch/batch-pool-update-properties
+(ms.date 2025-04-02), for the management-plane Pool - Update (PATCH) of API 2024-07-01 and later:
+  * applicationPackages, certificates, metadata, scaleSettings and startTask may change while the pool
+    has nodes (running nodes pick the change up on reboot or reimage);
+  * "all other updatable pool properties require the pool to be of size zero nodes" (Steady, with zero
+    dedicated and zero Spot/low-priority nodes), e.g. vmSize, deploymentConfiguration (image, node
+    agent SKU, OS and data disks, extensions), networkConfiguration, taskSlotsPerNode,
+    taskSchedulingPolicy, userAccounts, interNodeCommunication, targetNodeCommunicationMode, identity;
+  * what is not a property of the pool body at all (its id, its account) can only change by replacing it.
+The provider's diff and `batch-infra preflight` both call `classify`, so they agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Change(StrEnum):
+    REPLACE = "replace"  # delete the pool and create it again (pool ids are names: delete first)
+    WHEN_EMPTY = "update-when-empty"  # PATCH accepted only while the pool has no nodes
+    LIVE = "update-live"  # PATCH accepted with nodes present
+    INTERNAL = "internal"  # batch-infra's own setting; nothing is sent to Azure
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str  # top-level key of the pool provider's inputs (camelCase, as in the stack file)
+    azure: str  # what it becomes in the Azure pool
+    change: Change
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("id", "pool name (the pool id)", Change.REPLACE),
+    Rule("subscriptionId", "the Batch account's subscription", Change.REPLACE),
+    Rule("resourceGroupName", "the Batch account's resource group", Change.REPLACE),
+    Rule("accountName", "the Batch account", Change.REPLACE),
+    Rule("accountEndpoint", "the Batch account's endpoint", Change.REPLACE),
+    Rule("location", "the Batch account's region", Change.REPLACE),
+    Rule("displayName", "properties.displayName", Change.WHEN_EMPTY),
+    Rule("vmSize", "properties.vmSize", Change.WHEN_EMPTY),
+    Rule("resolvedImage", "virtualMachineConfiguration.imageReference + nodeAgentSkuId", Change.WHEN_EMPTY),
+    Rule("osDisk", "virtualMachineConfiguration.osDisk", Change.WHEN_EMPTY),
+    Rule("dataDisks", "virtualMachineConfiguration.dataDisks", Change.WHEN_EMPTY),
+    Rule("certificates", "virtualMachineConfiguration.extensions (Key Vault VM extension)",
+         Change.WHEN_EMPTY),
+    Rule("identities", "identity.userAssignedIdentities", Change.WHEN_EMPTY),
+    Rule("userAccounts", "properties.userAccounts", Change.WHEN_EMPTY),
+    Rule("userPasswords", "properties.userAccounts[].password", Change.WHEN_EMPTY),
+    Rule("taskSlotsPerNode", "properties.taskSlotsPerNode", Change.WHEN_EMPTY),
+    Rule("nodeFillType", "properties.taskSchedulingPolicy.nodeFillType", Change.WHEN_EMPTY),
+    Rule("interNodeCommunication", "properties.interNodeCommunication", Change.WHEN_EMPTY),
+    Rule("network", "properties.networkConfiguration", Change.WHEN_EMPTY),
+    Rule("subnetId", "properties.networkConfiguration.subnetId", Change.WHEN_EMPTY),
+    Rule("nodeCommunicationMode", "properties.targetNodeCommunicationMode", Change.WHEN_EMPTY),
+    Rule("scale", "properties.scaleSettings", Change.LIVE),
+    Rule("startTask", "properties.startTask", Change.LIVE),
+    Rule("applicationPackages", "properties.applicationPackages", Change.LIVE),
+    Rule("metadata", "properties.metadata", Change.LIVE),
+    # The selector only matters through the image it resolves to (resolvedImage).
+    Rule("image", "(selector; see resolvedImage)", Change.INTERNAL),
+    Rule("onImmutableChange", "(batch-infra policy)", Change.INTERNAL),
+    Rule("policies", "(batch-infra policy)", Change.INTERNAL),
+    # Retired features: the config model refuses any value, so these are always empty.
+    Rule("certificateReferences", "(retired 2024-02-29)", Change.INTERNAL),
+    Rule("cloudServiceConfiguration", "(retired 2024-02-29)", Change.INTERNAL),
+    Rule("applicationLicenses", "(retired 2024-02-29)", Change.INTERNAL),
+)
+BY_KEY: dict[str, Rule] = {rule.key: rule for rule in RULES}
+# Parts of resolvedImage that reach Azure; its endOfLife and selector text are bookkeeping.
+IMAGE_FIELDS = ("publisher", "offer", "sku", "version", "nodeAgentSkuId")
+
+
+@dataclass(frozen=True)
+class PropertyChange:
+    key: str
+    azure: str
+    change: Change
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The classified differences between two sets of pool inputs."""
+
+    changes: tuple[PropertyChange, ...]
+
+    def keys(self, change: Change) -> list[str]:
+        return [c.key for c in self.changes if c.change is change]
+
+    @property
+    def azure_changes(self) -> list[PropertyChange]:
+        return [c for c in self.changes if c.change is not Change.INTERNAL]
+
+    @property
+    def needs_empty_pool(self) -> bool:
+        return bool(self.keys(Change.WHEN_EMPTY))
+
+    def replaces(self, on_immutable_change: str = "fail") -> list[str]:
+        """Keys that make the engine replace the pool; update-when-empty ones too if the config opts in."""
+        keys = self.keys(Change.REPLACE)
+        if on_immutable_change == "replace":
+            keys += self.keys(Change.WHEN_EMPTY)
+        return keys
+
+    def action(self, on_immutable_change: str = "fail") -> str:
+        """'none', 'update' or 'replace': what `pulumi up` will do with this pool."""
+        if self.replaces(on_immutable_change):
+            return "replace"
+        return "update" if self.azure_changes else "none"
+
+    def describe(self) -> list[str]:
+        return [f"{c.key} ({c.azure}): {c.change.value}" for c in self.azure_changes]
+
+
+def classify(old_inputs: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> Plan:
+    """Compare two sets of pool provider inputs key by key; every key must have a rule."""
+    keys = sorted((set(old_inputs) | set(new_inputs)) - {"__provider"})
+    unknown = [k for k in keys if k not in BY_KEY]
+    if unknown:
+        raise ValueError(f"pool inputs {unknown} have no change rule in batch_infra.pool_changes.RULES; "
+                         "add one (with its source) before using the property")
+    changes = []
+    for key in keys:
+        old, new = normalize(key, old_inputs.get(key)), normalize(key, new_inputs.get(key))
+        if old != new:
+            rule = BY_KEY[key]
+            changes.append(PropertyChange(key, rule.azure, rule.change, old, new))
+    return Plan(tuple(changes))
+
+
+def normalize(key: str, value: Any) -> Any:
+    """Comparable form: no None members, integral floats (gRPC numbers) as ints, image bookkeeping dropped."""
+    if key == "resolvedImage" and isinstance(value, Mapping):
+        value = {k: value.get(k) for k in IMAGE_FIELDS}
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        kept = {k: _plain(v) for k, v in sorted(value.items())}
+        return {k: v for k, v in kept.items() if v is not None} or None
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value] or None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
