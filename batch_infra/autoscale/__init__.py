@@ -1,6 +1,26 @@
 """Azure Batch autoscale formulas offline: check, evaluate, cap and simulate (see SPEC in ../shared/reference)."""
 
 from batch_infra.autoscale.diagnostics import CheckResult, Diagnostic
+from batch_infra.autoscale.evaluator import (
+    AutoScaleRunError,
+    EvaluationResult,
+    FormulaInvalidError,
+    PoolState,
+    evaluate,
+)
+from batch_infra.autoscale.metrics import Metrics, MetricSeries, MetricsFileError
 from batch_infra.autoscale.validation import check
 
-__all__ = ["CheckResult", "Diagnostic", "check"]
+__all__ = [
+    "AutoScaleRunError",
+    "CheckResult",
+    "Diagnostic",
+    "EvaluationResult",
+    "FormulaInvalidError",
+    "MetricSeries",
+    "Metrics",
+    "MetricsFileError",
+    "PoolState",
+    "check",
+    "evaluate",
+]

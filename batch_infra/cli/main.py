@@ -50,7 +50,10 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the command and maps errors to exit codes (0 ok, 1 invalid, 2 usage, 3 Azure)."""
     try:
-        cli.main(args=argv, prog_name="batch-infra", standalone_mode=False)
+        # With standalone_mode=False click returns (not raises) the code of ctx.exit(code).
+        code = cli.main(args=argv, prog_name="batch-infra", standalone_mode=False)
+        if isinstance(code, int) and code:
+            return code
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.exceptions.Abort:

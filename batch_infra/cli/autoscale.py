@@ -1,0 +1,179 @@
+"""`batch-infra autoscale`: check, evaluate and simulate autoscale formulas offline."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+import click
+
+from batch_infra.errors import ExitCode
+
+_FORMULA = click.File("rb")
+
+
+def _read(handle: BinaryIO) -> str:
+    data = handle.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise click.ClickException(f"{handle.name}: the formula is not UTF-8 text ({err.reason})") from err
+
+
+def _timestamp(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    from batch_infra.autoscale.timefmt import TimeFormatError, parse_time_string
+
+    try:
+        return parse_time_string(value)
+    except TimeFormatError as err:
+        raise click.BadParameter(f"{value!r} is not ISO 8601 (2024-01-31T08:00:00Z) or RFC 1123") from err
+
+
+@click.group()
+def autoscale() -> None:
+    """Validate, evaluate and simulate Azure Batch autoscale formulas offline."""
+
+
+@autoscale.command()
+@click.argument("formula_file", type=_FORMULA, metavar="FILE")
+@click.option("--json", "as_json", is_flag=True, help="Print {valid, errors, warnings} as JSON on stdout.")
+@click.option("--max-dedicated", type=click.IntRange(min=0), help="Declared maximum of dedicated nodes.")
+@click.option("--max-spot", type=click.IntRange(min=0), help="Declared maximum of Spot (low-priority) nodes.")
+@click.pass_context
+def check(
+    ctx: click.Context, formula_file: BinaryIO, as_json: bool, max_dedicated: int | None, max_spot: int | None
+) -> None:
+    """Check FILE (or - for stdin): exit 0 when valid, 1 when invalid (first stderr line: line L, col C: ...)."""
+    from batch_infra.autoscale import check as check_formula
+
+    result = check_formula(_read(formula_file), max_dedicated=max_dedicated, max_spot=max_spot)
+    for diagnostic in result.errors:
+        click.echo(str(diagnostic), err=True)
+    for diagnostic in result.warnings:
+        click.echo(f"warning: {diagnostic} [{diagnostic.code}]", err=True)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    ctx.exit(int(ExitCode.OK if result.valid else ExitCode.INVALID))
+
+
+@autoscale.command("eval")
+@click.argument("formula_file", type=_FORMULA, metavar="FILE")
+@click.option("--at", "at", required=True, callback=_timestamp, help="Evaluation time (ISO 8601, UTC).")
+@click.option(
+    "--metrics",
+    "metrics_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Metrics file (.csv or .json, see batch_infra.autoscale docs).",
+)
+@click.option("--dedicated", default=0, type=click.IntRange(min=0), help="Current dedicated nodes.")
+@click.option("--low-priority", default=0, type=click.IntRange(min=0), help="Current Spot nodes.")
+@click.option("--task-slots", default=1, type=click.IntRange(min=1), help="Task slots per node.")
+@click.pass_context
+def eval_(
+    ctx: click.Context,
+    formula_file: BinaryIO,
+    at: datetime,
+    metrics_path: Path | None,
+    dedicated: int,
+    low_priority: int,
+    task_slots: int,
+) -> None:
+    """Evaluate FILE at --at against --metrics and print Azure's result string."""
+    from batch_infra.autoscale import Metrics, PoolState, evaluate
+
+    metrics = Metrics.load(metrics_path) if metrics_path else Metrics()
+    pool = PoolState(dedicated, low_priority, dedicated, low_priority, task_slots)
+    result = evaluate(_read(formula_file), at=at, metrics=metrics, current=pool)
+    if result.error is not None:
+        detail = "; ".join(v["value"] for v in result.error.values)
+        click.echo(f"{result.error.code}: {result.error.message}: {detail}", err=True)
+        ctx.exit(int(ExitCode.INVALID))
+    click.echo(result.result_string)
+
+
+@autoscale.command()
+@click.argument("formula_file", type=_FORMULA, metavar="FILE")
+@click.option(
+    "--workload",
+    type=click.Choice(["constant", "ramp", "burst", "diurnal"]),
+    help="Generated workload (closed loop: tasks run on the simulated nodes).",
+)
+@click.option(
+    "--metrics",
+    "metrics_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Replay a metrics file instead of a generated workload.",
+)
+@click.option("--days", default=1.0, type=click.FloatRange(min=0, min_open=True), show_default=True)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--interval",
+    default=15,
+    type=click.IntRange(5, 168 * 60),
+    show_default=True,
+    help="Evaluation interval in minutes (the service allows 5 to 10080).",
+)
+@click.option(
+    "--start", callback=_timestamp, help="Simulation start (ISO 8601); default 2024-01-01T00:00:00Z."
+)
+@click.option(
+    "--rate",
+    default=4.0,
+    type=click.FloatRange(min=0),
+    show_default=True,
+    help="Workload peak in tasks per minute.",
+)
+@click.option("--max-dedicated", type=click.IntRange(min=0), help="Declared maximum of dedicated nodes.")
+@click.option("--max-spot", type=click.IntRange(min=0), help="Declared maximum of Spot nodes.")
+@click.option(
+    "--provisioning-delay",
+    default=5,
+    type=click.IntRange(min=0),
+    show_default=True,
+    help="Minutes from a resize to a usable node.",
+)
+def simulate(
+    formula_file: BinaryIO,
+    workload: str | None,
+    metrics_path: Path | None,
+    days: float,
+    out_dir: Path,
+    interval: int,
+    start: datetime | None,
+    rate: float,
+    max_dedicated: int | None,
+    max_spot: int | None,
+    provisioning_delay: int,
+) -> None:
+    """Simulate FILE for --days and write timeline.csv/.json, summary.json and timeline.png to --out."""
+    from batch_infra.autoscale import Metrics
+    from batch_infra.autoscale.report import write_outputs
+    from batch_infra.autoscale.simulator import SimulationConfig
+    from batch_infra.autoscale.simulator import simulate as run
+    from batch_infra.autoscale.workloads import Workload
+
+    if (workload is None) == (metrics_path is None):
+        raise click.UsageError("give exactly one of --workload NAME or --metrics FILE")
+    config = SimulationConfig(
+        start=start or datetime(2024, 1, 1, tzinfo=UTC),
+        days=days,
+        interval=timedelta(minutes=interval),
+        max_dedicated=max_dedicated,
+        max_spot=max_spot,
+        provisioning_delay=timedelta(minutes=provisioning_delay),
+    )
+    source = {"workload": Workload(workload, rate)} if workload else {"metrics": Metrics.load(metrics_path)}
+    result = run(_read(formula_file), config=config, **source)
+    paths = write_outputs(result, out_dir)
+    summary = result.summary
+    click.echo(
+        f"{summary.evaluations} evaluations ({summary.failed_evaluations} failed), "
+        f"{summary.node_hours:g} node-hours, peak {summary.peak_nodes} nodes, "
+        f"{summary.task_minutes_waiting:g} task-minutes waiting"
+    )
+    for path in paths.values():
+        click.echo(f"wrote {path}")
