@@ -1,0 +1,95 @@
+"""Storage accounts through azure-mgmt-storage against the emulator, bodies checked against the spec."""
+
+from __future__ import annotations
+
+import pytest
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+from tests.emulator.spec_schema import STORAGE_SPEC, assert_matches_spec
+
+pytestmark = pytest.mark.emulator
+PARAMS = {"location": "westeurope", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
+
+
+@pytest.fixture
+def clients(clean_emulator):
+    resources = clean_emulator.resource_client()
+    for group in ("rga1", "rgb1"):
+        resources.resource_groups.create_or_update(group, {"location": "westeurope"})
+    return resources, clean_emulator.storage_client()
+
+
+def raw(response, body, headers):
+    return response.http_response.json()
+
+
+def test_create_is_long_running_and_matches_the_spec(clients, clean_emulator):
+    _, storage = clients
+    clean_emulator.clear_requests()
+    account = storage.storage_accounts.begin_create("rga1", "stbatchdev01", PARAMS).result()
+    assert (account.name, account.provisioning_state, account.sku.name) == (
+        "stbatchdev01",
+        "Succeeded",
+        "Standard_LRS",
+    )
+    statuses = [(e["method"], e["status"]) for e in clean_emulator.requests()]
+    assert statuses == [("PUT", 202), ("GET", 202), ("GET", 200)]
+    body = storage.storage_accounts.get_properties("rga1", "stbatchdev01", cls=raw)
+    assert_matches_spec(body, STORAGE_SPEC, "StorageAccount")
+    keys = storage.storage_accounts.list_keys("rga1", "stbatchdev01", cls=raw)
+    assert_matches_spec(keys, STORAGE_SPEC, "StorageAccountListKeysResult")
+
+
+def test_keys_regenerate_one_at_a_time(clients):
+    _, storage = clients
+    storage.storage_accounts.begin_create("rga1", "stkeys", PARAMS).result()
+    before = {k.key_name: k.value for k in storage.storage_accounts.list_keys("rga1", "stkeys").keys}
+    after = {
+        k.key_name: k.value
+        for k in storage.storage_accounts.regenerate_key("rga1", "stkeys", {"key_name": "key1"}).keys
+    }
+    assert after["key1"] != before["key1"] and after["key2"] == before["key2"]
+    with pytest.raises(HttpResponseError) as bad:
+        storage.storage_accounts.regenerate_key("rga1", "stkeys", {"key_name": "key3"})
+    assert bad.value.status_code == 400
+
+
+def test_names_are_global_and_validated(clients):
+    _, storage = clients
+    storage.storage_accounts.begin_create("rga1", "stshared", PARAMS).result()
+    with pytest.raises(HttpResponseError) as taken:
+        storage.storage_accounts.begin_create("rgb1", "stshared", PARAMS).result()
+    assert (taken.value.status_code, taken.value.error.code) == (409, "StorageAccountAlreadyTaken")
+    with pytest.raises(HttpResponseError) as invalid:
+        storage.storage_accounts.begin_create("rga1", "Not_Valid", PARAMS).result()
+    assert (invalid.value.status_code, invalid.value.error.code) == (400, "AccountNameInvalid")
+    check = storage.storage_accounts.check_name_availability
+    assert check({"name": "stshared", "type": "Microsoft.Storage/storageAccounts"}).reason == "AlreadyExists"
+    assert check({"name": "ab", "type": "Microsoft.Storage/storageAccounts"}).reason == "AccountNameInvalid"
+    assert check({"name": "stfree", "type": "Microsoft.Storage/storageAccounts"}).name_available is True
+
+
+def test_missing_sku_missing_group_and_unknown_account(clients):
+    _, storage = clients
+    with pytest.raises(HttpResponseError) as no_sku:
+        storage.storage_accounts.begin_create(
+            "rga1", "stnosku", {"location": "westeurope", "kind": "StorageV2"}
+        )
+    assert (no_sku.value.status_code, no_sku.value.error.target) == (400, "sku")
+    with pytest.raises(ResourceNotFoundError) as no_group:
+        storage.storage_accounts.begin_create("rg-none", "stnogroup", PARAMS)
+    assert no_group.value.error.code == "ResourceGroupNotFound"
+    with pytest.raises(ResourceNotFoundError):
+        storage.storage_accounts.get_properties("rga1", "stmissing")
+
+
+def test_delete_and_resource_group_delete_remove_accounts(clients):
+    resources, storage = clients
+    storage.storage_accounts.begin_create("rga1", "stdelete", PARAMS).result()
+    storage.storage_accounts.delete("rga1", "stdelete")
+    assert storage.storage_accounts.check_name_availability(
+        {"name": "stdelete", "type": "Microsoft.Storage/storageAccounts"}
+    ).name_available
+    storage.storage_accounts.begin_create("rgb1", "stchild", PARAMS).result()
+    resources.resource_groups.begin_delete("rgb1").result()
+    assert [a.name for a in storage.storage_accounts.list()] == []
