@@ -15,6 +15,7 @@ from batch_infra.errors import ConfigError
 
 NAMESPACE = "batch-infra"
 TOP_LEVEL_KEYS = tuple(field.alias or name for name, field in StackConfig.model_fields.items())
+PLAIN_STRING_KEYS = ("environment", "location")
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ def load_pulumi_config() -> LoadedStack:
     source = f"stacks/Pulumi.{stack}.yaml"
     values: dict[str, Any] = {}
     for key in TOP_LEVEL_KEYS:
-        value = config.get_object(key)
+        # The engine hands plain strings over as written; only structured values arrive as JSON.
+        value = config.get(key) if key in PLAIN_STRING_KEYS else config.get_object(key)
         if value is not None:
             values[key] = value
     values.setdefault("environment", stack)

@@ -1,0 +1,110 @@
+"""BatchAccount: the StorageV2 auto-storage account and the Batch account linked to it."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+import pulumi
+from pulumi_azure_native import batch, storage
+
+from batch_infra.config.account import AccountConfig
+
+TYPE = "batch-infra:account:BatchAccount"
+
+
+class BatchAccountArgs(TypedDict):
+    resource_group_name: pulumi.Input[str]
+    """Required. The resource group both accounts live in."""
+    location: str
+    """Required. Azure region of both accounts."""
+    storage_account_name: str
+    """Required. Name of the auto-storage account (3-24 lowercase letters and digits)."""
+    batch_account_name: str
+    """Required. Name of the Batch account (3-24 lowercase letters and digits)."""
+    account: AccountConfig
+    """Required. Validated allocation mode, access, authentication modes, identity, auto-storage settings."""
+    tags: dict[str, str]
+    """Required. Tags for both accounts."""
+
+
+def auto_storage_properties(account: AccountConfig, storage_account_id: pulumi.Input[str]) -> dict[str, Any]:
+    """The Batch account's autoStorage block: which account, and how nodes authenticate to it."""
+    properties: dict[str, Any] = {
+        "storage_account_id": storage_account_id,
+        "authentication_mode": account.auto_storage.authentication_mode,
+    }
+    if account.auto_storage.node_identity:
+        properties["node_identity_reference"] = {"resource_id": account.auto_storage.node_identity}
+    return properties
+
+
+def identity_properties(account: AccountConfig) -> dict[str, Any]:
+    identity: dict[str, Any] = {"type": account.identity.type}
+    if account.identity.user_assigned_identities:
+        identity["user_assigned_identities"] = list(account.identity.user_assigned_identities)
+    return identity
+
+
+class BatchAccount(pulumi.ComponentResource):
+    """A Batch account with its auto-storage account; exposes names, ids and the endpoint, never keys."""
+
+    storage_account_name: pulumi.Output[str]
+    """The auto-storage account's name."""
+    storage_account_id: pulumi.Output[str]
+    """The auto-storage account's resource id."""
+    batch_account_name: pulumi.Output[str]
+    """The Batch account's name."""
+    batch_account_id: pulumi.Output[str]
+    """The Batch account's resource id."""
+    account_endpoint: pulumi.Output[str]
+    """The Batch data-plane endpoint, e.g. contosoprodbatch.westeurope.batch.azure.com."""
+
+    def __init__(self, name: str, args: BatchAccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        account = args["account"]
+        auto_storage = storage.StorageAccount(
+            f"{name}-storage",
+            account_name=args["storage_account_name"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            kind="StorageV2",
+            sku={"name": "Standard_LRS"},
+            enable_https_traffic_only=True,
+            minimum_tls_version="TLS1_2",
+            allow_blob_public_access=False,
+            tags=args["tags"],
+            opts=child,
+        )
+        batch_account = batch.BatchAccount(
+            f"{name}-batch",
+            account_name=args["batch_account_name"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            pool_allocation_mode=account.pool_allocation_mode,
+            public_network_access=account.public_network_access,
+            allowed_authentication_modes=list(account.allowed_authentication_modes),
+            auto_storage=auto_storage_properties(account, auto_storage.id),
+            identity=identity_properties(account),
+            key_vault_reference=(
+                {"id": account.key_vault_reference.id, "url": account.key_vault_reference.url}
+                if account.key_vault_reference
+                else None
+            ),
+            tags=args["tags"],
+            opts=child,
+        )
+        self.storage_account_name = auto_storage.name
+        self.storage_account_id = auto_storage.id
+        self.batch_account_name = batch_account.name
+        self.batch_account_id = batch_account.id
+        self.account_endpoint = batch_account.account_endpoint
+        self.register_outputs(
+            {
+                "storage_account_name": self.storage_account_name,
+                "storage_account_id": self.storage_account_id,
+                "batch_account_name": self.batch_account_name,
+                "batch_account_id": self.batch_account_id,
+                "account_endpoint": self.account_endpoint,
+            }
+        )

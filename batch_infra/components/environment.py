@@ -1,0 +1,171 @@
+"""BatchEnvironment: one whole environment (resource group, network, accounts, applications) plus seams."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypedDict
+
+import pulumi
+from pulumi_azure_native import resources
+
+from batch_infra.components.account import BatchAccount
+from batch_infra.components.applications import BatchApplications
+from batch_infra.components.network import BatchNetwork
+from batch_infra.config.stack import StackConfig
+
+TYPE = "batch-infra:environment:BatchEnvironment"
+
+
+class BatchEnvironmentArgs(TypedDict):
+    config: StackConfig
+    """Required. The stack's validated configuration."""
+    project_dir: str
+    """Required. Directory holding Pulumi.yaml; application package paths are relative to it."""
+
+
+@dataclass(frozen=True)
+class EnvironmentParts:
+    """What the seams get: everything built before them, so later resources can reference it."""
+
+    name: str
+    config: StackConfig
+    project_dir: Path
+    resource_group: resources.ResourceGroup
+    network: BatchNetwork
+    account: BatchAccount
+    applications: BatchApplications
+
+
+class BatchEnvironment(pulumi.ComponentResource):
+    """A complete Azure Batch environment for one stack; children are named f"{name}-<role>"."""
+
+    resource_group_name: pulumi.Output[str]
+    """The environment's resource group."""
+    location: pulumi.Output[str]
+    """The Azure region every child is created in."""
+    virtual_network_id: pulumi.Output[str]
+    """The VNet's resource id."""
+    subnet_id: pulumi.Output[str]
+    """The pool subnet's resource id."""
+    storage_account_name: pulumi.Output[str]
+    """The auto-storage account's name."""
+    batch_account_name: pulumi.Output[str]
+    """The Batch account's name."""
+    batch_account_id: pulumi.Output[str]
+    """The Batch account's resource id."""
+    account_endpoint: pulumi.Output[str]
+    """The Batch data-plane endpoint."""
+    application_ids: pulumi.Output[dict[str, str]]
+    """Application id -> resource id."""
+    pool_ids: pulumi.Output[list[str]]
+    """Ids of the pools this environment manages (empty until pools are wired)."""
+
+    def __init__(
+        self, name: str, args: BatchEnvironmentArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(TYPE, name, None, opts)
+        config = args["config"]
+        parts = self._core(name, config, Path(args["project_dir"]))
+        packages = self._add_packages(parts)
+        quota_checks = self._add_quota_check(parts)
+        pools = self._add_pools(parts, depends_on=[*packages, *quota_checks])
+
+        self.resource_group_name = parts.resource_group.name
+        self.location = pulumi.Output.from_input(config.location)
+        self.virtual_network_id = parts.network.virtual_network_id
+        self.subnet_id = parts.network.subnet_id
+        self.storage_account_name = parts.account.storage_account_name
+        self.batch_account_name = parts.account.batch_account_name
+        self.batch_account_id = parts.account.batch_account_id
+        self.account_endpoint = parts.account.account_endpoint
+        self.application_ids = parts.applications.application_ids
+        self.pool_ids = pulumi.Output.from_input(sorted(pools))
+        self.register_outputs(
+            {
+                "resource_group_name": self.resource_group_name,
+                "location": self.location,
+                "virtual_network_id": self.virtual_network_id,
+                "subnet_id": self.subnet_id,
+                "storage_account_name": self.storage_account_name,
+                "batch_account_name": self.batch_account_name,
+                "batch_account_id": self.batch_account_id,
+                "account_endpoint": self.account_endpoint,
+                "application_ids": self.application_ids,
+                "pool_ids": self.pool_ids,
+            }
+        )
+
+    def _core(self, name: str, config: StackConfig, project_dir: Path) -> EnvironmentParts:
+        names, tags, location = config.names(), config.all_tags(), config.location
+        child = pulumi.ResourceOptions(parent=self)
+        group = resources.ResourceGroup(
+            f"{name}-rg", resource_group_name=names.resource_group, location=location, tags=tags, opts=child
+        )
+        network = BatchNetwork(
+            f"{name}-network",
+            {
+                "resource_group_name": group.name,
+                "location": location,
+                "virtual_network_name": names.virtual_network,
+                "subnet_name": names.subnet,
+                "network_security_group_name": names.network_security_group,
+                "network": config.network,
+                "tags": tags,
+            },
+            child,
+        )
+        account = BatchAccount(
+            f"{name}-account",
+            {
+                "resource_group_name": group.name,
+                "location": location,
+                "storage_account_name": names.storage_account,
+                "batch_account_name": names.batch_account,
+                "account": config.account,
+                "tags": tags,
+            },
+            child,
+        )
+        applications = BatchApplications(
+            f"{name}-applications",
+            {
+                "resource_group_name": group.name,
+                "account_name": account.batch_account_name,
+                "applications": list(config.applications),
+            },
+            child,
+        )
+        return EnvironmentParts(name, config, project_dir, group, network, account, applications)
+
+    # ---- Seams for the dynamic resources of later issues -------------------------------------------------
+    # The order is fixed by __init__: packages after the applications; the quota check after the account and
+    # before any pool; pools after the account, the packages they reference and the quota check. Each seam
+    # creates its resources with ResourceOptions(parent=self) and names f"{parts.name}-<role>", and returns
+    # them so the next seam can depend on them. Until a seam is wired it creates nothing. Child names are
+    # public API (tests/components/snapshots): choose them once.
+
+    def _add_packages(self, parts: EnvironmentParts) -> list[pulumi.Resource]:
+        """Application packages, one per (application, version) in the config.
+
+        Wire here: the app-package dynamic provider, named f"{parts.name}-package-<app id>-<version>", each
+        depending on parts.applications.applications[<app id>]; paths resolve against parts.project_dir.
+        """
+        return []
+
+    def _add_quota_check(self, parts: EnvironmentParts) -> list[pulumi.Resource]:
+        """The QuotaCheck of the stack's total demand against the account's and region's quotas.
+
+        Wire here: the quota dynamic provider, named f"{parts.name}-quota", after parts.account.
+        """
+        return []
+
+    def _add_pools(
+        self, parts: EnvironmentParts, depends_on: list[pulumi.Resource]
+    ) -> dict[str, pulumi.Resource]:
+        """Pools, keyed by pool id, each depending on `depends_on` (packages and the quota check).
+
+        Wire here: the pool dynamic provider, named f"{parts.name}-pool-<pool id>", in parts.network.subnet_id
+        when the pool's network.subnet is "environment".
+        """
+        return {}

@@ -1,0 +1,132 @@
+"""BatchNetwork: the VNet, the pool subnet and the NSG simplified node communication needs."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+import pulumi
+from pulumi_azure_native import network
+
+from batch_infra.config.network import NetworkConfig
+
+TYPE = "batch-infra:network:BatchNetwork"
+FIRST_PRIORITY = 100
+
+
+class BatchNetworkArgs(TypedDict):
+    resource_group_name: pulumi.Input[str]
+    """Required. The resource group the network lives in."""
+    location: str
+    """Required. Azure region, e.g. westeurope; also names the regional service tags."""
+    virtual_network_name: str
+    """Required. Name of the VNet."""
+    subnet_name: str
+    """Required. Name of the subnet the pools' nodes join."""
+    network_security_group_name: str
+    """Required. Name of the NSG associated with the subnet."""
+    network: NetworkConfig
+    """Required. Validated address space, subnet prefix and extra outbound destinations."""
+    tags: dict[str, str]
+    """Required. Tags for every taggable child."""
+
+
+def node_communication_rules(location: str, extra_outbound_443: list[str]) -> list[dict[str, Any]]:
+    """Outbound TCP 443 allows for simplified node communication: Batch node management, Storage, extras.
+
+    Simplified communication needs no inbound rule at all (classic needed 29876-29877 inbound); nodes reach
+    auto-storage for application packages and resource files, hence Storage.<region>.
+    """
+    destinations = [
+        (
+            "allow-batch-node-management-out",
+            f"BatchNodeManagement.{location}",
+            "Batch node agent to the Batch service (simplified node communication)",
+        ),
+        (
+            "allow-storage-out",
+            f"Storage.{location}",
+            "Nodes to auto-storage: application packages, resource files",
+        ),
+    ]
+    destinations += [
+        (f"allow-extra-{index}-out", target, "network.extraOutbound443 in the stack config")
+        for index, target in enumerate(extra_outbound_443)
+    ]
+    return [
+        {
+            "name": rule_name,
+            "description": description,
+            "priority": FIRST_PRIORITY + 10 * index,
+            "direction": "Outbound",
+            "access": "Allow",
+            "protocol": "Tcp",
+            "source_address_prefix": "VirtualNetwork",
+            "source_port_range": "*",
+            "destination_address_prefix": target,
+            "destination_port_range": "443",
+        }
+        for index, (rule_name, target, description) in enumerate(destinations)
+    ]
+
+
+class BatchNetwork(pulumi.ComponentResource):
+    """The pool network: a VNet with one subnet for Batch nodes, guarded by an NSG."""
+
+    virtual_network_id: pulumi.Output[str]
+    """The VNet's resource id."""
+    virtual_network_name: pulumi.Output[str]
+    """The VNet's name."""
+    subnet_id: pulumi.Output[str]
+    """The pool subnet's resource id (what pools put in networkConfiguration.subnetId)."""
+    subnet_name: pulumi.Output[str]
+    """The pool subnet's name."""
+    network_security_group_id: pulumi.Output[str]
+    """The NSG's resource id."""
+
+    def __init__(self, name: str, args: BatchNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        config = args["network"]
+        nsg = network.NetworkSecurityGroup(
+            f"{name}-nsg",
+            network_security_group_name=args["network_security_group_name"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            security_rules=node_communication_rules(args["location"], list(config.extra_outbound_443)),
+            tags=args["tags"],
+            opts=child,
+        )
+        # The subnet is its own resource; azure-native v2+ keeps standalone subnets when the VNet is updated
+        # without an inline `subnets` list, so the two never fight over the subnet.
+        vnet = network.VirtualNetwork(
+            f"{name}-vnet",
+            virtual_network_name=args["virtual_network_name"],
+            resource_group_name=args["resource_group_name"],
+            location=args["location"],
+            address_space={"address_prefixes": [config.address_space]},
+            tags=args["tags"],
+            opts=child,
+        )
+        subnet = network.Subnet(
+            f"{name}-subnet",
+            subnet_name=args["subnet_name"],
+            virtual_network_name=vnet.name,
+            resource_group_name=args["resource_group_name"],
+            address_prefix=config.subnet_prefix,
+            network_security_group={"id": nsg.id},
+            opts=child,
+        )
+        self.virtual_network_id = vnet.id
+        self.virtual_network_name = vnet.name
+        self.subnet_id = subnet.id
+        self.subnet_name = subnet.name
+        self.network_security_group_id = nsg.id
+        self.register_outputs(
+            {
+                "virtual_network_id": self.virtual_network_id,
+                "virtual_network_name": self.virtual_network_name,
+                "subnet_id": self.subnet_id,
+                "subnet_name": self.subnet_name,
+                "network_security_group_id": self.network_security_group_id,
+            }
+        )

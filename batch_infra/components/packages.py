@@ -1,0 +1,66 @@
+"""Application package wiring: one ApplicationPackage per (application, version) of the stack's config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+from batch_infra import packaging
+from batch_infra.config.applications import ApplicationConfig
+from batch_infra.providers.app_package import ApplicationPackage
+
+PackageKey = tuple[str, str]  # (application id, version), as written in the config
+
+
+def package_name(name: str, application_id: str, version: str) -> str:
+    """Child name of a package: public API (URNs), so pinned by tests."""
+    return f"{name}-package-{application_id}-{version}"
+
+
+def subscription_of(resource_id: str) -> str:
+    """The subscription of an ARM id (/subscriptions/<id>/...): read from the account, so no invoke."""
+    parts = resource_id.split("/")
+    if len(parts) < 3 or parts[1].lower() != "subscriptions" or not parts[2]:
+        raise ValueError(f"{resource_id!r} is not an Azure resource id starting with /subscriptions/<id>")
+    return parts[2]
+
+
+def application_packages(
+    name: str,
+    *,
+    applications: list[ApplicationConfig],
+    application_resources: dict[str, pulumi.Resource],
+    batch_account_id: pulumi.Input[str],
+    resource_group_name: pulumi.Input[str],
+    account_name: pulumi.Input[str],
+    project_dir: Path,
+    parent: pulumi.Resource,
+) -> dict[PackageKey, ApplicationPackage]:
+    """Every configured package, each after its application; pools depend on the ones they reference.
+
+    The content hash is computed here, when the program runs, so `pulumi preview` shows exactly the packages
+    whose content changed. The path is absolute (the provider runs in another process and directory); the
+    provider's diff ignores it, so a checkout in another directory changes nothing.
+    """
+    subscription_id = pulumi.Output.from_input(batch_account_id).apply(subscription_of)
+    packages: dict[PackageKey, ApplicationPackage] = {}
+    for app in applications:
+        default = (app.default_version or "").lower()
+        for version, rel in app.packages.items():
+            packages[(app.id, version)] = ApplicationPackage(
+                package_name(name, app.id, version),
+                {
+                    "subscription_id": subscription_id,
+                    "resource_group_name": resource_group_name,
+                    "account_name": account_name,
+                    "application_name": app.id,
+                    "version": version,
+                    "path": str((project_dir / rel).resolve()),
+                    "content_hash": packaging.content_hash(project_dir / rel),
+                    "allow_updates": app.allow_updates,
+                    "set_default": version.lower() == default,
+                },
+                pulumi.ResourceOptions(parent=parent, depends_on=[application_resources[app.id]]),
+            )
+    return packages

@@ -1,0 +1,82 @@
+"""What Azure would answer under Pulumi's mock runtime: ARM ids, names and computed outputs per type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+# A placeholder subscription: mock ids look like Azure's, and say plainly that they are not real.
+MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+
+# type token -> (input key holding the resource's Azure name, ARM id path under the resource group).
+ARM_TYPES: dict[str, tuple[str, str]] = {
+    "azure-native:resources:ResourceGroup": ("resourceGroupName", ""),
+    "azure-native:network:VirtualNetwork": (
+        "virtualNetworkName",
+        "/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}",
+    ),
+    "azure-native:network:Subnet": (
+        "subnetName",
+        "/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{subnetName}",
+    ),
+    "azure-native:network:NetworkSecurityGroup": (
+        "networkSecurityGroupName",
+        "/providers/Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}",
+    ),
+    "azure-native:storage:StorageAccount": (
+        "accountName",
+        "/providers/Microsoft.Storage/storageAccounts/{accountName}",
+    ),
+    "azure-native:batch:BatchAccount": (
+        "accountName",
+        "/providers/Microsoft.Batch/batchAccounts/{accountName}",
+    ),
+    "azure-native:batch:Application": (
+        "applicationName",
+        "/providers/Microsoft.Batch/batchAccounts/{accountName}/applications/{applicationName}",
+    ),
+}
+
+
+def arm_id(type_token: str, inputs: dict[str, Any]) -> str:
+    """The resource id Azure would assign, built from the inputs the program declared."""
+    _, path = ARM_TYPES[type_token]
+    group = f"/subscriptions/{MOCK_SUBSCRIPTION}/resourceGroups/{inputs['resourceGroupName']}"
+    return group + path.format(**inputs)
+
+
+def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(id, outputs) for one registered resource; unknown custom types (dynamic providers) echo inputs."""
+    if type_token not in ARM_TYPES:
+        return f"{name}-id", dict(inputs)
+    name_key, _ = ARM_TYPES[type_token]
+    outputs = dict(inputs)
+    outputs["name"] = inputs[name_key]
+    outputs["id"] = arm_id(type_token, inputs)
+    identity = inputs.get("identity")
+    if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+        # Azure answers a list of identity ids with a map: id -> that identity's principal and client ids.
+        outputs["identity"] = {
+            **identity,
+            "userAssignedIdentities": {
+                ident: {"principalId": MOCK_SUBSCRIPTION, "clientId": MOCK_SUBSCRIPTION}
+                for ident in identity["userAssignedIdentities"]
+            },
+        }
+    if type_token == "azure-native:batch:BatchAccount":
+        outputs["accountEndpoint"] = f"{inputs['accountName']}.{inputs['location']}.batch.azure.com"
+    return outputs["id"], outputs
+
+
+class AzureMocks(pulumi.runtime.Mocks):
+    """Answers registrations the way Azure would name and identify them; invokes are refused loudly."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        if not args.custom:
+            return None, {}
+        return mock_outputs(args.typ, args.name, args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        # The program is meant to declare resources only; an invoke would need Azure, so say which one.
+        return {}, [("", f"the mock runtime cannot answer invoke {args.token}; preflight runs without Azure")]

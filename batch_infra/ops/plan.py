@@ -1,0 +1,218 @@
+"""Plans a stack without engine or Azure: validate its file, run the program under mocks, list resources."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from batch_infra.config import load_stack_file, stack_file
+from batch_infra.config.loader import LoadedStack
+from batch_infra.ops.mock_azure import AzureMocks
+
+PROJECT = "batch-infra"
+# Placeholder for `secure:` config values: only the Pulumi engine can decrypt them, and the plan needs
+# to know only that they exist.
+SECRET_PLACEHOLDER = "[secret]"
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    """One resource the program declares: what `pulumi preview` would list."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None  # parent URN; the stack's URN for top-level resources
+    custom: bool  # False for component resources
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        """The declared inputs without the SDK's internal ones (a dynamic provider's pickled `__provider`)."""
+        return {k: v for k, v in self.inputs.items() if not k.startswith("__")}
+
+    def key_properties(self) -> dict[str, Any]:
+        """The few inputs that say what this resource is, for the preflight tree."""
+        paths = KEY_PROPERTIES.get(self.type)
+        if paths is None:
+            return {k: v for k, v in self.properties.items() if isinstance(v, (str, int, float, bool))}
+        found = {path: _lookup(self.inputs, path) for path in paths}
+        return {path: value for path, value in found.items() if value is not None}
+
+
+# type token -> input paths worth showing in the tree (dots walk into objects).
+KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "azure-native:resources:ResourceGroup": ("resourceGroupName", "location"),
+    "azure-native:network:VirtualNetwork": ("virtualNetworkName", "addressSpace.addressPrefixes"),
+    "azure-native:network:Subnet": ("subnetName", "addressPrefix"),
+    "azure-native:network:NetworkSecurityGroup": ("networkSecurityGroupName", "securityRules"),
+    "azure-native:storage:StorageAccount": (
+        "accountName",
+        "kind",
+        "sku.name",
+        "minimumTlsVersion",
+        "enableHttpsTrafficOnly",
+        "allowBlobPublicAccess",
+    ),
+    "azure-native:batch:BatchAccount": (
+        "accountName",
+        "poolAllocationMode",
+        "publicNetworkAccess",
+        "allowedAuthenticationModes",
+        "autoStorage.authenticationMode",
+        "identity.type",
+    ),
+    "azure-native:batch:Application": ("applicationName", "displayName", "allowUpdates"),
+}
+
+
+def _lookup(values: dict[str, Any], path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(values, dict):
+            return None
+        values = values.get(part)
+    if isinstance(values, list) and values and isinstance(values[0], dict) and "name" in values[0]:
+        # Security rules and similar: show each rule as "name -> destination:port".
+        return [
+            f"{v['name']} -> {v.get('destinationAddressPrefix', '*')}:{v.get('destinationPortRange', '*')}"
+            for v in values
+        ]
+    return values
+
+
+@dataclass(frozen=True)
+class Plan:
+    stack: str
+    source: str  # the stack file, as errors name it
+    resources: list[PlannedResource]
+    outputs: dict[str, Any]
+
+
+def plan_stack(stack: str, project_dir: Path | str = ".") -> Plan:
+    """Validate `stacks/Pulumi.<stack>.yaml` (ConfigError lists every problem), then plan it under mocks."""
+    project_dir = Path(project_dir)
+    path = stack_file(stack, project_dir)
+    loaded = load_stack_file(path, environment=stack)
+    config, secret_keys = pulumi_config_values(path, loaded)
+    from batch_infra.program import build
+
+    resources, outputs = run_under_mocks(
+        lambda: build(project_dir.resolve()), stack=stack, config=config, secret_keys=secret_keys
+    )
+    # Registration order depends on how the runtime schedules its RPCs; URN order is stable.
+    return Plan(stack, loaded.source, sorted(resources, key=lambda r: r.urn), outputs)
+
+
+def plan_resources(stack: str, project_dir: Path | str = ".") -> list[PlannedResource]:
+    """The resources `pulumi up --stack <stack>` would declare, sorted by URN."""
+    return plan_stack(stack, project_dir).resources
+
+
+def pulumi_config_values(path: Path, loaded: LoadedStack) -> tuple[dict[str, str], list[str]]:
+    """The stack file's config as the engine hands it to the program: strings, objects as JSON."""
+    document = yaml.safe_load(path.read_text())
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in document["config"].items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[key] = SECRET_PLACEHOLDER
+            secret_keys.append(key)
+        else:
+            values[key] = value if isinstance(value, str) else json.dumps(value)
+    values.setdefault("batch-infra:location", loaded.config.location)
+    return values, secret_keys
+
+
+def run_under_mocks(
+    program: Callable[[], dict[str, Any]], *, stack: str, config: dict[str, str], secret_keys: list[str]
+) -> tuple[list[PlannedResource], dict[str, Any]]:
+    """Run `program` under Pulumi's mock runtime; return what it registered and its resolved outputs.
+
+    The runtime keeps its settings in context variables and an event loop per thread, so each run gets
+    its own thread, context and loop: runs never see each other's stack, config or root resource.
+    """
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = contextvars.Context().run(_run, program, stack, config, secret_keys)
+        except BaseException as err:  # noqa: BLE001 re-raised in the calling thread below
+            result["error"] = err
+
+    worker = threading.Thread(target=target, name=f"pulumi-mocks-{stack}")
+    worker.start()
+    worker.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def _run(
+    program: Callable[[], dict[str, Any]], stack: str, config: dict[str, str], secret_keys: list[str]
+) -> tuple[list[PlannedResource], dict[str, Any]]:
+    import pulumi
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    monitor = _recording_monitor_class()(AzureMocks())
+    outputs: dict[str, Any] = {}
+
+    async def body() -> None:
+        exports = program()
+        outputs.update(await pulumi.Output.all(**exports).future() or {})
+
+    try:
+        pulumi.runtime.set_all_config(config, secret_keys)
+        pulumi.runtime.set_mocks(AzureMocks(), project=PROJECT, stack=stack, preview=True, monitor=monitor)
+        _sync_await(run_pulumi_func(body))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    return list(monitor.planned), outputs
+
+
+def _recording_monitor_class() -> type:
+    """A MockMonitor that also records each registration's type, name, parent and inputs."""
+    import pulumi
+    from pulumi.runtime import rpc
+    from pulumi.runtime.mocks import MockMonitor
+
+    class RecordingMonitor(MockMonitor):
+        def __init__(self, mocks: Any) -> None:
+            super().__init__(mocks)
+            self.planned: list[PlannedResource] = []
+
+        def make_urn(self, parent: str, type_: str, name: str) -> str:
+            # The engine qualifies a child's type with its parent's whole type chain; the stock mock keeps
+            # only the parent's last type. Use the engine's form so URNs here are the URNs in real state.
+            # Children of the root stack are not qualified with its type.
+            if parent and parent.split("::")[2] != "pulumi:pulumi:Stack":
+                type_ = parent.split("::")[2] + "$" + type_
+            return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
+        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+            response = super().RegisterResource(request)
+            if request.type != "pulumi:pulumi:Stack":
+                self.planned.append(
+                    PlannedResource(
+                        urn=response.urn,
+                        type=request.type,
+                        name=request.name,
+                        parent=request.parent or None,
+                        custom=bool(request.custom),
+                        inputs=rpc.deserialize_properties(request.object),
+                    )
+                )
+            return response
+
+    return RecordingMonitor

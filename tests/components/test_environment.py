@@ -1,0 +1,188 @@
+"""BatchEnvironment under Pulumi's mocks for the three stacks: children, names, parents and key inputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from batch_infra.config import load_stack_file, stack_file
+from batch_infra.config.stack import StackConfig
+from batch_infra.ops.mock_azure import arm_id
+from batch_infra.ops.plan import Plan, PlannedResource
+from tests.fixtures.plans import PROJECT_DIR, STACKS
+
+COMPONENTS = {
+    "batch": ("batch-infra:environment:BatchEnvironment", None),
+    "batch-network": ("batch-infra:network:BatchNetwork", "batch"),
+    "batch-account": ("batch-infra:account:BatchAccount", "batch"),
+    "batch-applications": ("batch-infra:applications:BatchApplications", "batch"),
+}
+CHILDREN = {
+    "batch-rg": ("azure-native:resources:ResourceGroup", "batch"),
+    "batch-network-nsg": ("azure-native:network:NetworkSecurityGroup", "batch-network"),
+    "batch-network-vnet": ("azure-native:network:VirtualNetwork", "batch-network"),
+    "batch-network-subnet": ("azure-native:network:Subnet", "batch-network"),
+    "batch-account-storage": ("azure-native:storage:StorageAccount", "batch-account"),
+    "batch-account-batch": ("azure-native:batch:BatchAccount", "batch-account"),
+}
+
+
+def config_of(stack: str) -> StackConfig:
+    return load_stack_file(stack_file(stack, PROJECT_DIR), environment=stack).config
+
+
+def by_name(plan: Plan) -> dict[str, PlannedResource]:
+    return {r.name: r for r in plan.resources}
+
+
+def parent_name(plan: Plan, resource: PlannedResource) -> str | None:
+    parents = [r.name for r in plan.resources if r.urn == resource.parent]
+    return parents[0] if parents else None
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_resource_has_the_expected_type_name_and_parent(planned, stack):
+    plan, config = planned(stack), config_of(stack)
+    expected = {**COMPONENTS, **CHILDREN}
+    expected |= {
+        f"batch-applications-{a.id}": ("azure-native:batch:Application", "batch-applications")
+        for a in config.applications
+    }
+    actual = {r.name: (r.type, parent_name(plan, r)) for r in plan.resources}
+    assert actual == expected
+    assert all(r.custom == r.type.startswith("azure-native:") for r in plan.resources)
+    root = by_name(plan)["batch"]
+    assert root.parent == f"urn:pulumi:{stack}::batch-infra::pulumi:pulumi:Stack::batch-infra-{stack}"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_child_is_named_after_its_parent(planned, stack):
+    plan = planned(stack)
+    for resource in plan.resources:
+        parent = parent_name(plan, resource)
+        if parent is not None:
+            assert resource.name.startswith(f"{parent}-"), resource.name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_child_gets_the_location_names_and_tags_of_the_config(planned, stack):
+    resources, config = by_name(planned(stack)), config_of(stack)
+    names, tags = config.names(), config.all_tags()
+    expected_names = {
+        "batch-rg": ("resourceGroupName", names.resource_group),
+        "batch-network-nsg": ("networkSecurityGroupName", names.network_security_group),
+        "batch-network-vnet": ("virtualNetworkName", names.virtual_network),
+        "batch-account-storage": ("accountName", names.storage_account),
+        "batch-account-batch": ("accountName", names.batch_account),
+    }
+    for name, (key, value) in expected_names.items():
+        inputs = resources[name].inputs
+        assert inputs[key] == value
+        assert inputs["location"] == config.location
+        assert inputs["tags"] == tags
+        if name != "batch-rg":
+            assert inputs["resourceGroupName"] == names.resource_group
+    assert tags["environment"] == stack and tags["managed-by"] == "batch-infra"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_network_allows_only_what_simplified_node_communication_needs(planned, stack):
+    resources, config = by_name(planned(stack)), config_of(stack)
+    region = config.location
+    rules = resources["batch-network-nsg"].inputs["securityRules"]
+    assert [(r["name"], r["destinationAddressPrefix"], r["priority"]) for r in rules] == [
+        ("allow-batch-node-management-out", f"BatchNodeManagement.{region}", 100),
+        ("allow-storage-out", f"Storage.{region}", 110),
+    ]
+    for rule in rules:
+        assert (rule["direction"], rule["access"], rule["protocol"], rule["destinationPortRange"]) == (
+            "Outbound",
+            "Allow",
+            "Tcp",
+            "443",
+        )
+    vnet, subnet = resources["batch-network-vnet"].inputs, resources["batch-network-subnet"].inputs
+    assert vnet["addressSpace"] == {"addressPrefixes": [config.network.address_space]}
+    assert subnet["addressPrefix"] == config.network.subnet_prefix
+    assert subnet["virtualNetworkName"] == config.names().virtual_network
+    nsg_id = arm_id("azure-native:network:NetworkSecurityGroup", resources["batch-network-nsg"].inputs)
+    assert subnet["networkSecurityGroup"] == {"id": nsg_id}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_auto_storage_is_https_only_tls12_without_public_blobs(planned, stack):
+    storage = by_name(planned(stack))["batch-account-storage"].inputs
+    assert storage["kind"] == "StorageV2"
+    assert storage["sku"] == {"name": "Standard_LRS"}
+    assert storage["enableHttpsTrafficOnly"] is True
+    assert storage["minimumTlsVersion"] == "TLS1_2"
+    assert storage["allowBlobPublicAccess"] is False
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_batch_account_links_auto_storage_with_the_configured_access(planned, stack):
+    resources, account = by_name(planned(stack)), config_of(stack).account
+    batch = resources["batch-account-batch"].inputs
+    storage_id = arm_id("azure-native:storage:StorageAccount", resources["batch-account-storage"].inputs)
+    assert batch["poolAllocationMode"] == account.pool_allocation_mode
+    assert batch["publicNetworkAccess"] == account.public_network_access
+    assert batch["allowedAuthenticationModes"] == list(account.allowed_authentication_modes)
+    assert batch["autoStorage"]["storageAccountId"] == storage_id
+    assert batch["autoStorage"]["authenticationMode"] == account.auto_storage.authentication_mode
+    assert batch["identity"]["type"] == account.identity.type
+    assert "keyVaultReference" not in batch
+
+
+def test_prod_is_private_with_managed_identity_auto_storage(planned):
+    batch = by_name(planned("prod"))["batch-account-batch"].inputs
+    assert batch["publicNetworkAccess"] == "Disabled"
+    assert batch["autoStorage"]["authenticationMode"] == "BatchAccountManagedIdentity"
+    assert batch["autoStorage"]["nodeIdentityReference"]["resourceId"].endswith("/id-contoso-batch-nodes")
+    assert batch["identity"]["userAssignedIdentities"][0].endswith("/id-contoso-batch-account")
+
+
+def test_dev_uses_storage_keys_and_public_access(planned):
+    batch = by_name(planned("dev"))["batch-account-batch"].inputs
+    assert batch["publicNetworkAccess"] == "Enabled"
+    assert batch["autoStorage"] == {
+        "storageAccountId": arm_id(
+            "azure-native:storage:StorageAccount", by_name(planned("dev"))["batch-account-storage"].inputs
+        ),
+        "authenticationMode": "StorageKeys",
+    }
+    assert batch["identity"] == {"type": "None"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_one_application_per_configured_id_without_default_version(planned, stack):
+    resources, config = by_name(planned(stack)), config_of(stack)
+    for app in config.applications:
+        inputs = resources[f"batch-applications-{app.id}"].inputs
+        assert inputs["applicationName"] == app.id
+        assert inputs["accountName"] == config.names().batch_account
+        assert inputs["displayName"] == app.display_name
+        assert inputs["allowUpdates"] is app.allow_updates
+        assert "defaultVersion" not in inputs  # set by the package provider once the package is active
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_outputs_are_names_ids_and_endpoint_never_keys(planned, stack):
+    plan, config = planned(stack), config_of(stack)
+    names = config.names()
+    account_id = (
+        f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/{names.resource_group}"
+        f"/providers/Microsoft.Batch/batchAccounts/{names.batch_account}"
+    )
+    assert plan.outputs == {
+        "resourceGroupName": names.resource_group,
+        "location": config.location,
+        "virtualNetworkId": plan.outputs["virtualNetworkId"],
+        "subnetId": plan.outputs["virtualNetworkId"] + f"/subnets/{names.subnet}",
+        "storageAccountName": names.storage_account,
+        "batchAccountName": names.batch_account,
+        "batchAccountId": account_id,
+        "accountEndpoint": f"{names.batch_account}.{config.location}.batch.azure.com",
+        "applicationIds": {a.id: f"{account_id}/applications/{a.id}" for a in config.applications},
+        "poolIds": [],
+    }
+    assert plan.outputs["virtualNetworkId"].endswith(f"/virtualNetworks/{names.virtual_network}")
+    assert not [key for key in plan.outputs if "key" in key.lower() or "secret" in key.lower()]
