@@ -86,7 +86,8 @@ def folder_entries(root: Path) -> list[Entry]:
             if (here / name).is_symlink():
                 raise PackageSourceError(
                     f"{here / name} is a symbolic link to a folder, which a package cannot hold reproducibly",
-                    fix="replace the link with the folder's contents, or zip the folder yourself")
+                    fix="replace the link with the folder's contents, or zip the folder yourself",
+                )
         if here != root and not subdirs and not files:
             entries.append(Entry(_zip_name(root, here) + "/", here, True, False))
         entries.extend(_file_entry(root, here / name) for name in files)
@@ -96,8 +97,10 @@ def folder_entries(root: Path) -> list[Entry]:
 def _file_entry(root: Path, path: Path) -> Entry:
     info = path.stat()  # follows a link to a file: the package holds the bytes the link points at
     if not stat.S_ISREG(info.st_mode):
-        raise PackageSourceError(f"{path} is not a regular file (a socket, device or FIFO?)",
-                                 fix="remove it from the package folder")
+        raise PackageSourceError(
+            f"{path} is not a regular file (a socket, device or FIFO?)",
+            fix="remove it from the package folder",
+        )
     return Entry(_zip_name(root, path), path, False, bool(info.st_mode & 0o111))
 
 
@@ -178,4 +181,3 @@ def size_upper_bound(path: Path) -> int:
     # Deflate never grows data by more than ~0.1%; 200 bytes covers the local + central headers of one entry.
     entries = folder_entries(path)
     return sum(e.source.stat().st_size * 1001 // 1000 + 200 + 2 * len(e.name) for e in entries) + 22
-

@@ -169,8 +169,11 @@ def _account_name(endpoint: str) -> str:
     return path.rsplit("/", 1)[-1] if path else parts.hostname.split(".")[0]  # type: ignore[union-attr]
 
 
-def blob_client_from_sas(url: str) -> BlobClient:
-    """A blob client for a SAS URL (e.g. an application package's storageUrl); the SAS is the credential."""
+def blob_client_from_sas(url: str, **options: Any) -> BlobClient:
+    """A blob client for a SAS URL (e.g. an application package's storageUrl); the SAS is the credential.
+
+    `options` go to the client as is (block sizes, retry policy, timeouts).
+    """
     from azure.storage.blob import BlobClient
 
-    return BlobClient.from_blob_url(url)
+    return BlobClient.from_blob_url(url, **options)

@@ -21,7 +21,8 @@ _segment = st.text(alphabet="abcXYZ019_-.é", min_size=1, max_size=8).filter(lam
 _tree = st.dictionaries(
     st.lists(_segment, min_size=1, max_size=3).map(tuple),
     st.tuples(st.binary(max_size=300), st.booleans()),
-    min_size=1, max_size=8,
+    min_size=1,
+    max_size=8,
 ).filter(lambda tree: not any(a != b and b[: len(a)] == a for a in tree for b in tree))  # no file is a folder
 
 

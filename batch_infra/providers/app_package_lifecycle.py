@@ -1,0 +1,133 @@
+"""The ApplicationPackage provider's steps as the engine calls them: check, create, read, update, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
+
+from batch_infra import packaging
+from batch_infra.errors import AzureOperationError, BatchInfraError
+from batch_infra.providers import app_package_ops as ops
+from batch_infra.providers import app_package_rules as rules
+from batch_infra.providers.app_package_rules import PackageInputs
+
+_LOCATION_KEYS = ("subscription_id", "resource_group_name", "account_name", "application_name", "version")
+
+
+def check(olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    """Shapes, the package path and size, allowUpdates, then Batch's count limits against the live account."""
+    problems = rules.shape_problems(news)
+    if not problems and not rules.is_unknown(news["path"]):
+        problems += _path_problems(news["path"])
+    if refused := rules.update_refused(olds, news):
+        problems.append(("content_hash", refused))
+    if not problems and not any(rules.is_unknown(news[key]) for key in _LOCATION_KEYS):
+        inputs = PackageInputs.from_props(news)
+        is_new = not olds or any(olds.get(key) != news[key] for key in rules.IDENTITY)
+        if is_new and (names := ops.existing_names(inputs)) is not None:
+            problems += rules.limit_problems(inputs, *names)
+    inputs_out = {name: news[name] for name in rules.input_names() if name in news}
+    return CheckResult(inputs_out, [CheckFailure(prop, reason) for prop, reason in problems])
+
+
+def _path_problems(path: str) -> list[tuple[str, str]]:
+    try:
+        bound = packaging.size_upper_bound(Path(path))
+    except BatchInfraError as err:
+        return [("path", err.render().replace("\n  fix:", "; fix:"))]
+    problem = rules.size_problem(bound, path)
+    return [("path", problem)] if problem else []
+
+
+def create(props: dict[str, Any]) -> CreateResult:
+    """Adopt an identical existing version, else create -> upload -> activate; then the default version."""
+    inputs = PackageInputs.from_props(props)
+    live = ops.read_live(inputs)
+    if live is not None and live.state == "Active":
+        if live.content_hash != inputs.content_hash:
+            raise BatchInfraError(
+                f"{inputs.describe()} already exists and is Active with other content "
+                f"({live.content_hash or 'not uploaded by batch-infra'})",
+                fix="publish this content as a new version, or delete that version in Azure, or adopt it "
+                f"with `pulumi import` using id {inputs.resource_id()}",
+            )
+    else:
+        _publish_or_roll_back(inputs, created_here=live is None)
+    if inputs.set_default:
+        ops.set_default_version(inputs)
+    return CreateResult(inputs.resource_id(), _outputs(inputs))
+
+
+def _publish_or_roll_back(inputs: PackageInputs, *, created_here: bool) -> None:
+    """Publish; if it fails on a version this call created, delete it so nothing half-made stays behind."""
+    with ops.built_package(inputs) as built:
+        try:
+            ops.publish(
+                inputs, built, progress=ops.stderr_progress(f"{inputs.application_name} {inputs.version}")
+            )
+        except (AzureOperationError, BatchInfraError) as failure:
+            if created_here:
+                try:
+                    ops.delete(inputs)
+                except AzureOperationError as cleanup:
+                    failure.add_note(f"the Pending version could not be removed either: {cleanup}")
+            raise
+
+
+def update(olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    """Re-upload and re-activate on new content (check refused it unless allowed); the default version."""
+    inputs = PackageInputs.from_props(news)
+    content_changed = olds.get("content_hash") != inputs.content_hash
+    if content_changed:
+        with ops.built_package(inputs) as built:
+            ops.publish(
+                inputs, built, progress=ops.stderr_progress(f"{inputs.application_name} {inputs.version}")
+            )
+    if inputs.set_default and (content_changed or not olds.get("set_default")):
+        ops.set_default_version(inputs)
+    return UpdateResult(_outputs(inputs))
+
+
+def _outputs(inputs: PackageInputs) -> dict[str, Any]:
+    live = ops.read_live(inputs)
+    if live is None:
+        raise AzureOperationError(
+            f"read {inputs.describe()}",
+            "ApplicationPackageNotFound",
+            "the version vanished right after it was published",
+            fix="check whether something else deletes packages, then run `pulumi up` again",
+        )
+    return {**inputs.as_props(), **_live_outputs(live)}
+
+
+def _live_outputs(live: ops.LivePackage) -> dict[str, Any]:
+    return {
+        "state": live.state,
+        "format": live.format,
+        "storage_url": live.storage_url,
+        "storage_url_expiry": live.storage_url_expiry,
+        "last_activation_time": live.last_activation_time,
+    }
+
+
+def read(id_: str, props: dict[str, Any]) -> ReadResult:
+    """Azure's view mapped back to inputs: content hash from the blob's stamp, default and allowUpdates."""
+    inputs = PackageInputs.from_props(props)
+    live = ops.read_live(inputs)
+    if live is None:
+        return ReadResult(None, {})  # the version is gone: the engine drops it from state
+    refreshed = {
+        **inputs.as_props(),
+        "content_hash": live.content_hash or "",
+        "set_default": live.is_default,
+        "allow_updates": live.allow_updates,
+    }
+    if live.state != "Active":
+        refreshed["content_hash"] = ""  # a Pending version serves nothing: the next up must publish it
+    return ReadResult(id_, {**refreshed, **_live_outputs(live)}, inputs=refreshed)
+
+
+def delete(props: dict[str, Any]) -> None:
+    ops.delete(PackageInputs.from_props(props))
