@@ -1,5 +1,6 @@
 """Azure Batch autoscale formulas offline: check, evaluate, cap and simulate (see SPEC in ../shared/reference)."""
 
+from batch_infra.autoscale.caps import cap_formula
 from batch_infra.autoscale.diagnostics import CheckResult, Diagnostic
 from batch_infra.autoscale.evaluator import (
     AutoScaleRunError,
@@ -15,6 +16,7 @@ __all__ = [
     "AutoScaleRunError",
     "CheckResult",
     "Diagnostic",
+    "cap_formula",
     "EvaluationResult",
     "FormulaInvalidError",
     "MetricSeries",
