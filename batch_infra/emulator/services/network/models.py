@@ -1,0 +1,349 @@
+"""Virtual network, subnet and network security group documents, with Azure's validation rules."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from batch_infra.emulator import arm
+from batch_infra.emulator.context import EmulatorContext
+from batch_infra.emulator.errors import AzureError
+from batch_infra.emulator.services.network import addresses
+
+VNETS, SUBNETS, NSGS = "virtual_networks", "subnets", "network_security_groups"  # keyed by lower-cased ARM id
+VNET_TYPE = "Microsoft.Network/virtualNetworks"
+SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
+NSG_TYPE = "Microsoft.Network/networkSecurityGroups"
+RULE_TYPE = "Microsoft.Network/networkSecurityGroups/securityRules"
+_DEFAULT_RULES = (  # every NSG carries Azure's six default rules
+    ("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork"),
+    ("AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*"),
+    ("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*"),
+    ("AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork"),
+    ("AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet"),
+    ("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*"),
+)
+
+
+def _etag() -> str:
+    return f'W/"{uuid.uuid4()}"'
+
+
+def _not_found(kind: str, name: str, group: str) -> AzureError:
+    return AzureError(
+        404, "ResourceNotFound", f"The Resource '{kind}/{name}' under resource group '{group}' was not found."
+    )
+
+
+def _get(ctx: EmulatorContext, collection: str, key: str, kind: str, name: str, group: str) -> dict[str, Any]:
+    doc = ctx.state.get(collection, key)
+    if doc is None:
+        raise _not_found(kind, name, group)
+    return doc
+
+
+# -- virtual networks ------------------------------------------------------------------------------
+def vnet_id(subscription: str, group: str, name: str) -> str:
+    return f"{arm.resource_group_id(subscription, group)}/providers/{VNET_TYPE}/{name}"
+
+
+def get_vnet(ctx: EmulatorContext, subscription: str, group: str, name: str) -> dict[str, Any]:
+    doc = _get(ctx, VNETS, vnet_id(subscription, group, name), VNET_TYPE, name, group)
+    doc["properties"]["subnets"] = [s for _k, s in ctx.state.items(SUBNETS, doc["id"] + "/subnets/")]
+    return doc
+
+
+def put_vnet(
+    ctx: EmulatorContext, subscription: str, group: str, name: str, body: dict[str, Any]
+) -> tuple[dict[str, Any], bool]:
+    """Create or replace; the body's subnets replace the VNet's subnets (absent ones go, as in Azure)."""
+    key = vnet_id(subscription, group, name)
+    location = arm.normalize_location(body.get("location"))
+    props = arm.properties(body, required=True)
+    space = addresses.address_space(props, key)
+    with ctx.state.transaction() as state:
+        existing = state.get(VNETS, key)
+        if existing is not None and existing["location"] != location:
+            raise AzureError(
+                400,
+                "InvalidResourceLocation",
+                f"Virtual network {name} exists in '{existing['location']}', not '{location}'.",
+            )
+        wanted = props.get("subnets") or []
+        if not isinstance(wanted, list):
+            raise AzureError(
+                400,
+                "InvalidRequestFormat",
+                "properties.subnets must be an array.",
+                target="properties.subnets",
+            )
+        subnets = _vnet_subnets(ctx, key, name, space, wanted)
+        doc = {
+            "id": key,
+            "name": name,
+            "type": VNET_TYPE,
+            "location": location,
+            "etag": _etag(),
+            "properties": {
+                "addressSpace": {"addressPrefixes": [str(n) for n in space]},
+                "provisioningState": "Updating",
+                "resourceGuid": (existing or {}).get("properties", {}).get("resourceGuid", str(uuid.uuid4())),
+                "virtualNetworkPeerings": [],
+                "enableDdosProtection": False,
+            },
+        }
+        if tags := arm.check_tags(body):
+            doc["tags"] = tags
+        for old_key, _old in state.items(SUBNETS, key + "/subnets/"):
+            state.delete(SUBNETS, old_key)
+        for subnet in subnets:
+            state.put(SUBNETS, subnet["id"], subnet)
+        state.put(VNETS, key, doc)
+    return doc, existing is None
+
+
+def _vnet_subnets(
+    ctx: EmulatorContext, key: str, vnet_name: str, space: list, wanted: list
+) -> list[dict[str, Any]]:
+    built: list[dict[str, Any]] = []
+    prefixes: dict[str, addresses.Network] = {}
+    for index, spec in enumerate(wanted):
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            raise AzureError(
+                400,
+                "InvalidRequestFormat",
+                f"properties.subnets[{index}] needs a 'name'.",
+                target=f"properties.subnets[{index}].name",
+            )
+        subnet = _subnet_doc(ctx, key, spec["name"], arm.properties(spec, required=True))
+        prefix = addresses.parse_prefix(subnet["properties"]["addressPrefix"], subnet["id"], "addressPrefix")
+        addresses.check_subnet(spec["name"], prefix, vnet_name, space, prefixes)
+        prefixes[spec["name"]] = prefix
+        built.append(subnet)
+    return built
+
+
+def finish(ctx: EmulatorContext, collection: str, key: str) -> dict[str, Any]:
+    """Complete a create/update LRO: the resource becomes Succeeded."""
+    with ctx.state.transaction() as state:
+        doc = state.get(collection, key)
+        if doc is None:
+            raise AzureError(
+                404, "ResourceNotFound", f"The resource '{key}' was deleted while being updated."
+            )
+        doc["properties"]["provisioningState"] = "Succeeded"
+        state.put(collection, key, doc)
+    return doc
+
+
+def delete(ctx: EmulatorContext, collection: str, key: str) -> None:
+    with ctx.state.transaction() as state:
+        arm.delete_children(ctx, key)
+        state.delete(collection, key)
+
+
+# -- subnets ---------------------------------------------------------------------------------------
+def _subnet_doc(ctx: EmulatorContext, vnet_key: str, name: str, props: dict[str, Any]) -> dict[str, Any]:
+    key = f"{vnet_key}/subnets/{name}"
+    if "addressPrefix" not in props:
+        raise AzureError(
+            400,
+            "NoAddressPrefixOrPoolProvided",
+            f"Subnet {key} needs properties.addressPrefix (a CIDR inside the virtual network).",
+            target="properties.addressPrefix",
+        )
+    properties: dict[str, Any] = {
+        "addressPrefix": props["addressPrefix"],
+        "provisioningState": "Succeeded",
+        "delegations": [],
+        "privateEndpointNetworkPolicies": props.get("privateEndpointNetworkPolicies", "Disabled"),
+        "privateLinkServiceNetworkPolicies": props.get("privateLinkServiceNetworkPolicies", "Enabled"),
+    }
+    nsg = props.get("networkSecurityGroup")
+    if nsg is not None:
+        nsg_ref = nsg.get("id") if isinstance(nsg, dict) else None
+        if not isinstance(nsg_ref, str) or ctx.state.get(NSGS, nsg_ref) is None:
+            raise AzureError(
+                400,
+                "InvalidResourceReference",
+                f"Resource {nsg_ref} referenced by resource {key} was not found. Please make sure that "
+                "the referenced resource exists, and that both resources are in the same region.",
+                target="properties.networkSecurityGroup.id",
+            )
+        properties["networkSecurityGroup"] = {"id": ctx.state.get(NSGS, nsg_ref)["id"]}  # type: ignore[index]
+    if isinstance(props.get("serviceEndpoints"), list):
+        properties["serviceEndpoints"] = [
+            {
+                "service": e.get("service"),
+                "locations": e.get("locations", ["*"]),
+                "provisioningState": "Succeeded",
+            }
+            for e in props["serviceEndpoints"]
+            if isinstance(e, dict)
+        ]
+    return {"id": key, "name": name, "type": SUBNET_TYPE, "etag": _etag(), "properties": properties}
+
+
+def get_subnet(ctx: EmulatorContext, subscription: str, group: str, vnet: str, name: str) -> dict[str, Any]:
+    get_vnet(ctx, subscription, group, vnet)
+    return _get(
+        ctx,
+        SUBNETS,
+        f"{vnet_id(subscription, group, vnet)}/subnets/{name}",
+        SUBNET_TYPE,
+        f"{vnet}/{name}",
+        group,
+    )
+
+
+def put_subnet(
+    ctx: EmulatorContext, subscription: str, group: str, vnet: str, name: str, body: dict[str, Any]
+) -> tuple[dict[str, Any], bool]:
+    with ctx.state.transaction() as state:
+        network = get_vnet(ctx, subscription, group, vnet)
+        subnet = _subnet_doc(ctx, network["id"], name, arm.properties(body, required=True))
+        space = [
+            addresses.parse_prefix(p, network["id"], "addressPrefixes")
+            for p in network["properties"]["addressSpace"]["addressPrefixes"]
+        ]
+        siblings = {
+            s["name"]: addresses.parse_prefix(s["properties"]["addressPrefix"], s["id"], "addressPrefix")
+            for s in network["properties"]["subnets"]
+        }
+        prefix = addresses.parse_prefix(
+            subnet["properties"]["addressPrefix"], subnet["id"], "properties.addressPrefix"
+        )
+        addresses.check_subnet(name, prefix, vnet, space, siblings)
+        created = state.get(SUBNETS, subnet["id"]) is None
+        subnet["properties"]["provisioningState"] = "Updating"
+        state.put(SUBNETS, subnet["id"], subnet)
+    return subnet, created
+
+
+# -- network security groups -----------------------------------------------------------------------
+def nsg_id(subscription: str, group: str, name: str) -> str:
+    return f"{arm.resource_group_id(subscription, group)}/providers/{NSG_TYPE}/{name}"
+
+
+def get_nsg(ctx: EmulatorContext, subscription: str, group: str, name: str) -> dict[str, Any]:
+    doc = _get(ctx, NSGS, nsg_id(subscription, group, name), NSG_TYPE, name, group)
+    users = [
+        {"id": s["id"]}
+        for _k, s in ctx.state.items(SUBNETS)
+        if s["properties"].get("networkSecurityGroup", {}).get("id", "").lower() == doc["id"].lower()
+    ]
+    if users:
+        doc["properties"]["subnets"] = users
+    return doc
+
+
+def _rule(nsg_key: str, spec: Any, index: int, kind: str = "securityRules") -> dict[str, Any]:
+    where = f"properties.securityRules[{index}]"
+    props = spec.get("properties") if isinstance(spec, dict) else None
+    if not isinstance(props, dict) or not isinstance(spec.get("name"), str):
+        raise AzureError(400, "InvalidRequestFormat", f"{where} needs 'name' and 'properties'.", target=where)
+    priority = props.get("priority")
+    if isinstance(priority, bool) or not isinstance(priority, int) or not 100 <= priority <= 4096:
+        raise AzureError(
+            400,
+            "SecurityRuleInvalidPriority",
+            f"Security rule {spec['name']} has invalid priority {priority}. Value provided: {priority}. "
+            "Allowed range 100-4096.",
+            target=f"{where}.properties.priority",
+        )
+    for field, allowed in (
+        ("direction", ("Inbound", "Outbound")),
+        ("access", ("Allow", "Deny")),
+        ("protocol", ("Tcp", "Udp", "Icmp", "Esp", "Ah", "*")),
+    ):
+        if props.get(field) not in allowed:
+            raise AzureError(
+                400,
+                "InvalidRequestFormat",
+                f"Security rule {spec['name']} has invalid {field} {props.get(field)!r}; "
+                f"allowed: {', '.join(allowed)}.",
+                target=f"{where}.properties.{field}",
+            )
+    properties = {k: v for k, v in props.items() if k != "provisioningState"}
+    properties["provisioningState"] = "Succeeded"
+    return {
+        "id": f"{nsg_key}/{kind}/{spec['name']}",
+        "name": spec["name"],
+        "type": RULE_TYPE,
+        "etag": _etag(),
+        "properties": properties,
+    }
+
+
+def _default_rules(nsg_key: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"{nsg_key}/defaultSecurityRules/{name}",
+            "name": name,
+            "type": RULE_TYPE,
+            "etag": _etag(),
+            "properties": {
+                "protocol": "*",
+                "sourcePortRange": "*",
+                "destinationPortRange": "*",
+                "sourceAddressPrefix": source,
+                "destinationAddressPrefix": dest,
+                "access": access,
+                "priority": priority,
+                "direction": direction,
+                "provisioningState": "Succeeded",
+            },
+        }
+        for name, priority, direction, access, source, dest in _DEFAULT_RULES
+    ]
+
+
+def put_nsg(
+    ctx: EmulatorContext, subscription: str, group: str, name: str, body: dict[str, Any]
+) -> tuple[dict[str, Any], bool]:
+    key = nsg_id(subscription, group, name)
+    location = arm.normalize_location(body.get("location"))
+    props = arm.properties(body)
+    specs = props.get("securityRules") or []
+    rules = [_rule(key, spec, i) for i, spec in enumerate(specs if isinstance(specs, list) else [None])]
+    seen: dict[tuple[str, int], str] = {}
+    for rule in rules:
+        slot = (rule["properties"]["direction"], rule["properties"]["priority"])
+        if slot in seen:
+            raise AzureError(
+                400,
+                "SecurityRuleConflict",
+                f"Security rules {seen[slot]} and {rule['name']} have the same priority {slot[1]} "
+                f"and direction {slot[0]}.",
+            )
+        seen[slot] = rule["name"]
+    with ctx.state.transaction() as state:
+        existing = state.get(NSGS, key)
+        doc = {
+            "id": key,
+            "name": name,
+            "type": NSG_TYPE,
+            "location": location,
+            "etag": _etag(),
+            "properties": {
+                "securityRules": rules,
+                "defaultSecurityRules": _default_rules(key),
+                "provisioningState": "Updating",
+                "resourceGuid": (existing or {}).get("properties", {}).get("resourceGuid", str(uuid.uuid4())),
+            },
+        }
+        if tags := arm.check_tags(body):
+            doc["tags"] = tags
+        state.put(NSGS, key, doc)
+    return doc, existing is None
+
+
+def check_nsg_unused(ctx: EmulatorContext, doc: dict[str, Any]) -> None:
+    if doc["properties"].get("subnets"):
+        users = ", ".join(s["id"] for s in doc["properties"]["subnets"])
+        raise AzureError(
+            400,
+            "InUseNetworkSecurityGroupCannotBeDeleted",
+            f"Network security group {doc['id']} cannot be deleted because it is in use by the "
+            f"following resources: {users}. Dissociate it from them first.",
+        )
