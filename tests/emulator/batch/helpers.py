@@ -47,4 +47,4 @@ def raw(client: Any, method: str, path: str, body: Any = None, headers: dict[str
     from azure.core.rest import HttpRequest
 
     request = HttpRequest(method, path, params={"api-version": api_version}, json=body, headers=headers or {})
-    return client._client.send_request(request)
+    return client.send_request(request)

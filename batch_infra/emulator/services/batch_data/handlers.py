@@ -99,7 +99,10 @@ class BatchDataPlane:
                              target="autoScaleFormula")
         run = pools.evaluate(self.ctx, self._account(request), request.params["pool"], body["autoScaleFormula"],
                              "autoScaleFormula")
-        return self._ok({"timestamp": common.iso(self.ctx.now()), "results": run.results}, request)
+        body: dict[str, Any] = {"timestamp": common.iso(self.ctx.now()), "results": run.results}
+        if run.error:
+            body["error"] = run.error
+        return self._ok(body, request)
 
     def stop_resize(self, request: Request) -> Response:
         account = self._account(request)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from batch_infra.emulator.errors import AzureError
@@ -28,6 +29,7 @@ class Evaluation:
     results: str
     dedicated: int | None
     low_priority: int | None
+    error: dict[str, Any] | None = None  # {code, message, values: [{name, value}]} when the run failed
 
 
 def _project(name: str) -> Any:
@@ -53,11 +55,11 @@ def check(formula: Any, target: str) -> None:
         raise invalid(target, problem)
 
 
-def evaluate(formula: str, target: str) -> Evaluation:
+def evaluate(formula: str, target: str, now: datetime) -> Evaluation:
     check(formula, target)
     project_evaluate = _project("evaluate")
     if project_evaluate is not None:
-        return _from_project(project_evaluate(formula))
+        return _from_project(project_evaluate(formula, at=now))
     values: dict[str, str] = {}
     for statement in _statements(formula):
         found = _ASSIGN.match(statement)
@@ -110,5 +112,9 @@ def _target(values: dict[str, str], kind: str) -> int | None:
 
 
 def _from_project(result: Any) -> Evaluation:
-    """Adapt the project's evaluator result (an object with `results`, `dedicated`, `low_priority`)."""
-    return Evaluation(result.results, result.dedicated, result.low_priority)
+    """Adapt the project's EvaluationResult; a failed run keeps the pool's targets (None), as Azure does."""
+    if result.error is not None:
+        error = {"code": result.error.code, "message": result.error.message,
+                 "values": [dict(v) for v in result.error.values]}
+        return Evaluation(result.result_string, None, None, error)
+    return Evaluation(result.result_string, result.target_dedicated_nodes, result.target_low_priority_nodes)

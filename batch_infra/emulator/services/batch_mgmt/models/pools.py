@@ -129,8 +129,7 @@ def evaluate(ctx: EmulatorContext, account: dict[str, Any], pool: str, formula: 
     if "autoScale" not in (doc["resource"]["properties"].get("scaleSettings") or {}):
         raise AzureError(409, "AutoScaleNotEnabledForPool", f"Pool '{pool}' does not have autoscale enabled; "
                          "enable autoscale before evaluating a formula.")
-    autoscale_bridge.check(formula, target)
-    return autoscale_bridge.evaluate(formula, target)
+    return autoscale_bridge.evaluate(formula, target, ctx.now())
 
 
 def stop_resize(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, Any]:
@@ -199,9 +198,14 @@ def _resize_from_scale_settings(ctx: EmulatorContext, account: dict[str, Any], d
     scale = props["scaleSettings"]
     now = ctx.now()
     if "autoScale" in scale:
-        run = autoscale_bridge.evaluate(scale["autoScale"]["formula"], "properties.scaleSettings.autoScale.formula")
+        run = autoscale_bridge.evaluate(scale["autoScale"]["formula"], "properties.scaleSettings.autoScale.formula",
+                                        now)
         props["autoScaleRun"] = {"evaluationTime": common.iso(now), "results": run.results}
-        dedicated, low = run.dedicated or 0, run.low_priority or 0
+        if run.error:
+            props["autoScaleRun"]["error"] = {"code": run.error["code"], "message": run.error["message"]}
+        status = props.get("resizeOperationStatus") or {}
+        dedicated = run.dedicated if run.dedicated is not None else status.get("targetDedicatedNodes", 0)
+        low = run.low_priority if run.low_priority is not None else status.get("targetLowPriorityNodes", 0)
         timeout, deallocation = "PT15M", None
     else:
         props.pop("autoScaleRun", None)

@@ -1,0 +1,50 @@
+"""Applications and packages through azure-mgmt-batch, with the real upload path (SAS storageUrl + azure-storage-blob)."""
+
+from __future__ import annotations
+
+import pytest
+from azure.core.exceptions import HttpResponseError
+from azure.storage.blob import BlobClient
+
+from tests.emulator.batch.helpers import RG, make_account, needs_storage, raw
+from tests.emulator.spec_schema import BATCH_MGMT_SPEC, assert_matches_spec
+
+pytestmark = [pytest.mark.emulator, needs_storage]
+
+
+@pytest.fixture
+def batch(clean_emulator):
+    make_account(clean_emulator, storage="autostore1")
+    return clean_emulator.batch_mgmt_client()
+
+
+def test_package_pending_upload_activate_and_default_version(batch, clean_emulator):
+    batch.application.create(RG, "batchacct", "tool", {"properties": {"allowUpdates": False}})
+    package = batch.application_package.create(RG, "batchacct", "tool", "1.0")
+    assert package.state == "Pending" and package.storage_url_expiry is not None
+    assert_matches_spec(raw(batch, "GET", package.id).json(), BATCH_MGMT_SPEC, "ApplicationPackage")
+    with pytest.raises(HttpResponseError) as early:
+        batch.application_package.activate(RG, "batchacct", "tool", "1.0", {"format": "zip"})
+    assert (early.value.status_code, early.value.error.code) == (409, "ApplicationPackageBlobNotFound")
+    BlobClient.from_blob_url(package.storage_url, connection_verify=clean_emulator.info["ca_bundle"]).upload_blob(
+        b"PK\x05\x06" + b"\x00" * 18, overwrite=True)
+    active = batch.application_package.activate(RG, "batchacct", "tool", "1.0", {"format": "zip"})
+    assert (active.state, active.format) == ("Active", "zip") and active.last_activation_time is not None
+    with pytest.raises(HttpResponseError) as locked:
+        batch.application_package.create(RG, "batchacct", "tool", "1.0")
+    assert locked.value.status_code == 409
+    app = batch.application.update(RG, "batchacct", "tool", {"properties": {"defaultVersion": "1.0"}})
+    assert app.default_version == "1.0"
+    batch.application_package.delete(RG, "batchacct", "tool", "1.0")
+    assert batch.application.get(RG, "batchacct", "tool").default_version is None
+
+
+def test_default_version_must_be_active_and_applications_with_packages_stay(batch):
+    batch.application.create(RG, "batchacct", "tool")
+    batch.application_package.create(RG, "batchacct", "tool", "2.0")
+    with pytest.raises(HttpResponseError) as inactive:
+        batch.application.update(RG, "batchacct", "tool", {"properties": {"defaultVersion": "2.0"}})
+    assert inactive.value.error.code == "RequestedDefaultVersionNotActive"
+    with pytest.raises(HttpResponseError) as not_empty:
+        batch.application.delete(RG, "batchacct", "tool")
+    assert not_empty.value.error.code == "ApplicationPackagesNotEmpty"
