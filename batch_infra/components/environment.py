@@ -158,7 +158,11 @@ class BatchEnvironment(pulumi.ComponentResource):
 
         Wire here: the quota dynamic provider, named f"{parts.name}-quota", after parts.account.
         """
-        return []
+        from batch_infra.providers.quota import QuotaCheck, quota_check_inputs
+
+        inputs = quota_check_inputs(parts.config, parts.account.batch_account_id)
+        opts = pulumi.ResourceOptions(parent=self, depends_on=[parts.account, parts.applications])
+        return [QuotaCheck(f"{parts.name}-quota", inputs, opts)]
 
     def _add_pools(
         self, parts: EnvironmentParts, depends_on: list[pulumi.Resource]

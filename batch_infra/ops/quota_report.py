@@ -162,3 +162,29 @@ def _region(client: Any, location: str, account_exists: bool) -> RegionAccounts:
 
 def _same_region(one: str | None, other: str) -> bool:
     return (one or "").replace(" ", "").lower() == other.replace(" ", "").lower()
+
+
+COLUMNS = ("quota", "family / scope", "demand", "limit", "headroom", "status")
+
+
+def row_cells(row: quotas.QuotaRow) -> tuple[str, ...]:
+    """One row as table cells; a missing quota shows as "-" (nothing to compare with, see the note)."""
+    missing = "-"
+    quota = missing if row.quota is None else str(row.quota)
+    headroom = missing if row.headroom is None else str(row.headroom)
+    return (row.kind, row.subject, str(row.demand), quota, headroom, row.status)
+
+
+def text_table(rows: Iterable[quotas.QuotaRow]) -> str:
+    """A plain, aligned table (for check failures in the Pulumi engine's output, which has no rich)."""
+    cells = [COLUMNS, *(row_cells(r) for r in rows)]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+    return "\n".join("  " + "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+                     for line in cells)
+
+
+def row_text(row: quotas.QuotaRow) -> str:
+    """One row in a sentence, for warnings."""
+    limit = "no quota reported" if row.quota is None else f"{row.demand} of {row.quota}"
+    detail = row.note or ", ".join(row.pools)
+    return f"{row.kind} ({row.subject}): {limit} ({row.status}); {detail}".rstrip("; ")

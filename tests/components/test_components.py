@@ -72,7 +72,7 @@ def test_two_environments_in_one_program_do_not_collide():
 
     resources, _ = run_under_mocks(program, stack="test", config={}, secret_keys=[])
     urns = [r.urn for r in resources]
-    assert len(urns) == len(set(urns)) == 2 * 10
+    assert len(urns) == len(set(urns)) == 2 * 11  # 10 resources + the QuotaCheck per environment
 
 
 @pytest.mark.parametrize("component", [BatchEnvironment, BatchNetwork, BatchAccount, BatchApplications])

@@ -23,6 +23,7 @@ CHILDREN = {
     "batch-network-subnet": ("azure-native:network:Subnet", "batch-network"),
     "batch-account-storage": ("azure-native:storage:StorageAccount", "batch-account"),
     "batch-account-batch": ("azure-native:batch:BatchAccount", "batch-account"),
+    "batch-quota": ("pulumi-python:dynamic/quota:QuotaCheck", "batch"),
 }
 
 
@@ -49,7 +50,7 @@ def test_every_resource_has_the_expected_type_name_and_parent(planned, stack):
     }
     actual = {r.name: (r.type, parent_name(plan, r)) for r in plan.resources}
     assert actual == expected
-    assert all(r.custom == r.type.startswith("azure-native:") for r in plan.resources)
+    assert all(r.custom == r.type.startswith(("azure-native:", "pulumi-python:dynamic")) for r in plan.resources)
     root = by_name(plan)["batch"]
     assert root.parent == f"urn:pulumi:{stack}::batch-infra::pulumi:pulumi:Stack::batch-infra-{stack}"
 
