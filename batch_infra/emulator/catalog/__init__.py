@@ -1,4 +1,4 @@
-"""The emulated Batch service's catalogs: supported images (with end-of-life dates) and VM sizes per location."""
+"""The emulated Batch service's catalogs: supported images and VM sizes by region."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def node_agent_sku_ids() -> set[str]:
 
 
 def end_of_life_passed(entry: dict[str, Any], now: datetime) -> bool:
-    """True once Batch stops accepting new pools for this catalog entry (its batchSupportEndOfLife is past)."""
+    """True once Batch stops accepting new pools for this entry (batchSupportEndOfLife passed)."""
     eol = entry.get("batchSupportEndOfLife")
     return eol is not None and datetime.fromisoformat(eol.replace("Z", "+00:00")) <= now
 

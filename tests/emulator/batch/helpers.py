@@ -1,4 +1,4 @@
-"""Shared setup for the Batch emulator tests: a resource group, an account (optionally auto-storage) and pools."""
+"""Shared setup for the Batch emulator tests: resource group, account, pool bodies."""
 
 from __future__ import annotations
 
@@ -23,26 +23,41 @@ def make_account(emulator: Any, name: str = "batchacct", *, storage: str | None 
     emulator.resource_client().resource_groups.create_or_update(RG, {"location": LOCATION})
     props: dict[str, Any] = {}
     if storage:
-        created = emulator.storage_client().storage_accounts.begin_create(
-            RG, storage, {"location": LOCATION, "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}).result()
+        created = (
+            emulator.storage_client()
+            .storage_accounts.begin_create(
+                RG, storage, {"location": LOCATION, "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}
+            )
+            .result()
+        )
         props["autoStorage"] = {"storageAccountId": created.id}
-    return emulator.batch_mgmt_client().batch_account.begin_create(
-        RG, name, {"location": LOCATION, "properties": props}).result()
+    return (
+        emulator.batch_mgmt_client()
+        .batch_account.begin_create(RG, name, {"location": LOCATION, "properties": props})
+        .result()
+    )
 
 
 def pool_body(vm_size: str = "Standard_D2s_v5", dedicated: int = 1, **properties: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "vmSize": vm_size,
-        "deploymentConfiguration": {"virtualMachineConfiguration": {"imageReference": UBUNTU_24,
-                                                                    "nodeAgentSkuId": AGENT_24}},
+        "deploymentConfiguration": {
+            "virtualMachineConfiguration": {"imageReference": UBUNTU_24, "nodeAgentSkuId": AGENT_24}
+        },
         "scaleSettings": {"fixedScale": {"targetDedicatedNodes": dedicated}},
     }
     body.update(properties)
     return {"properties": body}
 
 
-def raw(client: Any, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
-        api_version: str = "2025-06-01") -> Any:
+def raw(
+    client: Any,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    api_version: str = "2025-06-01",
+) -> Any:
     """A request through the SDK client's own pipeline (auth, TLS, retries), returning the raw response."""
     from azure.core.rest import HttpRequest
 

@@ -1,4 +1,4 @@
-"""The Batch data plane through azure-batch's BatchClient (SharedKey), on the pool state management created."""
+"""The Batch data plane through azure-batch's BatchClient (SharedKey), on pool state management created."""
 
 from __future__ import annotations
 
@@ -31,10 +31,16 @@ def test_supported_images_are_a_realistic_catalog_matching_the_spec(data):
     images = list(data.list_supported_images())
     by_sku = {(i.image_reference.offer, i.image_reference.sku): i for i in images}
     ubuntu24 = by_sku[("ubuntu-24_04-lts", "server")]
-    assert (ubuntu24.node_agent_sku_id, ubuntu24.verification_type, ubuntu24.os_type) == \
-        ("batch.node.ubuntu 24.04", "verified", "linux")
+    assert (ubuntu24.node_agent_sku_id, ubuntu24.verification_type, ubuntu24.os_type) == (
+        "batch.node.ubuntu 24.04",
+        "verified",
+        "linux",
+    )
     assert by_sku[("0001-com-ubuntu-server-jammy", "22_04-lts")].batch_support_end_of_life.year == 2027
-    assert by_sku[("windowsserver", "2016-datacenter")].batch_support_end_of_life.isoformat()[:10] == "2027-01-12"
+    assert (
+        by_sku[("windowsserver", "2016-datacenter")].batch_support_end_of_life.isoformat()[:10]
+        == "2027-01-12"
+    )
     retired = by_sku[("0001-com-ubuntu-server-focal", "20_04-lts")]
     assert retired.batch_support_end_of_life.isoformat()[:10] == "2025-04-23"
     assert {i.verification_type for i in images} == {"verified", "unverified"}
@@ -49,7 +55,11 @@ def test_get_pool_node_counts_and_exists_share_management_state(data, clean_emul
     assert data.get_pool("p1").allocation_state == "resizing"
     clean_emulator.advance_clock(61)
     pool = data.get_pool("p1")
-    assert (pool.allocation_state, pool.current_dedicated_nodes, pool.vm_size) == ("steady", 2, "standard_d2s_v5")
+    assert (pool.allocation_state, pool.current_dedicated_nodes, pool.vm_size) == (
+        "steady",
+        2,
+        "standard_d2s_v5",
+    )
     assert pool.virtual_machine_configuration.node_agent_sku_id == "batch.node.ubuntu 24.04"
     assert_matches_spec(_raw(data, "/pools/p1"), BATCH_DATA_SPEC, "BatchPool")
     assert [p.id for p in data.list_pools()] == ["p1"]
@@ -70,13 +80,16 @@ def test_enable_and_evaluate_autoscale(data, clean_emulator):
     with pytest.raises(HttpResponseError) as not_enabled:
         data.evaluate_pool_auto_scale("p1", {"autoScaleFormula": "$TargetDedicatedNodes = 1;"})
     assert not_enabled.value.error.code == "AutoScaleNotEnabledForPool"
-    data.enable_pool_auto_scale("p1", {"autoScaleFormula": "$TargetDedicatedNodes = 3;",
-                                       "autoScaleEvaluationInterval": "PT5M"})
+    data.enable_pool_auto_scale(
+        "p1", {"autoScaleFormula": "$TargetDedicatedNodes = 3;", "autoScaleEvaluationInterval": "PT5M"}
+    )
     pool = data.get_pool("p1")
     assert pool.enable_auto_scale and pool.target_dedicated_nodes == 3
     run = data.evaluate_pool_auto_scale("p1", {"autoScaleFormula": "$TargetDedicatedNodes = max(1, 4);"})
     assert "$TargetDedicatedNodes=4" in run.results
-    body = _raw(data, "/pools/p1/evaluateautoscale", "POST", {"autoScaleFormula": "$TargetDedicatedNodes = 2;"})
+    body = _raw(
+        data, "/pools/p1/evaluateautoscale", "POST", {"autoScaleFormula": "$TargetDedicatedNodes = 2;"}
+    )
     assert_matches_spec(body, BATCH_DATA_SPEC, "AutoScaleRun")
     with pytest.raises(HttpResponseError) as bad:
         data.evaluate_pool_auto_scale("p1", {"autoScaleFormula": "$TargetDedicatedNodes = (1"})

@@ -1,4 +1,4 @@
-"""Applications and packages through azure-mgmt-batch, with the real upload path (SAS storageUrl + azure-storage-blob)."""
+"""Applications and packages via azure-mgmt-batch, uploaded via SAS storageUrl + azure-storage-blob."""
 
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ def test_package_pending_upload_activate_and_default_version(batch, clean_emulat
     with pytest.raises(HttpResponseError) as early:
         batch.application_package.activate(RG, "batchacct", "tool", "1.0", {"format": "zip"})
     assert (early.value.status_code, early.value.error.code) == (409, "ApplicationPackageBlobNotFound")
-    BlobClient.from_blob_url(package.storage_url, connection_verify=clean_emulator.info["ca_bundle"]).upload_blob(
-        b"PK\x05\x06" + b"\x00" * 18, overwrite=True)
+    BlobClient.from_blob_url(
+        package.storage_url, connection_verify=clean_emulator.info["ca_bundle"]
+    ).upload_blob(b"PK\x05\x06" + b"\x00" * 18, overwrite=True)
     active = batch.application_package.activate(RG, "batchacct", "tool", "1.0", {"format": "zip"})
     assert (active.state, active.format) == ("Active", "zip") and active.last_activation_time is not None
     with pytest.raises(HttpResponseError) as locked:

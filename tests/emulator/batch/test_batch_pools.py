@@ -1,4 +1,4 @@
-"""Pools through azure-mgmt-batch: create/get/update/delete, allocation over the clock, Azure's validations."""
+"""Pools through azure-mgmt-batch: create/get/update/delete, allocation over the clock, Azure validations."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ def test_create_resizes_then_becomes_steady_when_the_clock_passes_the_delay(batc
     assert steady.resize_operation_status.errors is None
     body = raw(batch, "GET", pool.id).json()
     assert_matches_spec(body, BATCH_MGMT_SPEC, "Pool")
-    assert_matches_spec(raw(batch, "GET", pool.id.rsplit("/", 1)[0]).json(), BATCH_MGMT_SPEC, "ListPoolsResult")
+    assert_matches_spec(
+        raw(batch, "GET", pool.id.rsplit("/", 1)[0]).json(), BATCH_MGMT_SPEC, "ListPoolsResult"
+    )
 
 
 def test_property_cannot_be_updated_while_the_pool_has_nodes(batch, clean_emulator):
@@ -39,9 +41,17 @@ def test_property_cannot_be_updated_while_the_pool_has_nodes(batch, clean_emulat
         batch.pool.update(RG, "batchacct", "p1", {"properties": {"vmSize": "Standard_D4s_v5"}})
     assert (refused.value.status_code, refused.value.error.code) == (400, "PropertyCannotBeUpdated")
     assert refused.value.error.target == "properties.vmSize"
-    live = batch.pool.update(RG, "batchacct", "p1", {"properties": {"metadata": [{"name": "a", "value": "b"}],
-                                                                     "scaleSettings": {"fixedScale": {
-                                                                         "targetDedicatedNodes": 0}}}})
+    live = batch.pool.update(
+        RG,
+        "batchacct",
+        "p1",
+        {
+            "properties": {
+                "metadata": [{"name": "a", "value": "b"}],
+                "scaleSettings": {"fixedScale": {"targetDedicatedNodes": 0}},
+            }
+        },
+    )
     assert live.metadata[0].value == "b" and live.allocation_state == "Resizing"
     clean_emulator.advance_clock(61)
     assert batch.pool.get(RG, "batchacct", "p1").current_dedicated_nodes == 0
@@ -52,37 +62,83 @@ def test_property_cannot_be_updated_while_the_pool_has_nodes(batch, clean_emulat
 def test_etag_mismatch_is_412_and_if_none_match_protects_creates(batch):
     pool = batch.pool.create(RG, "batchacct", "p1", pool_body())
     with pytest.raises(HttpResponseError) as stale:
-        batch.pool.update(RG, "batchacct", "p1", {"properties": {"metadata": []}}, etag='W/"0x8DSTALE"',
-                          match_condition=MatchConditions.IfNotModified)
+        batch.pool.update(
+            RG,
+            "batchacct",
+            "p1",
+            {"properties": {"metadata": []}},
+            etag='W/"0x8DSTALE"',
+            match_condition=MatchConditions.IfNotModified,
+        )
     assert stale.value.status_code == 412
-    updated = batch.pool.update(RG, "batchacct", "p1", {"properties": {"metadata": [{"name": "k", "value": "v"}]}},
-                                etag=pool.etag, match_condition=MatchConditions.IfNotModified)
+    updated = batch.pool.update(
+        RG,
+        "batchacct",
+        "p1",
+        {"properties": {"metadata": [{"name": "k", "value": "v"}]}},
+        etag=pool.etag,
+        match_condition=MatchConditions.IfNotModified,
+    )
     assert updated.etag != pool.etag
     with pytest.raises(HttpResponseError) as exists:
         batch.pool.create(RG, "batchacct", "p1", pool_body(), match_condition=MatchConditions.IfMissing)
     assert exists.value.status_code == 412
 
 
-@pytest.mark.parametrize(("change", "code", "target"), [
-    ({"vmSize": "Standard_NOPE_v9"}, "InvalidPropertyValue", "properties.vmSize"),
-    ({"deploymentConfiguration": {"virtualMachineConfiguration": {
-        "imageReference": {"publisher": "canonical", "offer": "ubuntu-24_04-lts", "sku": "server"},
-        "nodeAgentSkuId": "batch.node.ubuntu 22.04"}}}, "InvalidPropertyValue",
-     "properties.deploymentConfiguration.virtualMachineConfiguration.nodeAgentSkuId"),
-    ({"deploymentConfiguration": {"virtualMachineConfiguration": {
-        "imageReference": {"publisher": "canonical", "offer": "0001-com-ubuntu-server-focal", "sku": "20_04-lts"},
-        "nodeAgentSkuId": "batch.node.ubuntu 20.04"}}}, "InvalidPropertyValue",
-     "properties.deploymentConfiguration.virtualMachineConfiguration.imageReference"),
-    ({"scaleSettings": {"autoScale": {"formula": "$TargetDedicatedNodes = (1"}}}, "InvalidAutoScaleFormula",
-     "properties.scaleSettings.autoScale.formula"),
-    ({"taskSlotsPerNode": 9}, "InvalidPropertyValue", "properties.taskSlotsPerNode"),
-])
+@pytest.mark.parametrize(
+    ("change", "code", "target"),
+    [
+        ({"vmSize": "Standard_NOPE_v9"}, "InvalidPropertyValue", "properties.vmSize"),
+        (
+            {
+                "deploymentConfiguration": {
+                    "virtualMachineConfiguration": {
+                        "imageReference": {
+                            "publisher": "canonical",
+                            "offer": "ubuntu-24_04-lts",
+                            "sku": "server",
+                        },
+                        "nodeAgentSkuId": "batch.node.ubuntu 22.04",
+                    }
+                }
+            },
+            "InvalidPropertyValue",
+            "properties.deploymentConfiguration.virtualMachineConfiguration.nodeAgentSkuId",
+        ),
+        (
+            {
+                "deploymentConfiguration": {
+                    "virtualMachineConfiguration": {
+                        "imageReference": {
+                            "publisher": "canonical",
+                            "offer": "0001-com-ubuntu-server-focal",
+                            "sku": "20_04-lts",
+                        },
+                        "nodeAgentSkuId": "batch.node.ubuntu 20.04",
+                    }
+                }
+            },
+            "InvalidPropertyValue",
+            "properties.deploymentConfiguration.virtualMachineConfiguration.imageReference",
+        ),
+        (
+            {"scaleSettings": {"autoScale": {"formula": "$TargetDedicatedNodes = (1"}}},
+            "InvalidAutoScaleFormula",
+            "properties.scaleSettings.autoScale.formula",
+        ),
+        ({"taskSlotsPerNode": 9}, "InvalidPropertyValue", "properties.taskSlotsPerNode"),
+    ],
+)
 def test_azure_validations_refuse_bad_pools(batch, change, code, target):
     body = pool_body()
     body["properties"].update(change)
     with pytest.raises(HttpResponseError) as refused:
         batch.pool.create(RG, "batchacct", "bad", body)
-    assert (refused.value.status_code, refused.value.error.code, refused.value.error.target) == (400, code, target)
+    assert (refused.value.status_code, refused.value.error.code, refused.value.error.target) == (
+        400,
+        code,
+        target,
+    )
 
 
 def test_retired_features_are_refused(batch):
@@ -93,8 +149,9 @@ def test_retired_features_are_refused(batch):
 
 
 def test_core_quota_shortfall_is_a_resize_error_with_capped_nodes(batch, clean_emulator):
-    clean_emulator.set_quotas("batchacct", dedicatedCoreQuotaPerVMFamily=[{"name": "standardDSv5Family",
-                                                                          "coreQuota": 6}])
+    clean_emulator.set_quotas(
+        "batchacct", dedicatedCoreQuotaPerVMFamily=[{"name": "standardDSv5Family", "coreQuota": 6}]
+    )
     batch.pool.create(RG, "batchacct", "big", pool_body(dedicated=5))
     clean_emulator.advance_clock(61)
     pool = batch.pool.get(RG, "batchacct", "big")
@@ -113,14 +170,18 @@ def test_pool_quota_refuses_another_pool(batch, clean_emulator):
 
 def test_autoscale_disable_stop_resize_and_delete(batch, clean_emulator):
     body = pool_body()
-    body["properties"]["scaleSettings"] = {"autoScale": {"formula": "$TargetDedicatedNodes = 2;",
-                                                         "evaluationInterval": "PT5M"}}
+    body["properties"]["scaleSettings"] = {
+        "autoScale": {"formula": "$TargetDedicatedNodes = 2;", "evaluationInterval": "PT5M"}
+    }
     pool = batch.pool.create(RG, "batchacct", "auto", body)
     assert pool.auto_scale_run.results.startswith("$TargetDedicatedNodes=2")
     stopped = batch.pool.stop_resize(RG, "batchacct", "auto")
     assert (stopped.allocation_state, stopped.current_dedicated_nodes) == ("Steady", 0)
     fixed = batch.pool.disable_auto_scale(RG, "batchacct", "auto")
-    assert fixed.scale_settings.fixed_scale.target_dedicated_nodes == 2 and fixed.scale_settings.auto_scale is None
+    assert (
+        fixed.scale_settings.fixed_scale.target_dedicated_nodes == 2
+        and fixed.scale_settings.auto_scale is None
+    )
     batch.pool.begin_delete(RG, "batchacct", "auto").result()
     with pytest.raises(ResourceNotFoundError):
         batch.pool.get(RG, "batchacct", "auto")

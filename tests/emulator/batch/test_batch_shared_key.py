@@ -21,24 +21,35 @@ OTHER_KEY = base64.b64encode(b"x" * 64).decode()
 def signed(method: str, url: str, key: str = KEY, account: str = "acct", **kwargs) -> HttpRequest:
     request = HttpRequest(method, url, **kwargs)
     BatchSharedKeyAuthPolicy(AzureNamedKeyCredential(account, key)).on_request(
-        PipelineRequest(request, PipelineContext(None)))
+        PipelineRequest(request, PipelineContext(None))
+    )
     return request
 
 
-def verify(request: HttpRequest, keys=(KEY,), account: str = "acct", drop_content_length: bool = False) -> None:
+def verify(
+    request: HttpRequest, keys=(KEY,), account: str = "acct", drop_content_length: bool = False
+) -> None:
     parts = urlsplit(request.url)
     headers = {k.lower(): v for k, v in request.headers.items()}
     if drop_content_length:
         headers.pop("content-length", None)
-    verify_shared_key(method=request.method, path=parts.path, query=dict(parse_qsl(parts.query)),
-                      headers=headers, url_account=account, current_keys=keys)
+    verify_shared_key(
+        method=request.method,
+        path=parts.path,
+        query=dict(parse_qsl(parts.query)),
+        headers=headers,
+        url_account=account,
+        current_keys=keys,
+    )
 
 
 URL = "https://127.0.0.1:8443/batch/acct/pools/p1/evaluateautoscale?api-version=2025-06-01&timeOut=30"
 
 
 def test_accepts_the_sdk_signature_for_get_and_post_with_body():
-    verify(signed("GET", "https://127.0.0.1:8443/batch/acct/supportedimages?api-version=2025-06-01&maxresults=5"))
+    verify(
+        signed("GET", "https://127.0.0.1:8443/batch/acct/supportedimages?api-version=2025-06-01&maxresults=5")
+    )
     verify(signed("POST", URL, json={"autoScaleFormula": "$TargetDedicatedNodes=1"}))
 
 
@@ -56,8 +67,10 @@ def test_either_current_key_works_and_a_replaced_key_does_not():
 
 def test_tampering_with_the_path_query_or_date_breaks_the_signature():
     request = signed("GET", "https://h/batch/acct/pools/p1?api-version=2025-06-01")
-    for change in ({"url": "https://h/batch/acct/pools/p2?api-version=2025-06-01"},
-                   {"url": "https://h/batch/acct/pools/p1?api-version=2024-07-01"}):
+    for change in (
+        {"url": "https://h/batch/acct/pools/p2?api-version=2025-06-01"},
+        {"url": "https://h/batch/acct/pools/p1?api-version=2024-07-01"},
+    ):
         forged = HttpRequest("GET", change["url"], headers=dict(request.headers))
         with pytest.raises(AzureError):
             verify(forged)

@@ -1,4 +1,4 @@
-"""Batch data-plane authentication: SharedKey signatures (canonicalized exactly as azure-batch signs) or a bearer token."""
+"""Batch data-plane SharedKey signatures, canonicalized as azure-batch signs them, and bearer tokens."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ SIGNED_HEADERS = (
 def string_to_sign(
     method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], account: str
 ) -> str:
-    """The canonical string azure-batch signs: verb, standard headers, sorted ocp-* headers, /account/path, query."""
+    """The canonical string azure-batch signs: verb, headers, sorted ocp-* headers, /account/path, query."""
     lowered = {k.lower(): v for k, v in headers.items() if v}
     if method.upper() not in ("GET", "HEAD"):
         # The client signs "0" when it has not set Content-Length, and the transport may then omit it.
@@ -55,7 +55,9 @@ def parse_shared_key(authorization: str) -> tuple[str, str]:
     scheme, _, credential = authorization.partition(" ")
     account, sep, signature = credential.strip().rpartition(":")
     if scheme != "SharedKey" or not sep or not account or not signature:
-        raise _auth_error(401, "The Authorization header must be 'SharedKey <account>:<signature>' or 'Bearer <token>'.")
+        raise _auth_error(
+            401, "The Authorization header must be 'SharedKey <account>:<signature>' or 'Bearer <token>'."
+        )
     return account, signature
 
 
@@ -75,21 +77,29 @@ def verify_shared_key(
     """
     account, signature = parse_shared_key(headers.get("authorization", ""))
     if account.lower() != url_account.lower():
-        raise _auth_error(403, f"The SharedKey account '{account}' does not match the account '{url_account}' "
-                               "in the URL; sign with the key of the account you are calling.")
+        raise _auth_error(
+            403,
+            f"The SharedKey account '{account}' does not match the account '{url_account}' "
+            "in the URL; sign with the key of the account you are calling.",
+        )
     for candidate in dict.fromkeys((path, quote(path))):
         text = string_to_sign(method, candidate, query, headers, account)
         for key in current_keys:
             if hmac.compare_digest(sign(key, text), signature):
                 return
-    raise _auth_error(403, "The MAC signature found in the HTTP request is not the same as any computed signature. "
-                           "The key may have been regenerated: fetch the current keys with listKeys and sign again.")
+    raise _auth_error(
+        403,
+        "The MAC signature found in the HTTP request is not the same as any computed signature. "
+        "The key may have been regenerated: fetch the current keys with listKeys and sign again.",
+    )
 
 
 def verify_bearer(authorization: str, token: str) -> None:
     scheme, _, presented = authorization.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip(), token):
-        raise _auth_error(401, "The bearer token is invalid or expired; request a new token for the Batch resource.")
+        raise _auth_error(
+            401, "The bearer token is invalid or expired; request a new token for the Batch resource."
+        )
 
 
 def _auth_error(status: int, detail: str) -> AzureError:

@@ -1,4 +1,4 @@
-"""Batch data-plane handlers (api 2025-06-01): supported images, pools, node counts and autoscale, on shared state."""
+"""Batch data-plane handlers (2025-06-01): supported images, pools, node counts, autoscale."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.http import Request, Response
 from batch_infra.emulator.services.batch_data import auth, views
-from batch_infra.emulator.services.batch_mgmt.models import accounts, autoscale_bridge, common, pools
+from batch_infra.emulator.services.batch_mgmt.models import accounts, common, pools
 
 API_VERSION = "2025-06-01"
 _FILTER_TERM = re.compile(r"^\s*(\w+)\s+eq\s+'([^']*)'\s*$")
@@ -30,11 +30,20 @@ class BatchDataPlane:
         """The framework's SharedKey hook: the signature must match one of the account's CURRENT keys."""
         doc = self._account_doc(account_name)
         if "SharedKey" not in doc["resource"]["properties"].get("allowedAuthenticationModes", ()):
-            raise AzureError(403, "AuthenticationFailed", f"Batch account '{account_name}' does not allow SharedKey "
-                             "authentication; use a Microsoft Entra ID token.")
-        auth.verify_shared_key(method=request.method, path=request.path, query=request.query,
-                               headers=request.headers, url_account=account_name,
-                               current_keys=doc["keys"].values())
+            raise AzureError(
+                403,
+                "AuthenticationFailed",
+                f"Batch account '{account_name}' does not allow SharedKey "
+                "authentication; use a Microsoft Entra ID token.",
+            )
+        auth.verify_shared_key(
+            method=request.method,
+            path=request.path,
+            query=request.query,
+            headers=request.headers,
+            url_account=account_name,
+            current_keys=doc["keys"].values(),
+        )
 
     def list_supported_images(self, request: Request) -> Response:
         self._account(request)
@@ -82,10 +91,12 @@ class BatchDataPlane:
         interval = body.get("autoScaleEvaluationInterval")
         if interval is not None:
             _check_interval(interval)
-        formula = body.get("autoScaleFormula", (current["properties"]["scaleSettings"].get("autoScale") or {})
-                           .get("formula"))
-        resource = pools.enable_autoscale(self.ctx, account, request.params["pool"], formula, interval,
-                                          "autoScaleFormula")
+        formula = body.get(
+            "autoScaleFormula", (current["properties"]["scaleSettings"].get("autoScale") or {}).get("formula")
+        )
+        resource = pools.enable_autoscale(
+            self.ctx, account, request.params["pool"], formula, interval, "autoScaleFormula"
+        )
         return Response(200, None, self._headers(request, resource))
 
     def disable_autoscale(self, request: Request) -> Response:
@@ -95,10 +106,16 @@ class BatchDataPlane:
     def evaluate_autoscale(self, request: Request) -> Response:
         body = common.require_object(request.json(), "evaluateautoscale")
         if "autoScaleFormula" not in body:
-            raise AzureError(400, "MissingRequiredProperty", "autoScaleFormula is required.",
-                             target="autoScaleFormula")
-        run = pools.evaluate(self.ctx, self._account(request), request.params["pool"], body["autoScaleFormula"],
-                             "autoScaleFormula")
+            raise AzureError(
+                400, "MissingRequiredProperty", "autoScaleFormula is required.", target="autoScaleFormula"
+            )
+        run = pools.evaluate(
+            self.ctx,
+            self._account(request),
+            request.params["pool"],
+            body["autoScaleFormula"],
+            "autoScaleFormula",
+        )
         body: dict[str, Any] = {"timestamp": common.iso(self.ctx.now()), "results": run.results}
         if run.error:
             body["error"] = run.error
@@ -110,12 +127,15 @@ class BatchDataPlane:
         resource = pools.stop_resize(self.ctx, account, request.params["pool"])
         return Response(202, None, self._headers(request, resource))
 
-    # --- helpers ----------------------------------------------------------------------------------------------
+    # --- helpers --------------------------------------------------------------------------------------------
     def _account_doc(self, name: str) -> dict[str, Any]:
         found = accounts.find_by_name(self.ctx, name)
         if not found:
-            raise AzureError(404, "AccountNotFound", f"The Batch account '{name}' does not exist; check the "
-                             "account endpoint.")
+            raise AzureError(
+                404,
+                "AccountNotFound",
+                f"The Batch account '{name}' does not exist; check the account endpoint.",
+            )
         return found[0]
 
     def _account(self, request: Request) -> dict[str, Any]:
@@ -128,8 +148,12 @@ class BatchDataPlane:
         etag = views.data_etag(resource["etag"])
         if_match, if_none = request.headers.get("if-match"), request.headers.get("if-none-match")
         if if_match not in (None, "*") and if_match.strip('"') != etag:
-            raise AzureError(412, "ConditionNotMet", f"The ETag in If-Match ({if_match}) is not the pool's current "
-                             f"ETag ({etag}); get the pool again and retry.")
+            raise AzureError(
+                412,
+                "ConditionNotMet",
+                f"The ETag in If-Match ({if_match}) is not the pool's current "
+                f"ETag ({etag}); get the pool again and retry.",
+            )
         if if_none is not None and (if_none == "*" or if_none.strip('"') == etag):
             raise AzureError(412, "ConditionNotMet", "The pool matches If-None-Match.")
 
@@ -154,8 +178,13 @@ def _filtered(items: list[dict[str, Any]], expression: str | None, allowed: set[
     for term in re.split(r"\s+and\s+", expression.strip()):
         found = _FILTER_TERM.match(term)
         if not found or found.group(1) not in allowed:
-            raise AzureError(400, "InvalidQueryParameterValue", f"The $filter term '{term}' is not supported; use "
-                             f"<field> eq '<value>' with fields {', '.join(sorted(allowed))}.", target="$filter")
+            raise AzureError(
+                400,
+                "InvalidQueryParameterValue",
+                f"The $filter term '{term}' is not supported; use "
+                f"<field> eq '<value>' with fields {', '.join(sorted(allowed))}.",
+                target="$filter",
+            )
         items = [i for i in items if str(i.get(found.group(1), "")).lower() == found.group(2).lower()]
     return items
 
@@ -165,8 +194,12 @@ def _limited(items: list[dict[str, Any]], request: Request) -> list[dict[str, An
     if raw is None:
         return items
     if not raw.isdigit() or not 1 <= int(raw) <= 1000:
-        raise AzureError(400, "InvalidQueryParameterValue", "maxresults must be an integer from 1 to 1000.",
-                         target="maxresults")
+        raise AzureError(
+            400,
+            "InvalidQueryParameterValue",
+            "maxresults must be an integer from 1 to 1000.",
+            target="maxresults",
+        )
     return items[: int(raw)]  # one page: the emulator never returns odata.nextLink
 
 
@@ -177,8 +210,13 @@ def _check_interval(interval: Any) -> None:
         d, h, m, s = (float(g or 0) for g in found.groups())
         seconds = d * 86400 + h * 3600 + m * 60 + s
     if seconds is None or not _MIN_INTERVAL <= seconds <= _MAX_INTERVAL:
-        raise AzureError(400, "InvalidPropertyValue", f"autoScaleEvaluationInterval '{interval}' must be an ISO 8601 "
-                         "duration from 5 minutes to 168 hours.", target="autoScaleEvaluationInterval")
+        raise AzureError(
+            400,
+            "InvalidPropertyValue",
+            f"autoScaleEvaluationInterval '{interval}' must be an ISO 8601 "
+            "duration from 5 minutes to 168 hours.",
+            target="autoScaleEvaluationInterval",
+        )
 
 
 def _http_date(iso_text: str) -> str:

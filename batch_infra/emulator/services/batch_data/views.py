@@ -1,12 +1,28 @@
-"""Data-plane views of the shared pool state: management's PascalCase shapes -> BatchService's lower-case wire shapes."""
+"""Data-plane views of the shared pool state: management's shapes -> the data plane's lower-case ones."""
 
 from __future__ import annotations
 
 from typing import Any
 
-_NODE_STATES = ("creating", "idle", "offline", "preempted", "rebooting", "reimaging", "running", "starting",
-                "startTaskFailed", "leavingPool", "unknown", "unusable", "waitingForStartTask", "deallocated",
-                "deallocating", "total", "upgradingOS")
+_NODE_STATES = (
+    "creating",
+    "idle",
+    "offline",
+    "preempted",
+    "rebooting",
+    "reimaging",
+    "running",
+    "starting",
+    "startTaskFailed",
+    "leavingPool",
+    "unknown",
+    "unusable",
+    "waitingForStartTask",
+    "deallocated",
+    "deallocating",
+    "total",
+    "upgradingOS",
+)
 
 
 def data_etag(mgmt_etag: str) -> str:
@@ -37,7 +53,9 @@ def pool(resource: dict[str, Any], endpoint: str) -> dict[str, Any]:
         "enableAutoScale": "autoScale" in scale,
         "enableInterNodeCommunication": props.get("interNodeCommunication") == "Enabled",
         "taskSlotsPerNode": props.get("taskSlotsPerNode", 1),
-        "resizeTimeout": (scale.get("fixedScale") or {}).get("resizeTimeout", status.get("resizeTimeout", "PT15M")),
+        "resizeTimeout": (scale.get("fixedScale") or {}).get(
+            "resizeTimeout", status.get("resizeTimeout", "PT15M")
+        ),
     }
     if props.get("displayName"):
         view["displayName"] = props["displayName"]
@@ -50,8 +68,11 @@ def pool(resource: dict[str, Any], endpoint: str) -> dict[str, Any]:
 def node_counts(resource: dict[str, Any]) -> dict[str, Any]:
     """BatchPoolNodeCounts: allocated nodes are idle (the emulator runs no tasks)."""
     props = resource["properties"]
-    return {"poolId": resource["name"], "dedicated": _counts(props["currentDedicatedNodes"]),
-            "lowPriority": _counts(props["currentLowPriorityNodes"])}
+    return {
+        "poolId": resource["name"],
+        "dedicated": _counts(props["currentDedicatedNodes"]),
+        "lowPriority": _counts(props["currentLowPriorityNodes"]),
+    }
 
 
 def _counts(nodes: int) -> dict[str, int]:
@@ -90,9 +111,12 @@ def _add_optional(view: dict[str, Any], props: dict[str, Any]) -> None:
         view["metadata"] = [{"name": m["name"], "value": m["value"]} for m in props["metadata"]]
     if props.get("applicationPackages"):
         view["applicationPackageReferences"] = [
-            {"applicationId": ref["id"].rstrip("/").rsplit("/", 1)[-1], **({"version": ref["version"]}
-                                                                           if ref.get("version") else {})}
-            for ref in props["applicationPackages"]]
+            {
+                "applicationId": ref["id"].rstrip("/").rsplit("/", 1)[-1],
+                **({"version": ref["version"]} if ref.get("version") else {}),
+            }
+            for ref in props["applicationPackages"]
+        ]
     policy = props.get("taskSchedulingPolicy")
     if policy and policy.get("nodeFillType"):
         view["taskSchedulingPolicy"] = {"nodeFillType": policy["nodeFillType"].lower()}
@@ -110,9 +134,13 @@ def _start_task(start: dict[str, Any]) -> dict[str, Any]:
         if field in start:
             task[field] = start[field]
     if start.get("environmentSettings"):
-        task["environmentSettings"] = [{"name": e["name"], **({"value": e["value"]} if "value" in e else {})}
-                                       for e in start["environmentSettings"]]
+        task["environmentSettings"] = [
+            {"name": e["name"], **({"value": e["value"]} if "value" in e else {})}
+            for e in start["environmentSettings"]
+        ]
     auto = ((start.get("userIdentity") or {}).get("autoUser")) or {}
     if auto:
-        task["userIdentity"] = {"autoUser": {k: v.lower() for k, v in auto.items() if k in ("scope", "elevationLevel")}}
+        task["userIdentity"] = {
+            "autoUser": {k: v.lower() for k, v in auto.items() if k in ("scope", "elevationLevel")}
+        }
     return task

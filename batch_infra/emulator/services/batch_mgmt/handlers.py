@@ -34,10 +34,20 @@ class BatchManagement:
         arm.check_tags(body)
         if isinstance(body.get("location"), str):
             body["location"] = arm.normalize_location(body["location"])
-        resource, _ = accounts.create(self.ctx, self.ctx.subscription_id, request.params["resource_group"],
-                                      request.params["account"], body, self._storage_exists)
-        headers = self.ctx.lro.begin(LRO_CREATE_ACCOUNT, {"key": resource["id"]}, provider=common.PROVIDER,
-                                     api_version=request.api_version)
+        resource, _ = accounts.create(
+            self.ctx,
+            self.ctx.subscription_id,
+            request.params["resource_group"],
+            request.params["account"],
+            body,
+            self._storage_exists,
+        )
+        headers = self.ctx.lro.begin(
+            LRO_CREATE_ACCOUNT,
+            {"key": resource["id"]},
+            provider=common.PROVIDER,
+            api_version=request.api_version,
+        )
         return Response(202, None, headers)
 
     def get_account(self, request: Request) -> Response:
@@ -47,16 +57,24 @@ class BatchManagement:
         self._account_doc(request)
         body = arm.body_object(request)
         arm.check_tags(body)
-        resource = accounts.update(self.ctx, self.ctx.subscription_id, request.params["resource_group"],
-                                   request.params["account"], body, self._storage_exists)
+        resource = accounts.update(
+            self.ctx,
+            self.ctx.subscription_id,
+            request.params["resource_group"],
+            request.params["account"],
+            body,
+            self._storage_exists,
+        )
         return Response(200, resource)
 
     def delete_account(self, request: Request) -> Response:
         arm.check_subscription(self.ctx, request)
-        key = accounts.mark_deleting(self.ctx, self.ctx.subscription_id, request.params["resource_group"],
-                                     request.params["account"])
-        headers = self.ctx.lro.begin(LRO_DELETE_ACCOUNT, {"key": key}, provider=common.PROVIDER,
-                                     api_version=request.api_version)
+        key = accounts.mark_deleting(
+            self.ctx, self.ctx.subscription_id, request.params["resource_group"], request.params["account"]
+        )
+        headers = self.ctx.lro.begin(
+            LRO_DELETE_ACCOUNT, {"key": key}, provider=common.PROVIDER, api_version=request.api_version
+        )
         return Response(202, None, headers)
 
     def list_accounts(self, request: Request) -> Response:
@@ -70,19 +88,34 @@ class BatchManagement:
 
     def list_keys(self, request: Request) -> Response:
         arm.check_subscription(self.ctx, request)
-        return Response(200, accounts.keys(self.ctx, self.ctx.subscription_id, request.params["resource_group"],
-                                           request.params["account"]))
+        return Response(
+            200,
+            accounts.keys(
+                self.ctx,
+                self.ctx.subscription_id,
+                request.params["resource_group"],
+                request.params["account"],
+            ),
+        )
 
     def regenerate_key(self, request: Request) -> Response:
         arm.check_subscription(self.ctx, request)
-        return Response(200, accounts.regenerate_key(self.ctx, self.ctx.subscription_id,
-                                                     request.params["resource_group"], request.params["account"],
-                                                     request.json()))
+        return Response(
+            200,
+            accounts.regenerate_key(
+                self.ctx,
+                self.ctx.subscription_id,
+                request.params["resource_group"],
+                request.params["account"],
+                request.json(),
+            ),
+        )
 
     def sync_auto_storage_keys(self, request: Request) -> Response:
         arm.check_subscription(self.ctx, request)
-        accounts.sync_auto_storage_keys(self.ctx, self.ctx.subscription_id, request.params["resource_group"],
-                                        request.params["account"])
+        accounts.sync_auto_storage_keys(
+            self.ctx, self.ctx.subscription_id, request.params["resource_group"], request.params["account"]
+        )
         return Response(204)
 
     # --- locations ------------------------------------------------------------------------------------------
@@ -101,31 +134,45 @@ class BatchManagement:
         body = arm.body_object(request)
         name, kind = body.get("name"), body.get("type")
         if not isinstance(name, str) or kind != "Microsoft.Batch/batchAccounts":
-            raise AzureError(400, "InvalidRequestBody", "checkNameAvailability needs 'name' and type "
-                             "'Microsoft.Batch/batchAccounts'.", target="name" if not isinstance(name, str) else "type")
+            raise AzureError(
+                400,
+                "InvalidRequestBody",
+                "checkNameAvailability needs 'name' and type 'Microsoft.Batch/batchAccounts'.",
+                target="name" if not isinstance(name, str) else "type",
+            )
         try:
             accounts.validate_name(name)
         except AzureError as err:
             return Response(200, {"nameAvailable": False, "reason": "Invalid", "message": err.message})
         if accounts.find_by_name(self.ctx, name, location):
-            return Response(200, {"nameAvailable": False, "reason": "AlreadyExists",
-                                  "message": f"An account named '{name}' is already in use."})
+            return Response(
+                200,
+                {
+                    "nameAvailable": False,
+                    "reason": "AlreadyExists",
+                    "message": f"An account named '{name}' is already in use.",
+                },
+            )
         return Response(200, {"nameAvailable": True})
 
-    # --- applications and packages ---------------------------------------------------------------------------
+    # --- applications and packages --------------------------------------------------------------------------
     def put_application(self, request: Request) -> Response:
         account = self._account(request)
-        app = applications.create_application(self.ctx, account, request.params["application"],
-                                              request.json(required=False))
+        app = applications.create_application(
+            self.ctx, account, request.params["application"], request.json(required=False)
+        )
         return Response(200, app, {"ETag": app["etag"]})
 
     def patch_application(self, request: Request) -> Response:
-        app = applications.update_application(self.ctx, self._account(request), request.params["application"],
-                                              request.json())
+        app = applications.update_application(
+            self.ctx, self._account(request), request.params["application"], request.json()
+        )
         return Response(200, app, {"ETag": app["etag"]})
 
     def get_application(self, request: Request) -> Response:
-        app = applications.get_application(self.ctx, self._account(request)["id"], request.params["application"])
+        app = applications.get_application(
+            self.ctx, self._account(request)["id"], request.params["application"]
+        )
         return Response(200, app, {"ETag": app["etag"]})
 
     def delete_application(self, request: Request) -> Response:
@@ -133,47 +180,73 @@ class BatchManagement:
         return Response(200)
 
     def list_applications(self, request: Request) -> Response:
-        return Response(200, common.paged(applications.list_applications(self.ctx, self._account(request)["id"])))
+        return Response(
+            200, common.paged(applications.list_applications(self.ctx, self._account(request)["id"]))
+        )
 
     def put_package(self, request: Request) -> Response:
         account = self._account(request)
-        package = applications.create_package(self.ctx, account, request.params["application"],
-                                              request.params["version"], self._sas_factory(account))
+        package = applications.create_package(
+            self.ctx,
+            account,
+            request.params["application"],
+            request.params["version"],
+            self._sas_factory(account),
+        )
         return Response(200, package, {"ETag": package["etag"]})
 
     def activate_package(self, request: Request) -> Response:
         account = self._account(request)
-        package = applications.activate_package(self.ctx, account, request.params["application"],
-                                                request.params["version"], request.json(),
-                                                self._blob_checker(account))
+        package = applications.activate_package(
+            self.ctx,
+            account,
+            request.params["application"],
+            request.params["version"],
+            request.json(),
+            self._blob_checker(account),
+        )
         return Response(200, package, {"ETag": package["etag"]})
 
     def get_package(self, request: Request) -> Response:
-        package = applications.get_package(self.ctx, self._account(request)["id"], request.params["application"],
-                                           request.params["version"])
+        package = applications.get_package(
+            self.ctx, self._account(request)["id"], request.params["application"], request.params["version"]
+        )
         return Response(200, package, {"ETag": package["etag"]})
 
     def delete_package(self, request: Request) -> Response:
-        applications.delete_package(self.ctx, self._account(request), request.params["application"],
-                                    request.params["version"])
+        applications.delete_package(
+            self.ctx, self._account(request), request.params["application"], request.params["version"]
+        )
         return Response(200)
 
     def list_packages(self, request: Request) -> Response:
         account = self._account(request)
         applications.get_application(self.ctx, account["id"], request.params["application"])
-        return Response(200, common.paged(applications.list_packages(self.ctx, account["id"],
-                                                                     request.params["application"])))
+        return Response(
+            200,
+            common.paged(applications.list_packages(self.ctx, account["id"], request.params["application"])),
+        )
 
-    # --- pools ------------------------------------------------------------------------------------------------
+    # --- pools ----------------------------------------------------------------------------------------------
     def put_pool(self, request: Request) -> Response:
-        resource = pools.put(self.ctx, self._account(request), request.params["pool"], request.json(),
-                             if_match=request.headers.get("if-match"),
-                             if_none_match=request.headers.get("if-none-match"))
+        resource = pools.put(
+            self.ctx,
+            self._account(request),
+            request.params["pool"],
+            request.json(),
+            if_match=request.headers.get("if-match"),
+            if_none_match=request.headers.get("if-none-match"),
+        )
         return _pool_response(resource)
 
     def patch_pool(self, request: Request) -> Response:
-        resource = pools.patch(self.ctx, self._account(request), request.params["pool"], request.json(),
-                               if_match=request.headers.get("if-match"))
+        resource = pools.patch(
+            self.ctx,
+            self._account(request),
+            request.params["pool"],
+            request.json(),
+            if_match=request.headers.get("if-match"),
+        )
         return _pool_response(resource)
 
     def get_pool(self, request: Request) -> Response:
@@ -185,21 +258,25 @@ class BatchManagement:
 
     def delete_pool(self, request: Request) -> Response:
         key = pools.mark_deleting(self.ctx, self._account(request), request.params["pool"])
-        headers = self.ctx.lro.begin(LRO_DELETE_POOL, {"key": key}, provider=common.PROVIDER,
-                                     api_version=request.api_version)
+        headers = self.ctx.lro.begin(
+            LRO_DELETE_POOL, {"key": key}, provider=common.PROVIDER, api_version=request.api_version
+        )
         return Response(202, None, headers)
 
     def disable_autoscale(self, request: Request) -> Response:
-        return _pool_response(pools.disable_autoscale(self.ctx, self._account(request), request.params["pool"]))
+        return _pool_response(
+            pools.disable_autoscale(self.ctx, self._account(request), request.params["pool"])
+        )
 
     def stop_resize(self, request: Request) -> Response:
         return _pool_response(pools.stop_resize(self.ctx, self._account(request), request.params["pool"]))
 
-    # --- helpers ----------------------------------------------------------------------------------------------
+    # --- helpers --------------------------------------------------------------------------------------------
     def _account_doc(self, request: Request) -> dict[str, Any]:
         arm.check_subscription(self.ctx, request)
-        return accounts.get(self.ctx, self.ctx.subscription_id, request.params["resource_group"],
-                            request.params["account"])
+        return accounts.get(
+            self.ctx, self.ctx.subscription_id, request.params["resource_group"], request.params["account"]
+        )
 
     def _account(self, request: Request) -> dict[str, Any]:
         return self._account_doc(request)["resource"]
@@ -207,8 +284,12 @@ class BatchManagement:
     def _batch_location(self, request: Request) -> str:
         location = arm.normalize_location(request.params["location"], target="locationName")
         if location not in catalog.locations():
-            raise AzureError(404, "LocationNotFound", f"Microsoft.Batch is not available in '{location}'; use one "
-                             f"of {', '.join(catalog.locations())}.")
+            raise AzureError(
+                404,
+                "LocationNotFound",
+                f"Microsoft.Batch is not available in '{location}'; use one "
+                f"of {', '.join(catalog.locations())}.",
+            )
         return location
 
     def _storage_exists(self, storage_id: str) -> bool:
@@ -216,8 +297,12 @@ class BatchManagement:
 
     def _require_blob(self) -> Any:
         if self.ctx.blob is None:
-            raise AzureError(503, "ServiceUnavailable", "The emulator runs without Azurite, so application package "
-                             "storage is unavailable; start it with Azurite (the default).")
+            raise AzureError(
+                503,
+                "ServiceUnavailable",
+                "The emulator runs without Azurite, so application package "
+                "storage is unavailable; start it with Azurite (the default).",
+            )
         return self.ctx.blob
 
     def _sas_factory(self, account: dict[str, Any]) -> applications.SasFactory:
@@ -225,11 +310,13 @@ class BatchManagement:
             blob, storage = self._require_blob(), _auto_storage_name(account)
             blobs.ensure_container(blob, storage, container)
             return blobs.sas_url(blob, storage, container, blob_name, permission="rcw", expiry=expiry)
+
         return make
 
     def _blob_checker(self, account: dict[str, Any]) -> applications.BlobExists:
         def exists(container: str, blob_name: str) -> bool:
             return blobs.blob_exists(self._require_blob(), _auto_storage_name(account), container, blob_name)
+
         return exists
 
     def _finish_create(self, subject: dict[str, Any]) -> Response:

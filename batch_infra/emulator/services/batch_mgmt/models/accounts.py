@@ -21,13 +21,22 @@ AUTH_MODES = ("SharedKey", "AAD", "TaskAuthenticationToken")
 # Families a new BatchService account can use at once; GPU and HPC families start at 0 cores, as in Azure.
 _STARTER_FAMILY_CORES = 100
 _ZERO_QUOTA_FAMILY_PREFIXES = ("standardNC", "standardND", "standardNV", "standardHB", "standardHC")
-UPDATABLE = ("autoStorage", "encryption", "allowedAuthenticationModes", "publicNetworkAccess", "networkProfile")
+UPDATABLE = (
+    "autoStorage",
+    "encryption",
+    "allowedAuthenticationModes",
+    "publicNetworkAccess",
+    "networkProfile",
+)
 
 
 def default_quotas() -> dict[str, Any]:
     """The quota properties Azure gives a new BatchService-mode account."""
     families = [
-        {"name": family, "coreQuota": 0 if family.startswith(_ZERO_QUOTA_FAMILY_PREFIXES) else _STARTER_FAMILY_CORES}
+        {
+            "name": family,
+            "coreQuota": 0 if family.startswith(_ZERO_QUOTA_FAMILY_PREFIXES) else _STARTER_FAMILY_CORES,
+        }
         for family in catalog.vm_families()
     ]
     return {
@@ -46,13 +55,16 @@ def new_key() -> str:
 
 def validate_name(name: str) -> None:
     if not NAME_RULE.match(name):
-        raise AzureError(400, "AccountNameInvalid",
-                         f"The Batch account name '{name}' is invalid: use 3 to 24 lowercase letters and digits.",
-                         target="accountName")
+        raise AzureError(
+            400,
+            "AccountNameInvalid",
+            f"The Batch account name '{name}' is invalid: use 3 to 24 lowercase letters and digits.",
+            target="accountName",
+        )
 
 
 def find_by_name(ctx: EmulatorContext, name: str, location: str | None = None) -> list[dict[str, Any]]:
-    """Accounts called `name` (in `location` when given): names are unique per region, across subscriptions."""
+    """Accounts called `name` (in `location` when given): names are unique per region."""
     found = []
     for _, doc in ctx.state.items(ACCOUNTS):
         res = doc["resource"]
@@ -69,8 +81,9 @@ def get(ctx: EmulatorContext, subscription: str, resource_group: str, name: str)
     return doc
 
 
-def create(ctx: EmulatorContext, subscription: str, resource_group: str, name: str, body: Any,
-           storage_exists: Any) -> tuple[dict[str, Any], bool]:
+def create(
+    ctx: EmulatorContext, subscription: str, resource_group: str, name: str, body: Any, storage_exists: Any
+) -> tuple[dict[str, Any], bool]:
     """Create (provisioningState Creating) or re-apply an account; returns (resource, created)."""
     validate_name(name)
     body = common.require_object(body, "the Batch account")
@@ -78,12 +91,20 @@ def create(ctx: EmulatorContext, subscription: str, resource_group: str, name: s
     props = common.properties_of(body, "the Batch account")
     mode = props.get("poolAllocationMode", "BatchService")
     if mode not in ("BatchService", "UserSubscription"):
-        raise AzureError(400, "InvalidPropertyValue", f"poolAllocationMode '{mode}' is not one of BatchService, "
-                         "UserSubscription.", target="properties.poolAllocationMode")
+        raise AzureError(
+            400,
+            "InvalidPropertyValue",
+            f"poolAllocationMode '{mode}' is not one of BatchService, UserSubscription.",
+            target="properties.poolAllocationMode",
+        )
     if mode == "UserSubscription" and not props.get("keyVaultReference"):
-        raise AzureError(400, "InvalidPropertyValue", "A UserSubscription-mode account needs "
-                         "properties.keyVaultReference (id and url of a Key Vault Batch can access).",
-                         target="properties.keyVaultReference")
+        raise AzureError(
+            400,
+            "InvalidPropertyValue",
+            "A UserSubscription-mode account needs "
+            "properties.keyVaultReference (id and url of a Key Vault Batch can access).",
+            target="properties.keyVaultReference",
+        )
     with ctx.state.transaction() as state:
         key = common.account_id(subscription, resource_group, name)
         existing = state.get(ACCOUNTS, key)
@@ -94,8 +115,12 @@ def create(ctx: EmulatorContext, subscription: str, resource_group: str, name: s
         else:
             doc = existing
             if doc["resource"]["location"] != location:
-                raise AzureError(409, "InvalidResourceLocation", f"The Batch account '{name}' already exists in "
-                                 f"location '{doc['resource']['location']}'; it cannot move to '{location}'.")
+                raise AzureError(
+                    409,
+                    "InvalidResourceLocation",
+                    f"The Batch account '{name}' already exists in "
+                    f"location '{doc['resource']['location']}'; it cannot move to '{location}'.",
+                )
         _apply_update(ctx, doc, props, storage_exists)
         if "tags" in body:
             doc["resource"]["tags"] = body["tags"] or {}
@@ -110,21 +135,29 @@ def finish_provisioning(ctx: EmulatorContext, account_key: str) -> dict[str, Any
     with ctx.state.transaction() as state:
         doc = state.get(ACCOUNTS, account_key)
         if doc is None:
-            raise AzureError(404, "ResourceNotFound", "The Batch account was deleted before it finished creating.")
+            raise AzureError(
+                404, "ResourceNotFound", "The Batch account was deleted before it finished creating."
+            )
         doc["resource"]["properties"]["provisioningState"] = "Succeeded"
         state.put(ACCOUNTS, account_key, doc)
         return doc["resource"]
 
 
-def update(ctx: EmulatorContext, subscription: str, resource_group: str, name: str, body: Any,
-           storage_exists: Any) -> dict[str, Any]:
+def update(
+    ctx: EmulatorContext, subscription: str, resource_group: str, name: str, body: Any, storage_exists: Any
+) -> dict[str, Any]:
     """PATCH: tags, identity and the updatable properties; anything else in properties is refused."""
     body = common.require_object(body, "the Batch account update")
     props = common.properties_of(body, "the Batch account update")
     unknown = sorted(set(props) - set(UPDATABLE))
     if unknown:
-        raise AzureError(400, "PropertyCannotBeUpdated", f"The Batch account property '{unknown[0]}' cannot be "
-                         "updated; recreate the account to change it.", target=f"properties.{unknown[0]}")
+        raise AzureError(
+            400,
+            "PropertyCannotBeUpdated",
+            f"The Batch account property '{unknown[0]}' cannot be "
+            "updated; recreate the account to change it.",
+            target=f"properties.{unknown[0]}",
+        )
     with ctx.state.transaction() as state:
         doc = get(ctx, subscription, resource_group, name)
         _apply_update(ctx, doc, props, storage_exists)
@@ -154,7 +187,9 @@ def delete(ctx: EmulatorContext, account_key: str) -> None:
 
 
 def list_accounts(ctx: EmulatorContext, subscription: str, resource_group: str | None = None) -> list[dict]:
-    prefix = f"/subscriptions/{subscription}/" + (f"resourcegroups/{resource_group}/" if resource_group else "")
+    prefix = f"/subscriptions/{subscription}/" + (
+        f"resourcegroups/{resource_group}/" if resource_group else ""
+    )
     return [doc["resource"] for _, doc in ctx.state.items(ACCOUNTS, prefix)]
 
 
@@ -164,13 +199,19 @@ def keys(ctx: EmulatorContext, subscription: str, resource_group: str, name: str
     return {"accountName": doc["resource"]["name"], **doc["keys"]}
 
 
-def regenerate_key(ctx: EmulatorContext, subscription: str, resource_group: str, name: str, body: Any) -> dict:
+def regenerate_key(
+    ctx: EmulatorContext, subscription: str, resource_group: str, name: str, body: Any
+) -> dict:
     """Replace the primary or secondary key; the old one stops authenticating on the data plane at once."""
     body = common.require_object(body, "regenerateKeys")
     key_name = body.get("keyName")
     if key_name not in ("Primary", "Secondary"):
-        raise AzureError(400, "InvalidRequestBody", f"keyName must be 'Primary' or 'Secondary', not {key_name!r}.",
-                         target="keyName")
+        raise AzureError(
+            400,
+            "InvalidRequestBody",
+            f"keyName must be 'Primary' or 'Secondary', not {key_name!r}.",
+            target="keyName",
+        )
     with ctx.state.transaction() as state:
         doc = get(ctx, subscription, resource_group, name)
         _require_shared_key(doc)
@@ -184,19 +225,27 @@ def sync_auto_storage_keys(ctx: EmulatorContext, subscription: str, resource_gro
         doc = get(ctx, subscription, resource_group, name)
         auto = doc["resource"]["properties"].get("autoStorage")
         if not auto:
-            raise AzureError(409, "AccountNotConfiguredWithAutoStorage", f"The Batch account '{name}' has no "
-                             "auto-storage account; set properties.autoStorage.storageAccountId first.")
+            raise AzureError(
+                409,
+                "AccountNotConfiguredWithAutoStorage",
+                f"The Batch account '{name}' has no "
+                "auto-storage account; set properties.autoStorage.storageAccountId first.",
+            )
         auto["lastKeySync"] = common.iso(ctx.now())
         state.put(ACCOUNTS, doc["resource"]["id"], doc)
 
 
 def set_quotas(ctx: EmulatorContext, account_name: str, quotas: dict[str, Any]) -> dict[str, Any]:
-    """Admin hook: overwrite quota properties of every account named `account_name` (e.g. 0 cores for a family)."""
+    """Admin hook: overwrite quota properties of every account named `account_name`."""
     allowed = set(default_quotas())
     unknown = sorted(set(quotas) - allowed)
     if unknown:
-        raise AzureError(400, "InvalidRequestBody", f"Unknown quota field '{unknown[0]}'; allowed: "
-                         f"{', '.join(sorted(allowed))}.", target=unknown[0])
+        raise AzureError(
+            400,
+            "InvalidRequestBody",
+            f"Unknown quota field '{unknown[0]}'; allowed: {', '.join(sorted(allowed))}.",
+            target=unknown[0],
+        )
     _check_quota_values(quotas)
     with ctx.state.transaction() as state:
         docs = find_by_name(ctx, account_name)
@@ -226,48 +275,82 @@ def _check_quota_values(quotas: dict[str, Any]) -> None:
             ok = isinstance(value, bool)
         elif field == "dedicatedCoreQuotaPerVMFamily":
             ok = isinstance(value, list) and all(
-                isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("coreQuota"), int)
-                and f["coreQuota"] >= 0 for f in value)
+                isinstance(f, dict)
+                and isinstance(f.get("name"), str)
+                and isinstance(f.get("coreQuota"), int)
+                and f["coreQuota"] >= 0
+                for f in value
+            )
         else:
             ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         if not ok:
-            raise AzureError(400, "InvalidRequestBody", f"Quota field '{field}' has an invalid value {value!r}: "
-                             "counts are non-negative integers; families are [{name, coreQuota}].", target=field)
+            raise AzureError(
+                400,
+                "InvalidRequestBody",
+                f"Quota field '{field}' has an invalid value {value!r}: "
+                "counts are non-negative integers; families are [{name, coreQuota}].",
+                target=field,
+            )
 
 
 def _location(body: dict[str, Any]) -> str:
     location = body.get("location")
     if not isinstance(location, str) or not location:
-        raise AzureError(400, "LocationRequired", "The location property is required for this definition.",
-                         target="location")
+        raise AzureError(
+            400,
+            "LocationRequired",
+            "The location property is required for this definition.",
+            target="location",
+        )
     normalized = location.lower().replace(" ", "")
     if normalized not in catalog.locations():
-        raise AzureError(400, "LocationNotAvailableForResourceType", f"The provided location '{location}' is not "
-                         "available for resource type 'Microsoft.Batch/batchAccounts'. List of available regions "
-                         f"for the resource type is '{','.join(catalog.locations())}'.", target="location")
+        raise AzureError(
+            400,
+            "LocationNotAvailableForResourceType",
+            f"The provided location '{location}' is not "
+            "available for resource type 'Microsoft.Batch/batchAccounts'. List of available regions "
+            f"for the resource type is '{','.join(catalog.locations())}'.",
+            target="location",
+        )
     return normalized
 
 
 def _check_name_free(ctx: EmulatorContext, name: str, location: str) -> None:
     if find_by_name(ctx, name, location):
-        raise AzureError(409, "AccountNameNotAvailable", f"The Batch account name '{name}' is already in use in "
-                         f"'{location}' (names are unique per region); choose another name.")
+        raise AzureError(
+            409,
+            "AccountNameNotAvailable",
+            f"The Batch account name '{name}' is already in use in "
+            f"'{location}' (names are unique per region); choose another name.",
+        )
 
 
 def _check_account_quota(ctx: EmulatorContext, subscription: str, location: str) -> None:
     limit = int(ctx.settings.get("batch_account_quota", 3))
     used = sum(1 for r in list_accounts(ctx, subscription) if r["location"] == location)
     if used >= limit:
-        raise AzureError(409, "SubscriptionQuotaExceeded", f"The subscription already has {used} Batch accounts in "
-                         f"'{location}', its quota (accountQuota {limit}); delete one or request more.")
+        raise AzureError(
+            409,
+            "SubscriptionQuotaExceeded",
+            f"The subscription already has {used} Batch accounts in "
+            f"'{location}', its quota (accountQuota {limit}); delete one or request more.",
+        )
 
 
-def _new_account(ctx: EmulatorContext, subscription: str, resource_group: str, name: str, location: str,
-                 mode: str, props: dict[str, Any]) -> dict[str, Any]:
+def _new_account(
+    ctx: EmulatorContext,
+    subscription: str,
+    resource_group: str,
+    name: str,
+    location: str,
+    mode: str,
+    props: dict[str, Any],
+) -> dict[str, Any]:
     arm_id = common.account_id(subscription, resource_group, name)
     properties: dict[str, Any] = {
         "accountEndpoint": ctx.data_plane_endpoint(name),
-        "nodeManagementEndpoint": f"{uuid.uuid5(uuid.NAMESPACE_URL, arm_id.lower())}.{location}.service.batch.azure.com",
+        "nodeManagementEndpoint": f"{uuid.uuid5(uuid.NAMESPACE_URL, arm_id.lower())}.{location}"
+        ".service.batch.azure.com",
         "provisioningState": "Creating",
         "poolAllocationMode": mode,
         "publicNetworkAccess": "Enabled",
@@ -278,12 +361,21 @@ def _new_account(ctx: EmulatorContext, subscription: str, resource_group: str, n
         properties.update(default_quotas())
     else:
         properties["keyVaultReference"] = props["keyVaultReference"]
-    resource = {"id": arm_id, "name": name, "type": "Microsoft.Batch/batchAccounts", "location": location,
-                "tags": {}, "identity": {"type": "None"}, "properties": properties}
+    resource = {
+        "id": arm_id,
+        "name": name,
+        "type": "Microsoft.Batch/batchAccounts",
+        "location": location,
+        "tags": {},
+        "identity": {"type": "None"},
+        "properties": properties,
+    }
     return {"resource": resource, "keys": {"primary": new_key(), "secondary": new_key()}}
 
 
-def _apply_update(ctx: EmulatorContext, doc: dict[str, Any], props: dict[str, Any], storage_exists: Any) -> None:
+def _apply_update(
+    ctx: EmulatorContext, doc: dict[str, Any], props: dict[str, Any], storage_exists: Any
+) -> None:
     target = doc["resource"]["properties"]
     if "autoStorage" in props:
         target["autoStorage"] = _auto_storage(ctx, props["autoStorage"], storage_exists)
@@ -291,8 +383,12 @@ def _apply_update(ctx: EmulatorContext, doc: dict[str, Any], props: dict[str, An
     if modes is not None:
         bad = [m for m in modes if m not in AUTH_MODES] if isinstance(modes, list) else [modes]
         if bad:
-            raise AzureError(400, "InvalidPropertyValue", f"allowedAuthenticationModes value {bad[0]!r} is not one "
-                             f"of {', '.join(AUTH_MODES)}.", target="properties.allowedAuthenticationModes")
+            raise AzureError(
+                400,
+                "InvalidPropertyValue",
+                f"allowedAuthenticationModes value {bad[0]!r} is not one of {', '.join(AUTH_MODES)}.",
+                target="properties.allowedAuthenticationModes",
+            )
         target["allowedAuthenticationModes"] = modes
     for field in ("publicNetworkAccess", "networkProfile", "encryption"):
         if field in props:
@@ -304,14 +400,25 @@ def _auto_storage(ctx: EmulatorContext, auto: Any, storage_exists: Any) -> dict[
         return None
     storage_id = auto.get("storageAccountId") if isinstance(auto, dict) else None
     if not storage_id:
-        raise AzureError(400, "InvalidRequestBody", "properties.autoStorage.storageAccountId is required.",
-                         target="properties.autoStorage.storageAccountId")
+        raise AzureError(
+            400,
+            "InvalidRequestBody",
+            "properties.autoStorage.storageAccountId is required.",
+            target="properties.autoStorage.storageAccountId",
+        )
     if not storage_exists(storage_id):
-        raise AzureError(400, "InvalidPropertyValue", f"The auto-storage account '{storage_id}' does not exist; "
-                         "create the storage account first or fix the id.",
-                         target="properties.autoStorage.storageAccountId")
-    result = {"storageAccountId": storage_id, "lastKeySync": common.iso(ctx.now()),
-              "authenticationMode": auto.get("authenticationMode", "StorageKeys")}
+        raise AzureError(
+            400,
+            "InvalidPropertyValue",
+            f"The auto-storage account '{storage_id}' does not exist; "
+            "create the storage account first or fix the id.",
+            target="properties.autoStorage.storageAccountId",
+        )
+    result = {
+        "storageAccountId": storage_id,
+        "lastKeySync": common.iso(ctx.now()),
+        "authenticationMode": auto.get("authenticationMode", "StorageKeys"),
+    }
     if auto.get("nodeIdentityReference"):
         result["nodeIdentityReference"] = auto["nodeIdentityReference"]
     return result
@@ -319,6 +426,10 @@ def _auto_storage(ctx: EmulatorContext, auto: Any, storage_exists: Any) -> dict[
 
 def _require_shared_key(doc: dict[str, Any]) -> None:
     if "SharedKey" not in doc["resource"]["properties"].get("allowedAuthenticationModes", AUTH_MODES):
-        raise AzureError(409, "SharedKeyAuthenticationDisabled", f"The Batch account '{doc['resource']['name']}' "
-                         "does not allow SharedKey authentication, so it has no usable keys; add 'SharedKey' to "
-                         "allowedAuthenticationModes or use Microsoft Entra ID.")
+        raise AzureError(
+            409,
+            "SharedKeyAuthenticationDisabled",
+            f"The Batch account '{doc['resource']['name']}' "
+            "does not allow SharedKey authentication, so it has no usable keys; add 'SharedKey' to "
+            "allowedAuthenticationModes or use Microsoft Entra ID.",
+        )

@@ -46,8 +46,9 @@ def planned_counts(doc: dict[str, Any]) -> tuple[int, int]:
     return props.get("currentDedicatedNodes", 0), props.get("currentLowPriorityNodes", 0)
 
 
-def cap_to_quota(account_props: dict[str, Any], sku: catalog.VmSku, target_dedicated: int, target_low: int,
-                 used: Usage) -> tuple[int, int, list[dict[str, Any]]]:
+def cap_to_quota(
+    account_props: dict[str, Any], sku: catalog.VmSku, target_dedicated: int, target_low: int, used: Usage
+) -> tuple[int, int, list[dict[str, Any]]]:
     """Node counts the account's core quotas allow, and Azure's resize errors for any shortfall."""
     if "dedicatedCoreQuota" not in account_props:  # UserSubscription mode: subscription quotas, not emulated
         return target_dedicated, target_low, []
@@ -65,25 +66,45 @@ def cap_to_quota(account_props: dict[str, Any], sku: catalog.VmSku, target_dedic
     low_free = account_props.get("lowPriorityCoreQuota", 0) - used.low_priority_total
     low = min(target_low, max(low_free, 0) // sku.vcpus)
     if low < target_low:
-        errors.append(_quota_error("AccountLowPriorityCoreQuotaReached", "lowPriorityCoreQuota", sku, target_low,
-                                   low_free))
+        errors.append(
+            _quota_error(
+                "AccountLowPriorityCoreQuotaReached", "lowPriorityCoreQuota", sku, target_low, low_free
+            )
+        )
     return dedicated, low, errors
 
 
-def start_resize(doc: dict[str, Any], *, now: datetime, delay_seconds: float, target_dedicated: int,
-                 target_low: int, planned: tuple[int, int], errors: list[dict[str, Any]],
-                 resize_timeout: str = "PT15M", deallocation: str | None = None) -> None:
+def start_resize(
+    doc: dict[str, Any],
+    *,
+    now: datetime,
+    delay_seconds: float,
+    target_dedicated: int,
+    target_low: int,
+    planned: tuple[int, int],
+    errors: list[dict[str, Any]],
+    resize_timeout: str = "PT15M",
+    deallocation: str | None = None,
+) -> None:
     """Put the pool in Resizing toward the targets; it becomes Steady with `planned` nodes after the delay."""
     props = doc["resource"]["properties"]
     props["allocationState"] = "Resizing"
     props["allocationStateTransitionTime"] = common.iso(now)
-    status: dict[str, Any] = {"targetDedicatedNodes": target_dedicated, "targetLowPriorityNodes": target_low,
-                              "resizeTimeout": resize_timeout, "startTime": common.iso(now)}
+    status: dict[str, Any] = {
+        "targetDedicatedNodes": target_dedicated,
+        "targetLowPriorityNodes": target_low,
+        "resizeTimeout": resize_timeout,
+        "startTime": common.iso(now),
+    }
     if deallocation:
         status["nodeDeallocationOption"] = deallocation
     props["resizeOperationStatus"] = status
-    doc["alloc"] = {"due": common.iso(now + timedelta(seconds=delay_seconds)), "dedicated": planned[0],
-                    "lowPriority": planned[1], "errors": errors}
+    doc["alloc"] = {
+        "due": common.iso(now + timedelta(seconds=delay_seconds)),
+        "dedicated": planned[0],
+        "lowPriority": planned[1],
+        "errors": errors,
+    }
 
 
 def settle(doc: dict[str, Any], now: datetime) -> bool:
@@ -125,7 +146,9 @@ def _quota_error(code: str, quota: str, sku: catalog.VmSku, target: int, free_co
     kind = "low-priority" if "LowPriority" in code else "dedicated"
     return {
         "code": code,
-        "message": (f"The specified account has reached its {kind} core quota ({quota}): {target} {sku.name} nodes "
-                    f"need {target * sku.vcpus} cores but {max(free_cores, 0)} are free. Request a quota increase "
-                    "or lower the target node count."),
+        "message": (
+            f"The specified account has reached its {kind} core quota ({quota}): {target} {sku.name} nodes "
+            f"need {target * sku.vcpus} cores but {max(free_cores, 0)} are free. Request a quota increase "
+            "or lower the target node count."
+        ),
     }

@@ -1,4 +1,4 @@
-"""Applications and application packages: Pending -> (blob uploaded) -> Active, allowUpdates, default version, limits."""
+"""Applications and packages: Pending -> (blob uploaded) -> Active, allowUpdates, default version, limits."""
 
 from __future__ import annotations
 
@@ -29,14 +29,17 @@ def application_id(account_key: str, application: str) -> str:
 def get_application(ctx: EmulatorContext, account_key: str, application: str) -> dict[str, Any]:
     app = ctx.state.get(APPLICATIONS, application_id(account_key, application))
     if app is None:
-        raise AzureError(404, "ApplicationNotFound", f"The application '{application}' does not exist in the "
-                         "Batch account; create it first.")
+        raise AzureError(
+            404,
+            "ApplicationNotFound",
+            f"The application '{application}' does not exist in the Batch account; create it first.",
+        )
     return app
 
 
 def list_applications(ctx: EmulatorContext, account_key: str) -> list[dict[str, Any]]:
     prefix = common.child_prefix(account_key) + "applications/"
-    return [app for key, app in ctx.state.items(APPLICATIONS, prefix) if "/" not in key[len(prefix):]]
+    return [app for key, app in ctx.state.items(APPLICATIONS, prefix) if "/" not in key[len(prefix) :]]
 
 
 def create_application(ctx: EmulatorContext, account: dict[str, Any], application: str, body: Any) -> dict:
@@ -48,10 +51,18 @@ def create_application(ctx: EmulatorContext, account: dict[str, Any], applicatio
         app = state.get(APPLICATIONS, key)
         if app is None:
             if len(list_applications(ctx, account["id"])) >= MAX_APPLICATIONS:
-                raise AzureError(409, "ApplicationQuotaReached", f"The Batch account '{account['name']}' already "
-                                 f"has {MAX_APPLICATIONS} applications, its limit; delete an unused application.")
-            app = {"id": _arm_id(account, application), "name": application,
-                   "type": "Microsoft.Batch/batchAccounts/applications", "properties": {"allowUpdates": True}}
+                raise AzureError(
+                    409,
+                    "ApplicationQuotaReached",
+                    f"The Batch account '{account['name']}' already "
+                    f"has {MAX_APPLICATIONS} applications, its limit; delete an unused application.",
+                )
+            app = {
+                "id": _arm_id(account, application),
+                "name": application,
+                "type": "Microsoft.Batch/batchAccounts/applications",
+                "properties": {"allowUpdates": True},
+            }
         _apply(ctx, account["id"], app, body)
         state.put(APPLICATIONS, key, app)
         return app
@@ -70,8 +81,11 @@ def delete_application(ctx: EmulatorContext, account: dict[str, Any], applicatio
     with ctx.state.transaction() as state:
         get_application(ctx, account["id"], application)
         if list_packages(ctx, account["id"], application):
-            raise AzureError(409, "ApplicationPackagesNotEmpty", f"The application '{application}' still has "
-                             "packages; delete its versions first.")
+            raise AzureError(
+                409,
+                "ApplicationPackagesNotEmpty",
+                f"The application '{application}' still has packages; delete its versions first.",
+            )
         state.delete(APPLICATIONS, application_id(account["id"], application))
 
 
@@ -83,18 +97,24 @@ def get_package(ctx: EmulatorContext, account_key: str, application: str, versio
     get_application(ctx, account_key, application)
     package = ctx.state.get(PACKAGES, package_key(account_key, application, version))
     if package is None:
-        raise AzureError(404, "ApplicationPackageNotFound", f"Version '{version}' of application '{application}' "
-                         "does not exist; create it with a PUT first.")
+        raise AzureError(
+            404,
+            "ApplicationPackageNotFound",
+            f"Version '{version}' of application '{application}' does not exist; create it with a PUT first.",
+        )
     return package
 
 
 def list_packages(ctx: EmulatorContext, account_key: str, application: str) -> list[dict[str, Any]]:
-    return [p for _, p in ctx.state.items(PACKAGES, common.child_prefix(application_id(account_key, application)))]
+    return [
+        p for _, p in ctx.state.items(PACKAGES, common.child_prefix(application_id(account_key, application)))
+    ]
 
 
-def create_package(ctx: EmulatorContext, account: dict[str, Any], application: str, version: str,
-                   make_sas: SasFactory) -> dict[str, Any]:
-    """PUT a version: Pending with a fresh SAS storageUrl; refused on an Active package unless allowUpdates."""
+def create_package(
+    ctx: EmulatorContext, account: dict[str, Any], application: str, version: str, make_sas: SasFactory
+) -> dict[str, Any]:
+    """PUT a version: Pending with a fresh SAS storageUrl; an Active one only if allowUpdates."""
     _check_name(version, common.VERSION_PATTERN, "version")
     _require_auto_storage(account)
     with ctx.state.transaction() as state:
@@ -103,38 +123,64 @@ def create_package(ctx: EmulatorContext, account: dict[str, Any], application: s
         package = state.get(PACKAGES, key)
         if package is None:
             if len(list_packages(ctx, account["id"], application)) >= MAX_PACKAGES:
-                raise AzureError(409, "ApplicationPackageQuotaReached", f"Application '{application}' already has "
-                                 f"{MAX_PACKAGES} packages, its limit; delete old versions first.")
-            package = {"id": _arm_id(account, application, version), "name": version,
-                       "type": "Microsoft.Batch/batchAccounts/applications/versions", "properties": {}}
+                raise AzureError(
+                    409,
+                    "ApplicationPackageQuotaReached",
+                    f"Application '{application}' already has "
+                    f"{MAX_PACKAGES} packages, its limit; delete old versions first.",
+                )
+            package = {
+                "id": _arm_id(account, application, version),
+                "name": version,
+                "type": "Microsoft.Batch/batchAccounts/applications/versions",
+                "properties": {},
+            }
         elif package["properties"]["state"] == "Active" and not app["properties"].get("allowUpdates", True):
-            raise AzureError(409, "ApplicationPackageUpdatesNotAllowed", f"Version '{version}' of application "
-                             f"'{application}' is Active and the application has allowUpdates=false; publish a new "
-                             "version or set allowUpdates to true.")
+            raise AzureError(
+                409,
+                "ApplicationPackageUpdatesNotAllowed",
+                f"Version '{version}' of application "
+                f"'{application}' is Active and the application has allowUpdates=false; publish a new "
+                "version or set allowUpdates to true.",
+            )
         expiry = ctx.now() + SAS_LIFETIME
         container, blob = blob_location(account, application, version)
-        package["properties"] = {**package["properties"], "state": "Pending",
-                                 "storageUrl": make_sas(container, blob, expiry),
-                                 "storageUrlExpiry": common.iso(expiry)}
+        package["properties"] = {
+            **package["properties"],
+            "state": "Pending",
+            "storageUrl": make_sas(container, blob, expiry),
+            "storageUrlExpiry": common.iso(expiry),
+        }
         package["etag"] = common.etag_for(package)
         state.put(PACKAGES, key, package)
         return package
 
 
-def activate_package(ctx: EmulatorContext, account: dict[str, Any], application: str, version: str, body: Any,
-                     blob_exists: BlobExists) -> dict[str, Any]:
+def activate_package(
+    ctx: EmulatorContext,
+    account: dict[str, Any],
+    application: str,
+    version: str,
+    body: Any,
+    blob_exists: BlobExists,
+) -> dict[str, Any]:
     """Activate once the package blob is in auto-storage, as Azure does; format is required."""
     body = common.require_object(body, "activate")
     fmt = body.get("format")
     if not isinstance(fmt, str) or not fmt:
-        raise AzureError(400, "InvalidRequestBody", "The 'format' property is required (e.g. \"zip\").",
-                         target="format")
+        raise AzureError(
+            400, "InvalidRequestBody", "The 'format' property is required (e.g. \"zip\").", target="format"
+        )
     with ctx.state.transaction() as state:
         package = get_package(ctx, account["id"], application, version)
         if not blob_exists(*blob_location(account, application, version)):
-            raise AzureError(409, "ApplicationPackageBlobNotFound", f"The package blob for version '{version}' of "
-                             f"application '{application}' has not been uploaded; PUT the zip to the storageUrl "
-                             "first, then activate.")
+            raise AzureError(
+                409,
+                "ApplicationPackageBlobNotFound",
+                f"The package blob for version '{version}' of "
+                f"application '{application}' has not been uploaded; PUT the zip to the storageUrl "
+                "first, then activate.",
+            )
         props = package["properties"]
         props.update({"state": "Active", "format": fmt, "lastActivationTime": common.iso(ctx.now())})
         package["etag"] = common.etag_for(package)
@@ -166,8 +212,12 @@ def _apply(ctx: EmulatorContext, account_key: str, app: dict[str, Any], body: di
         target["displayName"] = props["displayName"]
     if "allowUpdates" in props:
         if not isinstance(props["allowUpdates"], bool):
-            raise AzureError(400, "InvalidPropertyValue", "allowUpdates must be true or false.",
-                             target="properties.allowUpdates")
+            raise AzureError(
+                400,
+                "InvalidPropertyValue",
+                "allowUpdates must be true or false.",
+                target="properties.allowUpdates",
+            )
         target["allowUpdates"] = props["allowUpdates"]
     if props.get("defaultVersion") is not None:
         _check_default_version(ctx, account_key, app["name"], props["defaultVersion"])
@@ -180,22 +230,34 @@ def _apply(ctx: EmulatorContext, account_key: str, app: dict[str, Any], body: di
 def _check_default_version(ctx: EmulatorContext, account_key: str, application: str, version: str) -> None:
     package = ctx.state.get(PACKAGES, package_key(account_key, application, version))
     if package is None or package["properties"]["state"] != "Active":
-        raise AzureError(409, "RequestedDefaultVersionNotActive", f"The default version '{version}' of application "
-                         f"'{application}' is not an Active package; upload and activate it first.")
+        raise AzureError(
+            409,
+            "RequestedDefaultVersionNotActive",
+            f"The default version '{version}' of application "
+            f"'{application}' is not an Active package; upload and activate it first.",
+        )
 
 
 def _require_auto_storage(account: dict[str, Any]) -> None:
     if not account["properties"].get("autoStorage"):
-        raise AzureError(409, "AutoStorageNotConfigured", f"The Batch account '{account['name']}' has no "
-                         "auto-storage account, which application packages need; link one with "
-                         "properties.autoStorage.storageAccountId.")
+        raise AzureError(
+            409,
+            "AutoStorageNotConfigured",
+            f"The Batch account '{account['name']}' has no "
+            "auto-storage account, which application packages need; link one with "
+            "properties.autoStorage.storageAccountId.",
+        )
 
 
 def _check_name(name: str, pattern: str, what: str) -> None:
     if not re.match(pattern, name):
-        raise AzureError(400, "InvalidParameter", f"The {what} name '{name}' is invalid: use 1 to 64 letters, "
-                         "digits, hyphens and underscores" + (" and periods." if what == "version" else "."),
-                         target=f"{what}Name")
+        raise AzureError(
+            400,
+            "InvalidParameter",
+            f"The {what} name '{name}' is invalid: use 1 to 64 letters, "
+            "digits, hyphens and underscores" + (" and periods." if what == "version" else "."),
+            target=f"{what}Name",
+        )
 
 
 def _arm_id(account: dict[str, Any], application: str, version: str | None = None) -> str:

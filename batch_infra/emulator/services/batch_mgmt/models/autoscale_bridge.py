@@ -1,7 +1,8 @@
-"""Autoscale formulas for the emulated Batch service: the project's checker/evaluator when present, else syntax only.
+"""Autoscale formulas for the emulated Batch service: the project's checker and evaluator, else syntax only.
 
-`batch_infra.autoscale.check(formula)` (a CheckResult with `.errors`) and `batch_infra.autoscale.evaluate(formula)`
-are used when that package exports them. Until then a small fallback rejects only syntax errors (unbalanced brackets, statements that are
+`batch_infra.autoscale.check(formula)` (a CheckResult with `.errors`) and
+`batch_infra.autoscale.evaluate(formula, at=...)` are used when that package exports them.
+Until then a small fallback rejects only syntax errors (unbalanced brackets, statements that are
 not `$Name = expression`) and evaluates only assignments of plain numbers, so what the emulator refuses is
 always a formula Azure would refuse too.
 """
@@ -18,8 +19,11 @@ from batch_infra.emulator.errors import AzureError
 
 _ASSIGN = re.compile(r"^\s*\$?([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)\s*(.+?)\s*$", re.DOTALL)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_TARGETS = {"targetdedicatednodes": "dedicated", "targetdedicated": "dedicated",
-            "targetlowprioritynodes": "lowPriority"}
+_TARGETS = {
+    "targetdedicatednodes": "dedicated",
+    "targetdedicated": "dedicated",
+    "targetlowprioritynodes": "lowPriority",
+}
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,10 @@ def evaluate(formula: str, target: str, now: datetime) -> Evaluation:
         if found and _NUMBER.match(found.group(2)):
             values[found.group(1)] = found.group(2)
     values.setdefault("NodeDeallocationOption", "requeue")
-    return Evaluation(";".join(f"${k}={v}" for k, v in values.items()),
-                      *(_target(values, kind) for kind in ("dedicated", "lowPriority")))
+    return Evaluation(
+        ";".join(f"${k}={v}" for k, v in values.items()),
+        *(_target(values, kind) for kind in ("dedicated", "lowPriority")),
+    )
 
 
 def syntax_problem(formula: str) -> str | None:
@@ -96,8 +102,12 @@ def syntax_problem(formula: str) -> str | None:
 
 
 def invalid(target: str, reason: str) -> AzureError:
-    return AzureError(400, "InvalidAutoScaleFormula", f"The specified autoscale formula is invalid: {reason}.",
-                      target=target)
+    return AzureError(
+        400,
+        "InvalidAutoScaleFormula",
+        f"The specified autoscale formula is invalid: {reason}.",
+        target=target,
+    )
 
 
 def _statements(formula: str) -> list[str]:
@@ -114,7 +124,10 @@ def _target(values: dict[str, str], kind: str) -> int | None:
 def _from_project(result: Any) -> Evaluation:
     """Adapt the project's EvaluationResult; a failed run keeps the pool's targets (None), as Azure does."""
     if result.error is not None:
-        error = {"code": result.error.code, "message": result.error.message,
-                 "values": [dict(v) for v in result.error.values]}
+        error = {
+            "code": result.error.code,
+            "message": result.error.message,
+            "values": [dict(v) for v in result.error.values],
+        }
         return Evaluation(result.result_string, None, None, error)
     return Evaluation(result.result_string, result.target_dedicated_nodes, result.target_low_priority_nodes)

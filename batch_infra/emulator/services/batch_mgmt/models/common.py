@@ -21,8 +21,10 @@ VERSION_PATTERN = r"^[a-zA-Z0-9_.-]{1,64}$"
 
 
 def account_id(subscription: str, resource_group: str, account: str) -> str:
-    return (f"/subscriptions/{subscription}/resourceGroups/{resource_group}"
-            f"/providers/{PROVIDER}/batchAccounts/{account}")
+    return (
+        f"/subscriptions/{subscription}/resourceGroups/{resource_group}"
+        f"/providers/{PROVIDER}/batchAccounts/{account}"
+    )
 
 
 def child_prefix(parent_id: str) -> str:
@@ -55,14 +57,21 @@ def require_object(body: Any, what: str) -> dict[str, Any]:
 def properties_of(body: dict[str, Any], what: str) -> dict[str, Any]:
     props = body.get("properties") or {}
     if not isinstance(props, dict):
-        raise AzureError(400, "InvalidRequestContent", f"'properties' of {what} must be a JSON object.",
-                         target="properties")
+        raise AzureError(
+            400,
+            "InvalidRequestContent",
+            f"'properties' of {what} must be a JSON object.",
+            target="properties",
+        )
     return props
 
 
 def account_not_found(name: str) -> AzureError:
-    return AzureError(404, "ResourceNotFound",
-                      f"The Resource 'Microsoft.Batch/batchAccounts/{name}' under resource group was not found.")
+    return AzureError(
+        404,
+        "ResourceNotFound",
+        f"The Resource 'Microsoft.Batch/batchAccounts/{name}' under resource group was not found.",
+    )
 
 
 def paged(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -70,14 +79,22 @@ def paged(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"value": items}
 
 
-def check_if_match(current_etag: str | None, if_match: str | None, if_none_match: str | None, what: str) -> None:
-    """HTTP preconditions as Batch applies them: If-Match must equal the ETag, If-None-Match:* means 'create only'."""
+def check_if_match(
+    current_etag: str | None, if_match: str | None, if_none_match: str | None, what: str
+) -> None:
+    """HTTP preconditions as Batch applies them: If-Match equals the ETag; If-None-Match:* = create only."""
     if if_match is not None and if_match != "*" and if_match != current_etag:
-        raise AzureError(412, "ConditionNotMet",
-                         f"The ETag in If-Match ({if_match}) does not match the current ETag of {what} "
-                         f"({current_etag}); GET it again and retry with the new ETag.")
+        raise AzureError(
+            412,
+            "ConditionNotMet",
+            f"The ETag in If-Match ({if_match}) does not match the current ETag of {what} "
+            f"({current_etag}); GET it again and retry with the new ETag.",
+        )
     if if_match == "*" and current_etag is None:
         raise AzureError(412, "ConditionNotMet", f"If-Match: * was given but {what} does not exist.")
     if if_none_match == "*" and current_etag is not None:
-        raise AzureError(412, "ConditionNotMet",
-                         f"If-None-Match: * was given but {what} already exists; omit the header to update it.")
+        raise AzureError(
+            412,
+            "ConditionNotMet",
+            f"If-None-Match: * was given but {what} already exists; omit the header to update it.",
+        )

@@ -1,4 +1,4 @@
-"""Validation of pool bodies as Azure applies it: VM size per region, image/agent pairs, retired features, immutability."""
+"""Pool validation as Azure applies it: VM size, image/agent pair, retired features, immutability."""
 
 from __future__ import annotations
 
@@ -10,21 +10,51 @@ from batch_infra.emulator import catalog
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.services.batch_mgmt.models import autoscale_bridge, common
 
-# Properties Pool-Update can change while the pool has nodes (mgmt API >= 2024-07-01); all others need 0 nodes.
+# Properties Pool-Update can change while the pool has nodes (API >= 2024-07-01); others need 0 nodes.
 UPDATABLE_WITH_NODES = frozenset({"applicationPackages", "metadata", "scaleSettings", "startTask"})
-READ_ONLY = frozenset({"lastModified", "creationTime", "provisioningState", "provisioningStateTransitionTime",
-                       "allocationState", "allocationStateTransitionTime", "currentDedicatedNodes",
-                       "currentLowPriorityNodes", "autoScaleRun", "resizeOperationStatus"})
-SETTABLE = frozenset({"displayName", "vmSize", "deploymentConfiguration", "scaleSettings", "interNodeCommunication",
-                      "networkConfiguration", "taskSlotsPerNode", "taskSchedulingPolicy", "userAccounts",
-                      "metadata", "startTask", "applicationPackages", "mountConfiguration", "upgradePolicy"})
+READ_ONLY = frozenset(
+    {
+        "lastModified",
+        "creationTime",
+        "provisioningState",
+        "provisioningStateTransitionTime",
+        "allocationState",
+        "allocationStateTransitionTime",
+        "currentDedicatedNodes",
+        "currentLowPriorityNodes",
+        "autoScaleRun",
+        "resizeOperationStatus",
+    }
+)
+SETTABLE = frozenset(
+    {
+        "displayName",
+        "vmSize",
+        "deploymentConfiguration",
+        "scaleSettings",
+        "interNodeCommunication",
+        "networkConfiguration",
+        "taskSlotsPerNode",
+        "taskSchedulingPolicy",
+        "userAccounts",
+        "metadata",
+        "startTask",
+        "applicationPackages",
+        "mountConfiguration",
+        "upgradePolicy",
+    }
+)
 MAX_TASK_SLOTS = 256
 
 
 def check_pool_name(name: str) -> None:
     if not re.match(common.CHILD_NAME_PATTERN, name):
-        raise AzureError(400, "InvalidParameter", f"The pool name '{name}' is invalid: use 1 to 64 letters, digits, "
-                         "hyphens and underscores.", target="poolName")
+        raise AzureError(
+            400,
+            "InvalidParameter",
+            f"The pool name '{name}' is invalid: use 1 to 64 letters, digits, hyphens and underscores.",
+            target="poolName",
+        )
 
 
 def check_properties(props: dict[str, Any], location: str, now: datetime) -> catalog.VmSku:
@@ -32,8 +62,9 @@ def check_properties(props: dict[str, Any], location: str, now: datetime) -> cat
     _refuse_retired(props)
     unknown = sorted(set(props) - SETTABLE - READ_ONLY)
     if unknown:
-        raise _invalid(f"properties.{unknown[0]}", f"'{unknown[0]}' is not a pool property in api-version "
-                       "2025-06-01")
+        raise _invalid(
+            f"properties.{unknown[0]}", f"'{unknown[0]}' is not a pool property in api-version 2025-06-01"
+        )
     sku = check_vm_size(props.get("vmSize"), location)
     check_deployment(props.get("deploymentConfiguration"), now)
     check_scale_settings(props.get("scaleSettings"))
@@ -67,31 +98,48 @@ def check_immutable(current: dict[str, Any], changes: dict[str, Any], node_count
     for name in sorted(changes):
         if name in UPDATABLE_WITH_NODES or name in READ_ONLY or changes[name] == current.get(name):
             continue
-        raise AzureError(400, "PropertyCannotBeUpdated", f"The property '{name}' of pool '{pool}' can only be "
-                         f"changed while the pool has 0 nodes (it has {node_count}); scale the pool to 0 nodes, "
-                         "update it, then scale it back.", target=f"properties.{name}")
+        raise AzureError(
+            400,
+            "PropertyCannotBeUpdated",
+            f"The property '{name}' of pool '{pool}' can only be "
+            f"changed while the pool has 0 nodes (it has {node_count}); scale the pool to 0 nodes, "
+            "update it, then scale it back.",
+            target=f"properties.{name}",
+        )
 
 
 def check_vm_size(vm_size: Any, location: str) -> catalog.VmSku:
     if not isinstance(vm_size, str) or not vm_size:
-        raise AzureError(400, "MissingRequiredProperty", "A pool needs properties.vmSize.",
-                         target="properties.vmSize")
+        raise AzureError(
+            400, "MissingRequiredProperty", "A pool needs properties.vmSize.", target="properties.vmSize"
+        )
     sku = catalog.find_vm_sku(location, vm_size)
     if sku is None:
-        raise _invalid("properties.vmSize", f"the VM size '{vm_size}' is not offered by Batch in '{location}' "
-                       "(see Location_ListSupportedVirtualMachineSkus)")
+        raise _invalid(
+            "properties.vmSize",
+            f"the VM size '{vm_size}' is not offered by Batch in '{location}' "
+            "(see Location_ListSupportedVirtualMachineSkus)",
+        )
     return sku
 
 
 def check_deployment(deployment: Any, now: datetime) -> None:
     if not isinstance(deployment, dict) or "virtualMachineConfiguration" not in deployment:
-        raise AzureError(400, "MissingRequiredProperty", "A pool needs properties.deploymentConfiguration."
-                         "virtualMachineConfiguration.", target="properties.deploymentConfiguration")
+        raise AzureError(
+            400,
+            "MissingRequiredProperty",
+            "A pool needs properties.deploymentConfiguration.virtualMachineConfiguration.",
+            target="properties.deploymentConfiguration",
+        )
     vmc = deployment["virtualMachineConfiguration"]
     where = "properties.deploymentConfiguration.virtualMachineConfiguration"
     if not isinstance(vmc, dict) or not vmc.get("imageReference") or not vmc.get("nodeAgentSkuId"):
-        raise AzureError(400, "MissingRequiredProperty", "virtualMachineConfiguration needs imageReference and "
-                         "nodeAgentSkuId.", target=where)
+        raise AzureError(
+            400,
+            "MissingRequiredProperty",
+            "virtualMachineConfiguration needs imageReference and nodeAgentSkuId.",
+            target=where,
+        )
     check_image(vmc["imageReference"], vmc["nodeAgentSkuId"], now, where)
 
 
@@ -105,22 +153,32 @@ def check_image(ref: dict[str, Any], agent: str, now: datetime, where: str) -> N
         if not entries:
             raise _invalid(f"{where}.nodeAgentSkuId", f"'{agent}' is not a node agent SKU Batch supports")
         if all(catalog.end_of_life_passed(e, now) for e in entries):
-            raise _invalid(f"{where}.nodeAgentSkuId", f"node agent SKU '{agent}' reached end of life on "
-                           f"{entries[0]['batchSupportEndOfLife'][:10]}; rebuild the image on a supported OS")
+            raise _invalid(
+                f"{where}.nodeAgentSkuId",
+                f"node agent SKU '{agent}' reached end of life on "
+                f"{entries[0]['batchSupportEndOfLife'][:10]}; rebuild the image on a supported OS",
+            )
         return
     entries = catalog.find_image(ref)
     label = "/".join(str(ref.get(k)) for k in ("publisher", "offer", "sku"))
     if not entries:
-        raise _invalid(f"{where}.imageReference", f"the image '{label}' is not a Batch supported image "
-                       "(see GET /supportedimages)")
+        raise _invalid(
+            f"{where}.imageReference",
+            f"the image '{label}' is not a Batch supported image (see GET /supportedimages)",
+        )
     paired = [e for e in entries if e["nodeAgentSKUId"].lower() == agent.lower()]
     if not paired:
         expected = ", ".join(sorted({e["nodeAgentSKUId"] for e in entries}))
-        raise _invalid(f"{where}.nodeAgentSkuId", f"node agent SKU '{agent}' does not match image '{label}'; "
-                       f"use {expected}")
+        raise _invalid(
+            f"{where}.nodeAgentSkuId",
+            f"node agent SKU '{agent}' does not match image '{label}'; use {expected}",
+        )
     if catalog.end_of_life_passed(paired[0], now):
-        raise _invalid(f"{where}.imageReference", f"Batch support for image '{label}' with '{agent}' ended on "
-                       f"{paired[0]['batchSupportEndOfLife'][:10]}; choose a supported image")
+        raise _invalid(
+            f"{where}.imageReference",
+            f"Batch support for image '{label}' with '{agent}' ended on "
+            f"{paired[0]['batchSupportEndOfLife'][:10]}; choose a supported image",
+        )
 
 
 def check_scale_settings(scale: Any) -> None:
@@ -136,29 +194,46 @@ def check_scale_settings(scale: Any) -> None:
     for field in ("targetDedicatedNodes", "targetLowPriorityNodes"):
         value = fixed.get(field, 0)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise _invalid(f"properties.scaleSettings.fixedScale.{field}", f"{field} must be a whole number >= 0")
+            raise _invalid(
+                f"properties.scaleSettings.fixedScale.{field}", f"{field} must be a whole number >= 0"
+            )
 
 
 def check_task_slots(slots: Any, sku: catalog.VmSku) -> None:
     limit = min(MAX_TASK_SLOTS, 4 * sku.vcpus)
     if not isinstance(slots, int) or isinstance(slots, bool) or not 1 <= slots <= limit:
-        raise _invalid("properties.taskSlotsPerNode", f"taskSlotsPerNode must be 1..{limit} for {sku.name} "
-                       f"({sku.vcpus} vCPUs: at most 4 per vCPU and 256)")
+        raise _invalid(
+            "properties.taskSlotsPerNode",
+            f"taskSlotsPerNode must be 1..{limit} for {sku.name} "
+            f"({sku.vcpus} vCPUs: at most 4 per vCPU and 256)",
+        )
 
 
 def _refuse_retired(props: dict[str, Any]) -> None:
     if props.get("certificates"):
-        raise AzureError(400, "CertificateRetired", "Batch account certificates were retired on 2024-02-29 and pools "
-                         "can no longer reference them; use the Azure Key Vault VM extension with a user-assigned "
-                         "managed identity instead.", target="properties.certificates")
+        raise AzureError(
+            400,
+            "CertificateRetired",
+            "Batch account certificates were retired on 2024-02-29 and pools "
+            "can no longer reference them; use the Azure Key Vault VM extension with a user-assigned "
+            "managed identity instead.",
+            target="properties.certificates",
+        )
     if "cloudServiceConfiguration" in (props.get("deploymentConfiguration") or {}):
-        raise _invalid("properties.deploymentConfiguration.cloudServiceConfiguration", "CloudServiceConfiguration "
-                       "pools were retired on 2024-02-29; use virtualMachineConfiguration")
+        raise _invalid(
+            "properties.deploymentConfiguration.cloudServiceConfiguration",
+            "CloudServiceConfiguration pools were retired on 2024-02-29; use virtualMachineConfiguration",
+        )
     if props.get("applicationLicenses"):
-        raise _invalid("properties.applicationLicenses", "pay-for-use application licensing was retired on "
-                       "2024-02-29")
+        raise _invalid(
+            "properties.applicationLicenses", "pay-for-use application licensing was retired on 2024-02-29"
+        )
 
 
 def _invalid(target: str, reason: str) -> AzureError:
-    return AzureError(400, "InvalidPropertyValue", f"The value provided for one of the properties in the request "
-                      f"body is invalid: {reason}.", target=target)
+    return AzureError(
+        400,
+        "InvalidPropertyValue",
+        f"The value provided for one of the properties in the request body is invalid: {reason}.",
+        target=target,
+    )

@@ -1,4 +1,4 @@
-"""Pools, shared by the management API and the data plane: create/update/delete, ETags, scaling and allocation."""
+"""Pools, shared by the management API and the data plane: CRUD, ETags, scaling, allocation."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ if TYPE_CHECKING:
     from batch_infra.emulator.context import EmulatorContext
 
 MAX_PACKAGE_REFERENCES = 10
-_DEFAULTS = {"taskSlotsPerNode": 1, "interNodeCommunication": "Disabled",
-             "taskSchedulingPolicy": {"nodeFillType": "Spread"}}
+_DEFAULTS = {
+    "taskSlotsPerNode": 1,
+    "interNodeCommunication": "Disabled",
+    "taskSchedulingPolicy": {"nodeFillType": "Spread"},
+}
 
 
 def pool_key(account: dict[str, Any], pool: str) -> str:
@@ -27,8 +30,11 @@ def get(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, A
     with ctx.state.transaction() as state:
         doc = state.get(POOLS, pool_key(account, pool))
         if doc is None:
-            raise AzureError(404, "PoolNotFound", f"The specified pool '{pool}' does not exist in Batch account "
-                             f"'{account['name']}'.")
+            raise AzureError(
+                404,
+                "PoolNotFound",
+                f"The specified pool '{pool}' does not exist in Batch account '{account['name']}'.",
+            )
         if allocation.settle(doc, ctx.now()):
             state.put(POOLS, pool_key(account, pool), doc)
         return doc
@@ -39,8 +45,15 @@ def list_pools(ctx: EmulatorContext, account: dict[str, Any]) -> list[dict[str, 
     return [get(ctx, account, doc["resource"]["name"]) for _, doc in ctx.state.items(POOLS, prefix)]
 
 
-def put(ctx: EmulatorContext, account: dict[str, Any], pool: str, body: Any, *, if_match: str | None,
-        if_none_match: str | None) -> dict[str, Any]:
+def put(
+    ctx: EmulatorContext,
+    account: dict[str, Any],
+    pool: str,
+    body: Any,
+    *,
+    if_match: str | None,
+    if_none_match: str | None,
+) -> dict[str, Any]:
     """PUT: create the pool (200, not LRO) or replace its settable properties under Azure's rules."""
     validation.check_pool_name(pool)
     body = common.require_object(body, "the pool")
@@ -48,8 +61,9 @@ def put(ctx: EmulatorContext, account: dict[str, Any], pool: str, body: Any, *, 
     now = ctx.now()
     with ctx.state.transaction() as state:
         existing = _find(ctx, account, pool)
-        common.check_if_match(existing["resource"]["etag"] if existing else None, if_match, if_none_match,
-                              f"pool '{pool}'")
+        common.check_if_match(
+            existing["resource"]["etag"] if existing else None, if_match, if_none_match, f"pool '{pool}'"
+        )
         sku = validation.check_properties(props, account["location"], now)
         _check_package_references(ctx, account, props.get("applicationPackages"))
         if existing is None:
@@ -67,8 +81,9 @@ def put(ctx: EmulatorContext, account: dict[str, Any], pool: str, body: Any, *, 
         return _save(ctx, state, account, doc, now)
 
 
-def patch(ctx: EmulatorContext, account: dict[str, Any], pool: str, body: Any, *, if_match: str | None
-          ) -> dict[str, Any]:
+def patch(
+    ctx: EmulatorContext, account: dict[str, Any], pool: str, body: Any, *, if_match: str | None
+) -> dict[str, Any]:
     """PATCH: only the given properties change; most need the pool at 0 nodes (PropertyCannotBeUpdated)."""
     body = common.require_object(body, "the pool update")
     props = common.properties_of(body, "the pool update")
@@ -97,22 +112,34 @@ def disable_autoscale(ctx: EmulatorContext, account: dict[str, Any], pool: str) 
         props = doc["resource"]["properties"]
         if "autoScale" in (props.get("scaleSettings") or {}):
             status = props.get("resizeOperationStatus") or {}
-            props["scaleSettings"] = {"fixedScale": {
-                "targetDedicatedNodes": status.get("targetDedicatedNodes", props["currentDedicatedNodes"]),
-                "targetLowPriorityNodes": status.get("targetLowPriorityNodes", props["currentLowPriorityNodes"]),
-                "resizeTimeout": "PT15M"}}
+            props["scaleSettings"] = {
+                "fixedScale": {
+                    "targetDedicatedNodes": status.get(
+                        "targetDedicatedNodes", props["currentDedicatedNodes"]
+                    ),
+                    "targetLowPriorityNodes": status.get(
+                        "targetLowPriorityNodes", props["currentLowPriorityNodes"]
+                    ),
+                    "resizeTimeout": "PT15M",
+                }
+            }
             props.pop("autoScaleRun", None)
         return _save(ctx, state, account, doc, ctx.now())
 
 
-def enable_autoscale(ctx: EmulatorContext, account: dict[str, Any], pool: str, formula: Any,
-                     interval: str | None, target: str) -> dict[str, Any]:
+def enable_autoscale(
+    ctx: EmulatorContext, account: dict[str, Any], pool: str, formula: Any, interval: str | None, target: str
+) -> dict[str, Any]:
     with ctx.state.transaction() as state:
         doc = get(ctx, account, pool)
         props = doc["resource"]["properties"]
         if props.get("allocationState") == "Resizing" and "fixedScale" in (props.get("scaleSettings") or {}):
-            raise AzureError(409, "PoolIsResizing", f"Pool '{pool}' is resizing; wait until it is steady (or stop "
-                             "the resize) before enabling autoscale.")
+            raise AzureError(
+                409,
+                "PoolIsResizing",
+                f"Pool '{pool}' is resizing; wait until it is steady (or stop "
+                "the resize) before enabling autoscale.",
+            )
         autoscale_bridge.check(formula, target)
         auto = {"formula": formula}
         if interval:
@@ -122,13 +149,17 @@ def enable_autoscale(ctx: EmulatorContext, account: dict[str, Any], pool: str, f
         return _save(ctx, state, account, doc, ctx.now())
 
 
-def evaluate(ctx: EmulatorContext, account: dict[str, Any], pool: str, formula: Any, target: str
-             ) -> autoscale_bridge.Evaluation:
+def evaluate(
+    ctx: EmulatorContext, account: dict[str, Any], pool: str, formula: Any, target: str
+) -> autoscale_bridge.Evaluation:
     """Evaluate a formula against an autoscale pool without applying it (data plane evaluateautoscale)."""
     doc = get(ctx, account, pool)
     if "autoScale" not in (doc["resource"]["properties"].get("scaleSettings") or {}):
-        raise AzureError(409, "AutoScaleNotEnabledForPool", f"Pool '{pool}' does not have autoscale enabled; "
-                         "enable autoscale before evaluating a formula.")
+        raise AzureError(
+            409,
+            "AutoScaleNotEnabledForPool",
+            f"Pool '{pool}' does not have autoscale enabled; enable autoscale before evaluating a formula.",
+        )
     return autoscale_bridge.evaluate(formula, target, ctx.now())
 
 
@@ -165,11 +196,22 @@ def _find(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str,
 
 def _new_pool(account: dict[str, Any], pool: str, now: Any) -> dict[str, Any]:
     stamp = common.iso(now)
-    properties = {"creationTime": stamp, "provisioningState": "Succeeded", "provisioningStateTransitionTime": stamp,
-                  "allocationState": "Steady", "allocationStateTransitionTime": stamp,
-                  "currentDedicatedNodes": 0, "currentLowPriorityNodes": 0}
-    resource = {"id": pool_key(account, pool), "name": pool, "type": "Microsoft.Batch/batchAccounts/pools",
-                "identity": {"type": "None"}, "properties": properties}
+    properties = {
+        "creationTime": stamp,
+        "provisioningState": "Succeeded",
+        "provisioningStateTransitionTime": stamp,
+        "allocationState": "Steady",
+        "allocationStateTransitionTime": stamp,
+        "currentDedicatedNodes": 0,
+        "currentLowPriorityNodes": 0,
+    }
+    resource = {
+        "id": pool_key(account, pool),
+        "name": pool,
+        "type": "Microsoft.Batch/batchAccounts/pools",
+        "identity": {"type": "None"},
+        "properties": properties,
+    }
     return {"resource": resource}
 
 
@@ -180,8 +222,9 @@ def _apply_settable(doc: dict[str, Any], props: dict[str, Any], *, replace: bool
             target.pop(name, None)
     target.update({k: v for k, v in props.items() if k in validation.SETTABLE})
     if not target.get("scaleSettings"):
-        target["scaleSettings"] = {"fixedScale": {"targetDedicatedNodes": 0, "targetLowPriorityNodes": 0,
-                                                  "resizeTimeout": "PT15M"}}
+        target["scaleSettings"] = {
+            "fixedScale": {"targetDedicatedNodes": 0, "targetLowPriorityNodes": 0, "resizeTimeout": "PT15M"}
+        }
 
 
 def _apply_envelope(doc: dict[str, Any], body: dict[str, Any]) -> None:
@@ -191,15 +234,17 @@ def _apply_envelope(doc: dict[str, Any], body: dict[str, Any]) -> None:
         doc["resource"]["identity"] = body["identity"] or {"type": "None"}
 
 
-def _resize_from_scale_settings(ctx: EmulatorContext, account: dict[str, Any], doc: dict[str, Any],
-                                sku: catalog.VmSku) -> None:
+def _resize_from_scale_settings(
+    ctx: EmulatorContext, account: dict[str, Any], doc: dict[str, Any], sku: catalog.VmSku
+) -> None:
     """Start a resize toward the targets the scale settings give, capped by the account's core quotas."""
     props = doc["resource"]["properties"]
     scale = props["scaleSettings"]
     now = ctx.now()
     if "autoScale" in scale:
-        run = autoscale_bridge.evaluate(scale["autoScale"]["formula"], "properties.scaleSettings.autoScale.formula",
-                                        now)
+        run = autoscale_bridge.evaluate(
+            scale["autoScale"]["formula"], "properties.scaleSettings.autoScale.formula", now
+        )
         props["autoScaleRun"] = {"evaluationTime": common.iso(now), "results": run.results}
         if run.error:
             props["autoScaleRun"]["error"] = {"code": run.error["code"], "message": run.error["message"]}
@@ -212,20 +257,35 @@ def _resize_from_scale_settings(ctx: EmulatorContext, account: dict[str, Any], d
         fixed = scale["fixedScale"]
         dedicated, low = fixed.get("targetDedicatedNodes", 0), fixed.get("targetLowPriorityNodes", 0)
         timeout, deallocation = fixed.get("resizeTimeout", "PT15M"), fixed.get("nodeDeallocationOption")
-    others = [d for d in _account_pools(ctx, account) if d["resource"]["name"].lower() != doc["resource"]["name"].lower()]
+    others = [
+        d
+        for d in _account_pools(ctx, account)
+        if d["resource"]["name"].lower() != doc["resource"]["name"].lower()
+    ]
     used = allocation.usage(others, account["location"])
-    planned_dedicated, planned_low, errors = allocation.cap_to_quota(account["properties"], sku, dedicated, low, used)
-    allocation.start_resize(doc, now=now, delay_seconds=float(ctx.settings.get("allocation_delay_seconds", 1.0)),
-                            target_dedicated=dedicated, target_low=low, planned=(planned_dedicated, planned_low),
-                            errors=errors, resize_timeout=timeout, deallocation=deallocation)
+    planned_dedicated, planned_low, errors = allocation.cap_to_quota(
+        account["properties"], sku, dedicated, low, used
+    )
+    allocation.start_resize(
+        doc,
+        now=now,
+        delay_seconds=float(ctx.settings.get("allocation_delay_seconds", 1.0)),
+        target_dedicated=dedicated,
+        target_low=low,
+        planned=(planned_dedicated, planned_low),
+        errors=errors,
+        resize_timeout=timeout,
+        deallocation=deallocation,
+    )
 
 
 def _save(ctx: EmulatorContext, state: Any, account: dict[str, Any], doc: dict[str, Any], now: Any) -> dict:
     props = doc["resource"]["properties"]
     props["lastModified"] = common.iso(now)
     settable = {k: v for k, v in props.items() if k in validation.SETTABLE}
-    doc["resource"]["etag"] = common.etag_for({"p": settable, "m": props["lastModified"],
-                                               "t": doc["resource"].get("tags")})
+    doc["resource"]["etag"] = common.etag_for(
+        {"p": settable, "m": props["lastModified"], "t": doc["resource"].get("tags")}
+    )
     state.put(POOLS, pool_key(account, doc["resource"]["name"]), doc)
     return doc["resource"]
 
@@ -238,8 +298,12 @@ def _check_pool_quota(ctx: EmulatorContext, account: dict[str, Any]) -> None:
     quota = account["properties"].get("poolQuota")
     count = len(_account_pools(ctx, account))
     if quota is not None and count >= quota:
-        raise AzureError(409, "PoolQuotaReached", f"The Batch account '{account['name']}' has reached its pool "
-                         f"quota ({quota} pools); delete a pool or request a quota increase.")
+        raise AzureError(
+            409,
+            "PoolQuotaReached",
+            f"The Batch account '{account['name']}' has reached its pool "
+            f"quota ({quota} pools); delete a pool or request a quota increase.",
+        )
 
 
 def _check_package_references(ctx: EmulatorContext, account: dict[str, Any], refs: Any) -> None:
@@ -248,17 +312,26 @@ def _check_package_references(ctx: EmulatorContext, account: dict[str, Any], ref
         return
     target = "properties.applicationPackages"
     if not isinstance(refs, list) or len(refs) > MAX_PACKAGE_REFERENCES:
-        raise AzureError(400, "InvalidPropertyValue", f"applicationPackages must be a list of at most "
-                         f"{MAX_PACKAGE_REFERENCES} references.", target=target)
+        raise AzureError(
+            400,
+            "InvalidPropertyValue",
+            f"applicationPackages must be a list of at most {MAX_PACKAGE_REFERENCES} references.",
+            target=target,
+        )
     for ref in refs:
         name = str(ref.get("id", "")).rstrip("/").rsplit("/", 1)[-1]
         app = applications.get_application(ctx, account["id"], name)
         version = ref.get("version") or app["properties"].get("defaultVersion")
         package = ctx.state.get(common.PACKAGES, applications.package_key(account["id"], name, version or ""))
         if not version or package is None or package["properties"].get("state") != "Active":
-            raise AzureError(400, "InvalidApplicationPackageReferences", f"The pool references application "
-                             f"'{name}' version '{version}', which is not an Active package; upload and activate "
-                             "it, or set the application's defaultVersion.", target=target)
+            raise AzureError(
+                400,
+                "InvalidApplicationPackageReferences",
+                f"The pool references application "
+                f"'{name}' version '{version}', which is not an Active package; upload and activate "
+                "it, or set the application's defaultVersion.",
+                target=target,
+            )
 
 
 def _node_count(doc: dict[str, Any]) -> int:
@@ -269,6 +342,9 @@ def _node_count(doc: dict[str, Any]) -> int:
 def _sku(account: dict[str, Any], vm_size: str) -> catalog.VmSku:
     sku = catalog.find_vm_sku(account["location"], vm_size)
     if sku is None:  # the catalog dropped a size an existing pool uses
-        raise AzureError(409, "VmSizeNoLongerOffered", f"The pool's VM size '{vm_size}' is no longer offered in "
-                         f"'{account['location']}'.")
+        raise AzureError(
+            409,
+            "VmSizeNoLongerOffered",
+            f"The pool's VM size '{vm_size}' is no longer offered in '{account['location']}'.",
+        )
     return sku
