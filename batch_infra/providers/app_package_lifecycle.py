@@ -19,7 +19,7 @@ _LOCATION_KEYS = ("subscription_id", "resource_group_name", "account_name", "app
 def check(olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
     """Shapes, the package path and size, allowUpdates, then Batch's count limits against the live account."""
     problems = rules.shape_problems(news)
-    if not problems and not rules.is_unknown(news["path"]):
+    if isinstance(news.get("path"), str) and news["path"] and not rules.is_unknown(news["path"]):
         problems += _path_problems(news["path"])
     if refused := rules.update_refused(olds, news):
         problems.append(("content_hash", refused))

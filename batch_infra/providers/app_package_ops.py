@@ -19,8 +19,9 @@ from batch_infra.providers import azure_clients
 from batch_infra.providers.app_package_rules import CONTENT_HASH_METADATA, PackageInputs, block_size
 
 UPLOAD_CONCURRENCY = 4
-# Seconds before the first retry of a failed block (then +2^n s); azure-storage-blob's own default is 15 s.
-RETRY_BACKOFF_ENV = "BATCH_INFRA_UPLOAD_RETRY_BACKOFF"
+# A failed request (block) is retried after 1 + 2^n s with jitter (the SDK's default starts at 15 s);
+# this variable scales those waits (tests use 0.01; a slow network may want 5).
+RETRY_SCALE_ENV = "BATCH_INFRA_UPLOAD_RETRY_SCALE"
 UPLOAD_RETRIES = 4
 Progress = Callable[[int, int | None], None]
 
@@ -82,7 +83,7 @@ def read_live(inputs: PackageInputs) -> LivePackage | None:
     except HttpResponseError as err:
         raise _azure_error(f"read {inputs.describe()}", err) from err
     return LivePackage(
-        state=str(package.state),
+        state=getattr(package.state, "value", package.state),  # a str enum; its value is Azure's word
         format=package.format,
         storage_url=package.storage_url,
         storage_url_expiry=package.storage_url_expiry.isoformat() if package.storage_url_expiry else None,
@@ -150,17 +151,16 @@ def upload(
     progress: Progress | None = None,
 ) -> None:
     """Stream the zip in parallel blocks; the blob carries the content hash so later runs can compare."""
-    from azure.storage.blob import BlobType, ContentSettings, ExponentialRetry
+    from azure.storage.blob import BlobType, ContentSettings
 
     block = block_size(built.size)
-    backoff = float(os.environ.get(RETRY_BACKOFF_ENV) or 1.0)
     client = azure_clients.blob_client_from_sas(
         storage_url,
         max_block_size=block,
         max_single_put_size=block,
         connection_timeout=20,
         read_timeout=120,
-        retry_policy=ExponentialRetry(initial_backoff=backoff, increment_base=2, retry_total=UPLOAD_RETRIES),
+        retry_policy=_upload_retry(float(os.environ.get(RETRY_SCALE_ENV) or 1.0)),
     )
     try:
         with built.path.open("rb") as data:
@@ -189,6 +189,16 @@ def upload(
             str(err),
             fix="run `pulumi up` again once storage is reachable",
         ) from err
+
+
+def _upload_retry(scale: float) -> Any:
+    from azure.storage.blob import ExponentialRetry
+
+    class ScaledRetry(ExponentialRetry):  # type: ignore[misc]
+        def get_backoff_time(self, settings: dict[str, Any]) -> float:
+            return float(super().get_backoff_time(settings)) * scale
+
+    return ScaledRetry(initial_backoff=1, increment_base=2, retry_total=UPLOAD_RETRIES)
 
 
 def set_default_version(inputs: PackageInputs) -> None:

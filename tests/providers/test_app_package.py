@@ -1,0 +1,236 @@
+"""ApplicationPackage through the SDK's provider server against the emulator and Azurite (behind a proxy)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from batch_infra import packaging
+from batch_infra.providers import azure_clients
+from batch_infra.providers.app_package import ApplicationPackageProvider
+from batch_infra.providers.app_package_ops import RETRY_SCALE_ENV
+from tests.providers.blob_proxy import BlobProxy
+from tests.providers.harness import ProviderCallError, ProviderHarness
+
+pytestmark = pytest.mark.emulator
+
+RG, ACCOUNT, STORAGE, LOCATION = "rg-packages", "pkgacct", "pkgstore", "westeurope"
+URN_TYPE = "pulumi-python:dynamic/app_package:ApplicationPackage"
+SAMPLES = Path(__file__).resolve().parents[2] / "packages"
+BLOCK_PUT = r"comp=block(&|$)"
+
+
+@pytest.fixture(scope="module")
+def proxy():
+    proxy = BlobProxy().start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture(scope="module")
+def provider(emulator, proxy):
+    env = {azure_clients.EMULATOR_ENV: str(emulator.ready_file), azure_clients.POLLING_ENV: "0",
+           RETRY_SCALE_ENV: "0.01", **proxy.env()}
+    with ProviderHarness(ApplicationPackageProvider(), urn_type=URN_TYPE, name="pkg", env=env) as harness:
+        yield harness
+
+
+@pytest.fixture
+def account(clean_emulator, proxy):
+    """A Batch account with auto-storage and applications `tools` (updates allowed) and `frozen` (not)."""
+    proxy.clear()
+    clean_emulator.resource_client().resource_groups.create_or_update(RG, {"location": LOCATION})
+    storage = clean_emulator.storage_client().storage_accounts.begin_create(
+        RG, STORAGE, {"location": LOCATION, "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}).result()
+    mgmt = clean_emulator.batch_mgmt_client()
+    mgmt.batch_account.begin_create(RG, ACCOUNT, {"location": LOCATION, "properties": {
+        "autoStorage": {"storageAccountId": storage.id}}}).result()
+    mgmt.application.create(RG, ACCOUNT, "tools", {"properties": {"allowUpdates": True}})
+    mgmt.application.create(RG, ACCOUNT, "frozen", {"properties": {"allowUpdates": False}})
+    return mgmt
+
+
+def package_inputs(path: Path, application: str = "tools", version: str = "1.0.0", **changes: Any) -> dict:
+    inputs = {
+        "subscription_id": _SUBSCRIPTION[0], "resource_group_name": RG, "account_name": ACCOUNT,
+        "application_name": application, "version": version, "path": str(path),
+        "content_hash": packaging.content_hash(path), "allow_updates": application != "frozen",
+        "set_default": False,
+    }
+    return {**inputs, **changes}
+
+
+_SUBSCRIPTION: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _known_subscription(emulator):
+    if not _SUBSCRIPTION:
+        _SUBSCRIPTION.append(emulator.target.subscription_id)
+
+
+def folder(tmp_path: Path, name: str = "pkg", **files: str) -> Path:
+    root = tmp_path / name
+    root.mkdir()
+    for rel, text in (files or {"bin/tool.sh": "#!/bin/sh\necho tool\n", "README": "tools\n"}).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def blob_bytes(outs: dict[str, Any]) -> bytes:
+    return azure_clients.blob_client_from_sas(outs["storage_url"]).download_blob().readall()
+
+
+def local_zip(path: Path, tmp_path: Path) -> bytes:
+    work = tmp_path / "expected"
+    work.mkdir(exist_ok=True)
+    return packaging.build(path, work).path.read_bytes()
+
+
+def package_calls(emulator, *methods: str) -> list[dict[str, Any]]:
+    return [r for r in emulator.requests() if "/applications/" in r["path"] and "/versions/" in r["path"]
+            and r["method"] in methods]
+
+
+def test_create_uploads_the_zip_byte_for_byte_activates_it_and_sets_the_default(account, provider, tmp_path):
+    source = folder(tmp_path)
+    inputs, failures = provider.check({}, package_inputs(source, set_default=True))
+    assert failures == []
+    id_, outs = provider.create(inputs)
+
+    assert id_.endswith(f"/batchAccounts/{ACCOUNT}/applications/tools/versions/1.0.0")
+    assert blob_bytes(outs) == local_zip(source, tmp_path)
+    live = account.application_package.get(RG, ACCOUNT, "tools", "1.0.0")
+    assert (live.state, live.format) == ("Active", "zip")
+    assert outs["state"] == "Active" and outs["content_hash"] == inputs["content_hash"]
+    assert account.application.get(RG, ACCOUNT, "tools").default_version == "1.0.0"
+
+
+def test_a_given_zip_is_uploaded_as_is(account, provider, tmp_path):
+    given = SAMPLES / "renderer" / "2.3.0"
+    zipped = Path(shutil.make_archive(str(tmp_path / "renderer"), "zip", given))
+    inputs, _ = provider.check({}, package_inputs(zipped))
+    _, outs = provider.create(inputs)
+    assert blob_bytes(outs) == zipped.read_bytes()
+
+
+def test_a_second_run_with_unchanged_content_uploads_nothing(account, provider, proxy, emulator, tmp_path):
+    source = folder(tmp_path)
+    inputs, _ = provider.check({}, package_inputs(source))
+    id_, outs = provider.create(inputs)
+    etag = azure_clients.blob_client_from_sas(outs["storage_url"]).get_blob_properties().etag
+    proxy.clear()
+    emulator.clear_requests()
+
+    again, failures = provider.check(inputs, package_inputs(source))
+    assert failures == []
+    assert provider.diff(id_, outs, again).changes is False
+    refreshed_id, refreshed, refreshed_inputs = provider.read(id_, outs)
+    assert refreshed_id == id_ and provider.diff(id_, refreshed, refreshed_inputs).changes is False
+    # State lost (e.g. a failed `pulumi up` before the checkpoint): create adopts the identical version.
+    assert provider.create(again)[0] == id_
+
+    assert proxy.writes() == []
+    assert package_calls(emulator, "PUT", "POST") == []
+    assert azure_clients.blob_client_from_sas(outs["storage_url"]).get_blob_properties().etag == etag
+
+
+def test_changed_content_without_allow_updates_fails_check_with_the_fix(account, provider, tmp_path):
+    source = folder(tmp_path)
+    inputs, _ = provider.check({}, package_inputs(source, application="frozen"))
+    provider.create(inputs)
+    (source / "README").write_text("tools, changed\n")
+
+    _, failures = provider.check(inputs, package_inputs(source, application="frozen"))
+    assert [f.property for f in failures] == ["content_hash"]
+    assert "does not allow updates" in failures[0].reason
+    assert "publish the new content as a new version" in failures[0].reason
+
+
+def test_changed_content_with_allow_updates_reuploads_and_reactivates(account, provider, proxy, tmp_path):
+    source = folder(tmp_path)
+    inputs, _ = provider.check({}, package_inputs(source))
+    id_, outs = provider.create(inputs)
+    (source / "README").write_text("tools, changed\n")
+    news, failures = provider.check(inputs, package_inputs(source))
+    diff = provider.diff(id_, outs, news)
+    assert failures == [] and diff.changes is True and diff.replaces == []
+    proxy.clear()
+
+    updated = provider.update(id_, outs, news)
+    assert proxy.writes(), "the new content was not uploaded"
+    assert blob_bytes(updated) == local_zip(source, tmp_path)
+    assert updated["state"] == "Active" and updated["last_activation_time"] >= outs["last_activation_time"]
+    assert updated["content_hash"] == news["content_hash"] != outs["content_hash"]
+
+
+def test_an_interrupted_block_upload_is_retried(account, provider, proxy, tmp_path):
+    proxy.drop("PUT", BLOCK_PUT, times=1)
+    inputs, _ = provider.check({}, package_inputs(_incompressible_zip(tmp_path)))
+    _, outs = provider.create(inputs)
+    dropped = [entry for entry in proxy.log if entry[2] == "dropped"]
+    assert len(dropped) == 1
+    assert outs["state"] == "Active"
+    assert blob_bytes(outs) == Path(inputs["path"]).read_bytes()
+
+
+def test_an_upload_that_keeps_failing_fails_cleanly_and_the_next_run_completes(account, provider, proxy,
+                                                                                tmp_path):
+    inputs, _ = provider.check({}, package_inputs(_incompressible_zip(tmp_path)))
+    proxy.drop("PUT", BLOCK_PUT, times=1000)
+    with pytest.raises(ProviderCallError) as failed:
+        provider.create(inputs)
+    assert "upload" in failed.value.details and "run `pulumi up` again" in failed.value.details
+    # Nothing half-made stays behind: the version this create made is gone again.
+    assert [p.name for p in account.application_package.list(RG, ACCOUNT, "tools")] == []
+
+    proxy.clear()
+    _, outs = provider.create(inputs)
+    assert outs["state"] == "Active"
+    assert blob_bytes(outs) == Path(inputs["path"]).read_bytes()
+
+
+def test_deleting_the_default_version_clears_the_applications_default(account, provider, tmp_path):
+    inputs, _ = provider.check({}, package_inputs(folder(tmp_path), set_default=True))
+    id_, outs = provider.create(inputs)
+    provider.delete(id_, outs)
+    assert [p.name for p in account.application_package.list(RG, ACCOUNT, "tools")] == []
+    assert account.application.get(RG, ACCOUNT, "tools").default_version is None
+    assert provider.read(id_, outs)[0] == ""  # refresh drops it from state
+    provider.delete(id_, outs)  # deleting what is already gone succeeds
+
+
+def test_check_refuses_bad_ids_versions_and_paths(account, provider, tmp_path):
+    bad = {**package_inputs(folder(tmp_path), application="no spaces", version="1/0"),
+           "path": str(tmp_path / "missing")}
+    _, failures = provider.check({}, bad)
+    reasons = {f.property: f.reason for f in failures}
+    assert set(reasons) == {"application_name", "version", "path"}
+    assert "not a valid application id" in reasons["application_name"]
+    assert "not a valid application version" in reasons["version"]
+    assert "does not exist" in reasons["path"] and "fix:" in reasons["path"]
+
+
+def test_check_enforces_the_packages_per_application_limit(account, provider, tmp_path):
+    for index in range(40):
+        account.application_package.create(RG, ACCOUNT, "tools", f"0.{index}")
+    _, failures = provider.check({}, package_inputs(folder(tmp_path), version="9.9"))
+    assert [f.property for f in failures] == ["version"]
+    assert "Batch's limit of 40" in failures[0].reason
+    _, existing = provider.check({}, package_inputs(folder(tmp_path, "again"), version="0.3"))
+    assert existing == []  # republishing an existing version adds none
+
+
+def _incompressible_zip(tmp_path: Path) -> Path:
+    """A 24 MiB .zip of random bytes: three 8 MiB blocks, uploaded as is."""
+    import os
+    import zipfile
+
+    path = tmp_path / "random.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("random.bin", os.urandom(24 * 1024 * 1024))
+    return path
