@@ -141,6 +141,7 @@ class QuotaReport:
     account: str
     threshold: float
     rows: tuple[QuotaRow, ...]
+    account_exists: bool = True
 
     @property
     def failures(self) -> list[QuotaRow]:
@@ -157,6 +158,7 @@ class QuotaReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "account": self.account,
+            "account_exists": self.account_exists,
             "threshold": self.threshold,
             "ok": self.ok,
             "rows": [r.to_dict() for r in self.rows],
@@ -245,10 +247,11 @@ def evaluate(
     applications: int = 0,
     region: RegionAccounts | None = None,
     extra_rows: Iterable[QuotaRow] = (),
+    account_name: str = "",
 ) -> QuotaReport:
-    """Every quota row for the stack; `account` None means the account does not exist yet."""
+    """Every quota row for the stack; `account` None means the account (`account_name`) does not exist yet."""
     demands = list(demands)
-    name = account.name if account else "(not created yet)"
+    name = account.name if account else account_name
     rows = [*extra_rows]
     if account is None:
         rows += _rows_without_account(demands, applications, threshold)
@@ -260,7 +263,7 @@ def evaluate(
         rows.append(_application_row(applications, account.name, threshold))
     if region is not None:
         rows.append(_region_row(region, threshold))
-    return QuotaReport(name, threshold, tuple(rows))
+    return QuotaReport(name, threshold, tuple(rows), account_exists=account is not None)
 
 
 def _contributors(demands: Iterable[PoolDemand], spot: bool, family: str | None = None) -> tuple[str, ...]:

@@ -64,6 +64,7 @@ def read_report(target: Target, request: QuotaRequest, client: Any = None) -> Qu
         applications=len(applications),
         region=region,
         extra_rows=size_rows,
+        account_name=request.account_name,
     )
 
 

@@ -119,7 +119,7 @@ def test_accounts_per_region_count_whether_this_stacks_account_exists(clean_emul
     accounts = row(report, quotas.ACCOUNTS, LOCATION)
     assert (accounts.demand, accounts.quota, accounts.status) == (3, 2, "fail")
     assert "will be created" in accounts.note
-    assert report.account == "(not created yet)"
+    assert (report.account, report.account_exists) == (ACCOUNT, False)
 
 
 def test_an_existing_account_is_not_counted_twice_and_warns_at_the_threshold(clean_emulator):

@@ -233,8 +233,8 @@ def test_user_subscription_accounts_say_cores_are_not_checked():
 
 def test_account_not_created_yet_claims_nothing_about_cores():
     demands, _ = quotas.pool_demands([PoolNeed("p", "Standard_D4s_v5", 5, 0)], SIZES, "westeurope")
-    report = quotas.evaluate(demands, None, threshold=0.8, applications=1)
-    assert report.account == "(not created yet)"
+    report = quotas.evaluate(demands, None, threshold=0.8, applications=1, account_name="newacct")
+    assert (report.account, report.account_exists) == ("newacct", False)
     assert {r.kind: r.status for r in report.rows}[quotas.DEDICATED] == "unchecked"
     assert report.ok
 

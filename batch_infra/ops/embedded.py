@@ -1,0 +1,106 @@
+"""The target a CLI run reads: an embedded emulator started for the run (default), or Azure itself."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from batch_infra.errors import AzureOperationError, BatchInfraError
+from batch_infra.providers.azure_clients import AZURE_ARM, EMULATOR_ENV, Target
+
+READY_TIMEOUT = 60.0
+
+
+@contextmanager
+def target(azure: bool, subscription_id: str | None = None) -> Iterator[Target]:
+    """Azure with DefaultAzureCredential when `azure`, else a fresh, empty emulator that stops afterwards.
+
+    An emulator already named by BATCH_INFRA_EMULATOR (a ready file) is used as is instead of a new one:
+    that is how tests and `batch-infra emulator start` users point a command at state they prepared.
+    """
+    if azure:
+        yield azure_target(subscription_id)
+        return
+    if os.environ.get(EMULATOR_ENV):
+        yield Target.from_environment()
+        return
+    with embedded_emulator() as emulator:
+        yield emulator
+
+
+def azure_target(subscription_id: str | None = None) -> Target:
+    subscription = subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID")
+    if not subscription:
+        raise BatchInfraError(
+            "--azure needs the subscription to read",
+            fix="set AZURE_SUBSCRIPTION_ID (and sign in: `az login`, or a managed identity)",
+        )
+    return Target(AZURE_ARM, subscription, "azure")
+
+
+@contextmanager
+def embedded_emulator() -> Iterator[Target]:
+    """`batch-infra emulator start` in a subprocess with its own state, until the block ends."""
+    with tempfile.TemporaryDirectory(prefix="batch-infra-embedded-") as workdir:
+        ready = Path(workdir) / "ready.json"
+        log = Path(workdir) / "emulator.stderr"
+        command = [
+            sys.executable,
+            "-m",
+            "batch_infra",
+            "emulator",
+            "start",
+            "--port",
+            "0",
+            "--ready-file",
+            str(ready),
+        ]
+        with log.open("wb") as stderr:
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            _wait_ready(process, ready, log)
+            yield Target.from_ready_file(ready, polling_interval=0)
+        finally:
+            _stop(process)
+
+
+def _wait_ready(process: subprocess.Popen[bytes], ready: Path, log: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not ready.exists():
+        if process.poll() is not None:
+            raise AzureOperationError(
+                "starting the embedded emulator",
+                None,
+                f"it exited with {process.returncode}: {_tail(log)}",
+                fix="run `batch-infra emulator start` to see the full error",
+            )
+        if time.monotonic() > deadline:
+            raise AzureOperationError(
+                "starting the embedded emulator",
+                None,
+                f"not ready within {READY_TIMEOUT:.0f}s: {_tail(log)}",
+                fix="check that Azurite is installed (./scripts/setup.sh)",
+            )
+        time.sleep(0.05)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def _tail(log: Path, chars: int = 2000) -> str:
+    return log.read_text(errors="replace")[-chars:].strip() if log.exists() else "(no output)"
