@@ -7,7 +7,7 @@ Source: "Update Batch pool properties", learn.microsoft.com/azure/batch/batch-po
   * "all other updatable pool properties require the pool to be of size zero nodes" (Steady, with zero
     dedicated and zero Spot/low-priority nodes), e.g. vmSize, deploymentConfiguration (image, node
     agent SKU, OS and data disks, extensions), networkConfiguration, taskSlotsPerNode,
-    taskSchedulingPolicy, userAccounts, interNodeCommunication, targetNodeCommunicationMode, identity;
+    taskSchedulingPolicy, userAccounts, interNodeCommunication, identity;
   * what is not a property of the pool body at all (its id, its account) can only change by replacing it.
 The provider's diff and `batch-infra preflight` both call `classify`, so they agree.
 """
@@ -56,7 +56,8 @@ RULES: tuple[Rule, ...] = (
     Rule("interNodeCommunication", "properties.interNodeCommunication", Change.WHEN_EMPTY),
     Rule("network", "properties.networkConfiguration", Change.WHEN_EMPTY),
     Rule("subnetId", "properties.networkConfiguration.subnetId", Change.WHEN_EMPTY),
-    Rule("nodeCommunicationMode", "properties.targetNodeCommunicationMode", Change.WHEN_EMPTY),
+    Rule("certificateIdentityClientId", "virtualMachineConfiguration.extensions[].settings msiClientId",
+         Change.WHEN_EMPTY),
     Rule("scale", "properties.scaleSettings", Change.LIVE),
     Rule("startTask", "properties.startTask", Change.LIVE),
     Rule("applicationPackages", "properties.applicationPackages", Change.LIVE),
@@ -65,6 +66,9 @@ RULES: tuple[Rule, ...] = (
     Rule("image", "(selector; see resolvedImage)", Change.INTERNAL),
     Rule("onImmutableChange", "(batch-infra policy)", Change.INTERNAL),
     Rule("policies", "(batch-infra policy)", Change.INTERNAL),
+    # API 2025-06-01 dropped targetNodeCommunicationMode: simplified is the only mode (classic retired
+    # 2026-03-31), so the setting is checked by the config model and nothing is sent.
+    Rule("nodeCommunicationMode", "(simplified: the only mode in API 2025-06-01)", Change.INTERNAL),
     # Retired features: the config model refuses any value, so these are always empty.
     Rule("certificateReferences", "(retired 2024-02-29)", Change.INTERNAL),
     Rule("cloudServiceConfiguration", "(retired 2024-02-29)", Change.INTERNAL),

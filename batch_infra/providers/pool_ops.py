@@ -1,0 +1,211 @@
+"""Azure calls of the pool provider: pool CRUD, the steady-state wait, and the per-deployment look-ups.
+
+Clients are built per call from the inputs and `Target.from_environment()`; nothing is kept on the
+provider object. The SDK pipeline retries 408/429/5xx and honours Retry-After (azure-core RetryPolicy).
+
+The supported-image list and the region's VM sizes are fetched at most once per account (or region) per
+deployment: the engine runs one `python -m pulumi.dynamic` process for a whole `pulumi up`/`preview`, and
+these answers are memoised in this module (not on the pickled provider), behind a lock so that parallel
+checks of 20 pools make one request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from batch_infra.errors import AzureOperationError, BatchInfraError
+from batch_infra.providers import azure_clients
+
+T = TypeVar("T")
+_MEMO: dict[tuple[str, ...], Any] = {}
+_MEMO_LOCK = threading.Lock()
+_KEY_LOCKS: dict[tuple[str, ...], threading.Lock] = {}
+MAX_POLL_DELAY = 30.0
+# Beyond the pool's resize timeout, how long to wait for Batch to report Steady before giving up.
+STEADY_MARGIN_SECONDS = 600.0
+
+
+def _once(key: tuple[str, ...], fetch: Callable[[], T]) -> T:
+    with _MEMO_LOCK:
+        lock = _KEY_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _MEMO:
+            _MEMO[key] = fetch()
+        return _MEMO[key]
+
+
+def forget_lookups() -> None:
+    """Drop the memoised look-ups (tests and benchmarks that simulate a new deployment)."""
+    with _MEMO_LOCK:
+        _MEMO.clear()
+
+
+def target(inputs: Mapping[str, Any]) -> azure_clients.Target:
+    return azure_clients.Target.from_environment(inputs.get("subscriptionId"))
+
+
+def supported_images(inputs: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The account's `list_supported_images` answer (wire shape), once per account per deployment."""
+    endpoint = str(inputs["accountEndpoint"])
+
+    def fetch() -> list[Mapping[str, Any]]:
+        client = azure_clients.batch_data_client(target(inputs), endpoint)
+        with _azure(f"listing the supported images of Batch account {inputs['accountName']!r}"):
+            return [dict(item) for item in client.list_supported_images()]
+
+    return _once(("images", endpoint.lower()), fetch)
+
+
+def vm_sizes(inputs: Mapping[str, Any]) -> set[str]:
+    """VM sizes Batch offers in the account's region (lower-case), once per region per deployment."""
+    location = str(inputs["location"])
+
+    def fetch() -> set[str]:
+        client = azure_clients.batch_mgmt_client(target(inputs))
+        with _azure(f"listing the VM sizes Batch offers in {location!r}"):
+            return {sku.name.lower() for sku in client.location.list_supported_virtual_machine_skus(location)}
+
+    return _once(("vm_sizes", str(inputs["subscriptionId"]), location.lower()), fetch)
+
+
+def get_pool(inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The pool's Azure body (wire names), or None if it does not exist."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    client = azure_clients.batch_mgmt_client(target(inputs))
+    try:
+        with _azure(f"reading pool {inputs['id']!r}"):
+            pool = client.pool.get(inputs["resourceGroupName"], inputs["accountName"], inputs["id"])
+    except AzureOperationError as err:
+        if isinstance(err.__cause__, ResourceNotFoundError):
+            return None
+        raise
+    return pool.as_dict()
+
+
+def create_pool(inputs: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
+    from azure.core import MatchConditions
+
+    client = azure_clients.batch_mgmt_client(target(inputs))
+    with _azure(f"creating pool {inputs['id']!r} in Batch account {inputs['accountName']!r}"):
+        # If-None-Match: * so a pool created meanwhile by someone else is never overwritten.
+        pool = client.pool.create(
+            inputs["resourceGroupName"],
+            inputs["accountName"],
+            inputs["id"],
+            body,
+            match_condition=MatchConditions.IfMissing,
+        )
+    return pool.as_dict()
+
+
+def update_pool(inputs: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
+    client = azure_clients.batch_mgmt_client(target(inputs))
+    with _azure(f"updating pool {inputs['id']!r} ({', '.join(sorted(body.get('properties', {})))})"):
+        pool = client.pool.update(inputs["resourceGroupName"], inputs["accountName"], inputs["id"], body)
+    return pool.as_dict()
+
+
+def stop_resize(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    client = azure_clients.batch_mgmt_client(target(inputs))
+    with _azure(f"stopping the pending resize of pool {inputs['id']!r}"):
+        pool = client.pool.stop_resize(inputs["resourceGroupName"], inputs["accountName"], inputs["id"])
+    return pool.as_dict()
+
+
+def delete_pool(inputs: Mapping[str, Any]) -> None:
+    """Delete and wait for the long-running operation; a pool already gone is fine."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    client = azure_clients.batch_mgmt_client(target(inputs))
+    try:
+        with _azure(f"deleting pool {inputs['id']!r}"):
+            client.pool.begin_delete(
+                inputs["resourceGroupName"], inputs["accountName"], inputs["id"]
+            ).result()
+    except AzureOperationError as err:
+        if not isinstance(err.__cause__, ResourceNotFoundError):
+            raise
+
+
+def wait_steady(inputs: Mapping[str, Any], pool: dict[str, Any], *, timeout_seconds: float) -> dict[str, Any]:
+    """Poll with bounded exponential backoff until allocationState is Steady; then surface resize errors."""
+    deadline = time.monotonic() + timeout_seconds + STEADY_MARGIN_SECONDS
+    delay = _first_delay(inputs)
+    while _props(pool).get("allocationState") != "Steady":
+        if time.monotonic() > deadline:
+            raise BatchInfraError(
+                f"pool {inputs['id']!r} did not reach a steady allocation state within "
+                f"{timeout_seconds + STEADY_MARGIN_SECONDS:.0f}s",
+                fix="check the pool in the Azure portal (allocation state, resize errors); then "
+                "`pulumi refresh`",
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, MAX_POLL_DELAY)
+        found = get_pool(inputs)
+        if found is None:
+            raise BatchInfraError(
+                f"pool {inputs['id']!r} disappeared while waiting for it to become steady",
+                fix="someone deleted it; run `pulumi up` again to recreate it",
+            )
+        pool = found
+    raise_resize_errors(inputs, pool)
+    return pool
+
+
+def raise_resize_errors(inputs: Mapping[str, Any], pool: Mapping[str, Any]) -> None:
+    errors = (_props(pool).get("resizeOperationStatus") or {}).get("errors") or []
+    if errors:
+        first = errors[0]
+        more = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors[1:])
+        message = first.get("message", "") + (f" (also: {more})" if more else "")
+        raise AzureOperationError(
+            f"resizing pool {inputs['id']!r}", first.get("code"), message, fix=_resize_fix(first.get("code"))
+        )
+
+
+def node_count(pool: Mapping[str, Any]) -> int:
+    props = _props(pool)
+    return int(props.get("currentDedicatedNodes") or 0) + int(props.get("currentLowPriorityNodes") or 0)
+
+
+def _resize_fix(code: Any) -> str:
+    if str(code).endswith("QuotaReached"):
+        return (
+            "request a core quota increase for the account (Azure portal > Batch account > Quotas) or lower "
+            "the pool's target nodes; `batch-infra preflight` compares demand with quota"
+        )
+    if code == "AllocationFailed":
+        return "Azure had no capacity for this VM size: retry later, or choose another VM size or region"
+    return "see Azure's message; fix the pool config and run `pulumi up` again"
+
+
+def _first_delay(inputs: Mapping[str, Any]) -> float:
+    configured = target(inputs).polling_interval
+    return 1.0 if configured is None else max(configured, 0.05)
+
+
+def _props(pool: Mapping[str, Any]) -> Mapping[str, Any]:
+    return pool.get("properties") or {}
+
+
+class _azure:
+    """Turn an Azure SDK error into AzureOperationError with Azure's code and message (the SDK error kept)."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> bool:
+        from azure.core.exceptions import HttpResponseError
+
+        if isinstance(error, HttpResponseError):
+            code = getattr(getattr(error, "error", None), "code", None)
+            message = getattr(getattr(error, "error", None), "message", None) or str(error.message or error)
+            raise AzureOperationError(self.operation, code, message) from error
+        return False
