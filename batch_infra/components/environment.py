@@ -148,10 +148,22 @@ class BatchEnvironment(pulumi.ComponentResource):
     def _add_packages(self, parts: EnvironmentParts) -> list[pulumi.Resource]:
         """Application packages, one per (application, version) in the config.
 
-        Wire here: the app-package dynamic provider, named f"{parts.name}-package-<app id>-<version>", each
-        depending on parts.applications.applications[<app id>]; paths resolve against parts.project_dir.
+        Named f"{parts.name}-package-<app id>-<version>", each after its application; paths resolve against
+        parts.project_dir. `self.application_packages` keys them by (application id, version) for pools.
         """
-        return []
+        from batch_infra.components.packages import application_packages
+
+        self.application_packages = application_packages(
+            parts.name,
+            applications=list(parts.config.applications),
+            application_resources=parts.applications.applications,
+            batch_account_id=parts.account.batch_account_id,
+            resource_group_name=parts.resource_group.name,
+            account_name=parts.account.batch_account_name,
+            project_dir=parts.project_dir,
+            parent=self,
+        )
+        return list(self.application_packages.values())
 
     def _add_quota_check(self, parts: EnvironmentParts) -> list[pulumi.Resource]:
         """The QuotaCheck of the stack's total demand against the account's and region's quotas.

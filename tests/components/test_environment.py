@@ -48,6 +48,11 @@ def test_every_resource_has_the_expected_type_name_and_parent(planned, stack):
         f"batch-applications-{a.id}": ("azure-native:batch:Application", "batch-applications")
         for a in config.applications
     }
+    expected |= {
+        f"batch-package-{a.id}-{version}": ("pulumi-python:dynamic/app_package:ApplicationPackage", "batch")
+        for a in config.applications
+        for version in a.packages
+    }
     actual = {r.name: (r.type, parent_name(plan, r)) for r in plan.resources}
     assert actual == expected
     assert all(r.custom == r.type.startswith(("azure-native:", "pulumi-python:dynamic")) for r in plan.resources)

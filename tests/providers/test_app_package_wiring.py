@@ -1,0 +1,46 @@
+"""Packages as BatchEnvironment declares them per stack (Pulumi mocks): one per (application, version)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from batch_infra import packaging
+from batch_infra.components.packages import package_name, subscription_of
+from batch_infra.config import load_stack_file, stack_file
+from batch_infra.providers.app_package_rules import input_names
+from tests.fixtures.plans import PROJECT_DIR, STACKS
+
+TYPE = "pulumi-python:dynamic/app_package:ApplicationPackage"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_configured_version_is_one_package_with_its_content_hash(planned, stack):
+    config = load_stack_file(stack_file(stack, PROJECT_DIR), environment=stack).config
+    found = {r.name: r.properties for r in planned(stack).resources if r.type == TYPE}
+    expected = {
+        package_name("batch", a.id, v): (a, v, rel)
+        for a in config.applications
+        for v, rel in a.packages.items()
+    }
+    assert set(found) == set(expected)
+    for name, (app, version, rel) in expected.items():
+        props = found[name]
+        assert set(props) >= set(input_names()) - {
+            "subscription_id"
+        }  # an Output of the account id under mocks
+        assert props["application_name"] == app.id and props["version"] == version
+        assert props["path"] == str((PROJECT_DIR / rel).resolve()) and Path(props["path"]).is_absolute()
+        assert props["content_hash"] == packaging.content_hash(PROJECT_DIR / rel)
+        assert props["allow_updates"] is app.allow_updates
+        assert props["set_default"] is (version.lower() == (app.default_version or "").lower())
+
+
+def test_the_subscription_comes_from_the_account_id():
+    assert (
+        subscription_of("/subscriptions/0000-1/resourceGroups/rg/providers/Microsoft.Batch/batchAccounts/a")
+        == "0000-1"
+    )
+    with pytest.raises(ValueError, match="not an Azure resource id"):
+        subscription_of("batchAccounts/a")
