@@ -41,7 +41,8 @@ def test_tree_shows_every_resource_under_its_parent(capsys, stack, applications)
         > depth["batch batch-infra:environment:BatchEnvironment"]
     )
     assert f"contoso{stack}batch" in out and "BatchNodeManagement.westeurope" in out
-    assert f"{7 + len(applications)} resources in 4 components" in out
+    # six Azure resources, one application each, and the QuotaCheck; four components
+    assert f"{6 + len(applications) + 1} resources in 4 components" in out
 
 
 def test_prod_tree_shows_private_access_and_managed_identity(capsys):
