@@ -1,0 +1,121 @@
+"""Application package upload: a 200 MB package through the provider vs a plain azure-storage-blob upload.
+
+Both go to the same Azurite behind the same emulator in one run. The provider side is `create` through the
+SDK's provider server (gRPC), so it includes everything `pulumi up` pays: hashing the zip, creating the
+version, the upload and activation. The plain side is `BlobClient.upload_blob` of the same file with the
+SDK's defaults, and again with the same concurrency the provider uses. Target: provider/plain >= 0.9.
+
+    .venv/bin/python benchmarks/app_package_bench.py [--megabytes 200] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* helpers: the harness and emulator
+
+from batch_infra import packaging  # noqa: E402
+from batch_infra.providers import azure_clients  # noqa: E402
+from batch_infra.providers.app_package import ApplicationPackageProvider  # noqa: E402
+from batch_infra.providers.app_package_ops import UPLOAD_CONCURRENCY  # noqa: E402
+from tests.fixtures.emulator import EmulatorProcess  # noqa: E402
+from tests.providers.harness import ProviderHarness  # noqa: E402
+
+RG, ACCOUNT, STORAGE, APP, LOCATION = "rg-bench", "benchacct", "benchstore", "bench", "westeurope"
+
+
+def make_package(path: Path, megabytes: int) -> Path:
+    """A .zip of incompressible bytes, written in 1 MiB pieces (uploaded as is by the provider)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        with archive.open("payload.bin", "w", force_zip64=True) as sink:
+            for _ in range(megabytes):
+                sink.write(os.urandom(1024 * 1024))
+    return path
+
+
+def prepare(emulator: EmulatorProcess) -> object:
+    emulator.resource_client().resource_groups.create_or_update(RG, {"location": LOCATION})
+    storage = emulator.storage_client().storage_accounts.begin_create(
+        RG, STORAGE, {"location": LOCATION, "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}).result()
+    mgmt = emulator.batch_mgmt_client()
+    mgmt.batch_account.begin_create(RG, ACCOUNT, {"location": LOCATION, "properties": {
+        "autoStorage": {"storageAccountId": storage.id}}}).result()
+    mgmt.application.create(RG, ACCOUNT, APP, {"properties": {"allowUpdates": True}})
+    return mgmt
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def plain_upload(url: str, package: Path, concurrency: int) -> Callable[[], None]:
+    client = azure_clients.blob_client_from_sas(url)
+    size = package.stat().st_size
+
+    def upload() -> None:
+        with package.open("rb") as data:
+            client.upload_blob(data, length=size, overwrite=True, max_concurrency=concurrency)
+
+    return upload
+
+
+def one_round(provider: ProviderHarness, mgmt: object, inputs: dict, package: Path, index: int,
+              results: dict[str, list[float]]) -> None:
+    checked, failures = provider.check({}, {**inputs, "version": f"p{index}"})
+    assert not failures, failures
+    results["provider"].append(timed(lambda: provider.create(checked)))
+    for label, concurrency in (("plain", 1), ("plain-parallel", UPLOAD_CONCURRENCY)):
+        url = mgmt.application_package.create(RG, ACCOUNT, APP, f"{label}{index}").storage_url  # type: ignore
+        results[label].append(timed(plain_upload(url, package, concurrency)))
+
+
+def measure(package: Path, workdir: Path, rounds: int) -> dict[str, list[float]]:
+    emulator = EmulatorProcess(workdir / "emulator").start()
+    try:
+        mgmt = prepare(emulator)
+        env = {azure_clients.EMULATOR_ENV: str(emulator.ready_file), azure_clients.POLLING_ENV: "0"}
+        inputs = {"subscription_id": emulator.target.subscription_id, "resource_group_name": RG,
+                  "account_name": ACCOUNT, "application_name": APP, "path": str(package),
+                  "content_hash": packaging.content_hash(package), "allow_updates": True,
+                  "set_default": False}
+        results: dict[str, list[float]] = {"provider": [], "plain": [], "plain-parallel": []}
+        with ProviderHarness(ApplicationPackageProvider(), name="bench", env=env,
+                             urn_type="pulumi-python:dynamic/app_package:ApplicationPackage") as provider:
+            for index in range(rounds):
+                one_round(provider, mgmt, inputs, package, index, results)
+        return results
+    finally:
+        emulator.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--megabytes", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="app-package-bench-") as tmp:
+        package = make_package(Path(tmp) / "package.zip", args.megabytes)
+        size = package.stat().st_size
+        results = measure(package, Path(tmp), args.rounds)
+    rates = {label: size / 1e6 / statistics.median(times) for label, times in results.items()}
+    print(f"package: {size / 1e6:.1f} MB, {args.rounds} round(s), median of each")
+    for label, rate in rates.items():
+        print(f"  {label:<15} {rate:8.1f} MB/s   ({', '.join(f'{t:.2f}s' for t in results[label])})")
+    print(f"ratio provider/plain (SDK defaults): {rates['provider'] / rates['plain']:.2f}  (target >= 0.9)")
+    print(f"ratio provider/plain (concurrency {UPLOAD_CONCURRENCY}, as the provider uploads): "
+          f"{rates['provider'] / rates['plain-parallel']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
