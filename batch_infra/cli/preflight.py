@@ -26,17 +26,30 @@ from batch_infra.ops.plan import Plan, PlannedResource, plan_stack
     show_default=True,
     help="Directory holding Pulumi.yaml and stacks/.",
 )
-def preflight(stack: str, as_json: bool, project_dir: Path) -> None:
-    """Validate a stack's config and print the resources the program declares (no Azure needed).
+@click.option("--azure", is_flag=True, help="Read Azure (DefaultAzureCredential, AZURE_SUBSCRIPTION_ID).")
+@click.option("--offline", is_flag=True, help="Only validate and print the resource tree; read no target.")
+@click.pass_context
+def preflight(
+    ctx: click.Context, stack: str, as_json: bool, project_dir: Path, azure: bool, offline: bool
+) -> None:
+    """Validate a stack, read what exists on the target and print what `pulumi up` would do.
 
-    Exit codes: 0 ok, 1 the config or the plan is wrong (every problem on stderr), 2 usage.
+    The target is an embedded emulator started for the run (empty: everything plans as create), or
+    Azure with --azure. Exit codes: 0 ok, 1 the config, a quota or an autoscale formula is wrong,
+    2 usage, 3 Azure failed.
     """
     with Console(stderr=True).status(f"planning stack {stack} under Pulumi's mock runtime"):
         plan = plan_stack(stack, project_dir)
-    if as_json:
-        click.echo(json.dumps(plan_document(plan), indent=2, sort_keys=True))
-    else:
-        Console().print(plan_tree(plan))
+    document = plan_document(plan)
+    if offline:
+        if as_json:
+            click.echo(json.dumps(document, indent=2, sort_keys=True))
+        else:
+            Console().print(plan_tree(plan))
+        return
+    from batch_infra.cli.preflight_view import run_against_target
+
+    ctx.exit(run_against_target(plan_tree(plan), document, stack, project_dir, azure=azure, as_json=as_json))
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:

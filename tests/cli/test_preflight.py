@@ -12,7 +12,7 @@ from tests.fixtures.plans import PROJECT_DIR
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(["preflight", *args])
+    code = main(["preflight", "--offline", *args])  # mock tree only (see test_preflight_target)
     out, err = capsys.readouterr()
     return code, out, err
 

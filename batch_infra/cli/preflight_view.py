@@ -1,0 +1,87 @@
+"""`batch-infra preflight` against a target: progress while reading, then the plan, pools and quota tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+from batch_infra.ops.preflight import Preflight
+
+ACTION_STYLES = {
+    "create": "green",
+    "update": "yellow",
+    "replace": "bold red",
+    "no change": "dim",
+    "check": "cyan",
+}
+
+
+def run_against_target(
+    tree: Tree, document: dict[str, Any], stack: str, project_dir: Path, *, azure: bool, as_json: bool
+) -> int:
+    """Start (or reach) the target, read it with progress on stderr, print; 0 if all checks pass, else 1."""
+    from batch_infra.ops import embedded, preflight
+
+    progress = Console(stderr=True)
+    with progress.status("starting the target") as status:
+        with embedded.target(azure) as target:
+            result = preflight.run(stack, project_dir, target, step=lambda text: status.update(text))
+    if as_json:
+        click.echo(json.dumps({**document, "preflight": result.to_dict()}, indent=2, sort_keys=True))
+    else:
+        show(Console(), tree, result)
+    return 0 if result.ok else 1
+
+
+def show(console: Console, tree: Tree, result: Preflight) -> None:
+    from batch_infra.cli.quota import print_fixes, quota_table
+
+    console.print(tree)
+    console.print(resource_table(result))
+    console.print(pool_table(result))
+    console.print(quota_table(result.quotas))
+    print_fixes(console, result.quotas)
+    verdict = "[green]ok[/]" if result.ok else "[bold red]checks failed[/]"
+    console.print(
+        f"preflight {verdict} in {result.seconds.get('total', 0):.1f}s against {escape(result.target)}"
+    )
+
+
+def resource_table(result: Preflight) -> Table:
+    table = Table(
+        title=f"plan for stack {escape(result.stack)} on {escape(result.target)}", title_justify="left"
+    )
+    for column in ("resource", "type", "action", "detail"):
+        table.add_column(column)
+    for r in result.resources:
+        style = ACTION_STYLES.get(r.action, "")
+        table.add_row(
+            escape(r.name),
+            escape(r.type),
+            f"[{style}]{escape(r.action)}[/]" if style else r.action,
+            escape(r.detail),
+        )
+    return table
+
+
+def pool_table(result: Preflight) -> Table:
+    table = Table(title="pools", title_justify="left")
+    for column in ("pool", "action", "detail", "autoscale"):
+        table.add_column(column)
+    for p in result.pools:
+        style = ACTION_STYLES.get(p.action, "")
+        autoscale = "\n".join(p.autoscale) or ("ok" if p.autoscale_ok else "")
+        table.add_row(
+            escape(p.pool_id),
+            f"[{style}]{escape(p.action)}[/]" if style else p.action,
+            escape(p.detail),
+            escape(autoscale) or "fixed scale",
+        )
+    return table
