@@ -76,6 +76,16 @@ def _arm_auth_error(request: Request, ctx: EmulatorContext) -> AzureError:
     )
 
 
+def _keyvault_auth_error(ctx: EmulatorContext) -> AzureError:
+    """Key Vault clients send a first request without a token and need this challenge (with the resource)."""
+    challenge = (
+        f'Bearer authorization="https://login.microsoftonline.com/{ctx.tenant_id}", '
+        'resource="https://vault.azure.net"'
+    )
+    return AzureError(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.",
+                      headers={"WWW-Authenticate": challenge})
+
+
 class EmulatorApp:
     """One emulator process's Azure APIs, fault rules and request log; transport-neutral (see server.py)."""
 
@@ -159,4 +169,6 @@ class EmulatorApp:
                 "Server failed to authenticate the request. Make sure the value of the Authorization "
                 "header is formed correctly including the signature (SharedKey or Bearer).",
             )
+        if route.auth == "keyvault":
+            raise _keyvault_auth_error(self.ctx)
         raise _arm_auth_error(request, self.ctx)

@@ -23,7 +23,7 @@ class Route:
     handler: Handler
     api_versions: frozenset[str]  # accepted api-version values; empty means none is required
     envelope: Envelope  # how errors on this route are rendered
-    auth: str  # "bearer" (ARM) or "batch" (SharedKey or bearer, data plane)
+    auth: str  # "bearer" (ARM), "batch" (SharedKey or bearer, data plane), "keyvault" (bearer, KV challenge)
 
 
 class Router:

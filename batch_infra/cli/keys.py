@@ -1,0 +1,159 @@
+"""`batch-infra keys rotate`: zero-downtime rotation of Batch and auto-storage keys (no secret shown)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from batch_infra.errors import BatchInfraError
+
+
+@click.group()
+def keys() -> None:
+    """Batch account and auto-storage keys."""
+
+
+@keys.command()
+@click.option(
+    "--stack", required=True, metavar="ENV", help="Stack whose account to rotate (stacks/Pulumi.<ENV>.yaml)."
+)
+@click.option("--batch", "batch", is_flag=True, help="Rotate the Batch account's shared keys.")
+@click.option(
+    "--storage", "storage", is_flag=True, help="Rotate the auto-storage account's keys (StorageKeys mode)."
+)
+@click.option("--dry-run", is_flag=True, help="Show the steps without changing anything.")
+@click.option(
+    "--sink",
+    type=click.Choice(["keyvault", "file"]),
+    default="keyvault",
+    show_default=True,
+    help="Where consumers read the Batch key.",
+)
+@click.option(
+    "--vault-url", help="Key Vault URL for --sink keyvault (the emulator's own vault by default there)."
+)
+@click.option("--secret-name", help="Key Vault secret name [default: <batch account>-shared-key].")
+@click.option(
+    "--sink-path", type=click.Path(dir_okay=False, path_type=Path), help="Key file for --sink file."
+)
+@click.option(
+    "--sink-format",
+    type=click.Choice(["json", "env"]),
+    default="json",
+    show_default=True,
+    help="Key file format: JSON, or an env file (BATCH_ACCOUNT_NAME / BATCH_ACCOUNT_KEY).",
+)
+@click.option(
+    "--grace",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds consumers get to pick up the new key before the old one is regenerated.",
+)
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory holding Pulumi.yaml and stacks/.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def rotate(
+    stack: str,
+    batch: bool,
+    storage: bool,
+    dry_run: bool,
+    sink: str,
+    vault_url: str | None,
+    secret_name: str | None,
+    sink_path: Path | None,
+    sink_format: str,
+    grace: float,
+    project_dir: Path,
+    as_json: bool,
+) -> None:
+    """Rotate keys without a moment in which consumers hold a dead key; re-run to finish an interrupted one.
+
+    With neither --batch nor --storage, both are rotated.
+    """
+    from batch_infra.config import load_stack_file, stack_file
+    from batch_infra.ops.keys import resolve_account
+    from batch_infra.ops.keys import rotate as run
+    from batch_infra.providers.azure_clients import Target
+
+    if not batch and not storage:
+        batch = storage = True
+    config = load_stack_file(stack_file(stack, project_dir), environment=stack).config
+    if batch and not config.account.shared_key_allowed():
+        raise BatchInfraError(
+            f"stack {stack} does not allow SharedKey, so its Batch account has no keys to rotate",
+            fix="consumers use Microsoft Entra ID; rotate only --storage",
+        )
+    target = Target.from_environment()
+    account = resolve_account(target, config)
+    key_sink = _sink(sink, target, account.batch_account, vault_url, secret_name, sink_path, sink_format)
+    progress = _Progress(enabled=not as_json)
+    report = run(
+        target,
+        account,
+        key_sink,
+        batch=batch,
+        storage=storage,
+        grace=grace,
+        dry_run=dry_run,
+        on_step=progress.step,
+    )
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+    else:
+        _render(report)
+
+
+def _sink(
+    kind: str,
+    target: Any,
+    account: str,
+    vault_url: str | None,
+    secret_name: str | None,
+    path: Path | None,
+    fmt: str,
+) -> Any:
+    from batch_infra.ops.key_sinks import FileSink, KeyVaultSink
+
+    if kind == "file":
+        if path is None:
+            raise click.UsageError("--sink file needs --sink-path")
+        return FileSink(path, fmt)
+    if vault_url is None and not target.is_emulator:
+        raise click.UsageError("--sink keyvault needs --vault-url (https://<vault>.vault.azure.net)")
+    return KeyVaultSink(target, vault_url or target.arm_endpoint, secret_name or f"{account}-shared-key")
+
+
+class _Progress:
+    """One line on stderr per finished step (rotations wait for consumers, so they take a while)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def step(self, part: str, name: str) -> None:
+        if self.enabled:
+            click.echo(f"  {part}: {name}", err=True)
+
+
+def _render(report: Any) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False, soft_wrap=True)
+    verb = "would rotate" if report.dry_run else "rotated"
+    console.print(
+        f"[bold]{verb} keys of Batch account {escape(report.account)}[/] (sink: {escape(report.sink)})"
+    )
+    for part, lines in (("batch", report.batch), ("storage", report.storage)):
+        for line in lines:
+            console.print(f"  {part}: {escape(line)}")
+    for note in report.notes:
+        console.print(f"  note: {escape(note)}", style="dim")

@@ -1,0 +1,106 @@
+"""`batch-infra keys rotate` on the emulator: sinks, dry run, exit codes, no secret on the terminal."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from batch_infra.cli.main import main
+from batch_infra.ops.key_sinks import FileSink, KeyVaultSink
+from tests.unit.ops.keyrotation_helpers import batch_keys, make_account, storage_keys
+
+pytestmark = pytest.mark.emulator
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """The dev stack, named so that it resolves to the account `make_account` creates."""
+    shutil.copytree(REPO / "packages", tmp_path / "packages")
+    (tmp_path / "stacks").mkdir()
+    text = (
+        (REPO / "stacks/Pulumi.dev.yaml")
+        .read_text()
+        .replace(
+            "    prefix: contoso\n",
+            "    prefix: contoso\n    resourceGroup: rg-keys\n    batchAccount: keysbatch\n",
+        )
+    )
+    (tmp_path / "stacks/Pulumi.dev.yaml").write_text(text)
+    return tmp_path
+
+
+def run(project: Path, *args: str) -> int:
+    return main(["keys", "rotate", "--stack", "dev", "--project-dir", str(project), *args])
+
+
+def test_rotates_into_a_file_and_prints_no_secret(
+    emulator_env: Any, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator_env.reset()
+    account = make_account(emulator_env)
+    key_file = tmp_path / "ci" / "batch.env"
+
+    code = run(
+        project, "--sink", "file", "--sink-path", str(key_file), "--sink-format", "env", "--grace", "0"
+    )
+
+    out, err = capsys.readouterr()
+    keys = batch_keys(emulator_env, account)
+    assert code == 0
+    assert "regenerated secondary (unused)" in out and "regenerated primary (no longer published)" in out
+    assert "synchronize auto-storage keys again" in out and "batch: published" in err
+    assert FileSink(key_file, "env").read().value == keys["secondary"]
+    for secret in [*keys.values(), *storage_keys(emulator_env, account).values()]:
+        assert secret not in out and secret not in err
+
+
+def test_key_vault_sink_json_and_dry_run(
+    emulator_env: Any, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator_env.reset()
+    account = make_account(emulator_env)
+    assert run(project, "--batch", "--grace", "0") == 0
+    sink = KeyVaultSink(emulator_env.target, emulator_env.target.arm_endpoint, "keysbatch-shared-key")
+    assert sink.read().value == batch_keys(emulator_env, account)["secondary"]
+    capsys.readouterr()
+    before = batch_keys(emulator_env, account)
+
+    code = run(project, "--dry-run", "--json", "--grace", "5")
+
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["dryRun"] is True
+    assert (
+        report["batch"][0] == "regenerate primary (unused)" and report["batch"][-1] == "regenerate secondary"
+    )
+    assert len(report["storage"]) == 4
+    assert batch_keys(emulator_env, account) == before
+
+
+def test_account_not_deployed_exits_3(
+    emulator_env: Any, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator_env.reset()
+    code = run(project, "--sink", "file", "--sink-path", str(project / "k.json"))
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "read Batch account keysbatch" in err and "pulumi up" in err
+
+
+def test_shared_key_disabled_stack_exits_1(
+    emulator_env: Any, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = project / "stacks/Pulumi.dev.yaml"
+    stack.write_text(stack.read_text().replace("[SharedKey, AAD]", "[AAD]"))
+    assert run(project, "--batch") == 1
+    assert "does not allow SharedKey" in capsys.readouterr().err
+
+
+def test_file_sink_needs_a_path(emulator_env: Any, project: Path) -> None:
+    emulator_env.reset()
+    make_account(emulator_env)
+    assert run(project, "--sink", "file") == 2

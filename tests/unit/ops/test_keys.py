@@ -1,0 +1,236 @@
+"""Key rotation on the emulator: consumers never fail; an interrupted rotation finishes when re-run."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from batch_infra.errors import AzureOperationError, BatchInfraError
+from batch_infra.ops.key_sinks import FileSink, KeyVaultSink, PublishedKey, RotationState
+from batch_infra.ops.keys import BATCH_STEPS, STORAGE_STEPS, rotate
+from tests.unit.ops.keyrotation_helpers import Consumers, batch_keys, make_account, storage_keys
+
+pytestmark = pytest.mark.emulator
+GRACE = 0.5  # longer than a consumer's read-the-key-then-call window on a busy machine
+
+
+class Interrupted(Exception):
+    """Stands for the process dying (Ctrl-C, CI timeout) right after a step."""
+
+
+def kv_sink(emulator: Any, name: str = "keysbatch-shared-key") -> KeyVaultSink:
+    return KeyVaultSink(emulator.target, emulator.target.arm_endpoint, name)
+
+
+def regenerate_calls(emulator: Any, provider: str) -> int:
+    return sum(
+        1
+        for r in emulator.requests()
+        if r["method"] == "POST"
+        and provider in r["path"]
+        and r["path"].lower().endswith(("regeneratekeys", "regeneratekey"))
+        and r["status"] == 200
+    )
+
+
+def test_rotation_with_key_vault_sink_never_fails_a_consumer(clean_emulator: Any) -> None:
+    account = make_account(clean_emulator)
+    before, storage_before = batch_keys(clean_emulator, account), storage_keys(clean_emulator, account)
+    sink = kv_sink(clean_emulator)
+    seen_at: dict[str, int] = {}
+    # An empty sink gets primary, then the first rotation moves consumers to secondary.
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    assert sink.read().key_name == "secondary"
+
+    with Consumers(clean_emulator, account, kv_sink(clean_emulator)) as consumers:
+        consumers.wait_for_calls(10)
+        report = rotate(
+            clean_emulator.target,
+            account,
+            sink,
+            grace=GRACE,
+            on_step=lambda part, step: seen_at.setdefault(f"{part}:{step}", consumers.calls),
+        )
+        consumers.wait_for_calls(10)  # and the key it ends with works
+
+    after = batch_keys(clean_emulator, account)
+    assert consumers.failures == []
+    assert consumers.calls >= 30
+    # Consumers kept calling while the old key was replaced, not only before and after.
+    assert seen_at["batch:old-regenerated"] > seen_at["batch:published"]
+    assert after["primary"] != before["primary"] and after["secondary"] != before["secondary"]
+    published = sink.read()
+    assert (published.key_name, published.value) == ("primary", after["primary"])
+    assert sink.read_state().phase == "completed"
+    assert all(
+        a != b
+        for a, b in zip(storage_keys(clean_emulator, account).values(), storage_before.values(), strict=True)
+    )
+    assert after["secondary"] not in repr(report.as_json()) and after["secondary"] not in repr(published)
+
+
+def test_the_consumer_loop_does_see_a_dead_key(clean_emulator: Any) -> None:
+    """The control for the test above: regenerating the published key at once does fail consumers."""
+    account = make_account(clean_emulator)
+    sink = kv_sink(clean_emulator)
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    with Consumers(clean_emulator, account, kv_sink(clean_emulator)) as consumers:
+        consumers.wait_for_calls(5)
+        clean_emulator.batch_mgmt_client().batch_account.regenerate_key(
+            account.resource_group, account.batch_account, {"keyName": sink.read().key_name.capitalize()}
+        )
+        consumers.wait_for_calls(5)
+    assert consumers.failures and "AuthenticationFailed" in consumers.failures[-1]
+
+
+# (Batch, storage) regenerate calls both runs make in total when the first run dies after each step. Repeating
+# an unpublished regeneration is the price of not recording it; a resumed run never regenerates a key
+# consumers may still hold, and never starts a second rotation to finish the first.
+REGENERATIONS = {
+    ("batch", "discovered"): (2, 2),
+    ("batch", "standby-regenerated"): (3, 2),
+    ("batch", "standby-verified"): (3, 2),
+    ("batch", "published"): (2, 2),
+    ("batch", "consumers-switched"): (2, 2),
+    ("batch", "old-regenerated"): (3, 2),
+    ("batch", "recorded"): (2, 2),
+    ("storage", "standby-regenerated"): (2, 2),
+    ("storage", "synced"): (2, 2),
+    ("storage", "active-regenerated"): (2, 2),
+    ("storage", "completed"): (4, 4),  # the first run had finished: the second is a new rotation
+}
+
+
+@pytest.mark.parametrize(
+    ("part", "stop_after"), [*(("batch", s) for s in BATCH_STEPS), *(("storage", s) for s in STORAGE_STEPS)]
+)
+def test_rotation_interrupted_after_any_step_completes_on_rerun(
+    clean_emulator: Any, part: str, stop_after: str
+) -> None:
+    account = make_account(clean_emulator)
+    original = batch_keys(clean_emulator, account)
+    sink = kv_sink(clean_emulator)
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    clean_emulator.clear_requests()
+
+    def die(step_part: str, step: str) -> None:
+        if (step_part, step) == (part, stop_after):
+            raise Interrupted(step)
+
+    with Consumers(clean_emulator, account, kv_sink(clean_emulator)) as consumers:
+        with pytest.raises(Interrupted):
+            rotate(clean_emulator.target, account, sink, grace=GRACE, on_step=die)
+        report = rotate(clean_emulator.target, account, sink, grace=GRACE)
+        consumers.wait_for_calls(5)
+
+    keys = batch_keys(clean_emulator, account)
+    assert consumers.failures == []
+    assert sink.read().value in keys.values()
+    assert keys["primary"] != original["primary"] and keys["secondary"] != original["secondary"]
+    assert sink.read_state().phase == "completed" and sink.read_state().storage_phase == "completed"
+    made = (
+        regenerate_calls(clean_emulator, "Microsoft.Batch"),
+        regenerate_calls(clean_emulator, "Microsoft.Storage"),
+    )
+    assert made == REGENERATIONS[(part, stop_after)]
+    if (part, stop_after) in {("batch", "published"), ("batch", "consumers-switched")}:
+        assert any("resuming rotation" in note for note in report.notes)
+
+
+def test_azure_failure_after_publishing_resumes_without_a_second_publish(clean_emulator: Any) -> None:
+    account = make_account(clean_emulator)
+    sink = kv_sink(clean_emulator)
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+
+    def fail_next_regeneration(part: str, step: str) -> None:
+        if step == "published":  # Azure refuses the next regenerateKeys (409 is not retried)
+            clean_emulator.add_fault(path=r".*/regenerateKeys", method="POST", status=409, count=1)
+
+    with Consumers(clean_emulator, account, kv_sink(clean_emulator)) as consumers:
+        with pytest.raises(AzureOperationError) as failed:
+            rotate(
+                clean_emulator.target,
+                account,
+                sink,
+                storage=False,
+                grace=GRACE,
+                on_step=fail_next_regeneration,
+            )
+        assert "regenerate the secondary key" in failed.value.render() and "re-run" in failed.value.render()
+        assert sink.read_state().phase == "published"
+        clean_emulator.clear_faults()
+        versions_before = len(list(sink.client.list_properties_of_secret_versions(sink.secret_name)))
+        report = rotate(clean_emulator.target, account, sink, storage=False, grace=GRACE)
+        consumers.wait_for_calls(5)
+
+    assert consumers.failures == []
+    assert len(list(sink.client.list_properties_of_secret_versions(sink.secret_name))) == versions_before
+    assert any("resuming rotation" in note for note in report.notes)
+    assert sink.read_state().phase == "completed"
+    assert sink.read().value == batch_keys(clean_emulator, account)["primary"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "env"])
+def test_file_sink_is_private_and_consumers_never_fail(clean_emulator: Any, tmp_path: Path, fmt: str) -> None:
+    account = make_account(clean_emulator)
+    sink = FileSink(tmp_path / f"batch-key.{fmt}", fmt)
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+
+    with Consumers(clean_emulator, account, FileSink(sink.path, fmt)) as consumers:
+        consumers.wait_for_calls(10)
+        rotate(clean_emulator.target, account, sink, grace=GRACE)
+        consumers.wait_for_calls(10)
+
+    assert consumers.failures == []
+    assert stat.S_IMODE(sink.path.stat().st_mode) == 0o600
+    keys = batch_keys(clean_emulator, account)
+    text = sink.path.read_text()
+    if fmt == "env":
+        assert f"BATCH_ACCOUNT_KEY={keys['primary']}\n" in text and "BATCH_ACCOUNT_NAME=keysbatch\n" in text
+    assert sink.read() == PublishedKey("keysbatch", "primary", keys["primary"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [sink.path.name]
+
+
+def test_dry_run_changes_nothing(clean_emulator: Any) -> None:
+    account = make_account(clean_emulator)
+    sink = kv_sink(clean_emulator)
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    before, storage_before = batch_keys(clean_emulator, account), storage_keys(clean_emulator, account)
+
+    report = rotate(clean_emulator.target, account, sink, grace=30, dry_run=True)
+
+    assert report.batch == [
+        "regenerate primary (unused)",
+        "verify primary on the data plane",
+        f"publish primary to {sink.description}",
+        "wait 30s for consumers to switch",
+        "regenerate secondary",
+    ]
+    assert report.storage[0] == "regenerate key2 of keysstorage (not used by Batch)"
+    assert (
+        batch_keys(clean_emulator, account) == before
+        and storage_keys(clean_emulator, account) == storage_before
+    )
+
+
+def test_a_sink_holding_a_dead_key_is_refused(clean_emulator: Any) -> None:
+    account = make_account(clean_emulator)
+    sink = kv_sink(clean_emulator)
+    sink.publish(PublishedKey(account.batch_account, "primary", "bm90LWEta2V5"), RotationState())
+
+    with pytest.raises(BatchInfraError, match="neither current key"):
+        rotate(clean_emulator.target, account, sink, grace=0)
+
+
+def test_storage_rotation_skips_managed_identity_auto_storage(clean_emulator: Any, tmp_path: Path) -> None:
+    account = make_account(clean_emulator)
+    identity = account.__class__(**{**account.__dict__, "storage_mode": "BatchAccountManagedIdentity"})
+    before = storage_keys(clean_emulator, account)
+
+    report = rotate(clean_emulator.target, identity, FileSink(tmp_path / "k.json"), grace=0)
+
+    assert report.storage == [] and "BatchAccountManagedIdentity" in report.notes[0]
+    assert storage_keys(clean_emulator, account) == before
