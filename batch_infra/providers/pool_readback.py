@@ -66,7 +66,9 @@ def _scale(settings: Mapping[str, Any], prior: Mapping[str, Any]) -> dict[str, A
         auto = settings["autoScale"]
         formula = auto.get("formula")
         if prior.get("formula") is not None:
-            capped = cap_formula(prior["formula"], prior.get("maxDedicatedNodes"), prior.get("maxSpotNodes"))
+            capped = cap_formula(
+                prior["formula"], _int(prior.get("maxDedicatedNodes")), _int(prior.get("maxSpotNodes"))
+            )
             if capped == formula:
                 formula = prior["formula"]
         scale = {
@@ -82,6 +84,11 @@ def _scale(settings: Mapping[str, Any], prior: Mapping[str, Any]) -> dict[str, A
     _optional(scale, "resizeTimeout", _iso(fixed.get("resizeTimeout")), "PT15M", prior)
     _optional(scale, "nodeDeallocationOption", fixed.get("nodeDeallocationOption"), None, prior)
     return scale
+
+
+def _int(value: Any) -> int | None:
+    """gRPC carries numbers as floats; the formula's cap must print them as Azure got them (4, not 4.0)."""
+    return None if value is None else int(value)
 
 
 def _optional(target: dict[str, Any], key: str, value: Any, default: Any, prior: Mapping[str, Any]) -> None:

@@ -1,0 +1,60 @@
+"""Shared setup of the pool provider tests and benchmark: an account in the emulator and pool inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from batch_infra.config.pools import PoolConfig
+from batch_infra.providers import azure_clients
+from batch_infra.providers.pool import TYPE_TOKEN, PoolProvider
+from batch_infra.providers.pool_spec import pool_inputs
+from tests.providers.harness import ProviderHarness
+
+RG = "rg-pools"
+LOCATION = "westeurope"
+ACCOUNT = "poolsacct"
+
+
+def make_account(emulator: Any, name: str = ACCOUNT) -> str:
+    """Resource group + Batch account; returns the account endpoint."""
+    emulator.resource_client().resource_groups.create_or_update(RG, {"location": LOCATION})
+    account = (
+        emulator.batch_mgmt_client()
+        .batch_account.begin_create(RG, name, {"location": LOCATION, "properties": {}})
+        .result()
+    )
+    return account.as_dict()["properties"]["accountEndpoint"]
+
+
+def inputs_for(emulator: Any, endpoint: str, **config: Any) -> dict[str, Any]:
+    """Pool provider inputs for a config (defaults: one Standard_D2s_v5 node of Ubuntu 24.04, no VNet)."""
+    body = {
+        "id": "render",
+        "vmSize": "Standard_D2s_v5",
+        "image": {"os": "ubuntu 24.04"},
+        "scale": {"targetDedicatedNodes": 1},
+        "network": {"subnet": "none"},
+        **config,
+    }
+    extra = body.pop("_extra", {})
+    pool = PoolConfig.model_validate(body)
+    return pool_inputs(
+        pool,
+        subscription_id=emulator.info["subscription_id"],
+        resource_group_name=RG,
+        account_name=ACCOUNT,
+        account_endpoint=endpoint,
+        location=LOCATION,
+        policies={"imageEndOfLifeWindowDays": 60, "imageEndOfLifeAction": "fail"},
+        **extra,
+    )
+
+
+def harness(emulator: Any, name: str = "render") -> ProviderHarness:
+    """A provider server pointed at the emulator (LRO and steady polls without waiting)."""
+    env = {azure_clients.EMULATOR_ENV: str(emulator.ready_file), azure_clients.POLLING_ENV: "0"}
+    return ProviderHarness(PoolProvider(), urn_type=TYPE_TOKEN, name=name, env=env)
+
+
+def pool_path(pool_id: str = "render") -> str:
+    return f"/resourceGroups/{RG}/providers/Microsoft.Batch/batchAccounts/{ACCOUNT}/pools/{pool_id}"

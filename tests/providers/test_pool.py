@@ -1,0 +1,265 @@
+"""The pool provider through the SDK's own provider server (gRPC) against the emulator."""
+
+from __future__ import annotations
+
+import base64
+
+import dill
+import pytest
+
+from batch_infra.providers.pool import PoolProvider
+from tests.providers.harness import ProviderCallError
+from tests.providers.pool_support import ACCOUNT, RG, harness, inputs_for, make_account, pool_path
+
+pytestmark = pytest.mark.emulator
+
+
+@pytest.fixture(scope="module")
+def server(emulator):
+    with harness(emulator) as provider:
+        yield provider
+
+
+@pytest.fixture
+def endpoint(clean_emulator):
+    clean_emulator.settings(allocation_delay_seconds=0.05)
+    return make_account(clean_emulator)
+
+
+def create(server, emulator, endpoint, **config):
+    checked, failures = server.check({}, inputs_for(emulator, endpoint, **config))
+    assert failures == []
+    pool_id, outs = server.create(checked)
+    return checked, pool_id, outs
+
+
+def azure_pool(emulator, pool_id="render"):
+    return emulator.batch_mgmt_client().pool.get(RG, ACCOUNT, pool_id).as_dict()
+
+
+def paths(emulator):
+    return [
+        (r["method"], r["path"].split("/pools/")[-1] if "/pools/" in r["path"] else r["path"], r["status"])
+        for r in emulator.requests()
+    ]
+
+
+def test_create_fixed_pool_waits_for_steady_and_records_the_image(server, clean_emulator, endpoint):
+    checked, pool_id, outs = create(
+        server,
+        clean_emulator,
+        endpoint,
+        taskSlotsPerNode=2,
+        metadata={"purpose": "render"},
+        startTask={"commandLine": "/bin/bash -c 'echo hi'", "elevation": "admin"},
+    )
+    assert pool_id.endswith(pool_path())
+    assert outs["allocationState"] == "Steady" and outs["currentDedicatedNodes"] == 1
+    assert checked["resolvedImage"]["nodeAgentSkuId"] == "batch.node.ubuntu 24.04"
+    props = azure_pool(clean_emulator)["properties"]
+    vm = props["deploymentConfiguration"]["virtualMachineConfiguration"]
+    assert vm["imageReference"]["sku"] == "server" and vm["nodeAgentSkuId"] == "batch.node.ubuntu 24.04"
+    assert props["taskSlotsPerNode"] == 2 and props["metadata"] == [{"name": "purpose", "value": "render"}]
+    assert props["startTask"]["userIdentity"]["autoUser"]["elevationLevel"] == "Admin"
+    assert props["scaleSettings"]["fixedScale"]["resizeTimeout"] == "PT15M"
+
+
+def test_unchanged_inputs_diff_to_nothing_with_zero_http_calls(server, clean_emulator, endpoint):
+    checked, pool_id, outs = create(server, clean_emulator, endpoint)
+    clean_emulator.clear_requests()
+    diff = server.diff(pool_id, outs, checked)
+    assert diff.changes is False and diff.replaces == []
+    assert clean_emulator.requests() == []
+
+
+def test_refresh_shows_no_phantom_diff_and_import_reads_the_same(server, clean_emulator, endpoint):
+    checked, pool_id, outs = create(
+        server,
+        clean_emulator,
+        endpoint,
+        displayName="Render",
+        nodeFillType="Pack",
+        interNodeCommunication=True,
+        scale={"targetDedicatedNodes": 2, "resizeTimeout": "PT20M"},
+        osDisk={"diskSizeGB": 64},
+        dataDisks=[{"lun": 0, "diskSizeGB": 128}],
+        startTask={"commandLine": "/bin/true", "environment": {"A": "1"}, "maxTaskRetryCount": 2},
+        userAccounts=[{"name": "ops", "sshPublicKeys": ["ssh-ed25519 AAAAC3Nza ops@host"]}],
+    )
+    clean_emulator.clear_requests()
+    read_id, refreshed, _ = server.read(pool_id, outs)
+    assert read_id == pool_id and paths(clean_emulator) == [("GET", "render", 200)]
+    assert server.diff(pool_id, refreshed, checked).changes is False
+    assert refreshed == outs
+    imported_id, imported, _ = server.read(pool_id, None, inputs=checked)
+    assert imported_id == pool_id and server.diff(pool_id, imported, checked).changes is False
+
+
+def test_ssh_keys_reach_nodes_through_the_start_task(server, clean_emulator, endpoint):
+    key = "ssh-ed25519 AAAAC3Nza ops@host"
+    create(
+        server,
+        clean_emulator,
+        endpoint,
+        userAccounts=[{"name": "ops", "sshPublicKeys": [key]}],
+        startTask={"commandLine": "/bin/bash -c 'make'"},
+    )
+    props = azure_pool(clean_emulator)["properties"]
+    env = {e["name"]: e["value"] for e in props["startTask"]["environmentSettings"]}
+    assert base64.b64decode(env["BATCH_INFRA_SSH_KEYS"]).decode() == f"ops {key}\n"
+    assert env["BATCH_INFRA_START_COMMAND"] == "/bin/bash -c 'make'"
+    assert props["startTask"]["userIdentity"]["autoUser"]["elevationLevel"] == "Admin"
+    assert props["userAccounts"][0]["name"] == "ops" and props["userAccounts"][0]["password"]
+
+
+def test_scale_change_updates_live(server, clean_emulator, endpoint):
+    checked, pool_id, outs = create(server, clean_emulator, endpoint)
+    news, _ = server.check(checked, {**checked, "scale": {"targetDedicatedNodes": 3}})
+    diff = server.diff(pool_id, outs, news)
+    assert diff.changes is True and diff.replaces == []
+    clean_emulator.clear_requests()
+    outs = server.update(pool_id, outs, news)
+    assert outs["currentDedicatedNodes"] == 3 and outs["allocationState"] == "Steady"
+    assert ("PATCH", "render", 200) in paths(clean_emulator)
+
+
+def test_vm_size_change_replaces_when_the_pool_opts_in(server, clean_emulator, endpoint):
+    checked, pool_id, outs = create(server, clean_emulator, endpoint, onImmutableChange="replace")
+    news, failures = server.check(checked, {**checked, "vmSize": "Standard_D4s_v5"})
+    assert failures == []
+    diff = server.diff(pool_id, outs, news)
+    assert diff.replaces == ["vmSize"] and diff.delete_before_replace
+    server.delete(pool_id, outs)  # the engine deletes first: pool ids are names
+    _, outs = server.create(news)
+    assert azure_pool(clean_emulator)["properties"]["vmSize"].lower() == "standard_d4s_v5"
+
+
+def test_vm_size_change_on_a_pool_with_nodes_fails_with_guidance_by_default(server, clean_emulator, endpoint):
+    checked, pool_id, outs = create(server, clean_emulator, endpoint)
+    news, _ = server.check(checked, {**checked, "vmSize": "Standard_D4s_v5"})
+    assert server.diff(pool_id, outs, news).replaces == []
+    with pytest.raises(ProviderCallError, match=r"has 1 node\(s\).*vmSize") as err:
+        server.update(pool_id, outs, news)
+    assert (
+        "scale the pool to 0 nodes" in err.value.details and "onImmutableChange: replace" in err.value.details
+    )
+
+
+def test_change_needing_an_empty_pool_is_applied_after_scaling_to_zero(server, clean_emulator, endpoint):
+    checked, pool_id, outs = create(server, clean_emulator, endpoint)
+    news, _ = server.check(
+        checked, {**checked, "vmSize": "Standard_D4s_v5", "scale": {"targetDedicatedNodes": 0}}
+    )
+    clean_emulator.clear_requests()
+    outs = server.update(pool_id, outs, news)
+    assert outs["currentDedicatedNodes"] == 0
+    assert azure_pool(clean_emulator)["properties"]["vmSize"].lower() == "standard_d4s_v5"
+    assert [p for p in paths(clean_emulator) if p[0] == "PATCH"] == [("PATCH", "render", 200)] * 2
+
+
+def test_image_selector_change_on_a_pool_with_nodes_fails_with_guidance(server, clean_emulator, endpoint):
+    checked, pool_id, outs = create(server, clean_emulator, endpoint)
+    news, failures = server.check(checked, {**checked, "image": {"os": "ubuntu 22.04"}})
+    assert failures == [] and news["resolvedImage"]["nodeAgentSkuId"] == "batch.node.ubuntu 22.04"
+    assert server.diff(pool_id, outs, news).changes is True
+    with pytest.raises(ProviderCallError, match=r"resolvedImage.*update-when-empty"):
+        server.update(pool_id, outs, news)
+    vm = azure_pool(clean_emulator)["properties"]["deploymentConfiguration"]["virtualMachineConfiguration"]
+    assert vm["nodeAgentSkuId"] == "batch.node.ubuntu 24.04"  # nothing was sent
+
+
+def test_autoscale_pool_gets_the_capped_formula(server, clean_emulator, endpoint):
+    formula = "$TargetDedicatedNodes = 2;"
+    checked, pool_id, outs = create(
+        server,
+        clean_emulator,
+        endpoint,
+        scale={"formula": formula, "maxDedicatedNodes": 4, "evaluationInterval": "PT5M"},
+    )
+    assert outs["autoScaleFormula"].startswith(formula)
+    assert (
+        outs["autoScaleFormula"].rstrip().endswith("$TargetDedicatedNodes = min($TargetDedicatedNodes, 4);")
+    )
+    auto = azure_pool(clean_emulator)["properties"]["scaleSettings"]["autoScale"]
+    assert auto == {"formula": outs["autoScaleFormula"], "evaluationInterval": "PT5M"}
+    _, refreshed, _ = server.read(pool_id, outs)
+    assert server.diff(pool_id, refreshed, checked).changes is False
+
+
+def test_invalid_formula_fails_check_with_its_position(server, clean_emulator, endpoint):
+    inputs = inputs_for(
+        clean_emulator,
+        endpoint,
+        scale={"formula": "$TargetDedicatedNodes = max(1, ;", "maxDedicatedNodes": 2},
+    )
+    _, failures = server.check({}, inputs)
+    assert [f.property for f in failures] == ["scale.formula"]
+    assert "line 1, col" in failures[0].reason and "'render'" in failures[0].reason
+
+
+def test_image_past_end_of_life_is_refused(server, clean_emulator, endpoint):
+    focal = {"publisher": "canonical", "offer": "0001-com-ubuntu-server-focal", "sku": "20_04-lts*"}
+    _, failures = server.check({}, inputs_for(clean_emulator, endpoint, image=focal))
+    assert [f.property for f in failures] == ["image"]
+    assert "ends Batch support" in failures[0].reason and "2025-04-23" in failures[0].reason
+
+
+def test_vm_size_not_offered_in_the_region_fails_check(server, clean_emulator, endpoint):
+    _, failures = server.check({}, inputs_for(clean_emulator, endpoint, vmSize="Standard_Nope_v9"))
+    assert [f.property for f in failures] == ["vmSize"] and "not offered" in failures[0].reason
+
+
+def test_core_quota_shortfall_surfaces_azures_error_and_leaves_no_pool(server, clean_emulator, endpoint):
+    clean_emulator.set_quotas(ACCOUNT, dedicatedCoreQuota=4)
+    checked, _ = server.check({}, inputs_for(clean_emulator, endpoint, scale={"targetDedicatedNodes": 5}))
+    with pytest.raises(ProviderCallError, match="AccountCoreQuotaReached") as err:
+        server.create(checked)
+    assert "request a core quota increase" in err.value.details
+    assert list(clean_emulator.batch_mgmt_client().pool.list_by_batch_account(RG, ACCOUNT)) == []
+
+
+def test_injected_429_and_503_are_retried_to_success(server, clean_emulator, endpoint):
+    checked, _ = server.check({}, inputs_for(clean_emulator, endpoint))
+    clean_emulator.add_fault(r"/pools/render$", method="PUT", status=429, retry_after=0, count=1)
+    clean_emulator.add_fault(r"/pools/render$", method="GET", status=503, count=2)
+    clean_emulator.clear_requests()
+    _, outs = server.create(checked)
+    assert outs["allocationState"] == "Steady"
+    statuses = [(m, s) for m, _, s in paths(clean_emulator)]
+    assert ("PUT", 429) in statuses and ("PUT", 200) in statuses and statuses.count(("GET", 503)) == 2
+
+
+def test_pool_deleted_out_of_band_reads_as_gone_and_is_recreated(server, clean_emulator, endpoint):
+    checked, pool_id, outs = create(server, clean_emulator, endpoint)
+    clean_emulator.batch_mgmt_client().pool.begin_delete(RG, ACCOUNT, "render").result()
+    gone_id, _, _ = server.read(pool_id, outs)
+    assert gone_id == ""
+    new_id, outs = server.create(checked)
+    assert new_id == pool_id and outs["allocationState"] == "Steady"
+
+
+def test_identical_existing_pool_is_adopted_and_a_different_one_refused(server, clean_emulator, endpoint):
+    checked, pool_id, outs = create(server, clean_emulator, endpoint)
+    clean_emulator.clear_requests()
+    adopted_id, adopted = server.create(checked)
+    assert adopted_id == pool_id and adopted == outs
+    assert [m for m, _, _ in paths(clean_emulator)] == ["GET"]  # looked, adopted, nothing written
+    with pytest.raises(ProviderCallError, match=r"already exists.*taskSlotsPerNode") as err:
+        server.create({**checked, "taskSlotsPerNode": 2})
+    assert "choose another pool id" in err.value.details
+
+
+def test_delete_waits_for_the_long_running_operation(server, clean_emulator, endpoint):
+    _, pool_id, outs = create(server, clean_emulator, endpoint)
+    server.delete(pool_id, outs)
+    assert list(clean_emulator.batch_mgmt_client().pool.list_by_batch_account(RG, ACCOUNT)) == []
+    server.delete(pool_id, outs)  # already gone: fine
+
+
+def test_serialized_provider_holds_no_credentials_and_stays_small(server, clean_emulator):
+    raw = base64.b64decode(server.serialized)
+    assert len(server.serialized) < 1024, f"the pickled provider grew to {len(server.serialized)} bytes"
+    for secret in (clean_emulator.info["token"], clean_emulator.info["subscription_id"], "ready.json"):
+        assert secret.encode() not in raw
+    provider = dill.loads(raw)
+    assert isinstance(provider, PoolProvider) and vars(provider) == {}
