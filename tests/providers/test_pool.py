@@ -263,3 +263,59 @@ def test_serialized_provider_holds_no_credentials_and_stays_small(server, clean_
         assert secret.encode() not in raw
     provider = dill.loads(raw)
     assert isinstance(provider, PoolProvider) and vars(provider) == {}
+
+
+IDENTITY = (
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pool-id"
+)
+
+
+def test_certificates_become_the_key_vault_extension_with_the_pool_identity(server, clean_emulator, endpoint):
+    url = "https://contosovault.vault.azure.net/secrets/web-tls"
+    checked, pool_id, outs = create(
+        server,
+        clean_emulator,
+        endpoint,
+        identities=[IDENTITY],
+        certificates={"certificateUrls": [url], "identity": IDENTITY},
+        _extra={"certificate_identity_client_id": "00000000-0000-0000-0000-000000000001"},
+    )
+    pool = azure_pool(clean_emulator)
+    (extension,) = pool["properties"]["deploymentConfiguration"]["virtualMachineConfiguration"]["extensions"]
+    assert (extension["publisher"], extension["type"]) == ("Microsoft.Azure.KeyVault", "KeyVaultForLinux")
+    settings = extension["settings"]
+    assert settings["secretsManagementSettings"]["observedCertificates"] == [url]
+    assert settings["authenticationSettings"]["msiClientId"] == "00000000-0000-0000-0000-000000000001"
+    assert list(pool["identity"]["userAssignedIdentities"]) == [IDENTITY]
+    _, refreshed, _ = server.read(pool_id, outs)
+    assert server.diff(pool_id, refreshed, checked).changes is False
+
+
+def test_certificates_without_the_identity_client_id_fail_check(server, clean_emulator, endpoint):
+    inputs = inputs_for(
+        clean_emulator,
+        endpoint,
+        identities=[IDENTITY],
+        certificates={"certificateUrls": ["https://vault1.vault.azure.net/secrets/c"], "identity": IDENTITY},
+    )
+    _, failures = server.check({}, inputs)
+    assert [f.property for f in failures] == ["certificateIdentityClientId"]
+
+
+def test_retired_certificate_references_fail_check_with_the_date(server, clean_emulator, endpoint):
+    inputs = inputs_for(clean_emulator, endpoint)
+    _, failures = server.check({}, {**inputs, "certificateReferences": [{"thumbprint": "abc"}]})
+    assert [f.property for f in failures] == ["certificateReferences"]
+    assert "2024-02-29" in failures[0].reason and "Key Vault" in failures[0].reason
+
+
+def test_image_list_and_vm_sizes_are_fetched_once_per_account_per_deployment(clean_emulator, endpoint):
+    clean_emulator.clear_requests()
+    with harness(clean_emulator) as fresh:  # a new provider server process = a new deployment
+        for pool_id in ("a", "b", "c"):
+            _, failures = fresh.check({}, inputs_for(clean_emulator, endpoint, id=pool_id))
+            assert failures == []
+    requests = [r["path"] for r in clean_emulator.requests()]
+    assert sum(p.endswith("/supportedimages") for p in requests) == 1
+    assert sum(p.endswith("/virtualMachineSkus") for p in requests) == 1
+    assert len(requests) == 2
