@@ -71,7 +71,12 @@ class EmulatorContext:
     def now(self) -> datetime:
         return datetime.fromtimestamp(time.time() + self.clock_offset, tz=UTC)
 
-    def data_plane_endpoint(self, account_name: str) -> str:
-        """The Batch account endpoint (`accountEndpoint`, no scheme, as Azure returns it)."""
+    def data_plane_endpoint(self, account_name: str, location: str | None = None) -> str:
+        """The Batch account endpoint (`accountEndpoint`, no scheme, as Azure returns it).
+
+        Batch account names are unique per region only, so the region is part of the path, as it is part of
+        Azure's host name (`<account>.<region>.batch.azure.com`); it defaults to the emulator's location.
+        """
         host = self.arm_endpoint.removeprefix("https://")
-        return f"{host}/batch/{account_name.lower()}"
+        region = (location or self.location).lower().replace(" ", "")
+        return f"{host}/batch/{region}/{account_name.lower()}"

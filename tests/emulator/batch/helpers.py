@@ -63,3 +63,15 @@ def raw(
 
     request = HttpRequest(method, path, params={"api-version": api_version}, json=body, headers=headers or {})
     return client.send_request(request)
+
+
+def property_path(error: Any) -> str | None:
+    """Where an ARM error points: the PropertyPath detail (Batch targets "BatchAccount"), else the target."""
+    for detail in error.details or []:
+        if detail.code == "PropertyPath":
+            return detail.message
+    return error.target
+
+
+def detail(error: Any, code: str) -> str | None:
+    return next((d.message for d in error.details or [] if d.code == code), None)

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from tests.emulator.batch.helpers import LOCATION, RG, make_account, raw
+from tests.emulator.batch.helpers import LOCATION, RG, make_account, property_path, raw
 from tests.emulator.spec_schema import BATCH_MGMT_SPEC, assert_matches_spec
 
 pytestmark = pytest.mark.emulator
@@ -29,7 +29,7 @@ def test_create_is_long_running_and_the_account_matches_the_spec(clean_emulator)
     assert account.provisioning_state == "Succeeded"
     assert (
         account.account_endpoint
-        == clean_emulator.info["arm_endpoint"].removeprefix("https://") + "/batch/batchacct"
+        == clean_emulator.info["arm_endpoint"].removeprefix("https://") + "/batch/westeurope/batchacct"
     )
     assert account.dedicated_core_quota_per_vm_family_enforced is True
     assert {q.name: q.core_quota for q in account.dedicated_core_quota_per_vm_family}[
@@ -132,7 +132,7 @@ def test_update_sync_keys_and_location_apis(clean_emulator):
                 }
             },
         )
-    assert missing_storage.value.error.target == "properties.autoStorage.storageAccountId"
+    assert property_path(missing_storage.value.error) == "properties.autoStorage.storageAccountId"
     assert client.location.get_quotas(LOCATION).account_quota == 3
     skus = list(client.location.list_supported_virtual_machine_skus(LOCATION))
     d2s = next(s for s in skus if s.name == "Standard_D2s_v5")

@@ -6,7 +6,7 @@ import pytest
 from azure.core import MatchConditions
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from tests.emulator.batch.helpers import RG, make_account, pool_body, raw
+from tests.emulator.batch.helpers import RG, detail, make_account, pool_body, property_path, raw
 from tests.emulator.spec_schema import BATCH_MGMT_SPEC, assert_matches_spec
 
 pytestmark = pytest.mark.emulator
@@ -40,7 +40,14 @@ def test_property_cannot_be_updated_while_the_pool_has_nodes(batch, clean_emulat
     with pytest.raises(HttpResponseError) as refused:
         batch.pool.update(RG, "batchacct", "p1", {"properties": {"vmSize": "Standard_D4s_v5"}})
     assert (refused.value.status_code, refused.value.error.code) == (400, "PropertyCannotBeUpdated")
-    assert refused.value.error.target == "properties.vmSize"
+    error = refused.value.error
+    assert (error.message, error.target, property_path(error), detail(error, "PropertyName")) == (
+        "A property that cannot be updated was specified as part of the request.",  # Azure/Batch#85
+        "BatchAccount",
+        "properties.vmSize",
+        "vmSize",
+    )
+    assert "0 nodes" in detail(error, "Reason")
     live = batch.pool.update(
         RG,
         "batchacct",
@@ -134,7 +141,7 @@ def test_azure_validations_refuse_bad_pools(batch, change, code, target):
     body["properties"].update(change)
     with pytest.raises(HttpResponseError) as refused:
         batch.pool.create(RG, "batchacct", "bad", body)
-    assert (refused.value.status_code, refused.value.error.code, refused.value.error.target) == (
+    assert (refused.value.status_code, refused.value.error.code, property_path(refused.value.error)) == (
         400,
         code,
         target,

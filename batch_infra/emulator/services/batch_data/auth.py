@@ -110,3 +110,12 @@ def _auth_error(status: int, detail: str) -> AzureError:
         "formed including the signature.",
         details=[{"target": "AuthenticationErrorDetail", "message": detail}],
     )
+
+
+def shared_key_disabled(account: str) -> AzureError:
+    """403 for a SharedKey request to an account whose allowedAuthenticationModes leave SharedKey out."""
+    return _auth_error(
+        403,
+        f"Batch account '{account}' does not allow SharedKey authentication (allowedAuthenticationModes); "
+        "authenticate with a Microsoft Entra ID token, or add 'SharedKey' to the account's modes.",
+    )

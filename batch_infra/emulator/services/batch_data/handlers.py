@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import quote
 
 from batch_infra.emulator import catalog
 from batch_infra.emulator.context import EmulatorContext
@@ -28,14 +29,9 @@ class BatchDataPlane:
 
     def verify_shared_key(self, request: Request, account_name: str) -> None:
         """The framework's SharedKey hook: the signature must match one of the account's CURRENT keys."""
-        doc = self._account_doc(account_name)
+        doc = self._account_doc(request.params.get("location", ""), account_name)
         if "SharedKey" not in doc["resource"]["properties"].get("allowedAuthenticationModes", ()):
-            raise AzureError(
-                403,
-                "AuthenticationFailed",
-                f"Batch account '{account_name}' does not allow SharedKey "
-                "authentication; use a Microsoft Entra ID token.",
-            )
+            raise auth.shared_key_disabled(account_name)
         auth.verify_shared_key(
             method=request.method,
             path=request.path,
@@ -46,19 +42,19 @@ class BatchDataPlane:
         )
 
     def list_supported_images(self, request: Request) -> Response:
-        self._account(request)
+        account = self._account(request)
         images = _filtered(catalog.supported_images(), request.query.get("$filter"), _IMAGE_FILTERABLE)
-        return self._ok({"value": _limited(images, request)}, request)
+        return self._ok(_paged(images, request, self._base_url(account)), request)
 
     def list_node_counts(self, request: Request) -> Response:
         account = self._account(request)
         counts = [views.node_counts(doc["resource"]) for doc in pools.list_pools(self.ctx, account)]
-        return self._ok({"value": _limited(counts, request)}, request)
+        return self._ok(_paged(counts, request, self._base_url(account)), request)
 
     def list_pools(self, request: Request) -> Response:
         account = self._account(request)
         found = [self._view(account, doc["resource"]) for doc in pools.list_pools(self.ctx, account)]
-        return self._ok({"value": _limited(found, request)}, request)
+        return self._ok(_paged(found, request, self._base_url(account)), request)
 
     def get_pool(self, request: Request) -> Response:
         account = self._account(request)
@@ -128,18 +124,23 @@ class BatchDataPlane:
         return Response(202, None, self._headers(request, resource))
 
     # --- helpers --------------------------------------------------------------------------------------------
-    def _account_doc(self, name: str) -> dict[str, Any]:
-        found = accounts.find_by_name(self.ctx, name)
+    def _account_doc(self, location: str, name: str) -> dict[str, Any]:
+        found = accounts.find_by_name(self.ctx, name, location)
         if not found:
             raise AzureError(
                 404,
                 "AccountNotFound",
-                f"The Batch account '{name}' does not exist; check the account endpoint.",
+                f"The Batch account '{name}' does not exist in region '{location}'; use the accountEndpoint "
+                "the management API returns for the account.",
             )
         return found[0]
 
     def _account(self, request: Request) -> dict[str, Any]:
-        return self._account_doc(request.params["account"])["resource"]
+        return self._account_doc(request.params["location"], request.params["account"])["resource"]
+
+    @staticmethod
+    def _base_url(account: dict[str, Any]) -> str:
+        return "https://" + account["properties"]["accountEndpoint"]
 
     def _view(self, account: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         return views.pool(resource, account["properties"]["accountEndpoint"])
@@ -189,18 +190,36 @@ def _filtered(items: list[dict[str, Any]], expression: str | None, allowed: set[
     return items
 
 
-def _limited(items: list[dict[str, Any]], request: Request) -> list[dict[str, Any]]:
-    raw = request.query.get("maxresults")
+def _paged(items: list[dict[str, Any]], request: Request, base_url: str) -> dict[str, Any]:
+    """A page of `maxresults` items (default 1000) from `$skiptoken`, with odata.nextLink if more remain."""
+    size = _query_int(request, "maxresults", 1000, 1, 1000)
+    start = _query_int(request, "$skiptoken", 0, 0, len(items))
+    body: dict[str, Any] = {"value": items[start : start + size]}
+    if start + size < len(items):
+        query = {k: v for k, v in request.query.items() if k not in ("$skiptoken", "api-version")}
+        query["$skiptoken"] = str(start + size)
+        encoded = "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
+        body["odata.nextLink"] = f"{base_url}{_tail(request)}?{encoded}"
+    return body
+
+
+def _tail(request: Request) -> str:
+    """The list's own path segment after the account prefix (pools, supportedimages, nodecounts)."""
+    return "/" + request.path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
     if raw is None:
-        return items
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
         raise AzureError(
             400,
             "InvalidQueryParameterValue",
-            "maxresults must be an integer from 1 to 1000.",
-            target="maxresults",
+            f"{name} must be an integer from {low} to {high}, not {raw!r}.",
+            target=name,
         )
-    return items[: int(raw)]  # one page: the emulator never returns odata.nextLink
+    return int(raw)
 
 
 def _check_interval(interval: Any) -> None:

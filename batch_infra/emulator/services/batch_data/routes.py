@@ -1,11 +1,12 @@
-"""URL patterns of the Batch data plane under the emulator's account endpoints (https://HOST/batch/{account})."""
+"""URL patterns of the Batch data plane under the account endpoints (https://HOST/batch/{region}/{account})."""
 
 from __future__ import annotations
 
 from batch_infra.emulator.routing import Router
 from batch_infra.emulator.services.batch_data.handlers import API_VERSION, BatchDataPlane
 
-ACCOUNT = r"/batch/(?P<account>[a-z0-9]{3,24})"
+# The region mirrors Azure's `<account>.<region>.batch.azure.com`: account names are unique per region only.
+ACCOUNT = r"/batch/(?P<location>[a-z0-9]+)/(?P<account>[a-z0-9]{3,24})"
 POOL = ACCOUNT + r"/pools/(?P<pool>[^/]+)"
 
 

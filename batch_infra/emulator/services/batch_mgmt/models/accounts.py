@@ -348,7 +348,7 @@ def _new_account(
 ) -> dict[str, Any]:
     arm_id = common.account_id(subscription, resource_group, name)
     properties: dict[str, Any] = {
-        "accountEndpoint": ctx.data_plane_endpoint(name),
+        "accountEndpoint": ctx.data_plane_endpoint(name, location),
         "nodeManagementEndpoint": f"{uuid.uuid5(uuid.NAMESPACE_URL, arm_id.lower())}.{location}"
         ".service.batch.azure.com",
         "provisioningState": "Creating",

@@ -12,13 +12,16 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from batch_infra.emulator.errors import AzureError
 
 _ASSIGN = re.compile(r"^\s*\$?([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)\s*(.+?)\s*$", re.DOTALL)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+DEFAULT_INTERVAL = "PT15M"
+MAX_CATCH_UP = 96  # evaluations replayed after a long quiet spell; older ticks are skipped (1 day at PT15M)
 _TARGETS = {
     "targetdedicatednodes": "dedicated",
     "targetdedicated": "dedicated",
@@ -59,11 +62,12 @@ def check(formula: Any, target: str) -> None:
         raise invalid(target, problem)
 
 
-def evaluate(formula: str, target: str, now: datetime) -> Evaluation:
+def evaluate(formula: str, target: str, now: datetime, pool: dict[str, Any] | None = None) -> Evaluation:
+    """Run `formula` at `now`; `pool` (the pool's management properties) gives $CurrentDedicatedNodes etc."""
     check(formula, target)
     project_evaluate = _project("evaluate")
     if project_evaluate is not None:
-        return _from_project(project_evaluate(formula, at=now))
+        return _from_project(project_evaluate(formula, at=now, current=pool_state(pool)))
     values: dict[str, str] = {}
     for statement in _statements(formula):
         found = _ASSIGN.match(statement)
@@ -74,6 +78,43 @@ def evaluate(formula: str, target: str, now: datetime) -> Evaluation:
         ";".join(f"${k}={v}" for k, v in values.items()),
         *(_target(values, kind) for kind in ("dedicated", "lowPriority")),
     )
+
+
+def pool_state(props: dict[str, Any] | None) -> Any:
+    """The project's PoolState for a pool's management properties (None: a pool with no nodes)."""
+    state_type = _project("PoolState")
+    if state_type is None or props is None:
+        return None
+    status = props.get("resizeOperationStatus") or {}
+    return state_type(
+        dedicated_nodes=props.get("currentDedicatedNodes", 0),
+        low_priority_nodes=props.get("currentLowPriorityNodes", 0),
+        target_dedicated_nodes=status.get("targetDedicatedNodes", 0),
+        target_low_priority_nodes=status.get("targetLowPriorityNodes", 0),
+        task_slots_per_node=props.get("taskSlotsPerNode", 1),
+    )
+
+
+def interval_seconds(interval: str | None) -> float:
+    """Seconds of an ISO 8601 evaluationInterval such as PT5M (Azure's default PT15M when absent)."""
+    found = _DURATION.match(interval or DEFAULT_INTERVAL)
+    if not found or not any(found.groups()):
+        raise AzureError(
+            400,
+            "InvalidPropertyValue",
+            f"The evaluation interval '{interval}' is not an ISO 8601 duration such as PT5M.",
+            target="evaluationInterval",
+        )
+    days, hours, minutes, seconds = (float(g or 0) for g in found.groups())
+    return days * 86400 + hours * 3600 + minutes * 60 + seconds
+
+
+def due_evaluations(last: datetime, interval: str | None, now: datetime) -> list[datetime]:
+    """The evaluation times after `last` up to `now`, one per interval, as Batch runs them on its timer."""
+    step = timedelta(seconds=interval_seconds(interval))
+    missed = int((now - last) / step)
+    first = max(1, missed - MAX_CATCH_UP + 1)
+    return [last + step * k for k in range(first, missed + 1)]
 
 
 def syntax_problem(formula: str) -> str | None:

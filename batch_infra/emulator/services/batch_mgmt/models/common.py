@@ -98,3 +98,19 @@ def check_if_match(
             "ConditionNotMet",
             f"If-None-Match: * was given but {what} already exists; omit the header to update it.",
         )
+
+
+def property_error(
+    status: int, code: str, message: str, *, path: str, reason: str, value: Any = None
+) -> AzureError:
+    """A property error shaped as Microsoft.Batch returns it: Azure's fixed message, target "BatchAccount",
+    and details Reason / PropertyName / PropertyValue / PropertyPath (e.g. Azure/Batch#85, Azure/azapi#263).
+    """
+    details = [
+        {"code": "Reason", "message": reason},
+        {"code": "PropertyName", "message": path.rsplit(".", 1)[-1]},
+    ]
+    if value is not None:
+        details.append({"code": "PropertyValue", "message": str(value)})
+    details.append({"code": "PropertyPath", "message": path})
+    return AzureError(status, code, message, target="BatchAccount", details=details)

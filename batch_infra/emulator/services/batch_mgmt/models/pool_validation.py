@@ -45,6 +45,9 @@ SETTABLE = frozenset(
     }
 )
 MAX_TASK_SLOTS = 256
+# Azure's fixed messages, quoted in real error bodies (Azure/Batch#85, terraform-provider-azurerm#14095).
+CANNOT_UPDATE = "A property that cannot be updated was specified as part of the request."
+INVALID_VALUE = "The value provided for one of the properties in the request body is invalid."
 
 
 def check_pool_name(name: str) -> None:
@@ -98,13 +101,13 @@ def check_immutable(current: dict[str, Any], changes: dict[str, Any], node_count
     for name in sorted(changes):
         if name in UPDATABLE_WITH_NODES or name in READ_ONLY or changes[name] == current.get(name):
             continue
-        raise AzureError(
+        raise common.property_error(
             400,
             "PropertyCannotBeUpdated",
-            f"The property '{name}' of pool '{pool}' can only be "
-            f"changed while the pool has 0 nodes (it has {node_count}); scale the pool to 0 nodes, "
-            "update it, then scale it back.",
-            target=f"properties.{name}",
+            CANNOT_UPDATE,
+            path=f"properties.{name}",
+            reason=f"{CANNOT_UPDATE} '{name}' of pool '{pool}' can change only while the pool has 0 nodes "
+            f"(it has {node_count}): scale the pool to 0 nodes, update it, then scale it back.",
         )
 
 
@@ -151,7 +154,7 @@ def check_image(ref: dict[str, Any], agent: str, now: datetime, where: str) -> N
     if custom:
         entries = [e for e in catalog.supported_images() if e["nodeAgentSKUId"].lower() == agent.lower()]
         if not entries:
-            raise _invalid(f"{where}.nodeAgentSkuId", f"'{agent}' is not a node agent SKU Batch supports")
+            raise _invalid(f"{where}.nodeAgentSkuId", "the specified nodeAgentSKUId does not exist", agent)
         if all(catalog.end_of_life_passed(e, now) for e in entries):
             raise _invalid(
                 f"{where}.nodeAgentSkuId",
@@ -171,7 +174,8 @@ def check_image(ref: dict[str, Any], agent: str, now: datetime, where: str) -> N
         expected = ", ".join(sorted({e["nodeAgentSKUId"] for e in entries}))
         raise _invalid(
             f"{where}.nodeAgentSkuId",
-            f"node agent SKU '{agent}' does not match image '{label}'; use {expected}",
+            f"the specified nodeAgentSKUId does not exist for image '{label}'; use {expected}",
+            agent,
         )
     if catalog.end_of_life_passed(paired[0], now):
         raise _invalid(
@@ -230,10 +234,12 @@ def _refuse_retired(props: dict[str, Any]) -> None:
         )
 
 
-def _invalid(target: str, reason: str) -> AzureError:
-    return AzureError(
+def _invalid(target: str, reason: str, value: Any = None) -> AzureError:
+    return common.property_error(
         400,
         "InvalidPropertyValue",
-        f"The value provided for one of the properties in the request body is invalid: {reason}.",
-        target=target,
+        INVALID_VALUE,
+        path=target,
+        reason=reason[0].upper() + reason[1:] + ".",
+        value=value,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from batch_infra.emulator import catalog
@@ -35,9 +36,29 @@ def get(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, A
                 "PoolNotFound",
                 f"The specified pool '{pool}' does not exist in Batch account '{account['name']}'.",
             )
-        if allocation.settle(doc, ctx.now()):
+        settled = allocation.settle(doc, ctx.now())
+        if _run_due_autoscale(ctx, account, doc) or settled:
             state.put(POOLS, pool_key(account, pool), doc)
         return doc
+
+
+def _run_due_autoscale(ctx: EmulatorContext, account: dict[str, Any], doc: dict[str, Any]) -> bool:
+    """Replay the autoscale evaluations due since the last run (no timer thread); True if any ran."""
+    props = doc["resource"]["properties"]
+    auto = (props.get("scaleSettings") or {}).get("autoScale")
+    run = props.get("autoScaleRun")
+    if not auto or not run:
+        return False
+    ticks = autoscale_bridge.due_evaluations(
+        common.parse_iso(run["evaluationTime"]), auto.get("evaluationInterval"), ctx.now()
+    )
+    for tick in ticks:
+        allocation.settle(doc, tick)  # a resize that finished before this tick is what the formula sees
+        _resize_from_scale_settings(
+            ctx, account, doc, _sku(account, props["vmSize"]), now=tick, on_timer=True
+        )
+        allocation.settle(doc, ctx.now())
+    return bool(ticks)
 
 
 def list_pools(ctx: EmulatorContext, account: dict[str, Any]) -> list[dict[str, Any]]:
@@ -136,7 +157,7 @@ def enable_autoscale(
         if props.get("allocationState") == "Resizing" and "fixedScale" in (props.get("scaleSettings") or {}):
             raise AzureError(
                 409,
-                "PoolIsResizing",
+                "PoolBeingResized",
                 f"Pool '{pool}' is resizing; wait until it is steady (or stop "
                 "the resize) before enabling autoscale.",
             )
@@ -160,7 +181,7 @@ def evaluate(
             "AutoScaleNotEnabledForPool",
             f"Pool '{pool}' does not have autoscale enabled; enable autoscale before evaluating a formula.",
         )
-    return autoscale_bridge.evaluate(formula, target, ctx.now())
+    return autoscale_bridge.evaluate(formula, target, ctx.now(), doc["resource"]["properties"])
 
 
 def stop_resize(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, Any]:
@@ -235,23 +256,38 @@ def _apply_envelope(doc: dict[str, Any], body: dict[str, Any]) -> None:
 
 
 def _resize_from_scale_settings(
-    ctx: EmulatorContext, account: dict[str, Any], doc: dict[str, Any], sku: catalog.VmSku
+    ctx: EmulatorContext,
+    account: dict[str, Any],
+    doc: dict[str, Any],
+    sku: catalog.VmSku,
+    *,
+    now: datetime | None = None,
+    on_timer: bool = False,
 ) -> None:
-    """Start a resize toward the targets the scale settings give, capped by the account's core quotas."""
+    """Start a resize toward the targets the scale settings give, capped by the account's core quotas.
+
+    An autoscale pool evaluates its formula at `now` against its current state; a run that leaves the
+    targets as they are starts no resize, as on Azure's evaluation timer.
+    """
     props = doc["resource"]["properties"]
     scale = props["scaleSettings"]
-    now = ctx.now()
+    now = now or ctx.now()
+    status = props.get("resizeOperationStatus") or {}
     if "autoScale" in scale:
         run = autoscale_bridge.evaluate(
-            scale["autoScale"]["formula"], "properties.scaleSettings.autoScale.formula", now
+            scale["autoScale"]["formula"], "properties.scaleSettings.autoScale.formula", now, props
         )
         props["autoScaleRun"] = {"evaluationTime": common.iso(now), "results": run.results}
         if run.error:
             props["autoScaleRun"]["error"] = {"code": run.error["code"], "message": run.error["message"]}
-        status = props.get("resizeOperationStatus") or {}
         dedicated = run.dedicated if run.dedicated is not None else status.get("targetDedicatedNodes", 0)
         low = run.low_priority if run.low_priority is not None else status.get("targetLowPriorityNodes", 0)
         timeout, deallocation = "PT15M", None
+        if on_timer and (dedicated, low) == (
+            status.get("targetDedicatedNodes"),
+            status.get("targetLowPriorityNodes"),
+        ):
+            return
     else:
         props.pop("autoScaleRun", None)
         fixed = scale["fixedScale"]
@@ -325,7 +361,7 @@ def _check_package_references(ctx: EmulatorContext, account: dict[str, Any], ref
         package = ctx.state.get(common.PACKAGES, applications.package_key(account["id"], name, version or ""))
         if not version or package is None or package["properties"].get("state") != "Active":
             raise AzureError(
-                400,
+                409,
                 "InvalidApplicationPackageReferences",
                 f"The pool references application "
                 f"'{name}' version '{version}', which is not an Active package; upload and activate "
