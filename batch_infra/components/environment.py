@@ -184,4 +184,16 @@ class BatchEnvironment(pulumi.ComponentResource):
         Wire here: the pool dynamic provider, named f"{parts.name}-pool-<pool id>", in parts.network.subnet_id
         when the pool's network.subnet is "environment".
         """
-        return {}
+        from batch_infra.components.pools import stack_pools
+
+        return stack_pools(
+            parts.name,
+            config=parts.config,
+            parent=self,
+            resource_group_name=parts.resource_group.name,
+            account_name=parts.account.batch_account_name,
+            account_id=parts.account.batch_account_id,
+            account_endpoint=parts.account.account_endpoint,
+            subnet_id=parts.network.subnet_id,
+            depends_on=depends_on,
+        )

@@ -53,6 +53,7 @@ def test_every_resource_has_the_expected_type_name_and_parent(planned, stack):
         for a in config.applications
         for version in a.packages
     }
+    expected |= {f"batch-pool-{p.id}": ("pulumi-python:dynamic/pool:Pool", "batch") for p in config.pools}
     actual = {r.name: (r.type, parent_name(plan, r)) for r in plan.resources}
     assert actual == expected
     assert all(r.custom == r.type.startswith(("azure-native:", "pulumi-python:dynamic")) for r in plan.resources)
@@ -188,7 +189,7 @@ def test_outputs_are_names_ids_and_endpoint_never_keys(planned, stack):
         "batchAccountId": account_id,
         "accountEndpoint": f"{names.batch_account}.{config.location}.batch.azure.com",
         "applicationIds": {a.id: f"{account_id}/applications/{a.id}" for a in config.applications},
-        "poolIds": [],
+        "poolIds": sorted(p.id for p in config.pools),
     }
     assert plan.outputs["virtualNetworkId"].endswith(f"/virtualNetworks/{names.virtual_network}")
     assert not [key for key in plan.outputs if "key" in key.lower() or "secret" in key.lower()]

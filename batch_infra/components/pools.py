@@ -1,0 +1,60 @@
+"""The stack's pools: one Pool dynamic resource per configured pool, in the account, after its packages."""
+
+from __future__ import annotations
+
+import pulumi
+from pulumi_azure_native import managedidentity
+
+from batch_infra.config.stack import StackConfig
+from batch_infra.providers.pool import Pool
+from batch_infra.providers.pool_spec import pool_inputs
+
+
+def stack_pools(
+    name: str,
+    *,
+    config: StackConfig,
+    parent: pulumi.Resource,
+    resource_group_name: pulumi.Input[str],
+    account_name: pulumi.Input[str],
+    account_id: pulumi.Output[str],
+    account_endpoint: pulumi.Input[str],
+    subnet_id: pulumi.Input[str],
+    depends_on: list[pulumi.Resource],
+) -> dict[str, Pool]:
+    """Pools keyed by pool id, named f"{name}-pool-<pool id>" with `parent`; see pool_spec for the inputs."""
+    secrets = pulumi.Config("batch-infra")
+    policies = config.policies.model_dump(by_alias=True, mode="json")
+    pools: dict[str, Pool] = {}
+    for pool in config.pools:
+        child = pulumi.ResourceOptions(parent=parent)
+        passwords = {
+            u.name: secrets.require_secret(u.password_secret) for u in pool.user_accounts if u.password_secret
+        }
+        client_id = None
+        if pool.certificates:
+            # The Key Vault extension authenticates with the identity's client id, which only Azure knows.
+            identity = managedidentity.UserAssignedIdentity.get(
+                f"{name}-pool-{pool.id}-identity", pool.certificates.identity, opts=child
+            )
+            client_id = identity.client_id
+        inputs = pool_inputs(
+            pool,
+            subscription_id=account_id.apply(_subscription),
+            resource_group_name=resource_group_name,
+            account_name=account_name,
+            account_endpoint=account_endpoint,
+            location=config.location,
+            subnet_id=subnet_id,
+            policies=policies,
+            user_passwords=passwords,
+            certificate_identity_client_id=client_id,
+        )
+        opts = pulumi.ResourceOptions(parent=parent, depends_on=depends_on)
+        pools[pool.id] = Pool(f"{name}-pool-{pool.id}", inputs, opts)
+    return pools
+
+
+def _subscription(resource_id: str) -> str:
+    """The subscription id of an ARM resource id (/subscriptions/<id>/...)."""
+    return resource_id.split("/")[2]
