@@ -1,0 +1,86 @@
+"""`batch-infra images --stack ENV`: pool images, end of Batch support, replacements; exit 1 in window."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+STYLES = {"ok": "green", "in-window": "yellow", "ended": "red", "no-image": "red"}
+
+
+@click.command()
+@click.option("--stack", required=True, metavar="ENV", help="Stack to report on (stacks/Pulumi.<ENV>.yaml).")
+@click.option(
+    "--azure", is_flag=True, help="Read Azure (AZURE_SUBSCRIPTION_ID) instead of an embedded emulator."
+)
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory holding Pulumi.yaml and stacks/.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def images(stack: str, azure: bool, project_dir: Path, as_json: bool) -> None:
+    """Report each pool's image against the stack's end-of-life window (policies.imageEndOfLifeWindowDays).
+
+    Exits 1 when any pool's image is inside the window, past its end of support, or unresolvable.
+    """
+    from batch_infra.config import load_stack_file, stack_file
+    from batch_infra.ops.embedded import target as open_target
+    from batch_infra.ops.image_report import read_report
+
+    config = load_stack_file(stack_file(stack, project_dir), environment=stack).config
+    today = datetime.now(UTC).date()
+    with open_target(azure) as target:
+        report = read_report(target, config, today)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+    else:
+        _render(report, "Azure" if azure else "the emulator")
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+def _render(report: Any, where: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    # Piped output (CI logs) gets a width that fits every column instead of rich's 80.
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 220)
+    table = Table(title=f"images of stack {report.stack} ({where}, {report.today.isoformat()})")
+    for column in (
+        "pool",
+        "status",
+        "image",
+        "node agent SKU",
+        "source",
+        "end of support",
+        "days left",
+        "replacement",
+    ):
+        table.add_column(column)
+    for pool in report.pools:
+        table.add_row(
+            pool.pool_id,
+            pool.status,
+            pool.image or "-",
+            pool.node_agent_sku_id or "-",
+            pool.source or "-",
+            pool.end_of_life.isoformat() if pool.end_of_life else "none announced",
+            str(pool.days_left) if pool.days_left is not None else "-",
+            pool.replacement or "-",
+            style=STYLES[pool.status],
+        )
+    console.print(table)
+    console.print(f"policy: {report.window_days}-day end-of-life window, action {report.action}")
+    for pool in report.pools:
+        if pool.problem:
+            console.print(f"{pool.pool_id}: {pool.problem}", style=STYLES[pool.status], markup=False)
+    for note in report.notes:
+        console.print(f"note: {note}", style="dim", markup=False)

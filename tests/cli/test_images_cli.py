@@ -1,0 +1,86 @@
+"""`batch-infra images`: table and JSON on the emulator's catalog; exit 1 when a pool is in the window."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from batch_infra.cli.main import main
+from batch_infra.providers import azure_clients
+
+pytestmark = pytest.mark.emulator
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "stacks", tmp_path / "stacks")
+    shutil.copytree(REPO / "packages", tmp_path / "packages")
+    return tmp_path
+
+
+def test_embedded_emulator_by_default(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv(azure_clients.EMULATOR_ENV, raising=False)
+
+    code = main(["images", "--stack", "prod", "--project-dir", str(project)])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "images of stack prod (the emulator" in out
+    assert out.count("canonical/ubuntu-24_04-lts/server") == 2 and "none announced" in out
+    assert "120-day end-of-life window, action fail" in out
+
+
+def test_pool_inside_the_window_exits_1_with_json(
+    emulator_env: Any, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator_env.reset()
+    staging = project / "stacks/Pulumi.staging.yaml"
+    # Ubuntu 22.04 ends Batch support on 2027-06-30: inside a 3650-day window whatever today is.
+    staging.write_text(
+        staging.read_text()
+        .replace("os: ubuntu 24.04", "os: ubuntu 22.04")
+        .replace("imageEndOfLifeWindowDays: 90", "imageEndOfLifeWindowDays: 3650")
+    )
+
+    code = main(["images", "--stack", "staging", "--project-dir", str(project), "--json"])
+
+    report = json.loads(capsys.readouterr().out)
+    (pool,) = report["pools"]
+    assert code == 1 and report["ok"] is False and report["windowDays"] == 3650
+    assert pool["pool"] == "render" and pool["status"] in ("in-window", "ended")
+    assert pool["image"] == "canonical/0001-com-ubuntu-server-jammy/22_04-lts"
+    assert pool["batchSupportEndOfLife"] == "2027-06-30" and isinstance(pool["daysLeft"], int)
+
+
+def test_table_names_the_problem(
+    emulator_env: Any, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator_env.reset()
+    dev = project / "stacks/Pulumi.dev.yaml"
+    dev.write_text(
+        dev.read_text().replace(
+            "os: ubuntu 24.04", "publisher: contoso\n        offer: golden\n        sku: v1"
+        )
+    )
+
+    code = main(["images", "--stack", "dev", "--project-dir", str(project)])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "│ dev-small │ no-image │" in out
+    assert "dev-small: no supported image matches 'contoso/golden/v1'" in out and "batch-infra images" in out
+
+
+def test_azure_without_subscription_is_an_actionable_error(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    assert main(["images", "--stack", "dev", "--project-dir", str(project), "--azure"]) == 1
+    assert "AZURE_SUBSCRIPTION_ID" in capsys.readouterr().err
