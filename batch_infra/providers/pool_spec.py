@@ -54,7 +54,9 @@ def config_of(inputs: Mapping[str, Any]) -> PoolConfig:
 
 
 def config_inputs(pool: PoolConfig) -> dict[str, Any]:
-    return pool.model_dump(by_alias=True, mode="json")
+    """The config as inputs, None values left out: gRPC drops them anyway, and the scale model reads
+    the presence of a key (fixed vs autoscale)."""
+    return pool.model_dump(by_alias=True, mode="json", exclude_none=True)
 
 
 def effective_formula(pool: PoolConfig) -> str | None:

@@ -319,3 +319,16 @@ def test_image_list_and_vm_sizes_are_fetched_once_per_account_per_deployment(cle
     assert sum(p.endswith("/supportedimages") for p in requests) == 1
     assert sum(p.endswith("/virtualMachineSkus") for p in requests) == 1
     assert len(requests) == 2
+
+
+def test_update_stops_a_pending_resize_first(server, clean_emulator, endpoint):
+    checked, pool_id, outs = create(server, clean_emulator, endpoint)
+    clean_emulator.settings(allocation_delay_seconds=600)
+    scale = {"properties": {"scaleSettings": {"fixedScale": {"targetDedicatedNodes": 3}}}}
+    clean_emulator.batch_mgmt_client().pool.update(RG, ACCOUNT, "render", scale)  # someone resizes by hand
+    news, _ = server.check(checked, {**checked, "metadata": {"owner": "render-team"}})
+    clean_emulator.clear_requests()
+    outs = server.update(pool_id, outs, news)
+    methods = [(m, p) for m, p, _ in paths(clean_emulator)]
+    assert methods.index(("POST", "render/stopResize")) < methods.index(("PATCH", "render"))
+    assert outs["metadata"] == {"owner": "render-team"} and outs["allocationState"] == "Steady"
