@@ -37,12 +37,6 @@ def _once(key: tuple[str, ...], fetch: Callable[[], T]) -> T:
         return _MEMO[key]
 
 
-def forget_lookups() -> None:
-    """Drop the memoised look-ups (tests and benchmarks that simulate a new deployment)."""
-    with _MEMO_LOCK:
-        _MEMO.clear()
-
-
 def target(inputs: Mapping[str, Any]) -> azure_clients.Target:
     return azure_clients.Target.from_environment(inputs.get("subscriptionId"))
 

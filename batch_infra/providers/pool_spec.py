@@ -87,7 +87,11 @@ def build(inputs: Mapping[str, Any], *, with_passwords: bool = True) -> dict[str
             for d in pool.data_disks
         ]
     if pool.certificates:
-        vm["extensions"] = [key_vault_extension(pool, inputs.get("certificateIdentityClientId") or "")]
+        vm["extensions"] = [
+            key_vault_extension(
+                pool, inputs.get("certificateIdentityClientId") or "", image["nodeAgentSkuId"]
+            )
+        ]
     props: dict[str, Any] = {
         "vmSize": pool.vm_size,
         "deploymentConfiguration": {"virtualMachineConfiguration": vm},
@@ -127,11 +131,12 @@ def scale_settings(pool: PoolConfig) -> dict[str, Any]:
     return {"fixedScale": fixed}
 
 
-def key_vault_extension(pool: PoolConfig, client_id: str) -> dict[str, Any]:
+def key_vault_extension(pool: PoolConfig, client_id: str, node_agent_sku_id: str) -> dict[str, Any]:
     """The Key Vault VM extension that keeps the listed certificates on every node, via the pool identity."""
     certs = pool.certificates
     assert certs is not None
-    windows = pool.image.patterns()[3] == "windows" or "windows" in str(pool.image.pinned or "").lower()
+    # Node agent SKU ids name the OS family: batch.node.windows amd64, batch.node.ubuntu 24.04, ...
+    windows = node_agent_sku_id.lower().startswith("batch.node.windows")
     kind = "KeyVaultForWindows" if windows else "KeyVaultForLinux"
     management: dict[str, Any] = {
         "pollingIntervalInS": str(int(certs.polling_interval.total_seconds())),

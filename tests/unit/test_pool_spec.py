@@ -138,6 +138,13 @@ def test_key_vault_extension_shape_for_windows_pools():
         },
     )
     given["image"] = {"os": "windows 2022"}
+    given["resolvedImage"] = {
+        **IMAGE,
+        "publisher": "microsoftwindowsserver",
+        "offer": "windowsserver",
+        "sku": "2022-datacenter",
+        "nodeAgentSkuId": "batch.node.windows amd64",
+    }
     (extension,) = pool_spec.build(given)["properties"]["deploymentConfiguration"][
         "virtualMachineConfiguration"
     ]["extensions"]
