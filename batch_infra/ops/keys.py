@@ -33,6 +33,7 @@ STORAGE_PENDING = {"requested": 0, "standby-regenerated": 1, "synced": 2, "activ
 # Batch then holds a current key1 (or the newest key), and key2 is the one to regenerate first next time.
 STORAGE_STANDBY, STORAGE_ACTIVE = "key2", "key1"
 
+VERIFY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # seconds between data-plane checks of a new key
 StepCallback = Callable[[str, str], None]  # (part: "batch" | "storage", step)
 
 
@@ -246,28 +247,28 @@ class BatchKeyRotation:
         return found.primary if key_name == "primary" else found.secondary
 
     def _verify(self, key_name: str, value: str) -> None:
-        """A data-plane call signed with the new key before anyone is told to use it (Azure may lag)."""
-        from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+        """A data-plane call signed with the new key before anyone is told to use it; a new key can take a
+        moment to reach every Batch front end, so refusals (401/403) are retried, other errors are not."""
+        from azure.core.exceptions import HttpResponseError
 
         client = azure_clients.batch_data_client(self.target, self.account.endpoint, value)
-        for attempt in range(5):
+        operation = f"verify the new {key_name} key on {self.account.endpoint}"
+        for delay in (*VERIFY_DELAYS, None):
             try:
                 list(itertools.islice(client.list_pools(), 1))
                 return
-            except ClientAuthenticationError:
-                time.sleep(0.5 * 2**attempt)
             except HttpResponseError as err:
-                raise AzureOperationError(
-                    f"verify the new {key_name} key on {self.account.endpoint}",
-                    getattr(err.error, "code", None),
-                    err.message or str(err),
-                ) from err
-        raise AzureOperationError(
-            f"verify the new {key_name} key on {self.account.endpoint}",
-            "AuthenticationFailed",
-            "the regenerated key is still refused after 5 attempts",
-            fix="nothing was published; re-run `batch-infra keys rotate` in a minute",
-        )
+                code = getattr(err.error, "code", None) or str(err.status_code)
+                if err.status_code not in (401, 403):
+                    raise AzureOperationError(operation, code, err.message or str(err)) from err
+                if delay is None:
+                    raise AzureOperationError(
+                        operation,
+                        code,
+                        f"the regenerated key is still refused after {len(VERIFY_DELAYS) + 1} attempts",
+                        fix="nothing was published; re-run `batch-infra keys rotate` in a minute",
+                    ) from err
+                time.sleep(delay)
 
     @staticmethod
     def _key_in_use(keys: dict[str, str], published: PublishedKey | None) -> str | None:

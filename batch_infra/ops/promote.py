@@ -75,10 +75,12 @@ def promote(source_env: str, target_env: str, project_dir: Path | str = ".", *, 
     if source_env == target_env:
         raise ConfigError([f"--from and --to are both {source_env!r}; fix: promote between two stacks"])
     source_path, target_path = stack_file(source_env, project_dir), stack_file(target_env, project_dir)
-    try:
-        load_stack_file(source_path, environment=source_env)
-    except ConfigError as err:
-        raise PromotionRefused(f"the source stack {source_path} is invalid", err.problems) from err
+    for env, path, role in ((source_env, source_path, "source"), (target_env, target_path, "target")):
+        try:
+            load_stack_file(path, environment=env)
+        except ConfigError as err:
+            what = f"the {role} stack {path} is invalid (fix it first)"
+            raise PromotionRefused(what, err.problems) from err
     yaml = round_trip_yaml()
     source_doc = _read(yaml, source_path)
     target_doc = _read(yaml, target_path)

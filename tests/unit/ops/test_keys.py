@@ -234,3 +234,34 @@ def test_storage_rotation_skips_managed_identity_auto_storage(clean_emulator: An
 
     assert report.storage == [] and "BatchAccountManagedIdentity" in report.notes[0]
     assert storage_keys(clean_emulator, account) == before
+
+
+def test_a_new_key_refused_for_a_moment_is_retried(
+    clean_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("batch_infra.ops.keys.VERIFY_DELAYS", (0, 0, 0))
+    account = make_account(clean_emulator)
+    sink = kv_sink(clean_emulator)
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    clean_emulator.add_fault(path=r"/batch/.*/pools", method="GET", status=403, count=2)
+
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+
+    assert sink.read().value == batch_keys(clean_emulator, account)["primary"]
+
+
+def test_a_new_key_that_stays_refused_is_never_published(
+    clean_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("batch_infra.ops.keys.VERIFY_DELAYS", (0, 0, 0))
+    account = make_account(clean_emulator)
+    sink = kv_sink(clean_emulator)
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    published = sink.read()
+    clean_emulator.add_fault(path=r"/batch/.*/pools", method="GET", status=403, count=4)
+
+    with pytest.raises(AzureOperationError, match="still refused after 4 attempts") as refused:
+        rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+
+    assert "nothing was published" in refused.value.render()
+    assert sink.read() == published and sink.read().value in batch_keys(clean_emulator, account).values()

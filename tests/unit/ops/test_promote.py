@@ -289,7 +289,7 @@ def test_invalid_source_is_refused_before_anything_is_planned(tmp_path: Path) ->
     with pytest.raises(PromotionRefused) as refused:
         promote("staging", "prod", project)
 
-    assert "the source stack" in refused.value.render()
+    assert "the source stack" in refused.value.render() and "(fix it first)" in refused.value.render()
     assert len(refused.value.problems) == 2
     assert any("pools[1].vmSize" in p and "retired" in p for p in refused.value.problems)
     assert any("applications[0]" in p and "9.9.9" in p for p in refused.value.problems)
@@ -309,3 +309,35 @@ def test_same_stack_and_missing_stack_are_usage_errors(project: Path) -> None:
         promote("prod", "prod", project)
     with pytest.raises(ConfigError, match="no such stack file"):
         promote("staging", "qa", project)
+
+
+def test_invalid_target_is_refused_as_the_target_not_as_the_result(tmp_path: Path) -> None:
+    broken = TARGET.replace("Standard_D8s_v5", "Basic_A2")
+    project = make_project(tmp_path, {"staging": SOURCE, "prod": broken})
+
+    with pytest.raises(PromotionRefused) as refused:
+        promote("staging", "prod", project, write=True)
+
+    assert "the target stack" in refused.value.render()
+    assert len(refused.value.problems) == 1 and "pools[1].vmSize" in refused.value.problems[0]
+
+
+@pytest.mark.parametrize(("source", "target"), [(a, b) for a in ("dev", "staging", "prod")
+                                                for b in ("dev", "staging", "prod") if a != b])
+def test_real_stack_pairs_move_only_promotable_keys(tmp_path: Path, source: str, target: str) -> None:
+    shutil.copytree(REPO / "stacks", tmp_path / "stacks")
+    shutil.copytree(REPO / "packages", tmp_path / "packages")
+    path = tmp_path / f"stacks/Pulumi.{target}.yaml"
+    original, before = path.read_text(), load_stack_file(path).config
+
+    try:
+        promote(source, target, tmp_path, write=True)
+    except PromotionRefused:
+        assert path.read_text() == original
+        return
+    after = load_stack_file(path).config
+    assert non_promotable(after, object) == non_promotable(before, object)
+    promoted = {p.id: p for p in load_stack_file(tmp_path / f"stacks/Pulumi.{source}.yaml").config.pools}
+    for pool in after.pools:
+        if pool.id in promoted:
+            assert pool.image == promoted[pool.id].image
