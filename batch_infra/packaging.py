@@ -55,11 +55,16 @@ class Entry:
 
 @dataclass(frozen=True)
 class BuiltPackage:
-    """A zip ready to upload: its path, size in bytes and the content hash it was built from."""
+    """A zip ready to upload: its path, size in bytes and the content hash it was built from.
+
+    `expected_sha256` is set when the content hash has not been checked against the file yet (a given .zip
+    is not read before its upload): the uploader must then hash the bytes it sends and refuse a mismatch.
+    """
 
     path: Path
     size: int
     content_hash: str
+    expected_sha256: str | None = None
 
 
 def is_zip_source(path: Path) -> bool:
@@ -140,17 +145,32 @@ def _hash_file(path: Path, digest: hashlib._Hash) -> None:
 
 def write_zip(root: Path, target: Path) -> int:
     """Write the deterministic zip of folder `root` to `target`; returns its size in bytes."""
+    _zip_and_hash(root, target)
+    return target.stat().st_size
+
+
+def _zip_and_hash(root: Path, target: Path) -> str:
+    """Write the zip of `root` and return its content hash, reading each file once for both."""
+    digest = hashlib.sha256(_FOLDER_DOMAIN)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for entry in folder_entries(root):
-            info = _zip_info(entry)
-            if entry.is_dir:
-                archive.writestr(info, b"")
-                continue
-            zip64 = entry.source.stat().st_size >= zipfile.ZIP64_LIMIT
-            with entry.source.open("rb") as source, archive.open(info, "w", force_zip64=zip64) as sink:
-                for chunk in iter(lambda: source.read(CHUNK), b""):
-                    sink.write(chunk)
-    return target.stat().st_size
+            digest.update(_manifest_line(entry, _write_entry(archive, entry)))
+    return HASH_PREFIX + digest.hexdigest()
+
+
+def _write_entry(archive: zipfile.ZipFile, entry: Entry) -> str | None:
+    """Add one entry; the sha256 of the bytes written for a file (exactly those, if it changes meanwhile)."""
+    info = _zip_info(entry)
+    if entry.is_dir:
+        archive.writestr(info, b"")
+        return None
+    digest = hashlib.sha256()
+    zip64 = entry.source.stat().st_size >= zipfile.ZIP64_LIMIT
+    with entry.source.open("rb") as source, archive.open(info, "w", force_zip64=zip64) as sink:
+        for chunk in iter(lambda: source.read(CHUNK), b""):
+            digest.update(chunk)
+            sink.write(chunk)
+    return digest.hexdigest()
 
 
 def _zip_info(entry: Entry) -> zipfile.ZipInfo:
@@ -165,12 +185,21 @@ def _zip_info(entry: Entry) -> zipfile.ZipInfo:
 def build(path: Path, workdir: Path) -> BuiltPackage:
     """The zip to upload for a package path: a given .zip as is, or a folder zipped into `workdir`."""
     path = check_source(path)
-    digest = content_hash(path)
     if is_zip_source(path):
-        return BuiltPackage(path, path.stat().st_size, digest)
-    target = workdir / f"{digest.removeprefix(HASH_PREFIX)[:32]}.zip"
-    size = write_zip(path, target)
-    return BuiltPackage(target, size, digest)
+        return BuiltPackage(path, path.stat().st_size, content_hash(path))
+    return zip_folder(path, workdir)
+
+
+def zip_folder(root: Path, workdir: Path) -> BuiltPackage:
+    """The deterministic zip of folder `root` in `workdir`, hashed from the very bytes that went into it."""
+    target = workdir / "package.zip"
+    digest = _zip_and_hash(root, target)
+    return BuiltPackage(target, target.stat().st_size, digest)
+
+
+def given_zip(path: Path, planned_hash: str) -> BuiltPackage:
+    """A given .zip to upload as is, not read here: the uploader verifies its bytes against the plan."""
+    return BuiltPackage(path, path.stat().st_size, planned_hash, expected_sha256=planned_hash)
 
 
 def size_upper_bound(path: Path) -> int:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,16 +12,13 @@ from typing import Any
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
 from batch_infra import packaging
-from batch_infra.errors import AzureOperationError, BatchInfraError
+from batch_infra.errors import AzureOperationError
+from batch_infra.providers import app_package_upload as uploading
 from batch_infra.providers import azure_clients
-from batch_infra.providers.app_package_rules import CONTENT_HASH_METADATA, PackageInputs, block_size
+from batch_infra.providers.app_package_rules import CONTENT_HASH_METADATA, PackageInputs
+from batch_infra.providers.app_package_upload import Progress
 
-UPLOAD_CONCURRENCY = 4
-# A failed request (block) is retried after 1 + 2^n s with jitter (the SDK's default starts at 15 s);
-# this variable scales those waits (tests use 0.01; a slow network may want 5).
-RETRY_SCALE_ENV = "BATCH_INFRA_UPLOAD_RETRY_SCALE"
-UPLOAD_RETRIES = 4
-Progress = Callable[[int, int | None], None]
+stderr_progress = uploading.stderr_progress
 
 
 @dataclass(frozen=True)
@@ -115,14 +110,21 @@ def _uploaded_hash(storage_url: str | None, inputs: PackageInputs) -> str | None
 
 @contextmanager
 def built_package(inputs: PackageInputs) -> Iterator[packaging.BuiltPackage]:
-    """The zip to upload (a temporary one for a folder); refused if the content moved since planning."""
+    """The zip to upload, its content checked against the plan without an extra read of the package.
+
+    A folder is zipped (to a temporary file) and hashed in the same pass, and refused here if its content
+    moved since planning. A given .zip is not read here at all: the upload hashes the bytes it sends and
+    refuses to commit them if they are not the planned content.
+    """
+    source = packaging.check_source(Path(inputs.path))
+    if packaging.is_zip_source(source):
+        yield packaging.given_zip(source, inputs.content_hash)
+        return
     with tempfile.TemporaryDirectory(prefix="batch-infra-package-") as workdir:
-        built = packaging.build(Path(inputs.path), Path(workdir))
+        built = packaging.zip_folder(source, Path(workdir))
         if built.content_hash != inputs.content_hash:
-            raise BatchInfraError(
-                f"the content of {inputs.path} changed while {inputs.describe()} was deploying "
-                f"({inputs.content_hash} when planned, {built.content_hash} now)",
-                fix="run `pulumi up` again once the package folder is stable",
+            raise uploading.content_moved(
+                inputs.path, inputs.describe(), inputs.content_hash, built.content_hash
             )
         yield built
 
@@ -150,55 +152,22 @@ def upload(
     *,
     progress: Progress | None = None,
 ) -> None:
-    """Stream the zip in parallel blocks; the blob carries the content hash so later runs can compare."""
-    from azure.storage.blob import BlobType, ContentSettings
-
-    block = block_size(built.size)
-    client = azure_clients.blob_client_from_sas(
-        storage_url,
-        max_block_size=block,
-        max_single_put_size=block,
-        connection_timeout=20,
-        read_timeout=120,
-        retry_policy=_upload_retry(float(os.environ.get(RETRY_SCALE_ENV) or 1.0)),
-    )
+    """Upload the zip (app_package_upload), turning storage failures into errors that say what to do."""
     try:
-        with built.path.open("rb") as data:
-            client.upload_blob(
-                data,
-                length=built.size,
-                blob_type=BlobType.BLOCKBLOB,
-                overwrite=True,
-                metadata={CONTENT_HASH_METADATA: built.content_hash},
-                content_settings=ContentSettings(content_type="application/zip"),
-                max_concurrency=UPLOAD_CONCURRENCY,
-                progress_hook=progress,
-            )
+        uploading.upload_zip(storage_url, built, inputs.describe(), progress)
     except HttpResponseError as err:
         raise _azure_error(
             f"upload {built.path} for {inputs.describe()}",
             err,
             fix="run `pulumi up` again; the version stays Pending until an upload completes",
         ) from err
-    except (
-        AzureError
-    ) as err:  # the connection failed on every retry (ServiceRequestError/ServiceResponseError)
+    except AzureError as err:  # every retry of a connection failed (ServiceRequestError/ResponseError)
         raise AzureOperationError(
             f"upload {built.path} for {inputs.describe()}",
             None,
             str(err),
             fix="run `pulumi up` again once storage is reachable",
         ) from err
-
-
-def _upload_retry(scale: float) -> Any:
-    from azure.storage.blob import ExponentialRetry
-
-    class ScaledRetry(ExponentialRetry):  # type: ignore[misc]
-        def get_backoff_time(self, settings: dict[str, Any]) -> float:
-            return float(super().get_backoff_time(settings)) * scale
-
-    return ScaledRetry(initial_backoff=1, increment_base=2, retry_total=UPLOAD_RETRIES)
 
 
 def set_default_version(inputs: PackageInputs) -> None:
@@ -224,18 +193,3 @@ def delete(inputs: PackageInputs) -> None:
             err,
             fix="remove the version from the pools that still reference it, then retry",
         ) from err
-
-
-def stderr_progress(label: str) -> Progress:
-    """A progress hook printing every 10% to stderr (the engine shows provider stderr with -v)."""
-    shown = [-1]
-
-    def report(current: int, total: int | None) -> None:
-        if not total:
-            return
-        tenth = current * 10 // total
-        if tenth > shown[0]:
-            shown[0] = tenth
-            sys.stderr.write(f"{label}: {current * 100 // total}% of {total / 1e6:.1f} MB uploaded\n")
-
-    return report

@@ -11,7 +11,7 @@ import pytest
 from batch_infra import packaging
 from batch_infra.providers import azure_clients
 from batch_infra.providers.app_package import ApplicationPackageProvider
-from batch_infra.providers.app_package_ops import RETRY_SCALE_ENV
+from batch_infra.providers.app_package_upload import RETRY_SCALE_ENV
 from tests.providers.blob_proxy import BlobProxy
 from tests.providers.harness import ProviderCallError, ProviderHarness
 
@@ -234,3 +234,61 @@ def _incompressible_zip(tmp_path: Path) -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
         archive.writestr("random.bin", os.urandom(24 * 1024 * 1024))
     return path
+
+
+def test_a_zip_changed_between_plan_and_upload_is_refused_and_nothing_is_activated(account, provider, proxy,
+                                                                                  emulator, tmp_path):
+    zipped = _incompressible_zip(tmp_path)
+    planned, _ = provider.check({}, package_inputs(zipped))
+    _incompressible_zip(tmp_path)  # the same path, other bytes: what a build step racing `pulumi up` does
+    proxy.clear()
+    emulator.clear_requests()
+
+    with pytest.raises(ProviderCallError) as refused:
+        provider.create(planned)
+    assert f"the content of {zipped} changed" in refused.value.details
+    assert planned["content_hash"] in refused.value.details
+    assert "nothing was activated" in refused.value.details
+    assert [entry for entry in proxy.writes() if "comp=blocklist" in entry[1]] == []  # no blob was committed
+    assert [r for r in package_calls(emulator, "POST") if r["path"].endswith("/activate")] == []
+    assert [p.name for p in account.application_package.list(RG, ACCOUNT, "tools")] == []
+
+
+def test_a_zip_changed_mid_upload_is_refused_and_the_live_version_keeps_its_content(account, provider,
+                                                                                   monkeypatch, tmp_path):
+    from batch_infra.errors import BatchInfraError
+    from batch_infra.providers import app_package_ops as ops
+    from batch_infra.providers.app_package_rules import PackageInputs
+    from batch_infra.providers.app_package_upload import CONCURRENCY_ENV
+
+    zipped = _incompressible_zip(tmp_path)
+    id_, outs = provider.create(provider.check({}, package_inputs(zipped))[0])
+    original = zipped.read_bytes()
+    planned = PackageInputs.from_props(package_inputs(_incompressible_zip(tmp_path)))
+
+    def rewrite_the_tail(current: int, _total: int | None) -> None:
+        if current == 8 * 1024 * 1024:  # block 0 is sent, block 1 read: the last bytes are still unread
+            with zipped.open("r+b") as package:
+                package.seek(-1, 2)
+                package.write(b"\0" if package.read(1) != b"\0" else b"\1")
+
+    monkeypatch.setenv(CONCURRENCY_ENV, "1")
+    with pytest.raises(BatchInfraError) as refused, ops.built_package(planned) as built:
+        ops.upload(outs["storage_url"], built, planned, progress=rewrite_the_tail)
+    assert "changed while" in str(refused.value) and planned.content_hash in str(refused.value)
+    assert blob_bytes(outs) == original  # the staged blocks were never committed
+    assert provider.read(id_, outs)[1]["content_hash"] == outs["content_hash"]
+
+
+def test_a_folder_changed_between_plan_and_upload_is_refused_before_anything_is_created(account, provider,
+                                                                                        emulator, tmp_path):
+    source = folder(tmp_path)
+    planned, _ = provider.check({}, package_inputs(source))
+    (source / "README").write_text("tools, edited during the deployment\n")
+    emulator.clear_requests()
+
+    with pytest.raises(ProviderCallError) as refused:
+        provider.create(planned)
+    assert f"the content of {source} changed" in refused.value.details
+    assert package_calls(emulator, "POST") == []
+    assert [p.name for p in account.application_package.list(RG, ACCOUNT, "tools")] == []
