@@ -152,8 +152,6 @@ class BatchKeyRotation:
         self.step("batch", "discovered")
         if in_use is None:
             in_use = self._bootstrap(keys)
-            if in_use is None:
-                return
         if state.phase == "published" and state.to_key == in_use and state.from_key in KEY_NAMES:
             self.report.notes.append(f"resuming rotation {state.rotation_id}: {in_use} is already published")
             self._finish(state, wait=max(0.0, state.published_at + self.grace - time.time()))
@@ -201,7 +199,7 @@ class BatchKeyRotation:
         self.sink.write_state(state)
         self._done("recorded", "recorded the rotation as completed")
 
-    def _bootstrap(self, keys: dict[str, str]) -> str | None:
+    def _bootstrap(self, keys: dict[str, str]) -> str:
         """An empty sink gets the primary key first: consumers have a key before anything is regenerated."""
         if self.sink.read() is not None:
             raise BatchInfraError(
