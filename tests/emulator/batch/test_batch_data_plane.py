@@ -93,7 +93,8 @@ def test_enable_and_evaluate_autoscale(data, clean_emulator):
     assert_matches_spec(body, BATCH_DATA_SPEC, "AutoScaleRun")
     with pytest.raises(HttpResponseError) as bad:
         data.evaluate_pool_auto_scale("p1", {"autoScaleFormula": "$TargetDedicatedNodes = (1"})
-    assert (bad.value.status_code, bad.value.error.code) == (400, "InvalidAutoScaleFormula")
+    assert (bad.value.status_code, bad.value.error.code) == (400, "AutoScalingFormulaSyntaxError")
+    assert bad.value.error.message.startswith("The specified auto-scaling formula has a syntax error. Line 1")
     data.disable_pool_auto_scale("p1")
     assert data.get_pool("p1").enable_auto_scale is False
 

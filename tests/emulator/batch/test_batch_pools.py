@@ -130,7 +130,17 @@ def test_etag_mismatch_is_412_and_if_none_match_protects_creates(batch):
         ),
         (
             {"scaleSettings": {"autoScale": {"formula": "$TargetDedicatedNodes = (1"}}},
-            "InvalidAutoScaleFormula",
+            "AutoScalingFormulaSyntaxError",
+            "properties.scaleSettings.autoScale.formula",
+        ),
+        (
+            {"scaleSettings": {"autoScale": {"formula": "$TargetDedicatedNodes = $NoSuchVariable;"}}},
+            "InvalidAutoScalingSettings",
+            "properties.scaleSettings.autoScale.formula",
+        ),
+        (
+            {"scaleSettings": {"autoScale": {"formula": "$TargetDedicatedNodes = 1;" * 1000}}},
+            "AutoScalingFormulaTooLong",
             "properties.scaleSettings.autoScale.formula",
         ),
         ({"taskSlotsPerNode": 9}, "InvalidPropertyValue", "properties.taskSlotsPerNode"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from batch_infra.emulator import redaction, specs
+
 _NODE_STATES = (
     "creating",
     "idle",
@@ -62,7 +64,8 @@ def pool(resource: dict[str, Any], endpoint: str) -> dict[str, Any]:
     _add_vm_configuration(view, props)
     _add_scaling(view, props, scale)
     _add_optional(view, props)
-    return view
+    # The data plane's own spec decides what is secret there (it does not flag extension protectedSettings).
+    return redaction.for_spec(specs.BATCH_DATA).strip(view, "BatchPool")
 
 
 def node_counts(resource: dict[str, Any]) -> dict[str, Any]:
@@ -126,6 +129,21 @@ def _add_optional(view: dict[str, Any], props: dict[str, Any]) -> None:
     start = props.get("startTask")
     if start and start.get("commandLine"):
         view["startTask"] = _start_task(start)
+    if props.get("userAccounts"):
+        view["userAccounts"] = [_user_account(u) for u in props["userAccounts"]]
+
+
+def _user_account(account: dict[str, Any]) -> dict[str, Any]:
+    """Management's UserAccount in the data plane's enum casing; secrets go later, by the data-plane spec."""
+    user = {k: v for k, v in account.items() if k in ("name", "password")}
+    if account.get("elevationLevel"):
+        user["elevationLevel"] = account["elevationLevel"].lower()
+    if account.get("linuxUserConfiguration"):
+        user["linuxUserConfiguration"] = dict(account["linuxUserConfiguration"])
+    login = (account.get("windowsUserConfiguration") or {}).get("loginMode")
+    if login:
+        user["windowsUserConfiguration"] = {"loginMode": login.lower()}
+    return user
 
 
 def _start_task(start: dict[str, Any]) -> dict[str, Any]:

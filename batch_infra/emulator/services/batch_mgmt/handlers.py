@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from batch_infra.emulator import arm, blobs, catalog
+from batch_infra.emulator import arm, blobs, catalog, redaction, specs
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.http import Request, Response
@@ -23,6 +23,7 @@ class BatchManagement:
 
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
+        self.secrets = redaction.for_spec(specs.BATCH_MGMT)  # walked once, before the first request
         ctx.lro.completer(LRO_CREATE_ACCOUNT, self._finish_create)
         ctx.lro.completer(LRO_DELETE_ACCOUNT, self._finish_account_delete)
         ctx.lro.completer(LRO_DELETE_POOL, self._finish_pool_delete)
@@ -237,7 +238,7 @@ class BatchManagement:
             if_match=request.headers.get("if-match"),
             if_none_match=request.headers.get("if-none-match"),
         )
-        return _pool_response(resource)
+        return self._pool_response(resource)
 
     def patch_pool(self, request: Request) -> Response:
         resource = pools.patch(
@@ -247,14 +248,17 @@ class BatchManagement:
             request.json(),
             if_match=request.headers.get("if-match"),
         )
-        return _pool_response(resource)
+        return self._pool_response(resource)
 
     def get_pool(self, request: Request) -> Response:
-        return _pool_response(pools.get(self.ctx, self._account(request), request.params["pool"])["resource"])
+        return self._pool_response(
+            pools.get(self.ctx, self._account(request), request.params["pool"])["resource"]
+        )
 
     def list_pools(self, request: Request) -> Response:
         found = pools.list_pools(self.ctx, self._account(request))
-        return Response(200, common.paged([doc["resource"] for doc in found]))
+        page = common.paged([doc["resource"] for doc in found])
+        return Response(200, self.secrets.strip(page, "ListPoolsResult"))
 
     def delete_pool(self, request: Request) -> Response:
         key = pools.mark_deleting(self.ctx, self._account(request), request.params["pool"])
@@ -264,14 +268,20 @@ class BatchManagement:
         return Response(202, None, headers)
 
     def disable_autoscale(self, request: Request) -> Response:
-        return _pool_response(
+        return self._pool_response(
             pools.disable_autoscale(self.ctx, self._account(request), request.params["pool"])
         )
 
     def stop_resize(self, request: Request) -> Response:
-        return _pool_response(pools.stop_resize(self.ctx, self._account(request), request.params["pool"]))
+        return self._pool_response(
+            pools.stop_resize(self.ctx, self._account(request), request.params["pool"])
+        )
 
     # --- helpers --------------------------------------------------------------------------------------------
+    def _pool_response(self, resource: dict[str, Any]) -> Response:
+        # Secrets stay stored (Azure keeps them for the nodes) but never leave in an answer.
+        return Response(200, self.secrets.strip(resource, "Pool"), {"ETag": resource["etag"]})
+
     def _account_doc(self, request: Request) -> dict[str, Any]:
         arm.check_subscription(self.ctx, request)
         return accounts.get(
@@ -329,10 +339,6 @@ class BatchManagement:
     def _finish_pool_delete(self, subject: dict[str, Any]) -> Response:
         pools.delete(self.ctx, subject["key"])
         return Response(200)
-
-
-def _pool_response(resource: dict[str, Any]) -> Response:
-    return Response(200, resource, {"ETag": resource["etag"]})
 
 
 def _auto_storage_name(account: dict[str, Any]) -> str:

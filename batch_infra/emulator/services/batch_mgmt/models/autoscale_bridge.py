@@ -21,6 +21,16 @@ _ASSIGN = re.compile(r"^\s*\$?([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)\s*(.+?)\s*$", re
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 DEFAULT_INTERVAL = "PT15M"
+# Batch's documented request-time codes for a bad formula (Batch error codes table; see ERRORS.md).
+SYNTAX_ERROR = "AutoScalingFormulaSyntaxError"
+INVALID_SETTINGS = "InvalidAutoScalingSettings"
+TOO_LONG = "AutoScalingFormulaTooLong"
+_MESSAGES = {
+    SYNTAX_ERROR: "The specified auto-scaling formula has a syntax error.",
+    INVALID_SETTINGS: "The specified auto-scaling settings are not valid.",
+    TOO_LONG: "The specified auto-scaling formula exceeds lengths limit.",
+}
+_SYNTAX_DIAGNOSTICS = {"lexical", "syntax"}  # what batch_infra.autoscale's lexer and parser report
 MAX_CATCH_UP = 96  # evaluations replayed after a long quiet spell; older ticks are skipped (1 day at PT15M)
 _TARGETS = {
     "targetdedicatednodes": "dedicated",
@@ -48,18 +58,19 @@ def _project(name: str) -> Any:
 
 
 def check(formula: Any, target: str) -> None:
-    """400 InvalidAutoScaleFormula naming `target` if the formula is not valid."""
+    """400 naming `target` if the formula is not valid, with the code Batch documents for the fault."""
     if not isinstance(formula, str) or not formula.strip():
-        raise invalid(target, "the formula is empty")
+        raise invalid(target, "the formula is empty", INVALID_SETTINGS)
     project_check = _project("check")
     if project_check is not None:
         result = project_check(formula)
         if result.errors:
-            raise invalid(target, "; ".join(str(d) for d in result.errors))
+            code = _error_code({d.code for d in result.errors})
+            raise invalid(target, "; ".join(str(d) for d in result.errors), code)
         return
     problem = syntax_problem(formula)
     if problem:
-        raise invalid(target, problem)
+        raise invalid(target, problem, SYNTAX_ERROR)
 
 
 def evaluate(formula: str, target: str, now: datetime, pool: dict[str, Any] | None = None) -> Evaluation:
@@ -142,13 +153,16 @@ def syntax_problem(formula: str) -> str | None:
     return None
 
 
-def invalid(target: str, reason: str) -> AzureError:
-    return AzureError(
-        400,
-        "InvalidAutoScaleFormula",
-        f"The specified autoscale formula is invalid: {reason}.",
-        target=target,
-    )
+def invalid(target: str, reason: str, code: str) -> AzureError:
+    message = _MESSAGES[code]
+    return AzureError(400, code, f"{message} {reason[0].upper()}{reason[1:].rstrip('.')}.", target=target)
+
+
+def _error_code(diagnostic_codes: set[str]) -> str:
+    """The checker's diagnostics -> Batch's code: length first, then parse faults, else invalid settings."""
+    if "too-long" in diagnostic_codes:
+        return TOO_LONG
+    return SYNTAX_ERROR if diagnostic_codes & _SYNTAX_DIAGNOSTICS else INVALID_SETTINGS
 
 
 def _statements(formula: str) -> list[str]:
