@@ -1,4 +1,4 @@
-"""BatchAccount: the StorageV2 auto-storage account and the Batch account linked to it."""
+"""BatchAccount: the StorageV2 auto-storage account, the Batch account linked to it, and their roles."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any, TypedDict
 import pulumi
 from pulumi_azure_native import batch, storage
 
+from batch_infra.components.storage_roles import auto_storage_role_assignments
 from batch_infra.config.account import AccountConfig
 
 TYPE = "batch-infra:account:BatchAccount"
@@ -92,6 +93,14 @@ class BatchAccount(pulumi.ComponentResource):
                 else None
             ),
             tags=args["tags"],
+            opts=child,
+        )
+        # Managed-identity auto-storage: blob roles on the storage account (storage_roles docs why).
+        self.role_assignments = auto_storage_role_assignments(
+            name,
+            account=account,
+            storage_account_id=auto_storage.id,
+            batch_identity=batch_account.identity,
             opts=child,
         )
         self.storage_account_name = auto_storage.name

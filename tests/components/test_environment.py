@@ -54,9 +54,20 @@ def test_every_resource_has_the_expected_type_name_and_parent(planned, stack):
         for version in a.packages
     }
     expected |= {f"batch-pool-{p.id}": ("pulumi-python:dynamic/pool:Pool", "batch") for p in config.pools}
+    if config.account.auto_storage.authentication_mode == "BatchAccountManagedIdentity":
+        # prod's account holds one user-assigned identity; test_storage_roles.py covers the other cases.
+        expected |= {
+            name: ("azure-native:authorization:RoleAssignment", "batch-account")
+            for name in (
+                "batch-account-storage-contributor-id-contoso-batch-account",
+                "batch-account-storage-node-reader",
+            )
+        }
     actual = {r.name: (r.type, parent_name(plan, r)) for r in plan.resources}
     assert actual == expected
-    assert all(r.custom == r.type.startswith(("azure-native:", "pulumi-python:dynamic")) for r in plan.resources)
+    assert all(
+        r.custom == r.type.startswith(("azure-native:", "pulumi-python:dynamic")) for r in plan.resources
+    )
     root = by_name(plan)["batch"]
     assert root.parent == f"urn:pulumi:{stack}::batch-infra::pulumi:pulumi:Stack::batch-infra-{stack}"
 
