@@ -20,7 +20,11 @@ ACTION_STYLES = {
     "replace": "bold red",
     "no change": "dim",
     "check": "cyan",
+    "update live": "yellow",
+    "update when empty": "yellow",
+    "fails": "bold red",
 }
+VERDICT_STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "unresolved": "dim"}
 
 
 def run_against_target(
@@ -30,9 +34,12 @@ def run_against_target(
     from batch_infra.ops import embedded, preflight
 
     progress = Console(stderr=True)
+    scratch = embedded.owns_target(azure)
     with progress.status("starting the target") as status:
         with embedded.target(azure) as target:
-            result = preflight.run(stack, project_dir, target, step=lambda text: status.update(text))
+            result = preflight.run(
+                stack, project_dir, target, step=lambda text: status.update(text), scratch_catalog=scratch
+            )
     if as_json:
         click.echo(json.dumps({**document, "preflight": result.to_dict()}, indent=2, sort_keys=True))
     else:
@@ -46,6 +53,7 @@ def show(console: Console, tree: Tree, result: Preflight) -> None:
     console.print(tree)
     console.print(resource_table(result))
     console.print(pool_table(result))
+    console.print(image_table(result))
     console.print(quota_table(result.quotas))
     print_fixes(console, result.quotas)
     verdict = "[green]ok[/]" if result.ok else "[bold red]checks failed[/]"
@@ -76,12 +84,33 @@ def pool_table(result: Preflight) -> Table:
     for column in ("pool", "action", "detail", "autoscale"):
         table.add_column(column)
     for p in result.pools:
-        style = ACTION_STYLES.get(p.action, "")
         autoscale = "\n".join(p.autoscale) or ("ok" if p.autoscale_ok else "")
         table.add_row(
-            escape(p.pool_id),
-            f"[{style}]{escape(p.action)}[/]" if style else p.action,
-            escape(p.detail),
-            escape(autoscale) or "fixed scale",
+            escape(p.pool_id), _styled(ACTION_STYLES, p.action), escape(p.detail), escape(autoscale) or "fixed scale"
         )
     return table
+
+
+def image_table(result: Preflight) -> Table:
+    """Per pool: the resolved image, its end of Batch support and the end-of-life policy's verdict."""
+    table = Table(title=f"images (from {escape(result.catalog_source)})", title_justify="left")
+    for column in ("pool", "image", "node agent SKU", "end of life", "verdict", "replacement / note"):
+        table.add_column(column)
+    for p in result.pools:
+        image = p.image
+        eol = f"{image.end_of_life} ({image.days_left} days)" if image.end_of_life else "not announced"
+        note = image.replacement if image.verdict != "ok" and image.replacement else image.message
+        table.add_row(
+            escape(p.pool_id),
+            escape(image.image or "-"),
+            escape(image.node_agent_sku_id or "-"),
+            eol if image.image else "-",
+            _styled(VERDICT_STYLES, image.verdict),
+            escape(note),
+        )
+    return table
+
+
+def _styled(styles: dict[str, str], value: str) -> str:
+    style = styles.get(value, "")
+    return f"[{style}]{escape(value)}[/]" if style else escape(value)

@@ -35,6 +35,11 @@ def target(azure: bool, subscription_id: str | None = None) -> Iterator[Target]:
         yield emulator
 
 
+def owns_target(azure: bool) -> bool:
+    """True when `target(azure)` starts an emulator for this run alone (its state is ours to use)."""
+    return not azure and not os.environ.get(EMULATOR_ENV)
+
+
 def azure_target(subscription_id: str | None = None) -> Target:
     subscription = subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID")
     if not subscription:

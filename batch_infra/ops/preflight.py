@@ -1,37 +1,37 @@
-"""The preflight plan: what `pulumi up` would do per resource on a target, autoscale checks and quotas."""
+"""The preflight plan: what `pulumi up` would do per resource on a target, pool images, autoscale, quotas."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from azure.core.exceptions import ResourceNotFoundError
+
+from batch_infra.images import SupportedImage, parse_images
 from batch_infra.ops.plan import Plan, PlannedResource
+from batch_infra.ops.preflight_arm import ResourceAction, clients, compare, read_live
+from batch_infra.ops.preflight_pools import PoolCheck, check_pool, desired_inputs
+from batch_infra.providers import azure_clients
 from batch_infra.providers.azure_clients import Target
 from batch_infra.quotas import QuotaReport
 
-# Properties compared on existing ARM resources; anything else is reported as not compared, never as equal.
-COMPARED = ("location", "tags")
-POOL_COMPARED = ("displayName", "vmSize", "taskSlotsPerNode", "interNodeCommunication", "metadata")
+# Where the embedded emulator's catalog is read when the stack's account does not exist (emulator only).
+SCRATCH_GROUP = "rg-batch-infra-preflight-catalog"
+SCRATCH_ACCOUNT = "preflightcatalog"
+READERS = 8  # concurrent GETs: each is one small ARM call, the run's wall time is their latency
 
 
 @dataclass(frozen=True)
-class ResourceAction:
-    name: str
-    type: str
-    action: str  # create / update / replace / no change / check / not compared
-    detail: str = ""
+class Catalog:
+    """The supported-image list pools resolve against, and which account answered it."""
 
-
-@dataclass(frozen=True)
-class PoolCheck:
-    pool_id: str
-    action: str
-    detail: str
-    autoscale: list[str] = field(default_factory=list)  # formula diagnostics, "error: ..." / "warning: ..."
-    autoscale_ok: bool = True
+    images: list[SupportedImage] | None  # None: no account to ask (never invented)
+    source: str
 
 
 @dataclass
@@ -41,11 +41,12 @@ class Preflight:
     resources: list[ResourceAction]
     pools: list[PoolCheck]
     quotas: QuotaReport
+    catalog_source: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return self.quotas.ok and all(p.autoscale_ok for p in self.pools)
+        return self.quotas.ok and all(p.ok for p in self.pools)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,190 +54,152 @@ class Preflight:
             "target": self.target,
             "ok": self.ok,
             "resources": [vars(r) for r in self.resources],
-            "pools": [vars(p) for p in self.pools],
+            "pools": [p.to_dict() for p in self.pools],
+            "images_from": self.catalog_source,
             "quotas": self.quotas.to_dict(),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
         }
 
 
 def run(
-    stack: str, project_dir: Path, target: Target, step: Callable[[str], None] = lambda _: None
+    stack: str,
+    project_dir: Path,
+    target: Target,
+    step: Callable[[str], None] = lambda _: None,
+    *,
+    scratch_catalog: bool = False,
+    today: date | None = None,
 ) -> Preflight:
-    """Plan under mocks, then read the target: resources, pools (with autoscale checks), quotas."""
+    """Plan under mocks, then read the target: resources, quotas, the image catalog, pools.
+
+    `scratch_catalog` (the embedded emulator only, which preflight started and owns): with no Batch
+    account in the region, create a throwaway one in the emulator to read its catalog. Never on Azure.
+    """
     from batch_infra.config import load_stack_file, stack_file
     from batch_infra.ops.plan import plan_stack
     from batch_infra.ops.quota_report import QuotaRequest, read_report
 
     seconds: dict[str, float] = {}
-    started = time.perf_counter()
+    clock = _Clock(seconds)
     step("planning the program under Pulumi's mocks")
     plan = plan_stack(stack, project_dir)
     config = load_stack_file(stack_file(stack, project_dir), environment=stack).config
-    seconds["plan"] = time.perf_counter() - started
+    clock.lap("plan")
     step("reading what exists on the target")
-    mark = time.perf_counter()
-    resources = [resource_action(target, r) for r in _custom(plan)]
-    pools = [pool_check(target, config, p) for p in config.pools]
-    seconds["read"] = time.perf_counter() - mark
-    step("reading quotas")
-    mark = time.perf_counter()
-    report = read_report(target, QuotaRequest.from_stack(config))
-    seconds["quotas"] = time.perf_counter() - mark
-    seconds["total"] = time.perf_counter() - started
+    custom = _custom(plan)
+    sdk = clients(target)
+    with ThreadPoolExecutor(READERS) as pool:
+        reads = [pool.submit(read_live, sdk, r) for r in custom]
+        pools_read = pool.submit(_live_pools, sdk["batch"], config)
+        report = read_report(target, QuotaRequest.from_stack(config), sdk["batch"])  # meanwhile
+        lives = [r.result() for r in reads]
+        live_pools = pools_read.result()
+    resources = [compare(r, live) for r, live in zip(custom, lives, strict=True)]
+    account = next((live for r, live in zip(custom, lives, strict=True) if r.type.endswith(":BatchAccount")),
+                   None)
+    clock.lap("read")
+    step("reading the supported images")
+    catalog = read_catalog(target, config, account, scratch=scratch_catalog)
+    clock.lap("images")
+    endpoint = (account or {}).get("properties", {}).get("accountEndpoint")
+    today = today or datetime.now(UTC).date()
+    pools = [
+        check_pool(desired_inputs(target, config, p, endpoint), live_pools.get(p.id.lower()), catalog.images,
+                   today)
+        for p in config.pools
+    ]
+    clock.lap("pools")
+    seconds["total"] = sum(seconds.values())
     where = "emulator" if target.is_emulator else f"Azure subscription {target.subscription_id}"
-    return Preflight(stack, where, resources, pools, report, seconds)
+    return Preflight(stack, where, resources, pools, report, catalog.source, seconds)
+
+
+class _Clock:
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds, self.mark = seconds, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name], self.mark = now - self.mark, now
 
 
 def _custom(plan: Plan) -> list[PlannedResource]:
     return [r for r in plan.resources if r.custom]
 
 
-def _getters(target: Target) -> dict[str, Callable[[dict[str, Any]], Any]]:
-    from batch_infra.providers import azure_clients as clients
-
-    return {
-        "azure-native:resources:ResourceGroup": lambda i: clients.resource_client(target).resource_groups.get(
-            i["resourceGroupName"]
-        ),
-        "azure-native:storage:StorageAccount": lambda i: clients.storage_client(
-            target
-        ).storage_accounts.get_properties(i["resourceGroupName"], i["accountName"]),
-        "azure-native:network:VirtualNetwork": lambda i: clients.network_client(target).virtual_networks.get(
-            i["resourceGroupName"], i["virtualNetworkName"]
-        ),
-        "azure-native:network:Subnet": lambda i: clients.network_client(target).subnets.get(
-            i["resourceGroupName"], i["virtualNetworkName"], i["subnetName"]
-        ),
-        "azure-native:network:NetworkSecurityGroup": lambda i: clients.network_client(
-            target
-        ).network_security_groups.get(i["resourceGroupName"], i["networkSecurityGroupName"]),
-        "azure-native:batch:BatchAccount": lambda i: clients.batch_mgmt_client(target).batch_account.get(
-            i["resourceGroupName"], i["accountName"]
-        ),
-        "azure-native:batch:Application": lambda i: clients.batch_mgmt_client(target).application.get(
-            i["resourceGroupName"], i["accountName"], i["applicationName"]
-        ),
-    }
-
-
-def resource_action(target: Target, resource: PlannedResource) -> ResourceAction:
-    """create when absent; replace on a moved location; update when tags differ; else no change."""
+def _live_pools(client: Any, config: Any) -> dict[str, dict[str, Any]]:
+    """The account's pools (REST shape) by lower-case id, in one list call; none when there is no account."""
     from batch_infra.ops.quota_report import _call
-
-    getter = _getters(target).get(resource.type)
-    if getter is None:
-        return ResourceAction(
-            resource.name,
-            resource.type,
-            _dynamic_action(resource.type),
-            "state kept by the Pulumi engine; its provider decides at `pulumi up`",
-        )
-    live = _call(f"reading {resource.type} {resource.name}", lambda: _get_or_none(getter, resource.inputs))
-    if live is None:
-        return ResourceAction(resource.name, resource.type, "create")
-    return _compare(resource, live)
-
-
-def _dynamic_action(type_token: str) -> str:
-    return "check" if type_token.endswith(":QuotaCheck") else "not compared"
-
-
-def _get_or_none(getter: Callable[[dict[str, Any]], Any], inputs: dict[str, Any]) -> Any:
-    from azure.core.exceptions import ResourceNotFoundError
-
-    try:
-        return getter(inputs)
-    except ResourceNotFoundError:
-        return None
-
-
-def _compare(resource: PlannedResource, live: Any) -> ResourceAction:
-    wanted_location = resource.inputs.get("location")
-    live_location = getattr(live, "location", None)
-    if wanted_location and live_location and _region(wanted_location) != _region(live_location):
-        return ResourceAction(
-            resource.name, resource.type, "replace", f"location {live_location} -> {wanted_location}"
-        )
-    wanted_tags, live_tags = resource.inputs.get("tags"), getattr(live, "tags", None)
-    if wanted_tags is not None and (live_tags or {}) != wanted_tags:
-        return ResourceAction(resource.name, resource.type, "update", "tags differ")
-    compared = [k for k in COMPARED if k in resource.inputs]
-    return ResourceAction(
-        resource.name,
-        resource.type,
-        "no change",
-        f"compared: {', '.join(compared)}" if compared else "exists",
-    )
-
-
-def _region(value: str) -> str:
-    return value.replace(" ", "").lower()
-
-
-def pool_check(target: Target, config: Any, pool: Any) -> PoolCheck:
-    """The pool's action (classified by pool_changes against the live pool) and its autoscale checks."""
-    autoscale, autoscale_ok = _autoscale(pool)
-    live = _live_pool(target, config, pool.id)
-    if live is None:
-        return PoolCheck(pool.id, "create", f"{pool.vm_size}", autoscale, autoscale_ok)
-    from batch_infra import pool_changes
-
-    plan = pool_changes.classify(_pool_inputs_live(live), _pool_inputs_config(pool))
-    action = {"none": "no change"}.get(
-        plan.action(pool.on_immutable_change), plan.action(pool.on_immutable_change)
-    )
-    detail = "; ".join(plan.describe()) or f"compared: {', '.join(POOL_COMPARED)}"
-    if plan.needs_empty_pool and action == "update":
-        nodes = (live.current_dedicated_nodes or 0) + (live.current_low_priority_nodes or 0)
-        detail += f" (needs 0 nodes; it has {nodes})"
-    return PoolCheck(pool.id, action, detail, autoscale, autoscale_ok)
-
-
-def _live_pool(target: Target, config: Any, pool_id: str) -> Any:
-    from batch_infra.ops.quota_report import _call
-    from batch_infra.providers.azure_clients import batch_mgmt_client
 
     names = config.names()
-    client = batch_mgmt_client(target)
+
+    def listing() -> list[Any]:
+        try:
+            return list(client.pool.list_by_batch_account(names.resource_group, names.batch_account))
+        except ResourceNotFoundError:
+            return []
+
+    pools = _call(f"listing the pools of Batch account {names.batch_account}", listing)
+    return {p.name.lower(): p.as_dict() for p in pools}
+
+
+def read_catalog(target: Target, config: Any, account: dict[str, Any] | None, *, scratch: bool) -> Catalog:
+    """One supported-image list: the stack's account, else another in its region, else (embedded emulator
+    only) a throwaway account; else say honestly that images resolve once the account exists."""
+    names = config.names()
+    if account is not None:
+        return Catalog(_list_images(target, account), f"Batch account {names.batch_account}")
+    other = _account_in_region(target, config.location)
+    if other is not None:
+        group = other["id"].split("/")[4]
+        return Catalog(
+            _list_images(target, other),
+            f"Batch account {other['name']} (resource group {group}, same region): "
+            f"{names.batch_account} does not exist yet",
+        )
+    if scratch and target.is_emulator:
+        return Catalog(
+            _list_images(target, _scratch_account(target, config.location)),
+            f"the embedded emulator's catalog, through a throwaway account {SCRATCH_ACCOUNT} preflight "
+            "created in the emulator (never in Azure)",
+        )
+    return Catalog(
+        None,
+        f"resolved when the account exists: no Batch account in {config.location} in subscription "
+        f"{target.subscription_id} to list supported images",
+    )
+
+
+def _list_images(target: Target, account: dict[str, Any]) -> list[SupportedImage]:
+    from batch_infra.ops.quota_report import _call
+
+    endpoint = account["properties"]["accountEndpoint"]
+    client = azure_clients.batch_data_client(target, endpoint)
+    items = _call(f"listing the supported images of Batch account {account['name']}",
+                  lambda: [dict(item) for item in client.list_supported_images()])
+    return parse_images(items)
+
+
+def _account_in_region(target: Target, location: str) -> dict[str, Any] | None:
+    from batch_infra.ops.quota_report import _call
+
+    client = azure_clients.batch_mgmt_client(target)
+    accounts = _call("listing the subscription's Batch accounts",
+                     lambda: [a.as_dict() for a in client.batch_account.list()])
+    region = location.replace(" ", "").lower()
+    same = [a for a in accounts if str(a.get("location", "")).replace(" ", "").lower() == region
+            and (a.get("properties") or {}).get("accountEndpoint")]
+    return min(same, key=lambda a: a["name"]) if same else None
+
+
+def _scratch_account(target: Target, location: str) -> dict[str, Any]:
+    from batch_infra.ops.quota_report import _call
+
+    azure_clients.resource_client(target).resource_groups.create_or_update(SCRATCH_GROUP, {"location": location})
+    client = azure_clients.batch_mgmt_client(target)
     return _call(
-        f"reading pool {pool_id}",
-        lambda: _get_or_none(
-            lambda _: client.pool.get(names.resource_group, names.batch_account, pool_id), {}
-        ),
+        f"creating the throwaway account {SCRATCH_ACCOUNT} in the embedded emulator",
+        lambda: client.batch_account.begin_create(
+            SCRATCH_GROUP, SCRATCH_ACCOUNT, {"location": location, "properties": {}}
+        ).result().as_dict(),
     )
-
-
-def _pool_inputs_config(pool: Any) -> dict[str, Any]:
-    return {
-        "displayName": pool.display_name,
-        "vmSize": pool.vm_size.lower(),
-        "taskSlotsPerNode": pool.task_slots_per_node,
-        "interNodeCommunication": pool.inter_node_communication,
-        "metadata": dict(pool.metadata) or None,
-    }
-
-
-def _pool_inputs_live(live: Any) -> dict[str, Any]:
-    metadata = {m.name: m.value for m in live.metadata or []}
-    communication = getattr(live.inter_node_communication, "value", live.inter_node_communication)
-    return {
-        "displayName": live.display_name,
-        "vmSize": (live.vm_size or "").lower(),
-        "taskSlotsPerNode": live.task_slots_per_node,
-        "interNodeCommunication": communication == "Enabled",
-        "metadata": metadata or None,
-    }
-
-
-def _autoscale(pool: Any) -> tuple[list[str], bool]:
-    if not pool.scale.is_autoscale:
-        return [], True
-    from batch_infra.autoscale import check
-
-    result = check(
-        pool.scale.formula, max_dedicated=pool.scale.max_dedicated_nodes, max_spot=pool.scale.max_spot_nodes
-    )
-    lines = [f"error: {d.message}" for d in result.errors] + [
-        f"warning: {d.message}" for d in result.warnings
-    ]
-    return lines, result.valid

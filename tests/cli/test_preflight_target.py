@@ -1,110 +1,144 @@
-"""`batch-infra preflight` on the emulator: a fresh target plans create; one holding the stack, no change."""
+"""`batch-infra preflight` on the emulator: a fresh target plans create; one holding the stack, no change;
+drift made out of band shows up as the update `pulumi up` would make (or the failure it would hit)."""
 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from batch_infra.cli.main import main
 from batch_infra.config import load_stack_file, stack_file
+from batch_infra.ops import preflight as preflight_ops
+from tests.cli.deploy_stack import deploy
 from tests.fixtures.plans import PROJECT_DIR
 
 pytestmark = pytest.mark.emulator
 DEV = load_stack_file(stack_file("dev", PROJECT_DIR), environment="dev").config
-UBUNTU_24 = {"publisher": "canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}
+NAMES = DEV.names()
 
 
-def preflight(capsys) -> tuple[int, dict]:
-    code = main(["preflight", "--stack", "dev", "--json", "--project-dir", str(PROJECT_DIR)])
+def preflight(capsys, stack: str = "dev") -> tuple[int, dict]:
+    code = main(["preflight", "--stack", stack, "--json", "--project-dir", str(PROJECT_DIR)])
     return code, json.loads(capsys.readouterr().out)["preflight"]
 
 
-def deploy_dev(emulator) -> None:
-    """The dev stack's resources, created through the SDKs with the names, locations and tags it declares."""
-    names, tags, where = DEV.names(), DEV.all_tags(), DEV.location
-    group = names.resource_group
-    emulator.resource_client().resource_groups.create_or_update(group, {"location": where, "tags": tags})
-    emulator.storage_client().storage_accounts.begin_create(
-        group,
-        names.storage_account,
-        {"location": where, "tags": tags, "kind": "StorageV2", "sku": {"name": "Standard_LRS"}},
-    ).result()
-    network = emulator.network_client()
-    network.network_security_groups.begin_create_or_update(
-        group, names.network_security_group, {"location": where, "tags": tags}
-    ).result()
-    network.virtual_networks.begin_create_or_update(
-        group,
-        names.virtual_network,
-        {"location": where, "tags": tags, "address_space": {"address_prefixes": ["10.10.0.0/16"]}},
-    ).result()
-    network.subnets.begin_create_or_update(
-        group, names.virtual_network, names.subnet, {"address_prefix": "10.10.0.0/22"}
-    ).result()
+def arm_actions(result: dict) -> dict[str, str]:
+    return {r["name"]: r["action"] for r in result["resources"] if r["type"].startswith("azure-native:")}
+
+
+def wait_steady(emulator, pool_id: str) -> None:
     batch = emulator.batch_mgmt_client()
-    batch.batch_account.begin_create(
-        group, names.batch_account, {"location": where, "tags": tags, "properties": {}}
-    ).result()
-    batch.application.create(
-        group,
-        names.batch_account,
-        "renderer",
-        {"properties": {"displayName": "Frame renderer", "allowUpdates": True}},
-    )
-    pool = DEV.pools[0]
-    batch.pool.create(
-        group,
-        names.batch_account,
-        pool.id,
-        {
-            "properties": {
-                "displayName": pool.display_name,
-                "vmSize": pool.vm_size,
-                "taskSlotsPerNode": pool.task_slots_per_node,
-                "metadata": [{"name": k, "value": v} for k, v in pool.metadata.items()],
-                "deploymentConfiguration": {
-                    "virtualMachineConfiguration": {
-                        "imageReference": UBUNTU_24,
-                        "nodeAgentSkuId": "batch.node.ubuntu 24.04",
-                    }
-                },
-                "scaleSettings": {"fixedScale": {"targetDedicatedNodes": 1}},
-            }
-        },
-    )
+    for _ in range(200):
+        pool = batch.pool.get(NAMES.resource_group, NAMES.batch_account, pool_id).as_dict()
+        if pool["properties"]["allocationState"] == "Steady":
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"pool {pool_id} did not become steady")
 
 
-def test_a_fresh_target_plans_every_resource_as_create(capsys, clean_emulator, emulator_env):
+def test_a_fresh_target_plans_create_and_says_images_wait_for_the_account(capsys, clean_emulator, emulator_env):
     code, result = preflight(capsys)
     assert code == 0 and result["ok"]
     actions = {r["name"]: r["action"] for r in result["resources"]}
     assert actions["batch-rg"] == actions["batch-account-batch"] == actions["batch-network-vnet"] == "create"
     assert actions["batch-quota"] == "check"
-    assert [(p["pool_id"], p["action"]) for p in result["pools"]] == [("dev-small", "create")]
+    [pool] = result["pools"]
+    assert (pool["pool_id"], pool["action"]) == ("dev-small", "create")
+    # No account anywhere in the subscription: nothing to list images from, and nothing is invented.
+    assert pool["image"]["verdict"] == "unresolved" and pool["image"]["image"] is None
+    assert result["images_from"].startswith("resolved when the account exists")
 
 
-def test_a_target_holding_the_stack_reports_no_changes(capsys, clean_emulator, emulator_env):
-    deploy_dev(clean_emulator)
+def test_images_come_from_another_account_in_the_region_and_it_is_named(clean_emulator, planned):
+    clean_emulator.resource_client().resource_groups.create_or_update("rg-other", {"location": "westeurope"})
+    clean_emulator.batch_mgmt_client().batch_account.begin_create(
+        "rg-other", "otherbatch", {"location": "westeurope", "properties": {}}
+    ).result()
+    result = preflight_ops.run("dev", PROJECT_DIR, clean_emulator.target)
+    assert "Batch account otherbatch (resource group rg-other, same region)" in result.catalog_source
+    image = result.pools[0].image
+    assert (image.verdict, image.image) == ("ok", "canonical/ubuntu-24_04-lts/server")
+
+
+def test_the_embedded_emulator_reads_its_catalog_through_a_throwaway_account(clean_emulator):
+    result = preflight_ops.run("dev", PROJECT_DIR, clean_emulator.target, scratch_catalog=True)
+    assert "throwaway account preflightcatalog" in result.catalog_source
+    assert result.pools[0].image.node_agent_sku_id == "batch.node.ubuntu 24.04"
+    # Only after the quotas were read: the throwaway account is not counted against the region.
+    assert [r for r in result.quotas.rows if r.kind == "Batch accounts"][0].demand == 1
+    accounts = clean_emulator.batch_mgmt_client().batch_account.list()
+    assert [a.name for a in accounts] == ["preflightcatalog"]  # the stack's own account was never created
+
+
+def test_a_target_holding_the_stack_reports_no_changes(capsys, clean_emulator, emulator_env, planned):
+    deploy(clean_emulator, planned("dev"))
+    clean_emulator.clear_requests()
     code, result = preflight(capsys)
-    assert code == 0
-    arm = {r["name"]: r["action"] for r in result["resources"] if r["type"].startswith("azure-native:")}
-    assert set(arm.values()) == {"no change"}, arm
-    assert [(p["pool_id"], p["action"]) for p in result["pools"]] == [("dev-small", "no change")]
-    assert result["quotas"]["account_exists"] is True
+    assert code == 0 and result["ok"]
+    changed = [r for r in result["resources"] if r["type"].startswith("azure-native:") and r["action"] != "no change"]
+    assert changed == [], changed
+    storage = next(r for r in result["resources"] if r["name"] == "batch-account-storage")
+    assert "minimumTlsVersion" in storage["detail"] and "not compared" not in storage["detail"]
+    [pool] = result["pools"]
+    assert (pool["pool_id"], pool["action"]) == ("dev-small", "no change"), pool["detail"]
+    assert pool["image"]["verdict"] == "ok" and result["images_from"] == "Batch account contosodevbatch"
+    listed = [r for r in clean_emulator.requests() if r["path"].endswith("/supportedimages")]
+    assert len(listed) == 1  # one list per account per run
 
 
-def test_a_changed_pool_is_classified_and_a_quota_shortfall_exits_1(capsys, clean_emulator, emulator_env):
-    deploy_dev(clean_emulator)
-    names = DEV.names()
+def test_a_pool_scaled_out_of_band_is_an_update_live(capsys, clean_emulator, emulator_env, planned):
+    deploy(clean_emulator, planned("dev"))
     clean_emulator.batch_mgmt_client().pool.update(
-        names.resource_group,
-        names.batch_account,
-        "dev-small",
-        {"properties": {"metadata": [{"name": "purpose", "value": "x"}]}},
+        NAMES.resource_group, NAMES.batch_account, "dev-small",
+        {"properties": {"scaleSettings": {"fixedScale": {"targetDedicatedNodes": 3}}}},
     )
-    clean_emulator.set_quotas(names.batch_account, dedicatedCoreQuota=0)
+    wait_steady(clean_emulator, "dev-small")
     code, result = preflight(capsys)
-    assert code == 1 and not result["ok"]
     pool = result["pools"][0]
-    assert pool["action"] == "update" and "metadata" in pool["detail"] and "update-live" in pool["detail"]
+    assert code == 0 and pool["action"] == "update live"
+    assert "scale (properties.scaleSettings): update-live" in pool["detail"]
+
+
+def test_a_vm_size_changed_out_of_band_fails_with_the_providers_guidance(capsys, clean_emulator, emulator_env,
+                                                                         planned):
+    deploy(clean_emulator, planned("dev"))
+    batch, group, account = clean_emulator.batch_mgmt_client(), NAMES.resource_group, NAMES.batch_account
+    for properties in ({"scaleSettings": {"fixedScale": {"targetDedicatedNodes": 0}}},
+                       {"vmSize": "Standard_D4s_v5"},
+                       {"scaleSettings": {"fixedScale": {"targetDedicatedNodes": 1}}}):
+        batch.pool.update(group, account, "dev-small", {"properties": properties})
+        wait_steady(clean_emulator, "dev-small")
+    code, result = preflight(capsys)
+    pool = result["pools"][0]
+    assert code == 1 and not result["ok"] and pool["action"] == "fails"
+    assert "has 1 node(s)" in pool["detail"] and "vmSize (properties.vmSize): update-when-empty" in pool["detail"]
+    assert "scale the pool to 0 nodes" in pool["detail"] and "onImmutableChange: replace" in pool["detail"]
+
+
+def test_storage_minimum_tls_changed_out_of_band_is_an_update(capsys, clean_emulator, emulator_env, planned):
+    deploy(clean_emulator, planned("dev"))
+    clean_emulator.storage_client().storage_accounts.update(
+        NAMES.resource_group, NAMES.storage_account, {"minimum_tls_version": "TLS1_0"}
+    )
+    _, result = preflight(capsys)
+    storage = next(r for r in result["resources"] if r["name"] == "batch-account-storage")
+    assert storage["action"] == "update" and storage["detail"] == "minimumTlsVersion TLS1_0 -> TLS1_2"
+    assert {a for n, a in arm_actions(result).items() if n != "batch-account-storage"} == {"no change"}
+
+
+def test_a_quota_shortfall_exits_1(capsys, clean_emulator, emulator_env, planned):
+    deploy(clean_emulator, planned("dev"))
+    clean_emulator.set_quotas(NAMES.batch_account, dedicatedCoreQuota=0)
+    code, result = preflight(capsys)
+    assert code == 1 and not result["ok"] and result["pools"][0]["action"] == "no change"
+
+
+def test_the_table_shows_images_with_their_verdict(capsys, clean_emulator, emulator_env, planned, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    deploy(clean_emulator, planned("dev"))
+    code = main(["preflight", "--stack", "dev", "--project-dir", str(PROJECT_DIR)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "images (from Batch account contosodevbatch)" in out and "batch.node.ubuntu 24.04" in out
