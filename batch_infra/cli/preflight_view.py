@@ -86,7 +86,10 @@ def pool_table(result: Preflight) -> Table:
     for p in result.pools:
         autoscale = "\n".join(p.autoscale) or ("ok" if p.autoscale_ok else "")
         table.add_row(
-            escape(p.pool_id), _styled(ACTION_STYLES, p.action), escape(p.detail), escape(autoscale) or "fixed scale"
+            escape(p.pool_id),
+            _styled(ACTION_STYLES, p.action),
+            escape(p.detail),
+            escape(autoscale) or "fixed scale",
         )
     return table
 

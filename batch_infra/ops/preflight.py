@@ -95,8 +95,9 @@ def run(
         lives = [r.result() for r in reads]
         live_pools = pools_read.result()
     resources = [compare(r, live) for r, live in zip(custom, lives, strict=True)]
-    account = next((live for r, live in zip(custom, lives, strict=True) if r.type.endswith(":BatchAccount")),
-                   None)
+    account = next(
+        (live for r, live in zip(custom, lives, strict=True) if r.type.endswith(":BatchAccount")), None
+    )
     clock.lap("read")
     step("reading the supported images")
     catalog = read_catalog(target, config, account, scratch=scratch_catalog)
@@ -104,8 +105,9 @@ def run(
     endpoint = (account or {}).get("properties", {}).get("accountEndpoint")
     today = today or datetime.now(UTC).date()
     pools = [
-        check_pool(desired_inputs(target, config, p, endpoint), live_pools.get(p.id.lower()), catalog.images,
-                   today)
+        check_pool(
+            desired_inputs(target, config, p, endpoint), live_pools.get(p.id.lower()), catalog.images, today
+        )
         for p in config.pools
     ]
     clock.lap("pools")
@@ -175,8 +177,10 @@ def _list_images(target: Target, account: dict[str, Any]) -> list[SupportedImage
 
     endpoint = account["properties"]["accountEndpoint"]
     client = azure_clients.batch_data_client(target, endpoint)
-    items = _call(f"listing the supported images of Batch account {account['name']}",
-                  lambda: [dict(item) for item in client.list_supported_images()])
+    items = _call(
+        f"listing the supported images of Batch account {account['name']}",
+        lambda: [dict(item) for item in client.list_supported_images()],
+    )
     return parse_images(items)
 
 
@@ -184,22 +188,34 @@ def _account_in_region(target: Target, location: str) -> dict[str, Any] | None:
     from batch_infra.ops.quota_report import _call
 
     client = azure_clients.batch_mgmt_client(target)
-    accounts = _call("listing the subscription's Batch accounts",
-                     lambda: [a.as_dict() for a in client.batch_account.list()])
+    accounts = _call(
+        "listing the subscription's Batch accounts",
+        lambda: [a.as_dict() for a in client.batch_account.list()],
+    )
     region = location.replace(" ", "").lower()
-    same = [a for a in accounts if str(a.get("location", "")).replace(" ", "").lower() == region
-            and (a.get("properties") or {}).get("accountEndpoint")]
+    same = [
+        a
+        for a in accounts
+        if str(a.get("location", "")).replace(" ", "").lower() == region
+        and (a.get("properties") or {}).get("accountEndpoint")
+    ]
     return min(same, key=lambda a: a["name"]) if same else None
 
 
 def _scratch_account(target: Target, location: str) -> dict[str, Any]:
     from batch_infra.ops.quota_report import _call
 
-    azure_clients.resource_client(target).resource_groups.create_or_update(SCRATCH_GROUP, {"location": location})
+    azure_clients.resource_client(target).resource_groups.create_or_update(
+        SCRATCH_GROUP, {"location": location}
+    )
     client = azure_clients.batch_mgmt_client(target)
     return _call(
         f"creating the throwaway account {SCRATCH_ACCOUNT} in the embedded emulator",
-        lambda: client.batch_account.begin_create(
-            SCRATCH_GROUP, SCRATCH_ACCOUNT, {"location": location, "properties": {}}
-        ).result().as_dict(),
+        lambda: (
+            client.batch_account.begin_create(
+                SCRATCH_GROUP, SCRATCH_ACCOUNT, {"location": location, "properties": {}}
+            )
+            .result()
+            .as_dict()
+        ),
     )

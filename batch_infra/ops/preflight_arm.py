@@ -75,8 +75,14 @@ PROPERTIES: dict[str, tuple[Prop, ...]] = {
 }
 # Security rule fields compared per rule name (snake_case as the network SDK answers).
 RULE_FIELDS = (
-    "priority", "direction", "access", "protocol", "source_address_prefix", "source_port_range",
-    "destination_address_prefix", "destination_port_range",
+    "priority",
+    "direction",
+    "access",
+    "protocol",
+    "source_address_prefix",
+    "source_port_range",
+    "destination_address_prefix",
+    "destination_port_range",
 )
 
 
@@ -140,8 +146,11 @@ def compare(resource: PlannedResource, live: Mapping[str, Any] | None) -> Resour
         text += ("; " if text else "") + f"not returned by Azure, not compared: {', '.join(unread)}"
     action = "replace" if moved else "update" if differences else "no change"
     if action == "no change":
-        compared = [p.input for p in PROPERTIES[resource.type] if p.input not in unread
-                    and _at(resource.inputs, p.input) is not None]
+        compared = [
+            p.input
+            for p in PROPERTIES[resource.type]
+            if p.input not in unread and _at(resource.inputs, p.input) is not None
+        ]
         text = f"compared: {', '.join(compared)}" + (f"; {text}" if text else "")
     return ResourceAction(resource.name, resource.type, action, text)
 
@@ -162,7 +171,7 @@ def _key(kind: str, value: Any) -> str:
     """Ids compare from /resourceGroups/ on: the plan's mock subscription is not the target's."""
     text = _lower(value)
     if kind == "id" and "/resourcegroups/" in text:
-        return text[text.index("/resourcegroups/"):]
+        return text[text.index("/resourcegroups/") :]
     return text
 
 
@@ -209,7 +218,9 @@ def _get_or_none(sdk: Mapping[str, Any], getter: Callable[..., Any], resource: P
 
 
 GETTERS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], Any]] = {
-    "azure-native:resources:ResourceGroup": lambda c, i: c["resource"].resource_groups.get(i["resourceGroupName"]),
+    "azure-native:resources:ResourceGroup": lambda c, i: c["resource"].resource_groups.get(
+        i["resourceGroupName"]
+    ),
     "azure-native:storage:StorageAccount": lambda c, i: c["storage"].storage_accounts.get_properties(
         i["resourceGroupName"], i["accountName"]
     ),

@@ -55,13 +55,13 @@ class PoolCheck:
         return {**asdict(self), "ok": self.ok}
 
 
-def desired_inputs(
-    target: Target, config: Any, pool: Any, account_endpoint: str | None
-) -> dict[str, Any]:
+def desired_inputs(target: Target, config: Any, pool: Any, account_endpoint: str | None) -> dict[str, Any]:
     """The Pool resource's inputs as BatchEnvironment declares them, with this target's ids."""
     names = config.names()
     group = f"/subscriptions/{target.subscription_id}/resourceGroups/{names.resource_group}"
-    subnet = f"{group}/providers/Microsoft.Network/virtualNetworks/{names.virtual_network}/subnets/{names.subnet}"
+    subnet = (
+        f"{group}/providers/Microsoft.Network/virtualNetworks/{names.virtual_network}/subnets/{names.subnet}"
+    )
     return pool_spec.pool_inputs(
         pool,
         subscription_id=target.subscription_id,
@@ -130,20 +130,34 @@ def image_check(
     action = policies.get("imageEndOfLifeAction", "fail")
     recorded = _recorded(pool.image, live, catalog)
     try:
-        resolution = resolve(pool.image, catalog, today=today, window_days=window, action=action,
-                             recorded=recorded, creating=live is None)
+        resolution = resolve(
+            pool.image,
+            catalog,
+            today=today,
+            window_days=window,
+            action=action,
+            recorded=recorded,
+            creating=live is None,
+        )
     except ImageSelectionError as err:
         return _failed(pool.image, catalog, today, window, recorded, err), None
     choice = resolution.choice
     verdict = "warn" if resolution.warnings else "ok"
-    message = resolution.warnings[0] if resolution.warnings else f"{resolution.source}; outside the " \
-        f"{window}-day end-of-life window"
+    message = (
+        resolution.warnings[0]
+        if resolution.warnings
+        else f"{resolution.source}; outside the {window}-day end-of-life window"
+    )
     return _image(verdict, choice, today, resolution.replacement, message), dict(resolution.record)
 
 
 def _failed(
-    selector: Any, catalog: list[SupportedImage], today: date, window: int,
-    recorded: Mapping[str, Any] | None, err: ImageSelectionError,
+    selector: Any,
+    catalog: list[SupportedImage],
+    today: date,
+    window: int,
+    recorded: Mapping[str, Any] | None,
+    err: ImageSelectionError,
 ) -> ImageCheck:
     """check would fail: show the image it refuses (the warn-mode resolution names it and its replacement)."""
     try:
@@ -178,8 +192,13 @@ def _recorded(
     if live is None:
         return None
     image = _live_image(live)
-    choice = ImageChoice(image["publisher"], image["offer"], image["sku"], image["version"] or "latest",
-                         image["nodeAgentSkuId"])
+    choice = ImageChoice(
+        image["publisher"],
+        image["offer"],
+        image["sku"],
+        image["version"] or "latest",
+        image["nodeAgentSkuId"],
+    )
     listed = next((i for i in catalog if i.key == choice.key), None)
     if listed is not None and not matches(selector, listed):
         return None
@@ -199,8 +218,10 @@ def _live_image(live: Mapping[str, Any]) -> dict[str, Any]:
     props = live.get("properties") or {}
     vm = (props.get("deploymentConfiguration") or {}).get("virtualMachineConfiguration") or {}
     ref = vm.get("imageReference") or {}
-    return {**{k: ref.get(k) for k in ("publisher", "offer", "sku", "version")},
-            "nodeAgentSkuId": vm.get("nodeAgentSkuId")}
+    return {
+        **{k: ref.get(k) for k in ("publisher", "offer", "sku", "version")},
+        "nodeAgentSkuId": vm.get("nodeAgentSkuId"),
+    }
 
 
 def _autoscale(pool: Any) -> tuple[list[str], bool]:
@@ -211,5 +232,7 @@ def _autoscale(pool: Any) -> tuple[list[str], bool]:
     result = check(
         pool.scale.formula, max_dedicated=pool.scale.max_dedicated_nodes, max_spot=pool.scale.max_spot_nodes
     )
-    lines = [f"error: {d.message}" for d in result.errors] + [f"warning: {d.message}" for d in result.warnings]
+    lines = [f"error: {d.message}" for d in result.errors] + [
+        f"warning: {d.message}" for d in result.warnings
+    ]
     return lines, result.valid

@@ -26,29 +26,32 @@ ORDER = (
     "pulumi-python:dynamic/app_package:ApplicationPackage",
     "pulumi-python:dynamic/pool:Pool",
 )
-ARM_BODY_KEYS = {"resourceGroupName", "accountName", "virtualNetworkName", "subnetName",
-                 "networkSecurityGroupName", "applicationName"}
+ARM_BODY_KEYS = {
+    "resourceGroupName",
+    "accountName",
+    "virtualNetworkName",
+    "subnetName",
+    "networkSecurityGroupName",
+    "applicationName",
+}
 
 
-def deploy(emulator: Any, plan: Plan) -> dict[str, Any]:
-    """Create every custom resource of `plan`; returns the live Batch account (as_dict)."""
+def deploy(emulator: Any, plan: Plan) -> dict[str, dict[str, Any]]:
+    """Create every custom resource of `plan`; returns, by resource name, what Azure answered (ARM
+    resources) or the provider's outputs (dynamic resources: what the engine would keep in state)."""
     by_type: dict[str, list[PlannedResource]] = {}
     for resource in plan.resources:
         by_type.setdefault(resource.type, []).append(resource)
+    state: dict[str, dict[str, Any]] = {}
     account: dict[str, Any] = {}
     for type_token in ORDER:
         for resource in by_type.get(type_token, []):
-            inputs = _real(emulator, resource.properties, account)
-            live = _create(emulator, type_token, inputs)
+            state[resource.name] = _create(
+                emulator, type_token, _real(emulator, resource.properties, account)
+            )
             if type_token == "azure-native:batch:BatchAccount":
-                account = live
-    return account
-
-
-def pool_inputs_of(emulator: Any, plan: Plan, account: dict[str, Any], pool_id: str) -> dict[str, Any]:
-    """The Pool resource's declared inputs for `pool_id`, with the emulator's ids."""
-    pool = next(r for r in plan.resources if r.type.endswith(":Pool") and r.properties["id"] == pool_id)
-    return _real(emulator, pool.properties, account)
+                account = state[resource.name]
+    return state
 
 
 def _real(emulator: Any, inputs: dict[str, Any], account: dict[str, Any]) -> dict[str, Any]:
@@ -65,31 +68,54 @@ def _create(emulator: Any, type_token: str, inputs: dict[str, Any]) -> dict[str,
     if type_token == "azure-native:resources:ResourceGroup":
         return emulator.resource_client().resource_groups.create_or_update(group, body).as_dict()
     if type_token == "azure-native:storage:StorageAccount":
-        return emulator.storage_client().storage_accounts.begin_create(
-            group, inputs["accountName"], body).result().as_dict()
+        return (
+            emulator.storage_client()
+            .storage_accounts.begin_create(group, inputs["accountName"], body)
+            .result()
+            .as_dict()
+        )
     network = emulator.network_client()
     if type_token == "azure-native:network:NetworkSecurityGroup":
-        return network.network_security_groups.begin_create_or_update(
-            group, inputs["networkSecurityGroupName"], body).result().as_dict()
+        return (
+            network.network_security_groups.begin_create_or_update(
+                group, inputs["networkSecurityGroupName"], body
+            )
+            .result()
+            .as_dict()
+        )
     if type_token == "azure-native:network:VirtualNetwork":
-        return network.virtual_networks.begin_create_or_update(
-            group, inputs["virtualNetworkName"], body).result().as_dict()
+        return (
+            network.virtual_networks.begin_create_or_update(group, inputs["virtualNetworkName"], body)
+            .result()
+            .as_dict()
+        )
     if type_token == "azure-native:network:Subnet":
-        return network.subnets.begin_create_or_update(
-            group, inputs["virtualNetworkName"], inputs["subnetName"], body).result().as_dict()
+        return (
+            network.subnets.begin_create_or_update(
+                group, inputs["virtualNetworkName"], inputs["subnetName"], body
+            )
+            .result()
+            .as_dict()
+        )
     batch = emulator.batch_mgmt_client()
     if type_token == "azure-native:batch:BatchAccount":
         identity = body.pop("identity", None)
-        wire: dict[str, Any] = {"location": body.pop("location"), "tags": body.pop("tags", None),
-                                "properties": body}
+        wire: dict[str, Any] = {
+            "location": body.pop("location"),
+            "tags": body.pop("tags", None),
+            "properties": body,
+        }
         if identity:
             users = identity.get("userAssignedIdentities") or []
-            wire["identity"] = {"type": identity["type"], **(
-                {"userAssignedIdentities": {i: {} for i in users}} if users else {})}
+            wire["identity"] = {
+                "type": identity["type"],
+                **({"userAssignedIdentities": {i: {} for i in users}} if users else {}),
+            }
         return batch.batch_account.begin_create(group, inputs["accountName"], wire).result().as_dict()
     if type_token == "azure-native:batch:Application":
         return batch.application.create(
-            group, inputs["accountName"], inputs["applicationName"], {"properties": body}).as_dict()
+            group, inputs["accountName"], inputs["applicationName"], {"properties": body}
+        ).as_dict()
     return _dynamic(type_token, inputs)
 
 

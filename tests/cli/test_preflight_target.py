@@ -38,7 +38,9 @@ def wait_steady(emulator, pool_id: str) -> None:
     raise AssertionError(f"pool {pool_id} did not become steady")
 
 
-def test_a_fresh_target_plans_create_and_says_images_wait_for_the_account(capsys, clean_emulator, emulator_env):
+def test_a_fresh_target_plans_create_and_says_images_wait_for_the_account(
+    capsys, clean_emulator, emulator_env
+):
     code, result = preflight(capsys)
     assert code == 0 and result["ok"]
     actions = {r["name"]: r["action"] for r in result["resources"]}
@@ -77,7 +79,9 @@ def test_a_target_holding_the_stack_reports_no_changes(capsys, clean_emulator, e
     clean_emulator.clear_requests()
     code, result = preflight(capsys)
     assert code == 0 and result["ok"]
-    changed = [r for r in result["resources"] if r["type"].startswith("azure-native:") and r["action"] != "no change"]
+    changed = [
+        r for r in result["resources"] if r["type"].startswith("azure-native:") and r["action"] != "no change"
+    ]
     assert changed == [], changed
     storage = next(r for r in result["resources"] if r["name"] == "batch-account-storage")
     assert "minimumTlsVersion" in storage["detail"] and "not compared" not in storage["detail"]
@@ -91,7 +95,9 @@ def test_a_target_holding_the_stack_reports_no_changes(capsys, clean_emulator, e
 def test_a_pool_scaled_out_of_band_is_an_update_live(capsys, clean_emulator, emulator_env, planned):
     deploy(clean_emulator, planned("dev"))
     clean_emulator.batch_mgmt_client().pool.update(
-        NAMES.resource_group, NAMES.batch_account, "dev-small",
+        NAMES.resource_group,
+        NAMES.batch_account,
+        "dev-small",
         {"properties": {"scaleSettings": {"fixedScale": {"targetDedicatedNodes": 3}}}},
     )
     wait_steady(clean_emulator, "dev-small")
@@ -101,19 +107,25 @@ def test_a_pool_scaled_out_of_band_is_an_update_live(capsys, clean_emulator, emu
     assert "scale (properties.scaleSettings): update-live" in pool["detail"]
 
 
-def test_a_vm_size_changed_out_of_band_fails_with_the_providers_guidance(capsys, clean_emulator, emulator_env,
-                                                                         planned):
+def test_a_vm_size_changed_out_of_band_fails_with_the_providers_guidance(
+    capsys, clean_emulator, emulator_env, planned
+):
     deploy(clean_emulator, planned("dev"))
     batch, group, account = clean_emulator.batch_mgmt_client(), NAMES.resource_group, NAMES.batch_account
-    for properties in ({"scaleSettings": {"fixedScale": {"targetDedicatedNodes": 0}}},
-                       {"vmSize": "Standard_D4s_v5"},
-                       {"scaleSettings": {"fixedScale": {"targetDedicatedNodes": 1}}}):
+    for properties in (
+        {"scaleSettings": {"fixedScale": {"targetDedicatedNodes": 0}}},
+        {"vmSize": "Standard_D4s_v5"},
+        {"scaleSettings": {"fixedScale": {"targetDedicatedNodes": 1}}},
+    ):
         batch.pool.update(group, account, "dev-small", {"properties": properties})
         wait_steady(clean_emulator, "dev-small")
     code, result = preflight(capsys)
     pool = result["pools"][0]
     assert code == 1 and not result["ok"] and pool["action"] == "fails"
-    assert "has 1 node(s)" in pool["detail"] and "vmSize (properties.vmSize): update-when-empty" in pool["detail"]
+    assert (
+        "has 1 node(s)" in pool["detail"]
+        and "vmSize (properties.vmSize): update-when-empty" in pool["detail"]
+    )
     assert "scale the pool to 0 nodes" in pool["detail"] and "onImmutableChange: replace" in pool["detail"]
 
 
@@ -135,7 +147,9 @@ def test_a_quota_shortfall_exits_1(capsys, clean_emulator, emulator_env, planned
     assert code == 1 and not result["ok"] and result["pools"][0]["action"] == "no change"
 
 
-def test_the_table_shows_images_with_their_verdict(capsys, clean_emulator, emulator_env, planned, monkeypatch):
+def test_the_table_shows_images_with_their_verdict(
+    capsys, clean_emulator, emulator_env, planned, monkeypatch
+):
     monkeypatch.setenv("COLUMNS", "200")
     deploy(clean_emulator, planned("dev"))
     code = main(["preflight", "--stack", "dev", "--project-dir", str(PROJECT_DIR)])
