@@ -43,13 +43,27 @@ def preflight(
     document = plan_document(plan)
     if offline:
         if as_json:
-            click.echo(json.dumps(document, indent=2, sort_keys=True))
+            click.echo(to_json(document))
         else:
             Console().print(plan_tree(plan))
         return
     from batch_infra.cli.preflight_view import run_against_target
 
     ctx.exit(run_against_target(plan_tree(plan), document, stack, project_dir, azure=azure, as_json=as_json))
+
+
+def to_json(document: dict[str, Any]) -> str:
+    """JSON of a plan document; values only Azure will know (pulumi's Unknown under mocks) say so."""
+    return json.dumps(document, indent=2, sort_keys=True, default=_unknown)
+
+
+def _unknown(value: Any) -> str:
+    if type(value).__name__ == "Unknown":
+        return UNKNOWN_TEXT
+    raise TypeError(f"cannot render {type(value).__name__} as JSON")
+
+
+UNKNOWN_TEXT = "(known after `pulumi up`)"
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:

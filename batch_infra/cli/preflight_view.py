@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,9 @@ def run_against_target(
                 stack, project_dir, target, step=lambda text: status.update(text), scratch_catalog=scratch
             )
     if as_json:
-        click.echo(json.dumps({**document, "preflight": result.to_dict()}, indent=2, sort_keys=True))
+        from batch_infra.cli.preflight import to_json
+
+        click.echo(to_json({**document, "preflight": result.to_dict()}))
     else:
         show(Console(), tree, result)
     return 0 if result.ok else 1
