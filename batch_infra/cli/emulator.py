@@ -17,7 +17,11 @@ def emulator() -> None:
 
 @emulator.command()
 @click.option(
-    "--port", type=int, default=0, show_default=True, help="HTTPS port on 127.0.0.1; 0 picks a free one."
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="HTTPS port on 127.0.0.1; 0 picks a free one.",
 )
 @click.option(
     "--state",
@@ -32,7 +36,11 @@ def emulator() -> None:
 )
 @click.option("--seed", type=int, default=None, help="Seed for probabilistic fault rules.")
 def start(port: int, state_file: Path | None, ready_file: Path | None, seed: int | None) -> None:
-    """Serve until SIGINT or SIGTERM."""
+    """Serve until SIGINT or SIGTERM.
+
+    An unusable --state file exits 1; a port that cannot be bound or an Azurite that does not start exits 3
+    (batch_infra.errors.ExitCode), each with the option, the path and the fix.
+    """
     from batch_infra.emulator.launch import Emulator, Options
 
     stop = threading.Event()

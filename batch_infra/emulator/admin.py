@@ -105,7 +105,7 @@ class AdminApi:
                 'Send {"seconds": N} with N >= 0: the emulator\'s clock only moves forward.',
                 target="seconds",
             )
-        self.app.ctx.clock_offset += float(seconds)
+        self.app.ctx.set_clock_offset(self.app.ctx.clock_offset + float(seconds))
         return self.clock(request)
 
     def settings(self, request: Request) -> Response:
@@ -123,5 +123,25 @@ class AdminApi:
                 f"Unknown setting(s) {unknown}; known: {sorted(self.app.default_settings)}.",
                 target=unknown[0],
             )
+        for key, value in body.items():
+            check_setting(key, value, self.app.default_settings[key])
         self.app.ctx.settings.update(body)
         return self.settings(request)
+
+
+def check_setting(key: str, value: object, default: object) -> None:
+    """A setting keeps its default's type (bool, integer, or number) and, being a count or a
+    duration, is never negative; anything else is a 400 naming the key."""
+    if isinstance(default, bool):
+        ok, wanted = isinstance(value, bool), "true or false"
+    elif isinstance(default, int):
+        ok, wanted = isinstance(value, int) and not isinstance(value, bool) and value >= 0, "an integer >= 0"
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+        wanted = "a number >= 0"
+    else:
+        ok, wanted = isinstance(value, type(default)), type(default).__name__
+    if not ok:
+        raise AzureError(
+            400, "InvalidSettingValue", f"Setting '{key}' must be {wanted}, got {value!r}.", target=key
+        )

@@ -115,9 +115,12 @@ class EmulatorApp:
     def reset(self) -> None:
         """Back to a fresh emulator: empty state, no faults, empty log, real time, default settings."""
         self.ctx.state.reset()
+        self.ctx.lro.forget()
+        if self.ctx.blob is not None:
+            self.ctx.blob.delete_all_containers()  # else a reset emulator would still hold old uploads
         self.faults.clear()
         self.log.clear()
-        self.ctx.clock_offset = 0.0
+        self.ctx.set_clock_offset(0.0)
         self.ctx.settings.clear()
         self.ctx.settings.update(self.default_settings)
 
@@ -127,8 +130,8 @@ class EmulatorApp:
             route, params = self.router.match(request.method, request.path)
             envelope = route.envelope
             request.params = params
+            self._authenticate(route, request)  # before the api-version, as ARM answers 401 first
             self.router.check_api_version(route, request)
-            self._authenticate(route, request)
             fault = self.faults.pick(request.method, request.path)
             if fault is not None:
                 if fault.delay_ms:
@@ -137,6 +140,7 @@ class EmulatorApp:
                     return DROP
                 if fault.error is not None:
                     raise fault.error
+            self.ctx.lro.settle()  # operations whose time has come finish before anyone reads
             response = route.handler(request)
         except AzureError as err:
             response = Response(err.status, err.body(envelope), dict(err.headers))
@@ -156,19 +160,26 @@ class EmulatorApp:
         return response
 
     def _authenticate(self, route: Route, request: Request) -> None:
+        if route.auth == "batch":
+            self._authenticate_data_plane(request)
+            return
         if bearer_ok(request, self.ctx.token):
             return
-        if route.auth == "batch":
-            header = request.headers.get("authorization", "")
-            if header.startswith("SharedKey ") and self.ctx.shared_key_verifier is not None:
-                self.ctx.shared_key_verifier(request, request.params.get("account", ""))
-                return
-            raise AzureError(
-                401,
-                "AuthenticationFailed",
-                "Server failed to authenticate the request. Make sure the value of the Authorization "
-                "header is formed correctly including the signature (SharedKey or Bearer).",
-            )
         if route.auth == "keyvault":
             raise _keyvault_auth_error(self.ctx)
         raise _arm_auth_error(request, self.ctx)
+
+    def _authenticate_data_plane(self, request: Request) -> None:
+        """SharedKey or bearer, judged by the Batch service's hook against the account's allowed modes."""
+        scheme = request.headers.get("authorization", "").partition(" ")[0].lower()
+        if self.ctx.data_plane_auth is not None and scheme in ("sharedkey", "bearer"):
+            self.ctx.data_plane_auth(request, request.params.get("account", ""))
+            return
+        if self.ctx.data_plane_auth is None and bearer_ok(request, self.ctx.token):
+            return  # no Batch service registered (framework tests): the emulator's token is enough
+        raise AzureError(
+            401,
+            "AuthenticationFailed",
+            "Server failed to authenticate the request. Make sure the value of the Authorization "
+            "header is formed correctly including the signature (SharedKey or Bearer).",
+        )

@@ -89,13 +89,17 @@ def resource_group_id(subscription: str, resource_group: str) -> str:
 
 
 def require_resource_group(ctx: EmulatorContext, request: Request) -> dict[str, Any]:
-    """The request's resource group; 404 if it does not exist, 409 while it is being deleted."""
+    """The request's resource group; 404 if it does not exist, 409 for a write while it is being deleted.
+
+    Reads are served while the group is Deleting (ARM answers them until the resources are gone, then 404).
+    """
     subscription = check_subscription(ctx, request)
     name = request.params["resource_group"]
     group = ctx.state.get(RESOURCE_GROUPS, resource_group_id(subscription, name))
     if group is None:
         raise AzureError(404, "ResourceGroupNotFound", f"Resource group '{name}' could not be found.")
-    if group["properties"]["provisioningState"] == "Deleting":
+    writing = request.method.upper() not in ("GET", "HEAD")
+    if writing and group["properties"]["provisioningState"] == "Deleting":
         raise AzureError(
             409,
             "ResourceGroupBeingDeleted",

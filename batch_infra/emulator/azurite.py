@@ -13,29 +13,58 @@ data lives next to the state file, so blobs survive a restart like the rest of t
 from __future__ import annotations
 
 import base64
+import ctypes
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from batch_infra.emulator.context import BlobService
-from batch_infra.errors import AzureOperationError, BatchInfraError
+from batch_infra.errors import AzureOperationError
 
 ACCOUNT = "batchinfra"
 _READY = re.compile(r"successfully listens on (http://[\d.]+:\d+)")
 _START_TIMEOUT = 30.0
 REPO_ROOT = Path(__file__).resolve().parents[2]
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def new_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn that makes Linux send Azurite SIGTERM when its parent dies, even by SIGKILL.
+
+    Without it a killed emulator leaves an orphaned Azurite holding a port and its data directory.
+    (Elsewhere there is no such call; the emulator's own shutdown and atexit stop Azurite.)
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    parent = os.getpid()
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def arm() -> None:  # runs in the child, between fork and exec; the setting survives exec
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl: nobody would signal us
+            os._exit(1)
+
+    return arm
 
 
 def binary() -> Path:
     """Azurite's blob launcher installed by ./scripts/setup.sh (env BATCH_INFRA_AZURITE overrides)."""
     path = Path(os.environ.get("BATCH_INFRA_AZURITE", REPO_ROOT / "node_modules" / ".bin" / "azurite-blob"))
     if not path.exists():
-        raise BatchInfraError(
+        raise AzureOperationError(
+            "start Azurite",
+            None,
             f"Azurite is not installed: {path} does not exist.",
             fix="run ./scripts/setup.sh (it installs Azurite from package.json with npm)",
         )
@@ -45,9 +74,9 @@ def binary() -> Path:
 class Azurite:
     """An Azurite blob service on a free port; `start()` returns once it accepts requests."""
 
-    def __init__(self, location: Path) -> None:
+    def __init__(self, location: Path, key: str | None = None) -> None:
         self.location = location
-        self.key = base64.b64encode(secrets.token_bytes(32)).decode()
+        self.key = key or new_key()  # pass the persisted key so SAS URLs signed before a restart stay valid
         self._process: subprocess.Popen[str] | None = None
         self.blob: BlobService | None = None
 
@@ -68,7 +97,13 @@ class Azurite:
             "--silent",
         ]
         self._process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=self.location
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=self.location,
+            preexec_fn=_die_with_parent(),  # noqa: PLW1509 - prctl only; no locks are taken in the child
         )
         endpoint = self._wait_ready()
         self.blob = BlobService(endpoint=f"{endpoint}/{ACCOUNT}", account_name=ACCOUNT, account_key=self.key)
@@ -108,6 +143,10 @@ class Azurite:
                 fix="run ./scripts/setup.sh, then check that node runs",
             )
         return found[0]
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     def stop(self) -> None:
         process, self._process = self._process, None

@@ -69,3 +69,12 @@ def sas_url(
 def blob_exists(blob: BlobService, storage_account: str, container: str, blob_name: str) -> bool:
     client = _client(blob).get_blob_client(container_name(storage_account, container), blob_name)
     return bool(client.exists())
+
+
+def delete_containers(blob: BlobService, prefix: str = "") -> int:
+    """Delete every Azurite container whose name starts with `prefix` (all when empty); returns how many."""
+    client = _client(blob)
+    names = [c.name for c in client.list_containers(name_starts_with=prefix or None)]
+    for name in names:
+        client.delete_container(name)
+    return len(names)

@@ -12,9 +12,11 @@ from batch_infra.emulator.http import Request
 from batch_infra.emulator.lro import Operations
 from batch_infra.emulator.state import State
 
+CLOCK = ("emulator", "clock")  # state collection/key of the clock offset
+
 # Settings every emulator starts with; services add their own with `ctx.settings.setdefault` in register().
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "lro_polls": 1,  # polls of a long-running operation that still answer "InProgress"
+    "lro_delay_seconds": 0.0,  # emulator seconds from an LRO's start to its completion (0: next request)
     "lro_retry_after": 0,  # Retry-After (seconds) on LRO responses; 0 lets SDK polling intervals rule
 }
 
@@ -44,6 +46,17 @@ class BlobService:
 
         return blobs.blob_exists(self, storage_account, container, blob)
 
+    def delete_account_containers(self, storage_account: str) -> int:
+        """Remove every container of `storage_account` (its `<account>-` slice of Azurite)."""
+        from batch_infra.emulator import blobs
+
+        return blobs.delete_containers(self, f"{storage_account.lower()}-")
+
+    def delete_all_containers(self) -> int:
+        from batch_infra.emulator import blobs
+
+        return blobs.delete_containers(self)
+
 
 @dataclass
 class EmulatorContext:
@@ -54,12 +67,12 @@ class EmulatorContext:
     tenant_id: str
     location: str = "westeurope"
     blob: BlobService | None = None
-    # Tunables tests may change through the admin API, e.g. allocation_delay_seconds, lro_polls.
+    # Tunables tests may change through the admin API, e.g. allocation_delay_seconds, lro_delay_seconds.
     settings: dict[str, Any] = field(default_factory=dict)
     clock_offset: float = 0.0  # seconds added to wall-clock time (tests advance time without sleeping)
-    # Hooks the Batch service installs in its register(): SharedKey check for routes with auth="batch"
-    # (raise AzureError to refuse), and the admin API's `PUT /accounts/{account}/quotas`.
-    shared_key_verifier: Callable[[Request, str], None] | None = None
+    # Hooks the Batch service installs in its register(): the SharedKey / bearer check for routes with
+    # auth="batch" (raise AzureError to refuse), and the admin API's `PUT /accounts/{account}/quotas`.
+    data_plane_auth: Callable[[Request, str], None] | None = None
     quota_setter: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
     lro: Operations = field(init=False)
 
@@ -70,6 +83,14 @@ class EmulatorContext:
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(time.time() + self.clock_offset, tz=UTC)
+
+    def set_clock_offset(self, seconds: float) -> None:
+        """Move the emulator's clock; kept in state, so a restart with `--state` does not turn time back."""
+        self.clock_offset = float(seconds)
+        self.state.put(*CLOCK, {"offset_seconds": self.clock_offset})
+
+    def load_clock(self) -> None:
+        self.clock_offset = float((self.state.get(*CLOCK) or {}).get("offset_seconds", 0.0))
 
     def data_plane_endpoint(self, account_name: str, location: str | None = None) -> str:
         """The Batch account endpoint (`accountEndpoint`, no scheme, as Azure returns it).

@@ -18,6 +18,7 @@ _CODES = {
     503: ("ServerBusy", "The server is currently unable to receive requests. Please retry your request."),
     504: ("GatewayTimeout", "The gateway did not receive a response in time. Please retry the request."),
 }
+HTTP_METHODS = ("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS")
 _FIELDS = {"method", "path", "status", "retry_after", "delay_ms", "count", "probability", "drop"}
 
 
@@ -86,6 +87,19 @@ def parse_rule(spec: Any) -> FaultRule:
         probability=float(_opt(spec, "probability", (int, float)) if "probability" in spec else 1.0),
         drop=bool(_opt(spec, "drop", bool)),
     )
+    if rule.method is not None and rule.method not in HTTP_METHODS:
+        raise AzureError(
+            400,
+            "InvalidFaultRule",
+            f"'method' must be one of {', '.join(HTTP_METHODS)} (or omitted for all), got {spec['method']!r}.",
+            target="method",
+        )
+    for field in ("delay_ms", "retry_after"):
+        value = getattr(rule, field)
+        if value is not None and value < 0:
+            raise AzureError(
+                400, "InvalidFaultRule", f"'{field}' must be 0 or more, got {value}.", target=field
+            )
     if rule.status is not None and not 400 <= rule.status <= 599:
         raise AzureError(
             400, "InvalidFaultRule", f"'status' must be 400-599, got {rule.status}.", target="status"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import re
 import shutil
+import sqlite3
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -13,12 +16,17 @@ from typing import Any
 
 from batch_infra.emulator import tls
 from batch_infra.emulator.app import ADMIN_PREFIX, EmulatorApp
-from batch_infra.emulator.azurite import Azurite
+from batch_infra.emulator.azurite import Azurite, new_key
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.server import EmulatorServer
 from batch_infra.emulator.state import State
+from batch_infra.errors import AzureOperationError, BatchInfraError
 
-IDENTITY = ("emulator", "identity")  # state collection/key: the subscription and tenant survive restarts
+# State collection/key of what must survive restarts and resets: subscription, tenant and the Azurite key
+# (SAS URLs handed out before a restart are signed with it).
+IDENTITY = ("emulator", "identity")
+_WORKDIR_PREFIX = "batch-infra-emulator-"
+_WORKDIR = re.compile(re.escape(_WORKDIR_PREFIX) + r"(\d+)-")
 
 
 @dataclass(frozen=True)
@@ -31,9 +39,14 @@ class Options:
 
 
 def _identity(state: State) -> dict[str, str]:
-    identity = state.get(*IDENTITY)
-    if identity is None:
-        identity = {"subscription_id": str(uuid.uuid4()), "tenant_id": str(uuid.uuid4())}
+    identity = state.get(*IDENTITY) or {}
+    if not {"subscription_id", "tenant_id", "azurite_key"} <= set(identity):
+        identity = {
+            "subscription_id": str(uuid.uuid4()),
+            "tenant_id": str(uuid.uuid4()),
+            "azurite_key": new_key(),
+            **identity,  # a state file from before the key was kept keeps its subscription and tenant
+        }
         state.put(*IDENTITY, identity)
     return identity
 
@@ -46,27 +59,64 @@ def write_ready_file(path: Path, info: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
+def remove_dead_workdirs(root: Path | None = None) -> list[Path]:
+    """Delete work directories left by emulators that were killed (SIGKILL skips every cleanup)."""
+    removed = []
+    for path in Path(root or tempfile.gettempdir()).glob(_WORKDIR_PREFIX + "*"):
+        found = _WORKDIR.match(path.name)
+        if found and not _alive(int(found.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def open_state(path: Path | None) -> State:
+    """The state store; an unusable --state file is the user's to fix, named with the fix."""
+    try:
+        return State(path)
+    except (OSError, sqlite3.Error) as err:
+        raise BatchInfraError(
+            f"--state {path}: cannot open it as the emulator's SQLite state file ({err}).",
+            fix="pass a writable path in an existing directory, for a new or an earlier emulator state file",
+        ) from err
+
+
 class Emulator:
     def __init__(self, options: Options) -> None:
         self.options = options
-        self.workdir = Path(tempfile.mkdtemp(prefix="batch-infra-emulator-"))
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-"))
         self.state: State | None = None
         self.azurite: Azurite | None = None
         self.server: EmulatorServer | None = None
         self.app: EmulatorApp | None = None
         self.info: dict[str, Any] = {}
+        self._stopped = False
+        atexit.register(self.stop)  # an exception or exit on the way still stops Azurite and cleans up
 
     def start(self) -> dict[str, Any]:
         """Start everything; returns the ready info (also written to the ready file if one was given)."""
+        if self.options.ready_file:
+            self.options.ready_file.unlink(missing_ok=True)  # a stale file would point clients at a dead port
+        remove_dead_workdirs(self.workdir.parent)
         files = tls.generate(self.workdir / "tls")
-        self.state = State(self.options.state)
+        self.state = open_state(self.options.state)
         identity = _identity(self.state)
         blob = None
         if self.options.azurite:
             location = (
                 Path(f"{self.options.state}.azurite") if self.options.state else self.workdir / "azurite"
             )
-            self.azurite = Azurite(location)
+            self.azurite = Azurite(location, identity["azurite_key"])
             blob = self.azurite.start()
         ctx = EmulatorContext(
             state=self.state,
@@ -76,8 +126,9 @@ class Emulator:
             tenant_id=identity["tenant_id"],
             blob=blob,
         )
+        ctx.load_clock()
         self.app = EmulatorApp(ctx, seed=self.options.seed)
-        self.server = EmulatorServer(self.app, files.server_context(), self.options.port)
+        self.server = _bind(self.app, files.server_context(), self.options.port)
         ctx.arm_endpoint = f"https://127.0.0.1:{self.server.port}"
         original_reset = self.app.reset
 
@@ -98,12 +149,23 @@ class Emulator:
             "location": ctx.location,
             "services": self.app.services,
             "pid": os.getpid(),
+            "azurite_pid": self.azurite.pid if self.azurite else None,
         }
         if self.options.ready_file:
-            write_ready_file(self.options.ready_file, self.info)
+            try:
+                write_ready_file(self.options.ready_file, self.info)
+            except OSError as err:
+                raise BatchInfraError(
+                    f"--ready-file {self.options.ready_file}: cannot write it ({err.strerror or err}).",
+                    fix="pass a path in a directory you can write to",
+                ) from err
         return self.info
 
     def stop(self) -> None:
+        """Stop the server and Azurite, close state, remove the ready file and work directory (idempotent)."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
@@ -114,3 +176,16 @@ class Emulator:
         if self.options.ready_file and self.options.ready_file.exists():
             self.options.ready_file.unlink()
         shutil.rmtree(self.workdir, ignore_errors=True)
+        atexit.unregister(self.stop)
+
+
+def _bind(app: EmulatorApp, context: Any, port: int) -> EmulatorServer:
+    try:
+        return EmulatorServer(app, context, port)
+    except OSError as err:
+        raise AzureOperationError(
+            "start the emulator",
+            None,
+            f"--port {port}: cannot listen on 127.0.0.1:{port} ({err.strerror or err}).",
+            fix="pass another --port, or --port 0 to pick a free one",
+        ) from err

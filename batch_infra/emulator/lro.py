@@ -2,15 +2,18 @@
 
 A service starts an operation with `ctx.lro.begin(kind, subject, ...)` and returns the headers it gets back;
 it registers, once, a completer for `kind` that applies the outcome (e.g. marks a resource Succeeded or
-deletes it) and returns the final response. The operation stays "InProgress" for `settings["lro_polls"]`
-polls, then the completer runs exactly once and every later poll repeats its outcome. Operations live in
-state (collection "operations"), so an emulator restarted with the same `--state` can finish them.
+deletes it) and returns the final response. An operation finishes when the emulator's clock passes its
+start + `settings["lro_delay_seconds"]`, whoever looks first: `settle()` runs before every Azure API request
+(a GET of the resource, a list, a write, a poll), so there is no timer thread and polling is only a report,
+exactly as on Azure, where a resource finishes whether or not anyone polls. Operations live in state
+(collection "operations"), so an emulator restarted with the same `--state` finishes them too.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from batch_infra.emulator.errors import AzureError
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from batch_infra.emulator.context import EmulatorContext
 
 Completer = Callable[[dict[str, Any]], Response]  # the operation's `subject` -> final response
+Reader = Callable[[dict[str, Any]], Response]  # the operation's `subject` -> final response, built when served
 
 COLLECTION = "operations"
 _OPS = SUB + r"/providers/(?P<provider>[^/]+)/locations/(?P<location>[^/]+)"
@@ -30,10 +34,18 @@ class Operations:
     def __init__(self, ctx: EmulatorContext) -> None:
         self._ctx = ctx
         self._completers: dict[str, Completer] = {}
+        self._readers: dict[str, Reader] = {}
+        self._pending: dict[str, float] | None = None  # op id -> due POSIX time; loaded from state on first use
 
-    def completer(self, kind: str, complete: Completer) -> None:
-        """Register what finishing an operation of `kind` does (raise AzureError to fail it)."""
+    def completer(self, kind: str, complete: Completer, *, reader: Reader | None = None) -> None:
+        """Register what finishing an operation of `kind` does (raise AzureError to fail it).
+
+        `reader`, when given, builds the final response each time a poll asks for it, so an answer that
+        depends on this process (host:port, SAS) is never stored with the operation.
+        """
         self._completers[kind] = complete
+        if reader is not None:
+            self._readers[kind] = reader
 
     def begin(
         self,
@@ -49,19 +61,23 @@ class Operations:
         if kind not in self._completers:
             raise RuntimeError(f"no LRO completer registered for kind {kind!r}; call ctx.lro.completer first")
         op_id = str(uuid.uuid4())
-        self._ctx.state.put(
-            COLLECTION,
-            op_id,
-            {
-                "id": op_id,
-                "kind": kind,
-                "subject": subject,
-                "polls": 0,
-                "done": False,
-                "startTime": self._ctx.now().isoformat(),
-                "result": None,
-            },
-        )
+        started = self._ctx.now()
+        due = started + timedelta(seconds=float(self._ctx.settings.get("lro_delay_seconds", 0.0)))
+        with self._ctx.state.transaction() as state:
+            state.put(
+                COLLECTION,
+                op_id,
+                {
+                    "id": op_id,
+                    "kind": kind,
+                    "subject": subject,
+                    "done": False,
+                    "startTime": started.isoformat(),
+                    "dueTime": due.isoformat(),
+                    "result": None,
+                },
+            )
+            self._pending_ops()[op_id] = due.timestamp()
         base = (
             f"{self._ctx.arm_endpoint}/subscriptions/{self._ctx.subscription_id}/providers/{provider}"
             f"/locations/{self._ctx.location}"
@@ -74,6 +90,21 @@ class Operations:
             headers["Azure-AsyncOperation"] = f"{base}/operations/{op_id}{query}"
         return headers
 
+    def settle(self) -> None:
+        """Finish, oldest first, every operation whose start + delay the emulator's clock has passed."""
+        if self._pending == {}:  # the hot path of every request: nothing is running
+            return
+        with self._ctx.state.transaction():
+            pending = self._pending_ops()
+            now = self._ctx.now().timestamp()
+            for _, op_id in sorted((due, op_id) for op_id, due in pending.items() if due <= now):
+                pending.pop(op_id)  # first: a completer bug must surface once (500), not on every request
+                self._finish(op_id)
+
+    def forget(self) -> None:
+        """State was reset: reload the running operations from state when next needed."""
+        self._pending = None
+
     def register_routes(self, router: Router) -> None:
         router.add(
             "GET", _OPS + r"/operationResults/(?P<operation>[^/]+)", self._poll_result, api_versions=()
@@ -82,36 +113,47 @@ class Operations:
             "GET", _OPS + r"/operations/(?P<operation>[0-9a-f-]{36})", self._poll_status, api_versions=()
         )
 
-    def _advance(self, op_id: str) -> dict[str, Any]:
-        with self._ctx.state.transaction() as state:
-            op = state.get(COLLECTION, op_id)
-            if op is None:
-                raise AzureError(404, "OperationNotFound", f"The operation '{op_id}' was not found.")
-            if op["done"]:
-                return op
-            op["polls"] += 1
-            if op["polls"] > int(self._ctx.settings.get("lro_polls", 1)):
-                op["result"] = self._complete(op)
-                op["done"] = True
-                op["endTime"] = self._ctx.now().isoformat()
-            state.put(COLLECTION, op_id, op)
-            return op
+    def _pending_ops(self) -> dict[str, float]:
+        if self._pending is None:
+            self._pending = {
+                op["id"]: datetime.fromisoformat(op["dueTime"]).timestamp()
+                for _, op in self._ctx.state.items(COLLECTION)
+                if not op["done"]
+            }
+        return self._pending
+
+    def _finish(self, op_id: str) -> None:
+        op = self._ctx.state.get(COLLECTION, op_id)
+        if op is None or op["done"]:
+            return
+        op["result"] = self._complete(op)
+        op["done"] = True
+        op["endTime"] = self._ctx.now().isoformat()
+        self._ctx.state.put(COLLECTION, op_id, op)
 
     def _complete(self, op: dict[str, Any]) -> dict[str, Any]:
         try:
             response = self._completers[op["kind"]](op["subject"])
         except AzureError as err:
             return {"status": err.status, "error": err.body("arm")["error"]}
+        if op["kind"] in self._readers:
+            return {"status": response.status, "read": True}
         return {"status": response.status, "body": response.body}
 
-    def _in_progress_headers(self, request: Request) -> dict[str, str]:
+    def _lookup(self, op_id: str) -> dict[str, Any]:
+        op = self._ctx.state.get(COLLECTION, op_id)
+        if op is None:
+            raise AzureError(404, "OperationNotFound", f"The operation '{op_id}' was not found.")
+        return op
+
+    def _in_progress_headers(self) -> dict[str, str]:
         return {"Retry-After": str(self._ctx.settings.get("lro_retry_after", 0))}
 
     def _poll_result(self, request: Request) -> Response:
         """The Location URL: 202 while running, then the final response (or the failure) of the operation."""
-        op = self._advance(request.params["operation"])
+        op = self._lookup(request.params["operation"])
         if not op["done"]:
-            headers = self._in_progress_headers(request)
+            headers = self._in_progress_headers()
             headers["Location"] = f"{self._ctx.arm_endpoint}{request.path}" + (
                 f"?api-version={request.api_version}" if request.api_version else ""
             )
@@ -119,11 +161,13 @@ class Operations:
         result = op["result"]
         if "error" in result:
             raise AzureError(result["status"], result["error"]["code"], result["error"]["message"])
+        if result.get("read"):
+            return self._readers[op["kind"]](op["subject"])
         return Response(result["status"], result.get("body"))
 
     def _poll_status(self, request: Request) -> Response:
         """The Azure-AsyncOperation URL: an operation status document (InProgress, Succeeded or Failed)."""
-        op = self._advance(request.params["operation"])
+        op = self._lookup(request.params["operation"])
         body: dict[str, Any] = {
             "id": f"{self._ctx.arm_endpoint}{request.path}",
             "name": op["id"],
@@ -131,7 +175,7 @@ class Operations:
         }
         if not op["done"]:
             body["status"] = "InProgress"
-            return Response(200, body, self._in_progress_headers(request))
+            return Response(200, body, self._in_progress_headers())
         body["endTime"] = op["endTime"]
         if "error" in op["result"]:
             body["status"] = "Failed"

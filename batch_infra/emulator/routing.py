@@ -60,13 +60,40 @@ class Router:
 
     @staticmethod
     def check_api_version(route: Route, request: Request) -> None:
+        """Azure's 400 for a missing or unsupported api-version, in the route's own service's words."""
         if not route.api_versions:
             return
         version = request.api_version
+        supported = ", ".join(sorted(route.api_versions))
+        if route.envelope == "batch":
+            _check_batch_api_version(version, supported, route.api_versions)
+            return
         if version is None:
             raise AzureError(400, "MissingApiVersionParameter",
                              "The api-version query parameter (?api-version=) is required for all requests.")
         if version not in route.api_versions:
-            supported = ", ".join(sorted(route.api_versions))
             raise AzureError(400, "InvalidApiVersionParameter",
                              f"The api-version '{version}' is invalid. The supported versions are '{supported}'.")
+
+
+def _check_batch_api_version(version: str | None, supported: str, accepted: frozenset[str]) -> None:
+    """The Batch service's query-parameter errors, with `values` naming the parameter (Batch error codes doc)."""
+    name = {"target": "QueryParameterName", "message": "api-version"}
+    if version is None:
+        raise AzureError(
+            400,
+            "MissingRequiredQueryParameter",
+            "A query parameter that's mandatory for this request is not specified.",
+            details=[name, {"target": "Reason", "message": f"Add ?api-version={supported}."}],
+        )
+    if version not in accepted:
+        raise AzureError(
+            400,
+            "InvalidQueryParameterValue",
+            "Value for one of the query parameters specified in the request URI is invalid.",
+            details=[
+                name,
+                {"target": "QueryParameterValue", "message": version},
+                {"target": "Reason", "message": f"The supported versions are '{supported}'."},
+            ],
+        )

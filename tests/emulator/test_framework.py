@@ -129,7 +129,7 @@ def test_clock_and_settings_admin(clean_emulator):
     assert after["offset_seconds"] == before["offset_seconds"] + 3600
     with pytest.raises(AssertionError, match="UnknownSetting"):
         clean_emulator.settings(no_such_setting=1)
-    assert clean_emulator.settings(lro_polls=3)["lro_polls"] == 3
+    assert clean_emulator.settings(lro_delay_seconds=3)["lro_delay_seconds"] == 3
 
 
 def test_handler_bug_is_azure_500_and_traceback_on_stderr(capsys):

@@ -53,16 +53,35 @@ def raw_get(client, url: str, api_version: str = "2025-04-01") -> dict:
     return response.json()
 
 
-def test_delete_is_long_running_and_removes_children(clean_emulator):
+def test_delete_finishes_when_the_clock_passes_the_delay_not_when_polled(clean_emulator):
     client = clean_emulator.resource_client()
     client.resource_groups.create_or_update("rg-gone", {"location": "westeurope"})
-    clean_emulator.settings(lro_polls=2)
-    clean_emulator.clear_requests()
-    client.resource_groups.begin_delete("rg-gone").result()
-    assert client.resource_groups.check_existence("rg-gone") is False
-    log = [(e["method"], e["status"]) for e in clean_emulator.requests()]
-    # DELETE answered 202, two polls still running (202), the third returns the outcome (200).
-    assert log[:4] == [("DELETE", 202), ("GET", 202), ("GET", 202), ("GET", 200)]
+    clean_emulator.storage_client().storage_accounts.begin_create(
+        "rg-gone", "stgone", {"location": "westeurope", "sku": {"name": "Standard_LRS"}}
+    ).result()
+    clean_emulator.settings(lro_delay_seconds=30)
+    started = client.resource_groups.begin_delete("rg-gone", polling=False)
+    operation = started.polling_method()._initial_response.http_response.headers["Location"]
+    assert _poll(client, operation).status_code == 202  # polls report, they never finish it
+    assert _poll(client, operation).status_code == 202
+    # Reads inside the deleting group are served; writes get ResourceGroupBeingDeleted.
+    assert client.resource_groups.get("rg-gone").properties.provisioning_state == "Deleting"
+    storage = clean_emulator.storage_client().storage_accounts
+    assert storage.get_properties("rg-gone", "stgone").name == "stgone"
+    with pytest.raises(HttpResponseError) as refused:
+        storage.begin_create("rg-gone", "stnew", {"location": "westeurope", "sku": {"name": "Standard_LRS"}})
+    assert (refused.value.status_code, refused.value.error.code) == (409, "ResourceGroupBeingDeleted")
+    clean_emulator.advance_clock(31)
+    assert client.resource_groups.check_existence("rg-gone") is False  # the read itself finished it
+    assert _poll(client, operation).status_code == 200
+    with pytest.raises(ResourceNotFoundError):
+        storage.get_properties("rg-gone", "stgone")
+
+
+def _poll(client, url):
+    from azure.core.rest import HttpRequest
+
+    return client._client.send_request(HttpRequest("GET", url))
 
 
 def test_errors_use_azure_codes(clean_emulator):

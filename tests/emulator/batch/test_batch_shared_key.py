@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -40,6 +41,7 @@ def verify(
         headers=headers,
         url_account=account,
         current_keys=keys,
+        now=datetime.now(UTC),
     )
 
 

@@ -10,5 +10,5 @@ from batch_infra.emulator.services.batch_data.routes import add_routes
 
 def register(router: Router, ctx: EmulatorContext) -> None:
     handlers = BatchDataPlane(ctx)
-    ctx.shared_key_verifier = handlers.verify_shared_key
+    ctx.data_plane_auth = handlers.authenticate
     add_routes(router, handlers)

@@ -5,10 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 from batch_infra.emulator.errors import AzureError
+
+# Batch must receive a SharedKey request within 15 minutes of its ocp-date / Date ("Authenticate requests
+# to Azure Batch"); the same window applies to a client clock running ahead.
+MAX_CLOCK_SKEW = timedelta(minutes=15)
+_RFC1123 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$")
 
 # The standard headers azure-batch's BatchSharedKeyAuthPolicy signs, in its order.
 SIGNED_HEADERS = (
@@ -69,6 +77,7 @@ def verify_shared_key(
     headers: Mapping[str, str],
     url_account: str,
     current_keys: Iterable[str],
+    now: datetime,
 ) -> None:
     """Accept the request only if its SharedKey signature matches one of the account's CURRENT keys.
 
@@ -82,6 +91,7 @@ def verify_shared_key(
             f"The SharedKey account '{account}' does not match the account '{url_account}' "
             "in the URL; sign with the key of the account you are calling.",
         )
+    check_request_date(headers, now)
     for candidate in dict.fromkeys((path, quote(path))):
         text = string_to_sign(method, candidate, query, headers, account)
         for key in current_keys:
@@ -92,6 +102,32 @@ def verify_shared_key(
         "The MAC signature found in the HTTP request is not the same as any computed signature. "
         "The key may have been regenerated: fetch the current keys with listKeys and sign again.",
     )
+
+
+def check_request_date(headers: Mapping[str, str], now: datetime) -> None:
+    """The request's creation time (ocp-date wins over Date) must be RFC 1123 and within 15 minutes of `now`."""
+    name = "ocp-date" if headers.get("ocp-date") else "Date"
+    value = headers.get(name.lower())
+    if not value:
+        raise _auth_error(
+            403,
+            "The request has neither an ocp-date nor a Date header; send the UTC time of the request in "
+            "ocp-date (RFC 1123, e.g. 'Mon, 01 Jan 2024 00:00:00 GMT') and sign it.",
+        )
+    sent = parsedate_to_datetime(value) if _RFC1123.match(value.strip()) else None
+    if sent is None:
+        raise _auth_error(
+            403,
+            f"The {name} header '{value}' is not an RFC 1123 date such as 'Mon, 01 Jan 2024 00:00:00 GMT'.",
+        )
+    skew = abs(now - sent)
+    if skew > MAX_CLOCK_SKEW:
+        raise _auth_error(
+            403,
+            f"The {name} header '{value}' is {int(skew.total_seconds())} s from the service's time "
+            f"({now:%a, %d %b %Y %H:%M:%S} GMT); requests must be received within 15 minutes of their "
+            "date: sign a fresh request and check the client's clock.",
+        )
 
 
 def verify_bearer(authorization: str, token: str) -> None:
@@ -112,10 +148,11 @@ def _auth_error(status: int, detail: str) -> AzureError:
     )
 
 
-def shared_key_disabled(account: str) -> AzureError:
-    """403 for a SharedKey request to an account whose allowedAuthenticationModes leave SharedKey out."""
+def mode_disabled(account: str, mode: str) -> AzureError:
+    """403 for a SharedKey or bearer request to an account whose allowedAuthenticationModes leave it out."""
+    other = "a Microsoft Entra ID token" if mode == "SharedKey" else "a SharedKey signature"
     return _auth_error(
         403,
-        f"Batch account '{account}' does not allow SharedKey authentication (allowedAuthenticationModes); "
-        "authenticate with a Microsoft Entra ID token, or add 'SharedKey' to the account's modes.",
+        f"Batch account '{account}' does not allow {mode} authentication (allowedAuthenticationModes); "
+        f"authenticate with {other}, or add '{mode}' to the account's modes.",
     )

@@ -27,11 +27,19 @@ class BatchDataPlane:
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
 
-    def verify_shared_key(self, request: Request, account_name: str) -> None:
-        """The framework's SharedKey hook: the signature must match one of the account's CURRENT keys."""
+    def authenticate(self, request: Request, account_name: str) -> None:
+        """The framework's data-plane hook: a bearer token needs 'AAD' among the account's
+        allowedAuthenticationModes, a SharedKey signature needs 'SharedKey', a fresh date and a CURRENT key."""
         doc = self._account_doc(request.params.get("location", ""), account_name)
-        if "SharedKey" not in doc["resource"]["properties"].get("allowedAuthenticationModes", ()):
-            raise auth.shared_key_disabled(account_name)
+        modes = doc["resource"]["properties"].get("allowedAuthenticationModes", ())
+        header = request.headers.get("authorization", "")
+        if header.partition(" ")[0].lower() == "bearer":
+            if "AAD" not in modes:
+                raise auth.mode_disabled(account_name, "AAD")
+            auth.verify_bearer(header, self.ctx.token)
+            return
+        if "SharedKey" not in modes:
+            raise auth.mode_disabled(account_name, "SharedKey")
         auth.verify_shared_key(
             method=request.method,
             path=request.path,
@@ -39,6 +47,7 @@ class BatchDataPlane:
             headers=request.headers,
             url_account=account_name,
             current_keys=doc["keys"].values(),
+            now=self.ctx.now(),
         )
 
     def list_supported_images(self, request: Request) -> Response:

@@ -11,6 +11,7 @@ from batch_infra.emulator.errors import AzureError
 
 TYPE = "Microsoft.Resources/resourceGroups"
 _NAME = re.compile(r"^[-\w._()]{1,90}$")
+STORAGE_ACCOUNTS = "storage_accounts"  # Microsoft.Storage's collection: their blobs go with the group
 
 
 def check_name(name: str) -> None:
@@ -107,9 +108,14 @@ def begin_delete(ctx: EmulatorContext, subscription: str, name: str) -> dict[str
 
 
 def finish_delete(ctx: EmulatorContext, group_id: str) -> None:
+    """Remove the group, every resource in it and the blobs of its storage accounts."""
     with ctx.state.transaction() as state:
+        storage = [doc["name"] for _, doc in state.items(STORAGE_ACCOUNTS, group_id.lower() + "/")]
         arm.delete_children(ctx, group_id)
         state.delete(arm.RESOURCE_GROUPS, group_id)
+    if ctx.blob is not None:
+        for name in storage:
+            ctx.blob.delete_account_containers(name)
 
 
 def list_groups(ctx: EmulatorContext, subscription: str) -> list[dict[str, Any]]:

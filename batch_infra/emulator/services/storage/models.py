@@ -245,10 +245,20 @@ def update(
 
 
 def delete(ctx: EmulatorContext, subscription: str, resource_group: str, name: str) -> bool:
+    """Delete the account and its blobs (its containers in Azurite); False if it did not exist."""
     key = account_id(subscription, resource_group, name)
     with ctx.state.transaction() as state:
         state.delete(KEYS, key)
-        return state.delete(ACCOUNTS, key)
+        existed = state.delete(ACCOUNTS, key)
+    if existed:
+        delete_blobs(ctx, name)
+    return existed
+
+
+def delete_blobs(ctx: EmulatorContext, name: str) -> None:
+    """A deleted storage account's data goes with it: a new account of the same name starts empty."""
+    if ctx.blob is not None:
+        ctx.blob.delete_account_containers(name)
 
 
 def list_keys(ctx: EmulatorContext, subscription: str, resource_group: str, name: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 MAX_APPLICATIONS = 20
 MAX_PACKAGES = 40
 SAS_LIFETIME = timedelta(hours=4)
+_BLOB = "blobLocation"  # internal: storage account, container and blob of a package; never served
 # (container, blob, expiry) -> SAS URL for uploading the package; (container, blob) -> does the blob exist
 SasFactory = Callable[[str, str, Any], str]
 BlobExists = Callable[[str, str], bool]
@@ -46,6 +47,7 @@ def create_application(ctx: EmulatorContext, account: dict[str, Any], applicatio
     """PUT (body optional): create, or replace the settable properties of an existing application."""
     _check_name(application, common.CHILD_NAME_PATTERN, "application")
     body = common.require_object(body or {}, "the application")
+    common.require_account_ready(account)
     with ctx.state.transaction() as state:
         key = application_id(account["id"], application)
         app = state.get(APPLICATIONS, key)
@@ -70,6 +72,7 @@ def create_application(ctx: EmulatorContext, account: dict[str, Any], applicatio
 
 def update_application(ctx: EmulatorContext, account: dict[str, Any], application: str, body: Any) -> dict:
     body = common.require_object(body, "the application update")
+    common.require_account_ready(account)
     with ctx.state.transaction() as state:
         app = get_application(ctx, account["id"], application)
         _apply(ctx, account["id"], app, body)
@@ -78,6 +81,7 @@ def update_application(ctx: EmulatorContext, account: dict[str, Any], applicatio
 
 
 def delete_application(ctx: EmulatorContext, account: dict[str, Any], application: str) -> None:
+    common.require_account_ready(account)
     with ctx.state.transaction() as state:
         get_application(ctx, account["id"], application)
         if list_packages(ctx, account["id"], application):
@@ -94,6 +98,11 @@ def package_key(account_key: str, application: str, version: str) -> str:
 
 
 def get_package(ctx: EmulatorContext, account_key: str, application: str, version: str) -> dict[str, Any]:
+    """The package as Azure answers it (storageUrl signed now, for this emulator's Azurite)."""
+    return served(ctx, _stored_package(ctx, account_key, application, version))
+
+
+def _stored_package(ctx: EmulatorContext, account_key: str, application: str, version: str) -> dict[str, Any]:
     get_application(ctx, account_key, application)
     package = ctx.state.get(PACKAGES, package_key(account_key, application, version))
     if package is None:
@@ -106,9 +115,21 @@ def get_package(ctx: EmulatorContext, account_key: str, application: str, versio
 
 
 def list_packages(ctx: EmulatorContext, account_key: str, application: str) -> list[dict[str, Any]]:
-    return [
-        p for _, p in ctx.state.items(PACKAGES, common.child_prefix(application_id(account_key, application)))
-    ]
+    prefix = common.child_prefix(application_id(account_key, application))
+    return [served(ctx, p) for _, p in ctx.state.items(PACKAGES, prefix)]
+
+
+def served(ctx: EmulatorContext, package: dict[str, Any]) -> dict[str, Any]:
+    """A stored package with its `storageUrl` built when served: state keeps where the blob is and when
+    the SAS expires, never a URL, so an emulator restarted on other ports hands out working URLs."""
+    answer = {k: v for k, v in package.items() if k != _BLOB}
+    where = package.get(_BLOB)
+    if where is not None and ctx.blob is not None:
+        expiry = common.parse_iso(package["properties"]["storageUrlExpiry"])
+        url = ctx.blob.sas_url(where["storageAccount"], where["container"], where["blob"],
+                               permission="rcw", expiry=expiry)
+        answer["properties"] = {**package["properties"], "storageUrl": url}
+    return answer
 
 
 def create_package(
@@ -116,6 +137,7 @@ def create_package(
 ) -> dict[str, Any]:
     """PUT a version: Pending with a fresh SAS storageUrl; an Active one only if allowUpdates."""
     _check_name(version, common.VERSION_PATTERN, "version")
+    common.require_account_ready(account)
     _require_auto_storage(account)
     with ctx.state.transaction() as state:
         app = get_application(ctx, account["id"], application)
@@ -145,15 +167,16 @@ def create_package(
             )
         expiry = ctx.now() + SAS_LIFETIME
         container, blob = blob_location(account, application, version)
+        make_sas(container, blob, expiry)  # creates the container; the URL itself is built when served
         package["properties"] = {
-            **package["properties"],
+            **{k: v for k, v in package["properties"].items() if k != "storageUrl"},
             "state": "Pending",
-            "storageUrl": make_sas(container, blob, expiry),
             "storageUrlExpiry": common.iso(expiry),
         }
+        package[_BLOB] = {"storageAccount": auto_storage_name(account), "container": container, "blob": blob}
         package["etag"] = common.etag_for(package)
         state.put(PACKAGES, key, package)
-        return package
+        return served(ctx, package)
 
 
 def activate_package(
@@ -171,8 +194,9 @@ def activate_package(
         raise AzureError(
             400, "InvalidRequestBody", "The 'format' property is required (e.g. \"zip\").", target="format"
         )
+    common.require_account_ready(account)
     with ctx.state.transaction() as state:
-        package = get_package(ctx, account["id"], application, version)
+        package = _stored_package(ctx, account["id"], application, version)
         if not blob_exists(*blob_location(account, application, version)):
             raise AzureError(
                 409,
@@ -185,19 +209,24 @@ def activate_package(
         props.update({"state": "Active", "format": fmt, "lastActivationTime": common.iso(ctx.now())})
         package["etag"] = common.etag_for(package)
         state.put(PACKAGES, package_key(account["id"], application, version), package)
-        return package
+        return served(ctx, package)
 
 
 def delete_package(ctx: EmulatorContext, account: dict[str, Any], application: str, version: str) -> None:
     """Delete a version; deleting the default version clears the application's defaultVersion."""
+    common.require_account_ready(account)
     with ctx.state.transaction() as state:
-        get_package(ctx, account["id"], application, version)
+        _stored_package(ctx, account["id"], application, version)
         state.delete(PACKAGES, package_key(account["id"], application, version))
         app = get_application(ctx, account["id"], application)
         if app["properties"].get("defaultVersion") == version:
             app["properties"].pop("defaultVersion")
             app["etag"] = common.etag_for(app)
             state.put(APPLICATIONS, application_id(account["id"], application), app)
+
+
+def auto_storage_name(account: dict[str, Any]) -> str:
+    return account["properties"]["autoStorage"]["storageAccountId"].rstrip("/").rsplit("/", 1)[-1]
 
 
 def blob_location(account: dict[str, Any], application: str, version: str) -> tuple[str, str]:

@@ -114,3 +114,32 @@ def property_error(
         details.append({"code": "PropertyValue", "message": str(value)})
     details.append({"code": "PropertyPath", "message": path})
     return AzureError(status, code, message, target="BatchAccount", details=details)
+
+
+def require_account_ready(account: dict[str, Any]) -> None:
+    """Writes to an account's children (pools, applications, packages) need the account Succeeded."""
+    state = account["properties"].get("provisioningState")
+    if state == "Deleting":
+        raise AzureError(
+            409,
+            "AccountBeingDeleted",
+            f"The Batch account '{account['name']}' is being deleted; its pools and applications cannot "
+            "change. Wait for the delete to finish, then recreate the account.",
+        )
+    if state != "Succeeded":
+        raise AzureError(
+            409,
+            "AccountBeingCreated",
+            f"The Batch account '{account['name']}' is {state}, not Succeeded; wait for its creation to "
+            "finish (poll the account) before changing its pools or applications.",
+        )
+
+
+def require_pool_writable(resource: dict[str, Any]) -> None:
+    if resource["properties"].get("provisioningState") == "Deleting":
+        raise AzureError(
+            409,
+            "PoolBeingDeleted",
+            f"The specified pool '{resource['name']}' is being deleted; wait until it is gone, then "
+            "create it again.",
+        )

@@ -31,11 +31,7 @@ def get(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, A
     with ctx.state.transaction() as state:
         doc = state.get(POOLS, pool_key(account, pool))
         if doc is None:
-            raise AzureError(
-                404,
-                "PoolNotFound",
-                f"The specified pool '{pool}' does not exist in Batch account '{account['name']}'.",
-            )
+            raise _not_found(account, pool)
         settled = allocation.settle(doc, ctx.now())
         if _run_due_autoscale(ctx, account, doc) or settled:
             state.put(POOLS, pool_key(account, pool), doc)
@@ -80,8 +76,13 @@ def put(
     body = common.require_object(body, "the pool")
     props = common.properties_of(body, "the pool")
     now = ctx.now()
+    common.require_account_ready(account)
     with ctx.state.transaction() as state:
         existing = _find(ctx, account, pool)
+        if existing is None and if_match is not None:
+            raise _not_found(account, pool)  # If-Match names a version of a pool that must exist
+        if existing is not None:
+            common.require_pool_writable(existing["resource"])
         common.check_if_match(
             existing["resource"]["etag"] if existing else None, if_match, if_none_match, f"pool '{pool}'"
         )
@@ -110,7 +111,7 @@ def patch(
     props = common.properties_of(body, "the pool update")
     now = ctx.now()
     with ctx.state.transaction() as state:
-        doc = get(ctx, account, pool)
+        doc = _writable(ctx, account, pool)
         common.check_if_match(doc["resource"]["etag"], if_match, None, f"pool '{pool}'")
         validation.check_update(props, account["location"], now)
         current = doc["resource"]["properties"]
@@ -129,7 +130,7 @@ def patch(
 def disable_autoscale(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, Any]:
     """Switch to fixed scale at the pool's current targets (Azure keeps the node count)."""
     with ctx.state.transaction() as state:
-        doc = get(ctx, account, pool)
+        doc = _writable(ctx, account, pool)
         props = doc["resource"]["properties"]
         if "autoScale" in (props.get("scaleSettings") or {}):
             status = props.get("resizeOperationStatus") or {}
@@ -152,7 +153,7 @@ def enable_autoscale(
     ctx: EmulatorContext, account: dict[str, Any], pool: str, formula: Any, interval: str | None, target: str
 ) -> dict[str, Any]:
     with ctx.state.transaction() as state:
-        doc = get(ctx, account, pool)
+        doc = _writable(ctx, account, pool)
         props = doc["resource"]["properties"]
         if props.get("allocationState") == "Resizing" and "fixedScale" in (props.get("scaleSettings") or {}):
             raise AzureError(
@@ -186,7 +187,7 @@ def evaluate(
 
 def stop_resize(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, Any]:
     with ctx.state.transaction() as state:
-        doc = get(ctx, account, pool)
+        doc = _writable(ctx, account, pool)
         allocation.stop(doc, ctx.now())
         state.put(POOLS, pool_key(account, pool), doc)
         return doc["resource"]
@@ -194,7 +195,7 @@ def stop_resize(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dic
 
 def mark_deleting(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> str:
     with ctx.state.transaction() as state:
-        doc = get(ctx, account, pool)
+        doc = _writable(ctx, account, pool)
         props = doc["resource"]["properties"]
         props["provisioningState"] = "Deleting"
         props["provisioningStateTransitionTime"] = common.iso(ctx.now())
@@ -204,6 +205,20 @@ def mark_deleting(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> s
 
 def delete(ctx: EmulatorContext, key: str) -> None:
     ctx.state.delete(POOLS, key)
+
+
+def _not_found(account: dict[str, Any], pool: str) -> AzureError:
+    return AzureError(
+        404, "PoolNotFound", f"The specified pool '{pool}' does not exist in Batch account '{account['name']}'."
+    )
+
+
+def _writable(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, Any]:
+    """The pool for a write: its account Succeeded and the pool not being deleted (else Azure's 409)."""
+    common.require_account_ready(account)
+    doc = get(ctx, account, pool)
+    common.require_pool_writable(doc["resource"])
+    return doc
 
 
 def _find(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, Any] | None:
