@@ -9,6 +9,15 @@ Source: "Update Batch pool properties", learn.microsoft.com/azure/batch/batch-po
     agent SKU, OS and data disks, extensions), networkConfiguration, taskSlotsPerNode,
     taskSchedulingPolicy, userAccounts, interNodeCommunication, identity;
   * what is not a property of the pool body at all (its id, its account) can only change by replacing it.
+Certificates reach the pool as the Key Vault VM extension, and "Existing pools can't be updated with the Key
+Vault VM extension. Recreate your pool." (learn.microsoft.com/azure/batch/batch-certificate-migration-guide),
+so the certificates, their identity's client id and any other extension change are REPLACE.
+`identity` is not listed on the page; treating it as update-when-empty is batch-infra policy (conservative).
+
+PATCH replaces only the properties it carries: a property left out is left as it is in Azure. So removing a
+property from the config is sent as Azure's explicit clear where the API has one (`CLEARS`); where it has
+none (displayName, networkConfiguration, parts of virtualMachineConfiguration) the removal is a REPLACE.
+An SSH-key-only change of userAccounts changes only the key-installing start task, so it is update-live.
 The provider's diff and `batch-infra preflight` both call `classify`, so they agree.
 """
 
@@ -47,7 +56,7 @@ RULES: tuple[Rule, ...] = (
     Rule("osDisk", "virtualMachineConfiguration.osDisk", Change.WHEN_EMPTY),
     Rule("dataDisks", "virtualMachineConfiguration.dataDisks", Change.WHEN_EMPTY),
     Rule("certificates", "virtualMachineConfiguration.extensions (Key Vault VM extension)",
-         Change.WHEN_EMPTY),
+         Change.REPLACE),
     Rule("identities", "identity.userAssignedIdentities", Change.WHEN_EMPTY),
     Rule("userAccounts", "properties.userAccounts", Change.WHEN_EMPTY),
     Rule("userPasswords", "properties.userAccounts[].password", Change.WHEN_EMPTY),
@@ -57,7 +66,7 @@ RULES: tuple[Rule, ...] = (
     Rule("network", "properties.networkConfiguration", Change.WHEN_EMPTY),
     Rule("subnetId", "properties.networkConfiguration.subnetId", Change.WHEN_EMPTY),
     Rule("certificateIdentityClientId", "virtualMachineConfiguration.extensions[].settings msiClientId",
-         Change.WHEN_EMPTY),
+         Change.REPLACE),
     Rule("scale", "properties.scaleSettings", Change.LIVE),
     Rule("startTask", "properties.startTask", Change.LIVE),
     Rule("applicationPackages", "properties.applicationPackages", Change.LIVE),
@@ -75,6 +84,25 @@ RULES: tuple[Rule, ...] = (
     Rule("applicationLicenses", "(retired 2024-02-29)", Change.INTERNAL),
 )
 BY_KEY: dict[str, Rule] = {rule.key: rule for rule in RULES}
+# Azure's explicit "remove this" value for a PATCH, where the API has one. Sources: the 2025-06-01 Pool
+# startTask description ("In an PATCH (update) operation, this property can be set to an empty object to
+# remove the start task from the pool"); metadata / applicationPackages / userAccounts are lists the PATCH
+# replaces whole, so [] empties them; identity type None removes the user-assigned identities.
+CLEARS: dict[str, Any] = {
+    "startTask": {},
+    "metadata": [],
+    "applicationPackages": [],
+    "userAccounts": [],
+}
+# Input keys whose removal leaves Azure a property (or a part of one) the API cannot clear: replace.
+NOT_CLEARABLE = {
+    "displayName": "properties.displayName has no clear value",
+    "osDisk": "virtualMachineConfiguration.osDisk has no clear value",
+    "dataDisks": "virtualMachineConfiguration.dataDisks has no documented clear",
+    "network": "properties.networkConfiguration has no clear value",
+    "subnetId": "properties.networkConfiguration has no clear value",
+}
+SSH_KEYS_ONLY = "properties.startTask (the SSH key installer; user accounts unchanged)"
 # Parts of resolvedImage that reach Azure; its endOfLife and selector text are bookkeeping.
 IMAGE_FIELDS = ("publisher", "offer", "sku", "version", "nodeAgentSkuId")
 
@@ -133,9 +161,44 @@ def classify(old_inputs: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> Pl
     for key in keys:
         old, new = normalize(key, old_inputs.get(key)), normalize(key, new_inputs.get(key))
         if old != new:
-            rule = BY_KEY[key]
-            changes.append(PropertyChange(key, rule.azure, rule.change, old, new))
+            changes.append(_change(key, old, new, old_inputs, new_inputs))
     return Plan(tuple(changes))
+
+
+def _change(
+    key: str, old: Any, new: Any, old_inputs: Mapping[str, Any], new_inputs: Mapping[str, Any]
+) -> PropertyChange:
+    rule = BY_KEY[key]
+    if key in NOT_CLEARABLE and _removes(key, old_inputs, new_inputs):
+        return PropertyChange(key, f"{rule.azure}: removed, and {NOT_CLEARABLE[key]}", Change.REPLACE, old, new)
+    if key == "userAccounts" and _keys_only_change(old, new):
+        return PropertyChange(key, SSH_KEYS_ONLY, Change.LIVE, old, new)
+    return PropertyChange(key, rule.azure, rule.change, old, new)
+
+
+def _removes(key: str, old_inputs: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> bool:
+    """Does the change take away an Azure property (or part of one) that the old inputs sent?"""
+    if key in ("network", "subnetId"):
+        return has_network_configuration(old_inputs) and not has_network_configuration(new_inputs)
+    return normalize(key, new_inputs.get(key)) is None and normalize(key, old_inputs.get(key)) is not None
+
+
+def has_network_configuration(inputs: Mapping[str, Any]) -> bool:
+    """Whether the pool body carries networkConfiguration (mirrors pool_spec.network_configuration)."""
+    net = inputs.get("network") or {}
+    subnet = net.get("subnet", "environment") == "environment" and bool(inputs.get("subnetId"))
+    public = net.get("publicIpProvisioning", "BatchManaged") != "BatchManaged"
+    return subnet or public or bool(net.get("acceleratedNetworking"))
+
+
+def _keys_only_change(old: Any, new: Any) -> bool:
+    """Do two userAccounts lists differ only in sshPublicKeys (which only the start task carries)?"""
+    def accounts(users: Any) -> list[Any] | None:
+        if not isinstance(users, list) or not all(isinstance(u, Mapping) for u in users):
+            return None
+        return [{k: v for k, v in u.items() if k != "sshPublicKeys"} for u in users]
+
+    return accounts(old) is not None and accounts(old) == accounts(new)
 
 
 def normalize(key: str, value: Any) -> Any:

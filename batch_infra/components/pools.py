@@ -7,7 +7,7 @@ from pulumi_azure_native import managedidentity
 
 from batch_infra.config.stack import StackConfig
 from batch_infra.providers.pool import Pool
-from batch_infra.providers.pool_spec import pool_inputs
+from batch_infra.providers.pool_spec import carries_sas, pool_inputs
 
 
 def stack_pools(
@@ -50,6 +50,10 @@ def stack_pools(
             user_passwords=passwords,
             certificate_identity_client_id=client_id,
         )
+        if carries_sas(inputs.get("startTask")):
+            # A SAS in a resource file URL or an environment value is a credential: secret in the state's inputs
+            # too (the Pool marks the output secret; the input is recorded as given).
+            inputs["startTask"] = pulumi.Output.secret(inputs["startTask"])
         opts = pulumi.ResourceOptions(parent=parent, depends_on=depends_on)
         pools[pool.id] = Pool(f"{name}-pool-{pool.id}", inputs, opts)
     return pools

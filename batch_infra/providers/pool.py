@@ -82,3 +82,10 @@ class Pool(Resource, module="pool", name="Pool"):
         super().__init__(
             PoolProvider(), name, {**outputs, **props}, pulumi.ResourceOptions.merge(opts, secret)
         )
+        # imageEndOfLifeAction: warn -> check records the warning with the resolved image; say it on the pool.
+        self.resolvedImage.apply(self._warn_end_of_life)  # type: ignore[attr-defined]
+
+    def _warn_end_of_life(self, image: Any) -> None:
+        warning = (image or {}).get("warning") if isinstance(image, dict) else None
+        if warning:
+            pulumi.log.warn(str(warning), resource=self)

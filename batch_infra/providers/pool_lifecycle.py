@@ -9,7 +9,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from batch_infra.errors import BatchInfraError
-from batch_infra.pool_changes import BY_KEY, Change, Plan, classify
+from batch_infra.pool_changes import BY_KEY, CLEARS, Change, Plan, classify
 from batch_infra.providers import pool_ops, pool_spec
 from batch_infra.providers.pool_readback import read_back
 
@@ -61,13 +61,19 @@ def check(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
                 "certificates.identity (BatchEnvironment looks it up)",
             )
         )
+    failures += _ssh_key_failures(pool, None)
     if failures or _unknown(inputs, pool_spec.TARGET_KEYS):
         return CheckResult(inputs, failures)  # preview before the account exists: validate the rest later
     failures += _vm_size_failures(inputs, pool)
     resolved, image_failures = _resolve_image(olds, inputs, pool)
     if resolved is not None:
         inputs["resolvedImage"] = resolved
+        failures += _ssh_key_failures(pool, resolved.get("nodeAgentSkuId"))
     return CheckResult(inputs, failures + image_failures)
+
+
+def _ssh_key_failures(pool: Any, node_agent_sku_id: str | None) -> list[CheckFailure]:
+    return [CheckFailure(path, reason) for path, reason in pool_spec.ssh_key_failures(pool, node_agent_sku_id)]
 
 
 def _config_failures(inputs: Mapping[str, Any]) -> list[CheckFailure]:
@@ -150,52 +156,99 @@ def _unknown(inputs: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
 
 # -- diff -------------------------------------------------------------------------------------------------
 def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
-    """No network calls: the classification of every changed input (batch_infra.pool_changes)."""
+    """No network calls: the classification of every changed input (batch_infra.pool_changes).
+
+    A change that needs an empty pool fails the preview when the recorded outputs show nodes, the new scale
+    does not empty the pool and the pool does not opt into replacement: Azure would refuse the update.
+    `update` checks the live node count again before sending anything.
+    """
     plan = classify(inputs_of(olds), inputs_of(news))
     policy = news.get("onImmutableChange") or "fail"
+    nodes = recorded_nodes(olds)
+    if _refused_with_nodes(plan, policy, news) and nodes:
+        raise _needs_empty_pool(inputs_of(news), plan, nodes, recorded=True)
     return DiffResult(
         changes=bool(plan.azure_changes), replaces=plan.replaces(policy), delete_before_replace=True
     )  # pool ids are names: the old pool must go first
 
 
+def recorded_nodes(outputs: Mapping[str, Any]) -> int:
+    """Nodes the pool had at the last deployment or refresh (the provider's outputs)."""
+    return int(outputs.get("currentDedicatedNodes") or 0) + int(outputs.get("currentSpotNodes") or 0)
+
+
+def _refused_with_nodes(plan: Plan, policy: str, news: Mapping[str, Any]) -> bool:
+    """Would Azure refuse this update on a pool that has nodes (nothing replaces it, nothing empties it)?"""
+    return (
+        plan.needs_empty_pool and policy != "replace" and not plan.keys(Change.REPLACE)
+        and not _scales_to_zero(news)
+    )
+
+
 # -- create -----------------------------------------------------------------------------------------------
 def create(props: Mapping[str, Any]) -> CreateResult:
     inputs = inputs_of(props)
-    pool = pool_ops.get_pool(inputs)
-    if pool is not None:
-        pool = _adopt(inputs, pool)
-    else:
-        pool = pool_ops.create_pool(inputs, pool_spec.build(inputs))
+    existing = pool_ops.get_pool(inputs)
+    if existing is not None:
+        adopted = _adopt(inputs, existing)
+        return CreateResult(adopted["id"], outputs(inputs, adopted))
+    pool = pool_ops.create_pool(inputs, pool_spec.build(inputs))
     try:
-        pool = pool_ops.wait_steady(inputs, pool, timeout_seconds=_timeout(inputs))
+        pool = pool_ops.wait_steady(inputs, pool, timeout_seconds=_timeout(inputs), started_resize=True)
     except BatchInfraError:
-        # Create is transactional: a pool left with resize errors would be adopted and fail again next time.
+        # This call created the pool, so it removes it: a pool left with resize errors would otherwise be
+        # adopted next time. A pool this call did not create is never deleted (see _adopt).
         pool_ops.delete_pool(inputs)
         raise
     return CreateResult(pool["id"], outputs(inputs, pool))
 
 
 def _adopt(inputs: dict[str, Any], pool: Mapping[str, Any]) -> dict[str, Any]:
-    plan = classify(inputs_of(read_back(pool, inputs)), inputs)
-    if plan.azure_changes:
+    """Adopt an existing pool only if it is identical, over every writable property Azure has for it."""
+    from batch_infra.providers.pool_adopt import differences
+
+    found = pool_ops.wait_steady(inputs, dict(pool), timeout_seconds=_timeout(inputs))
+    modeled = classify(inputs_of(read_back(found, inputs)), inputs).describe()
+    unmodeled = differences(found, pool_spec.build(inputs, with_passwords=False))
+    if modeled or unmodeled:
         raise BatchInfraError(
-            f"pool {inputs['id']!r} already exists in Batch account {inputs['accountName']!r} and "
-            "differs from "
-            f"the config in: {'; '.join(plan.describe())}",
+            f"pool {inputs['id']!r} already exists in Batch account {inputs['accountName']!r} and differs from "
+            f"the config in: {'; '.join(modeled + unmodeled)}",
             fix="make the config match the existing pool and run again (it is then adopted), delete the "
-            "existing "
-            "pool, or choose another pool id",
+            "existing pool, or choose another pool id",
         )
-    return dict(pool)
+    errors = pool_ops.resize_errors(found)
+    if errors:
+        raise BatchInfraError(
+            f"pool {inputs['id']!r} already exists in Batch account {inputs['accountName']!r} and matches the "
+            f"config, but its last resize failed: {errors[0].get('code')}: {errors[0].get('message')}",
+            fix="batch-infra never deletes a pool it did not create: fix the cause (e.g. request more core "
+            "quota), resize the pool or delete it yourself, then run `pulumi up` again",
+        )
+    return found
 
 
 # -- read -------------------------------------------------------------------------------------------------
 def read(id_: str, props: Mapping[str, Any]) -> ReadResult:
+    """Refresh: Azure's view as outputs and as inputs (secret-bearing inputs left out, see below).
+
+    `pulumi import` of this resource cannot work: the engine's import step calls Read with the id only (no
+    inputs, no state), and the Python dynamic provider server needs `__provider` from them to find this
+    provider (pulumi/dynamic/__main__.py: `props[PROVIDER_KEY]`), so it fails before reaching this code.
+    Adopting an identical existing pool on create is the supported path (README, tests).
+    """
     inputs = inputs_of(props)
     pool = pool_ops.get_pool(inputs)
     if pool is None:
         return ReadResult(None, {})  # gone: the engine drops it and the next `up` creates it again
-    return ReadResult(pool.get("id") or id_, outputs(inputs_of(read_back(pool, inputs)), pool))
+    found = inputs_of(read_back(pool, inputs))
+    # Returned inputs are not covered by additional_secret_outputs: never hand back passwords or a SAS.
+    plain = {k: v for k, v in found.items() if k != "userPasswords" and not _secret_start_task(k, v)}
+    return ReadResult(pool.get("id") or id_, outputs(found, pool), plain)
+
+
+def _secret_start_task(key: str, value: Any) -> bool:
+    return key == "startTask" and pool_spec.carries_sas(value)
 
 
 # -- update -----------------------------------------------------------------------------------------------
@@ -209,47 +262,83 @@ def update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> UpdateResult:
             fix="run `pulumi refresh` so the engine knows, then `pulumi up` recreates it",
         )
     if (pool.get("properties") or {}).get("allocationState") != "Steady":
+        # Someone else's resize: stopped, and its errors are not this update's failure.
         pool = pool_ops.wait_steady(inputs, pool_ops.stop_resize(inputs), timeout_seconds=_timeout(inputs))
     body = pool_spec.build(inputs)
-    when_empty = plan.keys(Change.WHEN_EMPTY)
+    when_empty = [c for c in plan.changes if c.change is Change.WHEN_EMPTY]
+    live = [c for c in plan.changes if c.change is Change.LIVE]
     if when_empty and pool_ops.node_count(pool) and _scales_to_zero(inputs):
-        pool = _patch(inputs, body, ["scale"])  # empty the pool first, then change what needs it empty
+        pool = _patch(inputs, body, pool, {"scaleSettings"})  # empty the pool first, then what needs it empty
     if when_empty and pool_ops.node_count(pool):
         raise _needs_empty_pool(inputs, plan, pool_ops.node_count(pool))
-    pool = _patch(inputs, body, when_empty + plan.keys(Change.LIVE))
+    identity = "identities" in plan.keys(Change.WHEN_EMPTY)
+    pool = _patch(inputs, body, pool, _azure_names(when_empty + live), identity=identity)
     return UpdateResult(outputs(inputs, pool))
 
 
-def _patch(inputs: dict[str, Any], body: Mapping[str, Any], keys: list[str]) -> dict[str, Any]:
-    names = sorted({name for key in keys for name in AZURE_PROPERTIES.get(key, ())})
-    patch: dict[str, Any] = {
-        "properties": {n: body["properties"][n] for n in names if n in body["properties"]}
-    }
-    if "identities" in keys:
+def _azure_names(changes: list[Any]) -> set[str]:
+    """The Pool body properties that carry these changes (an SSH-key-only change: the start task alone)."""
+    names: set[str] = set()
+    for change in changes:
+        if change.key == "userAccounts" and change.change is Change.LIVE:
+            names.add("startTask")
+        else:
+            names.update(AZURE_PROPERTIES.get(change.key, ()))
+    return names
+
+
+def _patch(
+    inputs: dict[str, Any], body: Mapping[str, Any], pool: Mapping[str, Any], names: set[str],
+    *, identity: bool = False,
+) -> dict[str, Any]:
+    """PATCH the named properties; one the new body leaves out is sent as Azure's explicit clear."""
+    props = body["properties"]
+    patch: dict[str, Any] = {"properties": {}}
+    for name in sorted(names):
+        if name in props:
+            patch["properties"][name] = props[name]
+        elif name in CLEARS:
+            patch["properties"][name] = CLEARS[name]
+        else:
+            raise BatchInfraError(
+                f"pool {inputs['id']!r}: removing properties.{name} cannot be sent to Azure (no clear value), "
+                "and batch_infra.pool_changes did not classify the removal as a replacement",
+                fix="report this as a batch-infra bug; meanwhile set onImmutableChange: replace",
+            )
+    if identity:
         patch["identity"] = body["identity"]
     if not patch["properties"] and "identity" not in patch:
-        return pool_ops.get_pool(inputs) or {}
-    pool = pool_ops.update_pool(inputs, patch)
-    return pool_ops.wait_steady(inputs, pool, timeout_seconds=_timeout(inputs))
+        return dict(pool)
+    previous = pool_ops.resize_started(pool)
+    updated = pool_ops.update_pool(inputs, patch)
+    return pool_ops.wait_steady(
+        inputs, updated, timeout_seconds=_timeout(inputs),
+        started_resize="scaleSettings" in patch["properties"], previous_resize=previous,
+    )
 
 
-def _needs_empty_pool(inputs: Mapping[str, Any], plan: Plan, nodes: int) -> BatchInfraError:
+def _needs_empty_pool(
+    inputs: Mapping[str, Any], plan: Plan, nodes: int, *, recorded: bool = False
+) -> BatchInfraError:
     changed = "; ".join(c for c in plan.describe() if "update-when-empty" in c)
+    if "formula" in (inputs.get("scale") or {}):
+        empty = "set scale.maxDedicatedNodes: 0 and maxSpotNodes: 0 (the cap holds the autoscale pool at 0)"
+    else:
+        empty = "scale the pool to 0 nodes (scale.targetDedicatedNodes: 0, targetSpotNodes: 0)"
+    seen = " at the last deployment (run `pulumi refresh` if it is empty now)" if recorded else ""
     return BatchInfraError(
-        f"pool {inputs['id']!r} has {nodes} node(s), and Azure accepts these changes only on a pool with no "
-        f"nodes: {changed}",
-        fix="scale the pool to 0 nodes (scale.targetDedicatedNodes: 0, targetSpotNodes: 0) in the same or an "
-        "earlier `pulumi up`, then scale back up; or set onImmutableChange: replace to let batch-infra "
-        "delete "
-        "and recreate the pool (running tasks are lost)",
+        f"pool {inputs['id']!r} has {nodes} node(s){seen}, and Azure accepts these changes only on a pool "
+        f"with no nodes: {changed}",
+        fix=f"{empty} in the same or an earlier `pulumi up`, then scale back up; or set "
+        "onImmutableChange: replace to let batch-infra delete and recreate the pool (running tasks are lost)",
     )
 
 
 def _scales_to_zero(inputs: Mapping[str, Any]) -> bool:
     scale = inputs.get("scale") or {}
-    return (
-        "formula" not in scale and not scale.get("targetDedicatedNodes") and not scale.get("targetSpotNodes")
-    )
+    if "formula" in scale:
+        return scale.get("maxDedicatedNodes") == 0 and scale.get("maxSpotNodes") == 0
+    return not scale.get("targetDedicatedNodes") and not scale.get("targetSpotNodes")
 
 
 # -- delete -----------------------------------------------------------------------------------------------

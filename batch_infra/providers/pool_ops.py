@@ -11,6 +11,7 @@ checks of 20 pools make one request.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -26,6 +27,9 @@ _KEY_LOCKS: dict[tuple[str, ...], threading.Lock] = {}
 MAX_POLL_DELAY = 30.0
 # Beyond the pool's resize timeout, how long to wait for Batch to report Steady before giving up.
 STEADY_MARGIN_SECONDS = 600.0
+# How long a pool delete may take (Batch first removes every node); BATCH_INFRA_POOL_DELETE_TIMEOUT overrides.
+DELETE_TIMEOUT_ENV = "BATCH_INFRA_POOL_DELETE_TIMEOUT"
+DELETE_TIMEOUT_SECONDS = 3600.0
 
 
 def _once(key: tuple[str, ...], fetch: Callable[[], T]) -> T:
@@ -111,22 +115,42 @@ def stop_resize(inputs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def delete_pool(inputs: Mapping[str, Any]) -> None:
-    """Delete and wait for the long-running operation; a pool already gone is fine."""
+    """Delete and wait (bounded) for the long-running operation; a pool already gone is fine."""
     from azure.core.exceptions import ResourceNotFoundError
 
     client = azure_clients.batch_mgmt_client(target(inputs))
+    timeout = float(os.environ.get(DELETE_TIMEOUT_ENV) or DELETE_TIMEOUT_SECONDS)
     try:
         with _azure(f"deleting pool {inputs['id']!r}"):
-            client.pool.begin_delete(
-                inputs["resourceGroupName"], inputs["accountName"], inputs["id"]
-            ).result()
+            poller = client.pool.begin_delete(inputs["resourceGroupName"], inputs["accountName"], inputs["id"])
+            poller.result(timeout=timeout)
     except AzureOperationError as err:
         if not isinstance(err.__cause__, ResourceNotFoundError):
             raise
+        return
+    if not poller.done():
+        raise BatchInfraError(
+            f"pool {inputs['id']!r} in Batch account {inputs['accountName']!r} was still being deleted after "
+            f"{timeout:.0f}s",
+            fix="check the pool in the Azure portal (nodes still leaving, tasks blocking the delete); when it is "
+            f"gone run `pulumi up` again; to wait longer set {DELETE_TIMEOUT_ENV} (seconds)",
+        )
 
 
-def wait_steady(inputs: Mapping[str, Any], pool: dict[str, Any], *, timeout_seconds: float) -> dict[str, Any]:
-    """Poll with bounded exponential backoff until allocationState is Steady; then surface resize errors."""
+def wait_steady(
+    inputs: Mapping[str, Any],
+    pool: dict[str, Any],
+    *,
+    timeout_seconds: float,
+    started_resize: bool = False,
+    previous_resize: str | None = None,
+) -> dict[str, Any]:
+    """Poll with bounded exponential backoff until allocationState is Steady.
+
+    Resize errors are raised only when this operation started a resize (`started_resize`) and only if they
+    belong to a resize newer than `previous_resize`, the startTime seen before the operation: errors of an
+    earlier resize (someone else's, or a past deployment's) are not this operation's failure.
+    """
     deadline = time.monotonic() + timeout_seconds + STEADY_MARGIN_SECONDS
     delay = _first_delay(inputs)
     while _props(pool).get("allocationState") != "Steady":
@@ -146,12 +170,23 @@ def wait_steady(inputs: Mapping[str, Any], pool: dict[str, Any], *, timeout_seco
                 fix="someone deleted it; run `pulumi up` again to recreate it",
             )
         pool = found
-    raise_resize_errors(inputs, pool)
+    if started_resize and (previous_resize is None or resize_started(pool) != previous_resize):
+        # Azure's own startTime, not our clock (no skew): a different one is a newer resize.
+        raise_resize_errors(inputs, pool)
     return pool
 
 
+def resize_started(pool: Mapping[str, Any]) -> str | None:
+    """startTime of the pool's last resize operation, as Azure reports it."""
+    return (_props(pool).get("resizeOperationStatus") or {}).get("startTime")
+
+
+def resize_errors(pool: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list((_props(pool).get("resizeOperationStatus") or {}).get("errors") or [])
+
+
 def raise_resize_errors(inputs: Mapping[str, Any], pool: Mapping[str, Any]) -> None:
-    errors = (_props(pool).get("resizeOperationStatus") or {}).get("errors") or []
+    errors = resize_errors(pool)
     if errors:
         first = errors[0]
         more = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors[1:])

@@ -118,19 +118,20 @@ def _start_task(task: Mapping[str, Any] | None, prior: Mapping[str, Any]) -> tup
     if not task:
         return None, {}
     env = {e["name"]: e.get("value", "") for e in task.get("environmentSettings") or []}
+    auto = (task.get("userIdentity") or {}).get("autoUser") or {}
+    elevation = "admin" if auto.get("elevationLevel") == "Admin" else "nonadmin"  # what Azure runs it as
+    command = task.get("commandLine")
     keys: dict[str, list[str]] = {}
     if pool_spec.SSH_KEYS_ENV in env:
         for line in base64.b64decode(env.pop(pool_spec.SSH_KEYS_ENV)).decode().splitlines():
             user, _, key = line.partition(" ")
             keys.setdefault(user, []).append(key)
-        elevation = env.pop(pool_spec.START_ELEVATION_ENV, "nonadmin")
-        command = env.pop(pool_spec.START_COMMAND_ENV, None)
-        if command is None:
-            return None, keys
-    else:
-        command = task.get("commandLine")
-        auto = (task.get("userIdentity") or {}).get("autoUser") or {}
-        elevation = "admin" if auto.get("elevationLevel") == "Admin" else "nonadmin"
+        verbatim = env.pop(pool_spec.START_COMMAND_ENV, None)
+        if command == _installer(verbatim):
+            if verbatim is None and elevation == "admin" and not env:
+                return None, keys  # the installer alone: no start task in the config
+            command = verbatim
+        # else: the command line was edited outside batch-infra; show it as it is (a visible diff)
     result: dict[str, Any] = {
         "commandLine": command,
         "resourceFiles": [dict(r) for r in task.get("resourceFiles") or []],
@@ -140,6 +141,13 @@ def _start_task(task: Mapping[str, Any] | None, prior: Mapping[str, Any]) -> tup
         "maxTaskRetryCount": task.get("maxTaskRetryCount", 0),
     }
     return result, keys
+
+
+def _installer(command: str | None) -> str | None:
+    try:
+        return pool_spec.key_installer_command(command)
+    except ValueError:
+        return None
 
 
 def _users(

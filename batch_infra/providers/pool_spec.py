@@ -9,10 +9,15 @@ How features reach Azure today:
     Microsoft.Azure.KeyVault) authenticating with the pool's user-assigned identity; Batch certificates
     were retired on 2024-02-29.
   * SSH public keys: Batch user accounts take only a password and an SSH *private* key, so the keys are
-    installed by the start task (elevated): it writes each user's `~/.ssh/authorized_keys` from the
-    BATCH_INFRA_SSH_KEYS environment setting, then runs the configured command line (kept verbatim in
-    BATCH_INFRA_START_COMMAND and run through `eval`). A key-only user gets a random password that is
-    sent to Azure and never stored.
+    installed by the start task: a bash installer, run as the pool's admin auto-user (writing other users'
+    `~/.ssh` needs root), writes each user's `authorized_keys` from the BATCH_INFRA_SSH_KEYS environment
+    setting, then `exec "$@"`s the configured command line. That command line is split with `shlex` into
+    arguments that follow the installer on Batch's command line, so it runs exactly as Batch would run it:
+    no shell, no expansion, no `eval`. Elevation is never raised silently: sshPublicKeys need
+    `startTask.elevation: admin` or no startTask (check fails otherwise; dropping to Batch's exact nonadmin
+    identity cannot be done reliably from inside the task). BATCH_INFRA_START_COMMAND keeps the command
+    line verbatim for read-back only; it is never executed. A key-only user gets a random password that
+    is sent to Azure and never stored.
   * node communication: API 2025-06-01 has no targetNodeCommunicationMode; simplified communication is
     the only mode (classic retired 2026-03-31), so nothing is sent for it.
   * autoscale: the declared maximums are enforced by `cap_formula` statements appended to the formula;
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import shlex
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,18 +39,23 @@ TARGET_KEYS = ("subscriptionId", "resourceGroupName", "accountName", "accountEnd
 EXTRA_INPUT_KEYS = ("subnetId", "resolvedImage", "policies", "userPasswords", "certificateIdentityClientId")
 SSH_KEYS_ENV = "BATCH_INFRA_SSH_KEYS"
 START_COMMAND_ENV = "BATCH_INFRA_START_COMMAND"
-START_ELEVATION_ENV = "BATCH_INFRA_START_ELEVATION"
 KEY_VAULT_PUBLISHER = "Microsoft.Azure.KeyVault"
 KEY_VAULT_HANDLER_VERSION = "3.0"
 MSI_ENDPOINT = "http://169.254.169.254/metadata/identity/oauth2/token"
-_SSH_COMMAND = (
-    '/bin/bash -c \'set -e; echo "$BATCH_INFRA_SSH_KEYS" | base64 -d | while read -r user key; do '
+# $0 names the installer in `ps`; the user's arguments follow it and are exec'd as given.
+_KEY_INSTALLER = (
+    "/bin/bash -c 'set -e; echo \"$BATCH_INFRA_SSH_KEYS\" | base64 -d | while read -r user key; do "
     'home=$(getent passwd "$user" | cut -d: -f6); install -d -m 700 -o "$user" "$home/.ssh"; '
     'grep -qxF "$key" "$home/.ssh/authorized_keys" 2>/dev/null '
     '|| echo "$key" >> "$home/.ssh/authorized_keys"; '
     'chown "$user" "$home/.ssh/authorized_keys"; chmod 600 "$home/.ssh/authorized_keys"; done; '
-    'if [ -n "$BATCH_INFRA_START_COMMAND" ]; then eval "$BATCH_INFRA_START_COMMAND"; fi\''
+    'if [ "$#" -gt 0 ]; then exec "$@"; fi\' batch-infra-ssh-keys'
 )
+SSH_KEYS_NEED_ADMIN = (
+    "sshPublicKeys are installed by the start task as the admin auto-user, and batch-infra never raises "
+    "the elevation of your start task silently"
+)
+SSH_KEYS_FIX = "set startTask.elevation: admin, or remove the startTask (the key installer then runs alone)"
 
 
 def config_of(inputs: Mapping[str, Any]) -> PoolConfig:
@@ -215,15 +226,16 @@ def start_task(pool: PoolConfig) -> dict[str, Any] | None:
     if task is None and not keys:
         return None
     env = dict(task.environment) if task else {}
-    elevation = task.elevation if task else "nonadmin"
+    elevation = task.elevation if task else "admin"
     command = task.command_line if task else ""
     if keys:
+        if elevation != "admin":
+            raise ValueError(f"pool {pool.id!r}: {SSH_KEYS_NEED_ADMIN}; fix: {SSH_KEYS_FIX}")
         lines = "".join(f"{name} {key}\n" for name, key in keys)
         env[SSH_KEYS_ENV] = base64.b64encode(lines.encode()).decode()
-        env[START_ELEVATION_ENV] = elevation
         if command:
             env[START_COMMAND_ENV] = command
-        command, elevation = _SSH_COMMAND, "admin"
+        command = key_installer_command(command or None)
     body: dict[str, Any] = {
         "commandLine": command,
         "userIdentity": {"autoUser": {"scope": "Pool", "elevationLevel": _elevation(elevation)}},
@@ -236,6 +248,34 @@ def start_task(pool: PoolConfig) -> dict[str, Any] | None:
             rf.model_dump(by_alias=True, exclude_none=True) for rf in task.resource_files
         ]
     return body
+
+
+def key_installer_command(command_line: str | None) -> str:
+    """The key installer followed by the user's command line as arguments (raises ValueError if unsplittable)."""
+    if not command_line:
+        return _KEY_INSTALLER
+    return f"{_KEY_INSTALLER} {shlex.join(shlex.split(command_line))}"
+
+
+def ssh_key_failures(pool: PoolConfig, node_agent_sku_id: str | None) -> list[tuple[str, str]]:
+    """(property, reason with fix) for SSH keys the start task cannot install as configured."""
+    if not any(u.ssh_public_keys for u in pool.user_accounts):
+        return []
+    task = pool.start_task
+    if node_agent_sku_id is not None:  # the checks that need the resolved image; the others ran before
+        if node_agent_sku_id.lower().startswith("batch.node.windows"):
+            return [("userAccounts", f"pool {pool.id!r}: sshPublicKeys are installed by a bash start task, "
+                                     "which Windows nodes cannot run; fix: use a Linux image, or remove the keys")]
+        return []
+    if task is not None and task.elevation != "admin":
+        return [("startTask.elevation", f"pool {pool.id!r}: {SSH_KEYS_NEED_ADMIN}; fix: {SSH_KEYS_FIX}")]
+    if task is not None:
+        try:
+            shlex.split(task.command_line)
+        except ValueError as err:
+            return [("startTask.commandLine", f"pool {pool.id!r}: the command line cannot be split into "
+                                              f"arguments ({err}); fix: balance its quotes")]
+    return []
 
 
 def _os_disk(pool: PoolConfig) -> dict[str, Any]:
@@ -301,9 +341,17 @@ def pool_inputs(
 
 
 def secret_output_keys(inputs: Mapping[str, Any]) -> list[str]:
-    """Secret outputs: passwords always; the start task when a resource file URL carries a SAS."""
+    """Secret outputs: passwords always; the start task when it carries a SAS (resource file or env value)."""
     keys = ["userPasswords"]
-    files = (inputs.get("startTask") or {}).get("resourceFiles") or []
-    if any("sig=" in str(f.get("storageContainerUrl") or f.get("httpUrl") or "") for f in files):
+    if carries_sas(inputs.get("startTask")):
         keys.append("startTask")
     return keys
+
+
+def carries_sas(task: Any) -> bool:
+    """A start task with a SAS token (`sig=`) in a resource file URL or an environment value."""
+    if not isinstance(task, Mapping):
+        return False
+    urls = [str(f.get("storageContainerUrl") or f.get("httpUrl") or "") for f in task.get("resourceFiles") or []]
+    values = [str(v) for v in (task.get("environment") or {}).values()]
+    return any("sig=" in text for text in urls + values)

@@ -83,16 +83,21 @@ def test_refresh_shows_no_phantom_diff_and_import_reads_the_same(server, clean_e
         scale={"targetDedicatedNodes": 2, "resizeTimeout": "PT20M"},
         osDisk={"diskSizeGB": 64},
         dataDisks=[{"lun": 0, "diskSizeGB": 128}],
-        startTask={"commandLine": "/bin/true", "environment": {"A": "1"}, "maxTaskRetryCount": 2},
+        startTask={
+            "commandLine": "/bin/true",
+            "environment": {"A": "1"},
+            "maxTaskRetryCount": 2,
+            "elevation": "admin",
+        },
         userAccounts=[{"name": "ops", "sshPublicKeys": ["ssh-ed25519 AAAAC3Nza ops@host"]}],
     )
     clean_emulator.clear_requests()
-    read_id, refreshed, _ = server.read(pool_id, outs)
+    read_id, refreshed, read_inputs = server.read(pool_id, outs)
     assert read_id == pool_id and paths(clean_emulator) == [("GET", "render", 200)]
     assert server.diff(pool_id, refreshed, checked).changes is False
     assert refreshed == outs
-    imported_id, imported, _ = server.read(pool_id, None, inputs=checked)
-    assert imported_id == pool_id and server.diff(pool_id, imported, checked).changes is False
+    # Read returns inputs too (ReadResult(id, outs, inputs)), so the engine's recorded inputs follow Azure.
+    assert read_inputs is not None and server.diff(pool_id, read_inputs, checked).changes is False
 
 
 def test_ssh_keys_reach_nodes_through_the_start_task(server, clean_emulator, endpoint):
@@ -102,12 +107,15 @@ def test_ssh_keys_reach_nodes_through_the_start_task(server, clean_emulator, end
         clean_emulator,
         endpoint,
         userAccounts=[{"name": "ops", "sshPublicKeys": [key]}],
-        startTask={"commandLine": "/bin/bash -c 'make'"},
+        startTask={"commandLine": "/bin/bash -c 'make'", "elevation": "admin"},
     )
     props = azure_pool(clean_emulator)["properties"]
     env = {e["name"]: e["value"] for e in props["startTask"]["environmentSettings"]}
     assert base64.b64decode(env["BATCH_INFRA_SSH_KEYS"]).decode() == f"ops {key}\n"
-    assert env["BATCH_INFRA_START_COMMAND"] == "/bin/bash -c 'make'"
+    assert env["BATCH_INFRA_START_COMMAND"] == "/bin/bash -c 'make'"  # verbatim, for read-back only
+    # The user's command follows the installer as arguments (exec "$@"), never through eval.
+    assert props["startTask"]["commandLine"].endswith("' batch-infra-ssh-keys /bin/bash -c make")
+    assert "eval" not in props["startTask"]["commandLine"]
     assert props["startTask"]["userIdentity"]["autoUser"]["elevationLevel"] == "Admin"
     # The PUT carries a random password (tests/unit/test_pool_spec.py); Azure never echoes it back.
     assert props["userAccounts"][0]["name"] == "ops" and "password" not in props["userAccounts"][0]
@@ -138,12 +146,15 @@ def test_vm_size_change_replaces_when_the_pool_opts_in(server, clean_emulator, e
 def test_vm_size_change_on_a_pool_with_nodes_fails_with_guidance_by_default(server, clean_emulator, endpoint):
     checked, pool_id, outs = create(server, clean_emulator, endpoint)
     news, _ = server.check(checked, {**checked, "vmSize": "Standard_D4s_v5"})
-    assert server.diff(pool_id, outs, news).replaces == []
+    clean_emulator.clear_requests()
     with pytest.raises(ProviderCallError, match=r"has 1 node\(s\).*vmSize") as err:
-        server.update(pool_id, outs, news)
+        server.diff(pool_id, outs, news)  # preview fails: Azure would refuse the update
+    assert clean_emulator.requests() == []  # from the recorded outputs, no network call
     assert (
         "scale the pool to 0 nodes" in err.value.details and "onImmutableChange: replace" in err.value.details
     )
+    with pytest.raises(ProviderCallError, match=r"has 1 node\(s\).*vmSize"):
+        server.update(pool_id, {**outs, "currentDedicatedNodes": 0}, news)  # stale record: update checks live
 
 
 def test_change_needing_an_empty_pool_is_applied_after_scaling_to_zero(server, clean_emulator, endpoint):
@@ -162,7 +173,8 @@ def test_image_selector_change_on_a_pool_with_nodes_fails_with_guidance(server, 
     checked, pool_id, outs = create(server, clean_emulator, endpoint)
     news, failures = server.check(checked, {**checked, "image": {"os": "ubuntu 22.04"}})
     assert failures == [] and news["resolvedImage"]["nodeAgentSkuId"] == "batch.node.ubuntu 22.04"
-    assert server.diff(pool_id, outs, news).changes is True
+    with pytest.raises(ProviderCallError, match=r"resolvedImage.*update-when-empty"):
+        server.diff(pool_id, outs, news)
     with pytest.raises(ProviderCallError, match=r"resolvedImage.*update-when-empty"):
         server.update(pool_id, outs, news)
     vm = azure_pool(clean_emulator)["properties"]["deploymentConfiguration"]["virtualMachineConfiguration"]

@@ -34,7 +34,8 @@ def test_every_pool_config_key_has_a_rule_and_the_source_is_cited():
     ("applicationPackages", Change.LIVE), ("metadata", Change.LIVE), ("scale", Change.LIVE),
     ("startTask", Change.LIVE), ("vmSize", Change.WHEN_EMPTY), ("resolvedImage", Change.WHEN_EMPTY),
     ("taskSlotsPerNode", Change.WHEN_EMPTY), ("network", Change.WHEN_EMPTY),
-    ("nodeCommunicationMode", Change.INTERNAL), ("certificates", Change.WHEN_EMPTY),
+    ("nodeCommunicationMode", Change.INTERNAL), ("certificates", Change.REPLACE),
+    ("certificateIdentityClientId", Change.REPLACE),
     ("userAccounts", Change.WHEN_EMPTY), ("id", Change.REPLACE), ("accountName", Change.REPLACE),
 ])
 def test_documented_classes(key, expected):

@@ -95,7 +95,18 @@ def check_update(props: dict[str, Any], location: str, now: datetime) -> catalog
 
 
 def check_immutable(current: dict[str, Any], changes: dict[str, Any], node_count: int, pool: str) -> None:
-    """PropertyCannotBeUpdated for a change Azure only accepts while the pool has no nodes."""
+    """PropertyCannotBeUpdated for a change Azure only accepts while the pool has no nodes, and for any
+    change of the VM extensions: "Existing pools can't be updated with the Key Vault VM extension. Recreate
+    your pool." (learn.microsoft.com/azure/batch/batch-certificate-migration-guide)."""
+    if "deploymentConfiguration" in changes and _extensions(changes) != _extensions(current):
+        raise common.property_error(
+            400,
+            "PropertyCannotBeUpdated",
+            CANNOT_UPDATE,
+            path=f"properties.{EXTENSIONS}",
+            reason=f"{CANNOT_UPDATE} The VM extensions of pool '{pool}' cannot change on an existing pool: "
+            "recreate the pool.",
+        )
     if node_count == 0:
         return
     for name in sorted(changes):
@@ -109,6 +120,14 @@ def check_immutable(current: dict[str, Any], changes: dict[str, Any], node_count
             reason=f"{CANNOT_UPDATE} '{name}' of pool '{pool}' can change only while the pool has 0 nodes "
             f"(it has {node_count}): scale the pool to 0 nodes, update it, then scale it back.",
         )
+
+
+EXTENSIONS = "deploymentConfiguration.virtualMachineConfiguration.extensions"
+
+
+def _extensions(props: dict[str, Any]) -> Any:
+    vm = (props.get("deploymentConfiguration") or {}).get("virtualMachineConfiguration") or {}
+    return vm.get("extensions") or []
 
 
 def check_vm_size(vm_size: Any, location: str) -> catalog.VmSku:
