@@ -152,3 +152,44 @@ def test_sdk_surfaces_emulator_errors(clean_emulator):
     with pytest.raises(HttpResponseError) as err:
         clean_emulator.resource_client().resource_groups.update("rg-none", {"tags": {}})
     assert err.value.status_code == 404
+
+
+def test_authentication_comes_before_the_api_version(clean_emulator):
+    # ARM answers 401 to an unauthenticated call whatever its api-version.
+    status, _, body = call(clean_emulator, "GET", rg_path(clean_emulator, version="2099-01-01"), token=None)
+    assert (status, body["error"]["code"]) == (401, "AuthenticationFailed")
+    status, _, body = call(clean_emulator, "GET", rg_path(clean_emulator, version=None), token="forged")
+    assert (status, body["error"]["code"]) == (401, "InvalidAuthenticationToken")
+
+
+@pytest.mark.parametrize(
+    ("rule", "target"),
+    [
+        ({"delay_ms": -5}, "delay_ms"),
+        ({"retry_after": -1}, "retry_after"),
+        ({"method": "FETCH"}, "method"),
+        ({"method": 7}, "method"),
+    ],
+)
+def test_fault_rule_values_are_validated(clean_emulator, rule, target):
+    status, _, body = call(clean_emulator, "POST", "/admin/faults", json.dumps({"path": "x", **rule}).encode())
+    assert (status, body["error"]["code"], body["error"]["target"]) == (400, "InvalidFaultRule", target)
+    assert clean_emulator.admin("GET", "/faults") == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"lro_delay_seconds": -1},
+        {"lro_delay_seconds": "soon"},
+        {"lro_retry_after": 1.5},
+        {"lro_retry_after": True},
+        {"batch_account_quota": -2},
+        {"allocation_delay_seconds": None},
+    ],
+)
+def test_settings_keep_the_type_and_range_of_their_defaults(clean_emulator, change):
+    before = clean_emulator.settings()
+    status, _, body = call(clean_emulator, "PUT", "/admin/settings", json.dumps(change).encode())
+    assert (status, body["error"]["code"], body["error"]["target"]) == (400, "InvalidSettingValue", *change)
+    assert clean_emulator.settings() == before

@@ -20,9 +20,11 @@ def batch(clean_emulator):
 
 
 def test_create_resizes_then_becomes_steady_when_the_clock_passes_the_delay(batch, clean_emulator):
-    pool = batch.pool.create(RG, "batchacct", "p1", pool_body(dedicated=2))
-    assert (pool.allocation_state, pool.current_dedicated_nodes, pool.etag) == ("Resizing", 0, pool.etag)
-    assert pool.etag.startswith('W/"0x')
+    pool, headers = batch.pool.create(
+        RG, "batchacct", "p1", pool_body(dedicated=2), cls=lambda _response, body, headers: (body, headers)
+    )
+    assert (pool.allocation_state, pool.current_dedicated_nodes) == ("Resizing", 0)
+    assert pool.etag == headers["ETag"] and pool.etag.startswith('W/"0x')
     clean_emulator.advance_clock(61)
     steady = batch.pool.get(RG, "batchacct", "p1")
     assert (steady.allocation_state, steady.current_dedicated_nodes) == ("Steady", 2)

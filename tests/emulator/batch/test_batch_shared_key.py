@@ -90,3 +90,22 @@ def test_the_signing_account_must_be_the_url_account_and_the_header_well_formed(
     with pytest.raises(AzureError) as malformed:
         verify(request)
     assert malformed.value.status == 401
+
+
+def test_the_date_header_is_used_when_there_is_no_ocp_date():
+    request = signed("GET", URL)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    assert "ocp-date" in headers  # azure-batch dates its requests with ocp-date
+    now = datetime.now(UTC)
+    stale = "Mon, 01 Jan 2001 00:00:00 GMT"
+    parts = urlsplit(request.url)
+    common = {"method": "GET", "path": parts.path, "query": dict(parse_qsl(parts.query)),
+              "url_account": "acct", "current_keys": (KEY,), "now": now}
+    verify_shared_key(headers={**headers, "date": stale}, **common)  # ocp-date wins over Date
+    undated = {k: v for k, v in headers.items() if k != "ocp-date"}
+    with pytest.raises(AzureError) as refused:
+        verify_shared_key(headers={**undated, "date": stale}, **common)
+    assert refused.value.status == 403 and "Date header" in refused.value.details[0]["message"]
+    with pytest.raises(AzureError) as missing:
+        verify_shared_key(headers=undated, **common)
+    assert "neither an ocp-date nor a Date" in missing.value.details[0]["message"]

@@ -42,6 +42,8 @@ def string_to_sign(
     if method.upper() not in ("GET", "HEAD"):
         # The client signs "0" when it has not set Content-Length, and the transport may then omit it.
         lowered.setdefault("content-length", "0")
+    if "ocp-date" in lowered:
+        lowered.pop("date", None)  # "If you set ocp-date, construct the signature with an empty Date"
     parts = [method.upper(), *(lowered.get(h, "") for h in SIGNED_HEADERS)]
     text = "\n".join(parts) + "\n"
     text += "".join(f"{k}:{v}\n" for k, v in sorted((k, v) for k, v in lowered.items() if "ocp-" in k))
