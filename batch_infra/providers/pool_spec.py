@@ -2,7 +2,8 @@
 
 `build` turns the provider's inputs (a pool's stack config plus its account, subnet and resolved image)
 into the body of Pool_Create / Pool_Update; `read_back` maps Azure's answer onto the same input keys, so
-`pulumi refresh` shows no phantom diff and `pulumi import` works.
+`pulumi refresh` shows no phantom diff
+(`pulumi import` cannot reach a Python dynamic provider; an identical existing pool is adopted on create).
 
 How features reach Azure today:
   * certificates: the Key Vault VM extension (KeyVaultForLinux / KeyVaultForWindows, publisher
