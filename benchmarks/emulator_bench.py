@@ -1,8 +1,8 @@
 """Emulator benchmark: start-up time to ready, and GET/PUT requests per second through the real SDK clients.
 
 Run: .venv/bin/python benchmarks/emulator_bench.py [--requests 1000] [--threads 4]
-Measures pool GET/PUT (azure-mgmt-batch) when the Batch service can host a pool, and resource group GET/PUT
-(azure-mgmt-resource) always. Target: >= 300 GETs/s on one emulator process. The server p50 (from the
+Measures pool GET/PUT (azure-mgmt-batch) and resource group GET/PUT (azure-mgmt-resource); exits non-zero
+with the emulator's reason when it cannot measure either. Target: >= 300 GETs/s on one emulator process. The server p50 (from the
 emulator's request log) shows how much of each request is the emulator; the rest is the SDK client and TLS
 on the same (shared) cores.
 """
@@ -21,6 +21,8 @@ import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from azure.core.exceptions import HttpResponseError
 
 from batch_infra.providers import azure_clients
 from batch_infra.providers.azure_clients import Target
@@ -140,9 +142,8 @@ def bench_pools(target: Target, args: argparse.Namespace, ready: Path) -> None:
     try:
         batch.batch_account.begin_create("rg-bench", "benchacct", {"location": "westeurope"}).result()
         batch.pool.create("rg-bench", "benchacct", "pool", POOL)
-    except Exception as err:  # noqa: BLE001 - report why pools cannot be measured yet, with Azure's message
-        print(f"pool: not measured; the Batch service refused the set-up: {type(err).__name__}: {err}")
-        return
+    except HttpResponseError as err:  # the pool numbers are the point: no numbers, no success
+        raise SystemExit(f"pool: cannot measure, the emulator refused the set-up: {err.message}") from err
     measure(
         "pool",
         lambda i: batch.pool.get("rg-bench", "benchacct", "pool"),

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from batch_infra.emulator.azurite import Azurite
+from batch_infra.emulator.launch import Emulator, Options, remove_dead_workdirs
+from batch_infra.errors import BatchInfraError, ExitCode
 from batch_infra.providers.azure_clients import EMULATOR_ENV, Target, blob_client_from_sas
 from tests.fixtures.emulator import EmulatorProcess
 
@@ -83,3 +92,81 @@ def test_sas_upload_goes_straight_to_azurite(tmp_path):
             blob.sas_url("stbatch", "Bad--Name", None, permission="r", expiry=expiry)
     finally:
         azurite.stop()
+
+
+def _gone(pid: int) -> bool:
+    """True once `pid` has exited (a zombie nobody reaped yet counts as exited)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "State:\tZ" in status
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
+def test_a_killed_emulator_takes_azurite_with_it(tmp_path):
+    process = EmulatorProcess(tmp_path / "run").start()
+    azurite_pid = process.info["azurite_pid"]
+    try:
+        assert azurite_pid and not _gone(azurite_pid)
+        os.kill(process.pid, signal.SIGKILL)  # no handler, no atexit: only the kernel can tell Azurite
+        deadline = time.monotonic() + 15
+        while not _gone(azurite_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(azurite_pid), "Azurite outlived the emulator that started it"
+    finally:
+        process.stop()
+
+
+def test_a_failed_start_leaves_no_stale_ready_file(tmp_path):
+    ready = tmp_path / "ready.json"
+    ready.write_text('{"arm_endpoint": "https://127.0.0.1:1"}')  # left by an emulator that was killed
+    not_sqlite = tmp_path / "state.txt"
+    not_sqlite.write_text("not a database\n" * 100)
+    emulator = Emulator(Options(state=not_sqlite, ready_file=ready, azurite=False))
+    with pytest.raises(BatchInfraError, match="--state") as refused:
+        emulator.start()
+    emulator.stop()
+    assert str(not_sqlite) in str(refused.value) and refused.value.fix
+    assert not ready.exists()
+
+
+def test_work_directories_of_dead_emulators_are_removed(tmp_path):
+    dead = tmp_path / "batch-infra-emulator-999999999-abc"  # no such pid
+    mine = tmp_path / f"batch-infra-emulator-{os.getpid()}-def"
+    other = tmp_path / "something-else"
+    for path in (dead, mine, other):
+        (path / "tls").mkdir(parents=True)
+    assert remove_dead_workdirs(tmp_path) == [dead]
+    assert not dead.exists() and mine.exists() and other.exists()
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "batch_infra", "emulator", "start", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_start_refuses_bad_input_without_a_traceback(tmp_path):
+    out_of_range = _cli("--port", "70000")
+    assert out_of_range.returncode == ExitCode.USAGE and "65535" in out_of_range.stderr
+    not_sqlite = tmp_path / "state.txt"
+    not_sqlite.write_text("not a database\n" * 100)
+    bad_state = _cli("--state", str(not_sqlite))
+    assert bad_state.returncode == ExitCode.INVALID, bad_state.stderr
+    assert f"--state {not_sqlite}" in bad_state.stderr and "fix:" in bad_state.stderr
+    assert "Traceback" not in bad_state.stderr
+
+
+def test_a_port_in_use_exits_3_naming_the_port(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _cli("--port", str(port), "--ready-file", str(tmp_path / "ready.json"))
+    assert result.returncode == ExitCode.AZURE, result.stderr
+    assert f"--port {port}" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "ready.json").exists()
