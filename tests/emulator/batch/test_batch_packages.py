@@ -49,3 +49,37 @@ def test_default_version_must_be_active_and_applications_with_packages_stay(batc
     with pytest.raises(HttpResponseError) as not_empty:
         batch.application.delete(RG, "batchacct", "tool")
     assert not_empty.value.error.code == "ApplicationPackagesNotEmpty"
+
+
+def _upload_and_activate(batch, clean_emulator, version: str = "1.0") -> None:
+    package = batch.application_package.create(RG, "batchacct", "tool", version)
+    BlobClient.from_blob_url(package.storage_url).upload_blob(b"PK\x05\x06" + b"\x00" * 18, overwrite=True)
+    batch.application_package.activate(RG, "batchacct", "tool", version, {"format": "zip"})
+
+
+def test_reset_deletes_uploaded_blobs(batch, clean_emulator):
+    batch.application.create(RG, "batchacct", "tool")
+    _upload_and_activate(batch, clean_emulator)
+    clean_emulator.reset()
+    batch = clean_emulator.batch_mgmt_client()
+    make_account(clean_emulator, storage="autostore1")  # the same names, so the same blob location
+    batch.application.create(RG, "batchacct", "tool")
+    batch.application_package.create(RG, "batchacct", "tool", "1.0")
+    with pytest.raises(HttpResponseError) as refused:
+        batch.application_package.activate(RG, "batchacct", "tool", "1.0", {"format": "zip"})
+    assert (refused.value.status_code, refused.value.error.code) == (409, "ApplicationPackageBlobNotFound")
+
+
+def test_deleting_the_storage_account_deletes_its_blobs(batch, clean_emulator):
+    batch.application.create(RG, "batchacct", "tool")
+    _upload_and_activate(batch, clean_emulator)
+    storage = clean_emulator.storage_client().storage_accounts
+    storage.delete(RG, "autostore1")
+    storage.begin_create(
+        RG, "autostore1", {"location": "westeurope", "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}
+    ).result()
+    batch.batch_account.synchronize_auto_storage_keys(RG, "batchacct")  # the new account has new keys
+    batch.application_package.create(RG, "batchacct", "tool", "1.0")  # allowUpdates: back to Pending
+    with pytest.raises(HttpResponseError) as refused:
+        batch.application_package.activate(RG, "batchacct", "tool", "1.0", {"format": "zip"})
+    assert refused.value.error.code == "ApplicationPackageBlobNotFound"
