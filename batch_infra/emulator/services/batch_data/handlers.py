@@ -147,12 +147,15 @@ class BatchDataPlane:
     def _account(self, request: Request) -> dict[str, Any]:
         return self._account_doc(request.params["location"], request.params["account"])["resource"]
 
-    @staticmethod
-    def _base_url(account: dict[str, Any]) -> str:
-        return "https://" + account["properties"]["accountEndpoint"]
+    def _endpoint(self, account: dict[str, Any]) -> str:
+        """This process's endpoint of the account, never a stored one (ports change across restarts)."""
+        return self.ctx.data_plane_endpoint(account["name"], account["location"])
+
+    def _base_url(self, account: dict[str, Any]) -> str:
+        return "https://" + self._endpoint(account)
 
     def _view(self, account: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
-        return views.pool(resource, account["properties"]["accountEndpoint"])
+        return views.pool(resource, self._endpoint(account))
 
     def _preconditions(self, request: Request, resource: dict[str, Any]) -> None:
         etag = views.data_etag(resource["etag"])

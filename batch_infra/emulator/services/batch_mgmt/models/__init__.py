@@ -1,0 +1,1 @@
+"""Microsoft.Batch models shared by the management API and the data plane: accounts, applications, pools."""
