@@ -15,7 +15,7 @@ ENVIRONMENT_NAME = "batch"
 
 def build(project_dir: Path | str) -> dict[str, pulumi.Output]:
     """Declares the environment from pulumi.Config and returns the stack outputs (names, ids; never keys)."""
-    loaded = load_pulumi_config()
+    loaded = load_pulumi_config(project_dir)
     environment = BatchEnvironment(
         ENVIRONMENT_NAME, {"config": loaded.config, "project_dir": str(project_dir)}
     )

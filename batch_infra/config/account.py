@@ -45,9 +45,11 @@ class AccountIdentity(Model):
     @model_validator(mode="after")
     def _consistent(self) -> AccountIdentity:
         if self.type == "UserAssigned" and not self.user_assigned_identities:
-            raise invalid("identity type UserAssigned lists no userAssignedIdentities", "add at least one identity id")
+            raise invalid("identity type UserAssigned lists no userAssignedIdentities", "add at least one identity id",
+                          at="userAssignedIdentities")
         if self.type != "UserAssigned" and self.user_assigned_identities:
-            raise invalid(f"identity type {self.type} cannot carry userAssignedIdentities", "set type: UserAssigned")
+            raise invalid(f"identity type {self.type} cannot carry userAssignedIdentities", "set type: UserAssigned",
+                          at="type")
         return self
 
 
@@ -67,6 +69,7 @@ class AutoStorageConfig(Model):
             raise invalid(
                 "authenticationMode BatchAccountManagedIdentity needs nodeIdentity",
                 "set account.autoStorage.nodeIdentity to the user-assigned identity the pools use for auto-storage",
+                at="nodeIdentity",
             )
         return self
 
@@ -99,11 +102,13 @@ class AccountConfig(Model):
             raise invalid(
                 "poolAllocationMode UserSubscription needs keyVaultReference",
                 "add account.keyVaultReference {id, url} of a vault the Microsoft Azure Batch principal can access",
+                at="keyVaultReference",
             )
         if self.auto_storage.authentication_mode == "BatchAccountManagedIdentity" and self.identity.type == "None":
             raise invalid(
                 "auto-storage authenticationMode BatchAccountManagedIdentity needs an account identity",
                 "set account.identity.type to SystemAssigned or UserAssigned",
+                at=["identity", "type"],
             )
         return self
 

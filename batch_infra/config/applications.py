@@ -47,9 +47,9 @@ class ApplicationConfig(Model):
     def _versions(cls, value: dict[str, str]) -> dict[str, str]:
         for version, path in value.items():
             if problem := application_version_problem(version):
-                raise invalid(problem, "use versions like 1.2.0 or 2024-06_1")
+                raise invalid(problem, "use versions like 1.2.0 or 2024-06_1", at=version)
             if not path:
-                raise invalid(f"package version {version!r} has no path", "give a folder or .zip path")
+                raise invalid(f"package version {version!r} has no path", "give a folder or .zip path", at=version)
         folded = [v.lower() for v in value]
         if len(set(folded)) != len(folded):
             raise invalid("two package versions differ only in case", "Batch compares versions case-insensitively")
@@ -61,6 +61,7 @@ class ApplicationConfig(Model):
             raise invalid(
                 f"defaultVersion {self.default_version!r} is not one of the packages ({', '.join(self.packages) or 'none'})",
                 "add that version under packages or pick an existing one",
+                at="defaultVersion",
             )
         return self
 

@@ -23,15 +23,20 @@ class Model(BaseModel):
     )
 
 
-def invalid(message: str, fix: str | None = None) -> PydanticCustomError:
-    """A validation failure whose text says what is wrong and how to fix it."""
+def invalid(message: str, fix: str | None = None, *, at: str | int | list[str | int] | None = None) -> PydanticCustomError:
+    """A validation failure whose text says what is wrong and how to fix it.
+
+    `at` names the key below the validated model that is at fault (e.g. "subnetPrefix"), so a model-level
+    check still reports the exact key path rather than the section.
+    """
     text = f"{message}; fix: {fix}" if fix else message
+    parts = [] if at is None else (at if isinstance(at, list) else [at])
     # Braces would be read as pydantic template fields.
-    return PydanticCustomError("batch_infra", text.replace("{", "(").replace("}", ")"))
+    return PydanticCustomError("batch_infra", text.replace("{", "(").replace("}", ")"), {"at": parts})
 
 
-def retired(feature: str, date: str, replacement: str) -> PydanticCustomError:
-    return invalid(f"{feature} was retired by Azure on {date}", replacement)
+def retired(feature: str, date: str, replacement: str, *, at: str | None = None) -> PydanticCustomError:
+    return invalid(f"{feature} was retired by Azure on {date}", replacement, at=at)
 
 
 def promotable(default: Any = ..., **kwargs: Any) -> Any:

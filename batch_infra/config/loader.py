@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,51 +56,73 @@ def load_stack_file(path: Path | str, *, environment: str | None = None) -> Load
     if "location" not in values and isinstance(config.get("azure-native:location"), str):
         values["location"] = config["azure-native:location"]
     validated, problems = _validate(values, source, problems)
-    if validated is not None:
-        problems += _file_problems(validated, source, secrets, path.resolve().parent.parent)
+    problems += _file_problems(values, source, secrets, path.resolve().parent.parent)
     if problems or validated is None:
         raise ConfigError(problems)
     return LoadedStack(validated, source, frozenset(secrets), values)
 
 
-def _file_problems(config: StackConfig, source: str, secrets: set[str], project_dir: Path) -> list[str]:
-    """What only the files around the stack can show: package paths and secret keys that must exist."""
+def _file_problems(values: dict[str, Any], source: str, secrets: set[str], project_dir: Path) -> list[str]:
+    """What only the files around the stack can show: package paths and secret keys that must exist.
+
+    Works on the raw values, so these problems are listed even when the model itself failed.
+    """
     problems = []
-    for index, app in enumerate(config.applications):
-        for version, rel in app.packages.items():
-            target = project_dir / rel
+    for index, app in _items(values.get("applications")):
+        for version, rel in (app.get("packages") or {}).items() if isinstance(app.get("packages"), dict) else ():
+            target = project_dir / str(rel)
             if not (target.is_dir() or (target.is_file() and target.suffix.lower() == ".zip")):
                 problems.append(f"{source}: {NAMESPACE}:applications[{index}].packages.{version}: {rel!r} is not a "
                                 f"folder or .zip under {project_dir}; fix: create it or correct the path")
-    for index, pool in enumerate(config.pools):
-        for user_index, user in enumerate(pool.user_accounts):
-            if user.password_secret and user.password_secret not in secrets:
+    environment = values.get("environment", "<stack>")
+    for index, pool in _items(values.get("pools")):
+        for user_index, user in _items(pool.get("userAccounts")):
+            name = user.get("passwordSecret")
+            if isinstance(name, str) and name not in secrets:
                 key = f"pools[{index}].userAccounts[{user_index}].passwordSecret"
-                problems.append(f"{source}: {NAMESPACE}:{key}: no secret config key {user.password_secret!r}; fix: "
-                                f"pulumi config set --secret {user.password_secret} <password> --stack {config.environment}")
+                problems.append(f"{source}: {NAMESPACE}:{key}: no secret config key {name!r}; fix: "
+                                f"pulumi config set --secret {name} <password> --stack {environment}")
     return problems
 
 
-def load_pulumi_config() -> LoadedStack:
-    """Inside a Pulumi program: the same model, fed from pulumi.Config (secrets stay Outputs, read later)."""
-    import pulumi
+def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)] if isinstance(value, list) else []
 
-    config = pulumi.Config(NAMESPACE)
+
+def load_pulumi_config(project_dir: Path | str = ".") -> LoadedStack:
+    """Inside a Pulumi program: every `batch-infra:*` key the engine passed, through the same checks as the CLI.
+
+    Secrets stay with the engine: their keys are noted (user passwords must name one) and read later as Outputs.
+    """
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
     stack = pulumi.get_stack()
     source = f"stacks/Pulumi.{stack}.yaml"
-    values: dict[str, Any] = {}
-    for key in TOP_LEVEL_KEYS:
-        # The engine hands plain strings over as written; only structured values arrive as JSON.
-        value = config.get(key) if key in PLAIN_STRING_KEYS else config.get_object(key)
-        if value is not None:
-            values[key] = value
+    passed = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    secret_keys = set(runtime_config.get_config_secret_keys_env()) | set(runtime_config._SECRET_KEYS.get())
+    engine_view = {
+        key: ({"secure": "(engine)"} if key in secret_keys else _decode(key, value)) for key, value in passed.items()
+    }
+    values, secrets, problems = _namespace_values(engine_view, source)
     values.setdefault("environment", stack)
-    if "location" not in values and (location := pulumi.Config("azure-native").get("location")):
-        values["location"] = location
-    validated, problems = _validate(values, source, [])
+    if "location" not in values and isinstance(engine_view.get("azure-native:location"), str):
+        values["location"] = engine_view["azure-native:location"]
+    validated, problems = _validate(values, source, problems)
+    problems += _file_problems(values, source, secrets, Path(project_dir))
     if problems or validated is None:
         raise ConfigError(problems)
-    return LoadedStack(validated, source, frozenset(), values)
+    return LoadedStack(validated, source, frozenset(secrets), values)
+
+
+def _decode(full_key: str, value: Any) -> Any:
+    """The engine passes every value as a string; structured ones are JSON, plain strings are as written."""
+    if not isinstance(value, str) or full_key.partition(":")[2] in PLAIN_STRING_KEYS:
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
 
 
 def _namespace_values(config: dict[str, Any], source: str) -> tuple[dict[str, Any], set[str], list[str]]:
@@ -134,19 +157,44 @@ def _validate(values: dict[str, Any], source: str, problems: list[str]) -> tuple
 
 def _format(error: dict[str, Any], source: str) -> str:
     loc = [part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-"))]
-    path = _key_path(loc)
+    loc += (error.get("ctx") or {}).get("at", [])
     kind = error["type"]
     if kind == "extra_forbidden":
         message = f"unknown key; fix: {_suggest(str(loc[-1]), _allowed_keys(loc[:-1]))}"
-    elif kind == "missing":
-        message = "required key is missing; fix: add it"
     elif kind == "batch_infra":
         message = error["msg"]
-    elif kind.startswith("literal_error"):
-        message = f"{error['msg']}; got {error.get('input')!r}"
     else:
-        message = f"{error['msg']}; got {error.get('input')!r}"
-    return f"{source}: {NAMESPACE}:{path}: {message}"
+        message = f"{_plain(error)}; fix: {_builtin_fix(error, loc)}"
+    return f"{source}: {NAMESPACE}:{_key_path(loc)}: {message}"
+
+
+def _plain(error: dict[str, Any]) -> str:
+    if error["type"] == "missing":
+        return "required key is missing"
+    got = error.get("input")
+    return f"{error['msg'][:1].lower()}{error['msg'][1:]}; got {got!r}"
+
+
+def _builtin_fix(error: dict[str, Any], loc: list[Any]) -> str:
+    """The fix for pydantic's own checks (types, ranges, enums), so every problem says how to resolve it."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "missing":
+        return f"add {loc[-1]}" if loc else "add it"
+    if kind in ("literal_error", "enum"):
+        return f"use exactly one of {ctx.get('expected', 'the listed values')} (values are case-sensitive)"
+    bounds = {"greater_than": "above", "greater_than_equal": "at least", "less_than": "below",
+              "less_than_equal": "at most"}
+    if kind in bounds:
+        limit = next(iter(v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le")), "the limit")
+        return f"use a value {bounds[kind]} {limit}"
+    if kind in ("too_short", "too_long"):
+        return f"give between {ctx.get('min_length', 0)} and {ctx.get('max_length', 'any number of')} items"
+    kinds = {"int": "a whole number", "float": "a number", "bool": "true or false", "string": "text",
+             "dict": "a mapping of key: value", "list": "a list (- item per line)", "model": "a mapping of keys"}
+    for prefix, wanted in kinds.items():
+        if kind.startswith(prefix):
+            return f"write {wanted} here"
+    return "correct the value as described"
 
 
 def _key_path(loc: list[Any]) -> str:

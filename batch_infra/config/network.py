@@ -38,7 +38,8 @@ class NetworkConfig(Model):
             raise invalid(
                 f"subnetPrefix {self.subnet_prefix} is not inside addressSpace {self.address_space}",
                 f"choose a subnet within {self.address_space}",
+                at="subnetPrefix",
             )
         if subnet.prefixlen > 29:
-            raise invalid(f"subnetPrefix {self.subnet_prefix} is smaller than /29", "Azure subnets need at least /29")
+            raise invalid(f"subnetPrefix {self.subnet_prefix} is smaller than /29", "Azure subnets need at least /29", at="subnetPrefix")
         return self

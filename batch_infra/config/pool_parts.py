@@ -80,9 +80,11 @@ class ImageSelector(Model):
     def _one_kind(self) -> ImageSelector:
         explicit = [self.publisher, self.offer, self.sku]
         if self.os and any(explicit):
-            raise invalid("image names both os and publisher/offer/sku", "keep one: os, or publisher+offer+sku")
+            raise invalid("image names both os and publisher/offer/sku", "keep one: os, or publisher+offer+sku", at="os")
         if not self.os and not all(explicit):
-            raise invalid("image needs os, or all of publisher, offer and sku", "e.g. os: ubuntu 24.04")
+            missing = next(k for k in ("publisher", "offer", "sku") if not getattr(self, k))
+            raise invalid("image needs os, or all of publisher, offer and sku", "e.g. os: ubuntu 24.04",
+                          at="os" if not any(explicit) else missing)
         return self
 
     def patterns(self) -> tuple[str, str, str, str | None]:
@@ -116,17 +118,23 @@ class ScaleConfig(Model):
         for old in ("targetLowPriorityNodes", "maxLowPriorityNodes"):
             if old in data:
                 raise retired(f"{old} (low-priority nodes)", "2025-09-30",
-                              f"use {old.replace('LowPriority', 'Spot')} (Spot nodes)")
+                              f"use {old.replace('LowPriority', 'Spot')} (Spot nodes)", at=old)
         fixed = [k for k in FIXED_KEYS if k in data]
         auto = [k for k in AUTOSCALE_KEYS if k in data]
         if fixed and auto:
             raise invalid(f"scale mixes fixed keys ({', '.join(fixed)}) with autoscale keys ({', '.join(auto)})",
-                          "use either targets (fixed scale) or formula + maxDedicatedNodes (autoscale), never both")
+                          "use either targets (fixed scale) or formula + maxDedicatedNodes (autoscale), never both",
+                          at=auto[0])
         if auto and "formula" not in data:
-            raise invalid("autoscale keys without a formula", "add scale.formula or use targetDedicatedNodes")
+            raise invalid("autoscale keys without a formula", "add scale.formula or use targetDedicatedNodes", at="formula")
         if "formula" in data and "maxDedicatedNodes" not in data:
             raise invalid("an autoscale pool needs maxDedicatedNodes",
-                          "declare the most dedicated nodes the formula may ask for (quota checks and the cap use it)")
+                          "declare the most dedicated nodes the formula may ask for (quota checks and the cap use it)",
+                          at="maxDedicatedNodes")
+        if not fixed and not auto:
+            raise invalid("scale names neither targets nor a formula",
+                          "set targetDedicatedNodes (and/or targetSpotNodes) for a fixed pool, or formula + "
+                          "maxDedicatedNodes for autoscale", at="targetDedicatedNodes")
         return data
 
     @field_validator("resize_timeout")
@@ -259,7 +267,7 @@ class UserAccount(Model):
     def _no_plain_password(cls, data: Any) -> Any:
         if isinstance(data, dict) and "password" in data:
             raise invalid("a password may not be written in the stack file",
-                          "store it with `pulumi config set --secret <key>` and set passwordSecret: <key>")
+                          "store it with `pulumi config set --secret <key>` and set passwordSecret: <key>", at="password")
         return data
 
     @field_validator("name")
@@ -281,7 +289,8 @@ class UserAccount(Model):
     @model_validator(mode="after")
     def _can_log_in(self) -> UserAccount:
         if not self.ssh_public_keys and not self.password_secret:
-            raise invalid(f"user {self.name!r} has neither sshPublicKeys nor passwordSecret", "add an SSH public key")
+            raise invalid(f"user {self.name!r} has neither sshPublicKeys nor passwordSecret", "add an SSH public key",
+                          at="sshPublicKeys")
         return self
 
 
@@ -309,10 +318,11 @@ class PoolNetwork(Model):
     @model_validator(mode="after")
     def _public_ips(self) -> PoolNetwork:
         if self.public_ip_provisioning == "UserManaged" and not self.public_ip_ids:
-            raise invalid("publicIpProvisioning UserManaged needs publicIpIds", "list the public IP resource ids")
+            raise invalid("publicIpProvisioning UserManaged needs publicIpIds", "list the public IP resource ids",
+                          at="publicIpIds")
         if self.public_ip_provisioning != "UserManaged" and self.public_ip_ids:
             raise invalid("publicIpIds are only used with publicIpProvisioning UserManaged",
-                          "set publicIpProvisioning: UserManaged or remove publicIpIds")
+                          "set publicIpProvisioning: UserManaged or remove publicIpIds", at="publicIpIds")
         if self.public_ip_provisioning == "NoPublicIPAddresses" and self.subnet == "none":
-            raise invalid("a pool without public IPs needs a subnet", "set subnet: environment")
+            raise invalid("a pool without public IPs needs a subnet", "set subnet: environment", at="subnet")
         return self

@@ -117,26 +117,31 @@ class PoolConfig(Model):
     @field_validator("data_disks")
     @classmethod
     def _luns(cls, value: list[DataDisk]) -> list[DataDisk]:
-        luns = [d.lun for d in value]
-        if len(set(luns)) != len(luns):
-            raise invalid("two data disks use the same lun", "give each data disk its own lun")
+        seen: set[int] = set()
+        for index, disk in enumerate(value):
+            if disk.lun in seen:
+                raise invalid(f"lun {disk.lun} is used by an earlier data disk", "give each data disk its own lun",
+                              at=[index, "lun"])
+            seen.add(disk.lun)
         return value
 
     @model_validator(mode="after")
     def _cross_checks(self) -> PoolConfig:
         if self.certificates and self.certificates.identity.lower() not in {i.lower() for i in self.identities}:
             raise invalid("certificates.identity is not one of the pool's identities",
-                          "add the same identity id under identities")
+                          "add the same identity id under identities", at=["certificates", "identity"])
         if self.inter_node_communication and self.scale.max_spot > 0:
             raise invalid("interNodeCommunication does not work with Spot nodes",
-                          "set the Spot target/maximum to 0 or disable interNodeCommunication")
+                          "set the Spot target/maximum to 0 or disable interNodeCommunication", at="interNodeCommunication")
         if self.os_disk and self.os_disk.ephemeral and self.scale.max_spot > 0:
-            raise invalid("Spot nodes cannot use an ephemeral OS disk", "set osDisk.ephemeral: false")
+            raise invalid("Spot nodes cannot use an ephemeral OS disk", "set osDisk.ephemeral: false",
+                          at=["osDisk", "ephemeral"])
         names = [u.name for u in self.user_accounts]
         if len(set(names)) != len(names):
-            raise invalid("two user accounts share a name", "give each user account its own name")
+            raise invalid("two user accounts share a name", "give each user account its own name", at="userAccounts")
         if self.image.patterns()[3] == "windows" and any(u.ssh_public_keys for u in self.user_accounts):
-            raise invalid("SSH public keys are for Linux pools", "use passwordSecret for Windows user accounts")
+            raise invalid("SSH public keys are for Linux pools", "use passwordSecret for Windows user accounts",
+                          at="userAccounts")
         return self
 
     @property

@@ -115,19 +115,17 @@ class StackConfig(Model):
     @field_validator("applications")
     @classmethod
     def _unique_applications(cls, value: list[ApplicationConfig]) -> list[ApplicationConfig]:
-        ids = [a.id.lower() for a in value]
-        if len(set(ids)) != len(ids):
-            dup = sorted({i for i in ids if ids.count(i) > 1})
-            raise invalid(f"application ids {dup} repeat (Batch compares them case-insensitively)", "rename one")
+        if (index := _first_repeat([a.id for a in value])) is not None:
+            raise invalid(f"application id {value[index].id!r} repeats an earlier one (Batch compares ids "
+                          "case-insensitively)", "rename one of them", at=[index, "id"])
         return value
 
     @field_validator("pools")
     @classmethod
     def _unique_pools(cls, value: list[PoolConfig]) -> list[PoolConfig]:
-        ids = [p.id.lower() for p in value]
-        if len(set(ids)) != len(ids):
-            dup = sorted({i for i in ids if ids.count(i) > 1})
-            raise invalid(f"pool ids {dup} repeat (pool ids are case-insensitive)", "rename one")
+        if (index := _first_repeat([p.id for p in value])) is not None:
+            raise invalid(f"pool id {value[index].id!r} repeats an earlier one (pool ids are case-insensitive)",
+                          "rename one of them", at=[index, "id"])
         return value
 
     def cross_problems(self) -> list[tuple[str, str]]:
@@ -169,3 +167,13 @@ class StackConfig(Model):
 
     def application(self, application_id: str) -> ApplicationConfig | None:
         return next((a for a in self.applications if a.id.lower() == application_id.lower()), None)
+
+
+def _first_repeat(ids: list[str]) -> int | None:
+    """Index of the first id that repeats an earlier one, compared case-insensitively as Azure does."""
+    seen: set[str] = set()
+    for index, item in enumerate(ids):
+        if item.lower() in seen:
+            return index
+        seen.add(item.lower())
+    return None

@@ -76,3 +76,18 @@ def test_each_invalid_stack_names_the_key_and_the_fix(tmp_path, case):
         p.startswith(str(Path("stacks") / "Pulumi.test.yaml")) or "Pulumi.test.yaml: " in p for p in matching
     )
     assert any(case["fix"] in p for p in matching), f"fix {case['fix']!r} missing from {matching}"
+    # Every problem, not just the one this case is about, says how to resolve it.
+    assert all("; fix: " in p for p in problems), problems
+
+
+def test_one_error_lists_model_cross_section_and_file_problems_together(tmp_path):
+    values = copy.deepcopy(CORPUS["base"])
+    edit(values, "pools[0].id", "bad id!")
+    edit(values, "pools[0].vmSize", "D2s_v5")
+    edit(values, "applications[0].packages", {"1.0": "packages/missing"})
+    with pytest.raises(ConfigError) as raised:
+        load_stack_file(write_stack(tmp_path, values))
+    paths = [p.split(": ")[1] for p in raised.value.problems]
+    assert "batch-infra:pools[0].id" in paths
+    assert "batch-infra:pools[0].vmSize" in paths
+    assert "batch-infra:applications[0].packages.1.0" in paths
