@@ -1,4 +1,4 @@
-"""Azure Batch autoscale formulas offline: check, evaluate, cap and simulate (see SPEC in ../shared/reference)."""
+"""Azure Batch autoscale formulas offline: check, evaluate, cap and simulate (SPEC in ../shared/reference)."""
 
 from batch_infra.autoscale.caps import cap_formula
 from batch_infra.autoscale.diagnostics import CheckResult, Diagnostic

@@ -12,6 +12,7 @@ from functools import lru_cache
 from batch_infra.autoscale import runtime as rt
 from batch_infra.autoscale.diagnostics import CheckResult
 from batch_infra.autoscale.language import (
+    ALIASES,
     DEALLOCATION,
     SERVICE_VARIABLES,
     TARGET_DEDICATED,
@@ -19,6 +20,7 @@ from batch_infra.autoscale.language import (
     TIME_INTERVALS,
     Type,
     canonical_name,
+    recognised,
 )
 from batch_infra.autoscale.lexer import Pos
 from batch_infra.autoscale.metrics import Metrics
@@ -57,7 +59,7 @@ class PoolState:
 
 @dataclass(frozen=True)
 class AutoScaleRunError:
-    """Azure's autoScaleRun.error: {code, message, values: [{name: "Message", value: "Line L, Col C: ..."}]}."""
+    """Azure's autoScaleRun.error: {code, message, values: [{name: "Message", value: "Line L, Col C: .."}]}"""
 
     code: str
     message: str
@@ -72,7 +74,7 @@ class EvaluationResult:
     timestamp: datetime
     result_string: str = ""
     error: AutoScaleRunError | None = None
-    target_dedicated_nodes: int = 0  # what the pool applies: truncated toward zero, never negative
+    target_dedicated_nodes: int = 0  # applied: truncated toward zero, negatives as 0
     target_low_priority_nodes: int = 0
     node_deallocation_option: str = "requeue"
     variables: dict[str, rt.Value] = field(default_factory=dict)
@@ -99,7 +101,7 @@ class _Stop(Exception):
 
 
 class Context:
-    __slots__ = ("now", "now_dt", "metrics", "pool", "vars", "rng")
+    __slots__ = ("now", "now_dt", "metrics", "pool", "vars", "rng", "where")
 
     def __init__(self, at: datetime, metrics: Metrics, pool: PoolState, rng: random.Random) -> None:
         self.now_dt = at
@@ -108,6 +110,7 @@ class Context:
         self.pool = pool
         self.vars: dict[str, rt.Value] = {}
         self.rng = rng
+        self.where: dict[str, Pos] = {}  # target (current name) -> its last executed assignment
 
 
 Compiled = Callable[[Context], rt.Value]
@@ -143,32 +146,62 @@ def evaluate(
     except _Stop:
         result.stopped = True
     except rt.EvaluationFailure as failure:
-        result.error = AutoScaleRunError(
-            failure.code, failure.message, ({"name": "Message", "value": failure.detail},)
-        )
-        return result
-    _finish(result, ctx)
+        return _failed(result, failure)
+    try:
+        _finish(result, ctx)
+    except rt.EvaluationFailure as failure:
+        return _failed(result, failure)
+    return result
+
+
+def _failed(result: EvaluationResult, failure: rt.EvaluationFailure) -> EvaluationResult:
+    """The service leaves the pool unchanged and reports autoScaleRun.error; no result string."""
+    detail = ({"name": "Message", "value": failure.detail},)
+    result.error = AutoScaleRunError(failure.code, failure.message, detail)
     return result
 
 
 def _finish(result: EvaluationResult, ctx: Context) -> None:
     values = ctx.vars
-    dedicated = _final_target(values, TARGET_DEDICATED, "$TargetDedicated", ctx.pool.target_dedicated_nodes)
-    low = _final_target(values, TARGET_LOW_PRIORITY, "$TargetLowPriority", ctx.pool.target_low_priority_nodes)
-    option = values.get(DEALLOCATION, values.get("$TVMDeallocationOption", ctx.pool.node_deallocation_option))
+    dedicated = _final_target(ctx, TARGET_DEDICATED)
+    low = _final_target(ctx, TARGET_LOW_PRIORITY)
+    option = values.get(DEALLOCATION, ctx.pool.node_deallocation_option)
     result.target_dedicated_nodes, result.target_low_priority_nodes = dedicated, low
     result.node_deallocation_option = str(option)
-    user = {k: v for k, v in values.items() if k not in SERVICE_VARIABLES}
+    user = {k: v for k, v in values.items() if not recognised(k)}
     result.variables = user
     pairs = [f"{TARGET_DEDICATED}={dedicated}", f"{TARGET_LOW_PRIORITY}={low}", f"{DEALLOCATION}={option}"]
     pairs += [f"{name}={rt.format_value(user[name])}" for name in sorted(user)]
     result.result_string = ";".join(pairs)
 
 
-def _final_target(values: dict[str, rt.Value], name: str, alias: str, current: int) -> int:
-    value = values.get(name, values.get(alias, float(current)))
+# targetDedicatedNodes and targetLowPriorityNodes are int32 in the Batch REST API.
+MAX_TARGET = 2**31 - 1
+
+
+def _final_target(ctx: Context, name: str) -> int:
+    """The node count the pool applies; a target that is not a finite number fails the evaluation."""
+    value = _target_value(ctx, name)
+    pos = ctx.where.get(name)
+    if pos is None:  # never assigned: the pool's current target, already an int
+        return int(value)  # type: ignore[arg-type]
+    if not isinstance(value, float) or not math.isfinite(value):
+        shown = rt.format_value(value) if isinstance(value, float | list) else type(value).__name__
+        raise _fail(pos, f"{name} must end up a finite number of nodes, got {shown}")
+    if value >= MAX_TARGET + 1:
+        raise _fail(pos, f"{name} = {rt.format_value(value)} exceeds the service's maximum of {MAX_TARGET}")
     # Fractional targets are truncated toward zero (MicrosoftDocs/azure-docs #95350); negatives mean none.
-    return max(0, int(value)) if isinstance(value, float) and math.isfinite(value) else 0
+    return max(0, int(value))
+
+
+def _target_value(ctx: Context, name: str) -> rt.Value:
+    """One alias model for reads and the result: the current name wins over its legacy alias (SPEC 5.1)."""
+    if name in ctx.vars:
+        return ctx.vars[name]
+    alias = ALIASES[name]
+    if alias in ctx.vars:
+        return ctx.vars[alias]
+    return float(_POOL_READS[name](ctx.pool))
 
 
 def _fail(pos: Pos, message: str) -> rt.EvaluationFailure:
@@ -181,12 +214,22 @@ def _fail(pos: Pos, message: str) -> rt.EvaluationFailure:
 
 def _statement(statement) -> Callable[[Context], None]:
     if isinstance(statement, Assign):
-        target, value = statement.target, _expr(statement.value)
+        target, value, pos = statement.target, _expr(statement.value), statement.pos
+        service = SERVICE_VARIABLES.get(target)
+        if service is None or not service.recognised or service.type is not Type.DOUBLE:
 
-        def assign(ctx: Context) -> None:
+            def assign(ctx: Context) -> None:
+                ctx.vars[target] = value(ctx)
+
+            return assign
+        canonical = canonical_name(target)
+
+        def assign_target(ctx: Context) -> None:
             ctx.vars[target] = value(ctx)
+            if target == canonical or canonical not in ctx.vars:  # an alias never overrides the full name
+                ctx.where[canonical] = pos
 
-        return assign
+        return assign_target
     expr = _expr(statement.expr)
 
     def run(ctx: Context) -> None:
@@ -247,8 +290,11 @@ _POOL_READS: dict[str, Callable[[PoolState], float]] = {
 def _name(node: Name) -> Compiled:
     name = node.name
     service = SERVICE_VARIABLES.get(name)
-    if service is not None and service.type is not Type.METRIC:
-        read = _POOL_READS[canonical_name(name)]
+    if service is not None and service.recognised and service.type is not Type.METRIC:
+        canonical = canonical_name(name)
+        if canonical in ALIASES:
+            return lambda ctx: _target_value(ctx, canonical)
+        read = _POOL_READS[canonical]
         return lambda ctx: ctx.vars[name] if name in ctx.vars else read(ctx.pool)
     if name in TIME_INTERVALS:
         constant = TIME_INTERVALS[name]

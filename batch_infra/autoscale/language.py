@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
+from batch_infra.autoscale.interval import Interval
+
 MAX_FORMULA_CHARS = 8192
 MAX_STATEMENTS = 100
 SAMPLE_PERIOD = timedelta(seconds=30)
@@ -32,6 +34,10 @@ class ServiceVariable:
     writable: bool = False
     canonical: str | None = None  # set on legacy aliases: the current name
     note: str | None = None  # why the validator warns when the name is used
+    # False for the 2015 names (SPEC.md section 8): typed like their successors so check() explains them,
+    # but the service treats them as plain user variables, so they have no effect when evaluated.
+    recognised: bool = True
+    replacement: str | None = None  # the name to use instead, for legacy and 2015 names
 
 
 TARGET_DEDICATED = "$TargetDedicatedNodes"
@@ -46,7 +52,10 @@ _METRICS = (
 ).split()
 
 _LEGACY = "legacy name (2017 and earlier); use {canonical}"
-_2015 = "2015 name, probably not recognised by the service (it would silently become a user variable); use {canonical}"
+_2015 = (
+    "2015 name, probably not recognised by the service: it is a plain user variable "
+    "with no effect on the pool; use {canonical}"
+)
 
 SERVICE_VARIABLES: dict[str, ServiceVariable] = {
     v.name: v
@@ -54,11 +63,15 @@ SERVICE_VARIABLES: dict[str, ServiceVariable] = {
         ServiceVariable(TARGET_DEDICATED, Type.DOUBLE, writable=True),
         ServiceVariable(TARGET_LOW_PRIORITY, Type.DOUBLE, writable=True),
         ServiceVariable(DEALLOCATION, Type.DEALLOC, writable=True),
-        ServiceVariable("$TargetDedicated", Type.DOUBLE, True, TARGET_DEDICATED, _LEGACY),
-        ServiceVariable("$TargetLowPriority", Type.DOUBLE, True, TARGET_LOW_PRIORITY, _LEGACY),
-        ServiceVariable("$TVMDeallocationOption", Type.DEALLOC, True, DEALLOCATION, _2015),
+        ServiceVariable(
+            "$TargetDedicated", Type.DOUBLE, True, TARGET_DEDICATED, _LEGACY, True, TARGET_DEDICATED
+        ),
+        ServiceVariable(
+            "$TargetLowPriority", Type.DOUBLE, True, TARGET_LOW_PRIORITY, _LEGACY, True, TARGET_LOW_PRIORITY
+        ),
+        ServiceVariable("$TVMDeallocationOption", Type.DEALLOC, True, None, _2015, False, DEALLOCATION),
         *(ServiceVariable(name, Type.METRIC) for name in _METRICS),
-        ServiceVariable("$SampleTVMCount", Type.METRIC, False, "$SampleNodeCount", _2015),
+        ServiceVariable("$SampleTVMCount", Type.METRIC, False, None, _2015, False, "$SampleNodeCount"),
         ServiceVariable("$CurrentDedicatedNodes", Type.DOUBLE),
         ServiceVariable("$CurrentLowPriorityNodes", Type.DOUBLE),
         ServiceVariable("$TaskSlotsPerNode", Type.DOUBLE),
@@ -67,9 +80,25 @@ SERVICE_VARIABLES: dict[str, ServiceVariable] = {
             Type.DOUBLE,
             note="only in the current docs as quoted by third parties; confirm it with a live evaluation",
         ),
-        ServiceVariable("$CurrentDedicated", Type.DOUBLE, False, "$CurrentDedicatedNodes", _LEGACY),
+        ServiceVariable(
+            "$CurrentDedicated",
+            Type.DOUBLE,
+            False,
+            "$CurrentDedicatedNodes",
+            _LEGACY,
+            True,
+            "$CurrentDedicatedNodes",
+        ),
     ]
 }
+# Reads and writes of a legacy alias share one value with its current name (SPEC.md section 5.1).
+ALIASES = {v.canonical: v.name for v in SERVICE_VARIABLES.values() if v.canonical and v.writable}
+
+
+def recognised(name: str) -> bool:
+    """True for the service variables the service knows (the 2015 names are user variables to it)."""
+    variable = SERVICE_VARIABLES.get(name)
+    return variable is not None and variable.recognised
 
 
 def canonical_name(name: str) -> str:
@@ -80,17 +109,17 @@ def canonical_name(name: str) -> str:
 
 DEALLOCATION_OPTIONS = ("requeue", "terminate", "taskcompletion", "retaineddata")
 
-TIME_INTERVALS: dict[str, timedelta] = {
-    "TimeInterval_Zero": timedelta(0),
-    "TimeInterval_100ns": timedelta(microseconds=0.1),
-    "TimeInterval_Microsecond": timedelta(microseconds=1),
-    "TimeInterval_Millisecond": timedelta(milliseconds=1),
-    "TimeInterval_Second": timedelta(seconds=1),
-    "TimeInterval_Minute": timedelta(minutes=1),
-    "TimeInterval_Hour": timedelta(hours=1),
-    "TimeInterval_Day": timedelta(days=1),
-    "TimeInterval_Week": timedelta(weeks=1),
-    "TimeInterval_Year": timedelta(days=365),
+TIME_INTERVALS: dict[str, Interval] = {
+    "TimeInterval_Zero": Interval(0),
+    "TimeInterval_100ns": Interval(1),
+    "TimeInterval_Microsecond": Interval(10),
+    "TimeInterval_Millisecond": Interval(10_000),
+    "TimeInterval_Second": Interval.of(seconds=1),
+    "TimeInterval_Minute": Interval.of(minutes=1),
+    "TimeInterval_Hour": Interval.of(hours=1),
+    "TimeInterval_Day": Interval.of(days=1),
+    "TimeInterval_Week": Interval.of(days=7),
+    "TimeInterval_Year": Interval.of(days=365),
 }
 
 TIMESTAMP_MEMBERS = ("year", "month", "day", "weekday", "hour", "minute", "second")

@@ -1,4 +1,4 @@
-"""Lexer: splits a formula into tokens with 1-based line/column positions; bad characters become ERROR tokens."""
+"""Lexer: splits a formula into tokens with 1-based line/column positions; bad characters are ERROR tokens."""
 
 from __future__ import annotations
 
@@ -66,12 +66,16 @@ _BAD_CHARACTERS = {
     "Render the template before sending the formula",
     "}": "'}' is not a formula character: an unrendered template placeholder? Render the template first",
     "%": "'%' is not an operator: an unrendered %s/%d placeholder? Render the template first",
-    "\\": "'\\' is not a formula character: strings have no escape sequences, write \"...\" without backslashes",
+    "\\": "'\\' is not a formula character: strings have no escape sequences, "
+    "write \"...\" without backslashes",
     "'": 'single quotes are not string delimiters: use double quotes "..."',
-    "[": "'[' is not a formula character: there are no vector literals; vectors come from GetSample() or vec()",
+    "[": "'[' is not a formula character: there are no vector literals; "
+    "vectors come from GetSample() or vec()",
     "]": "']' is not a formula character: there are no vector literals",
     "&": "'&' is not an operator: use && for a logical and",
     "|": "'|' is not an operator: use || for a logical or",
+    # Editors on Windows prepend U+FEFF; the service receives it as part of the formula string.
+    "\ufeff": "a byte order mark (U+FEFF) is not a formula character: save the file as UTF-8 without BOM",
 }
 
 

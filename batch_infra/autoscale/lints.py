@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import dataclass
 
 from batch_infra.autoscale.diagnostics import Reporter
+from batch_infra.autoscale.interval import Interval
 from batch_infra.autoscale.language import (
     SERVICE_VARIABLES,
     TARGET_DEDICATED,
@@ -28,9 +29,19 @@ from batch_infra.autoscale.nodes import (
     Unary,
     walk,
 )
+from batch_infra.autoscale.target_lints import lint_target_shapes
+from batch_infra.autoscale.timefmt import format_interval
 
-Const = float | timedelta
-_ONE_MINUTE = timedelta(minutes=1)
+
+@dataclass(frozen=True)
+class Relative:
+    """A timestamp known relative to the evaluation time: time() plus `offset`."""
+
+    offset: Interval
+
+
+Const = float | Interval | Relative
+_ONE_MINUTE = Interval.of(minutes=1)
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -63,6 +74,7 @@ def run_lints(formula: Formula, rep: Reporter, max_dedicated: int | None, max_sp
         )
     consts, bounds = _sequential_facts(formula)
     _sampling(formula, rep, consts)
+    lint_target_shapes(formula, rep)
     _caps(formula, rep, bounds, max_dedicated, max_spot)
 
 
@@ -86,7 +98,7 @@ def _legacy_and_typo_names(formula: Formula, rep: Reporter, assigned: set[str]) 
         service = SERVICE_VARIABLES.get(name)
         if service is not None:
             if service.note:
-                rep.warn(pos, "legacy-name", f"{name}: " + service.note.format(canonical=service.canonical))
+                rep.warn(pos, "legacy-name", f"{name}: " + service.note.format(canonical=service.replacement))
             continue
         if name in TIME_INTERVALS or not name.startswith("$") and len(name) < 8:
             continue
@@ -119,30 +131,56 @@ def _legacy_and_typo_names(formula: Formula, rep: Reporter, assigned: set[str]) 
 
 
 def const_value(expr: Expr, consts: dict[str, Const]) -> Const | None:
-    """The value of `expr` when it is built only from literals, interval constants and constant variables."""
+    """The value of `expr` when it is built only from literals, interval constants and constant variables.
+
+    None when it is not a constant, including when folding would fail at run time (overflow, NaN):
+    the evaluator reports those with a position, so the linter must not crash on them.
+    """
     match expr:
         case Num(value=value):
             return value
         case Name(name=name):
             return TIME_INTERVALS.get(name, consts.get(name))
+        case Call(func="time", args=()):
+            return Relative(Interval(0))
         case Unary(op="-", operand=operand):
             inner = const_value(operand, consts)
-            return None if inner is None else -inner
+            return None if inner is None or isinstance(inner, Relative) else _guarded(lambda: -inner)
         case Binary(op=op, left=left, right=right) if op in "+-*/":
             return _fold(op, const_value(left, consts), const_value(right, consts))
     return None
 
 
+def _guarded(compute) -> Const | None:
+    try:
+        value = compute()
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return None
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
 def _fold(op: str, left: Const | None, right: Const | None) -> Const | None:
     if left is None or right is None:
         return None
+    if isinstance(left, Relative) or isinstance(right, Relative):
+        return _fold_relative(op, left, right)
     both_double = isinstance(left, float) and isinstance(right, float)
-    if op in "+-" and (both_double or (isinstance(left, timedelta) and isinstance(right, timedelta))):
-        return left + right if op == "+" else left - right
+    if op in "+-" and (both_double or (isinstance(left, Interval) and isinstance(right, Interval))):
+        return _guarded(lambda: left + right if op == "+" else left - right)
     if op == "*" and (isinstance(left, float) or isinstance(right, float)):
-        return left * right
+        return _guarded(lambda: left * right)
     if op == "/" and isinstance(right, float) and right != 0:
-        return left / right
+        return _guarded(lambda: left / right)
+    return None
+
+
+def _fold_relative(op: str, left: Const, right: Const) -> Const | None:
+    if op == "+" and isinstance(left, Relative) and isinstance(right, Interval):
+        return _guarded(lambda: Relative(left.offset + right))
+    if op == "+" and isinstance(left, Interval) and isinstance(right, Relative):
+        return _guarded(lambda: Relative(right.offset + left))
+    if op == "-" and isinstance(left, Relative) and isinstance(right, Interval):
+        return _guarded(lambda: Relative(left.offset - right))
     return None
 
 
@@ -218,12 +256,12 @@ def _sampling(formula: Formula, rep: Reporter, consts: dict[str, Const]) -> None
                 continue
             windowed = True
             _percent_range(node, values, rep)
-            looks = [v for v in values[:2] if isinstance(v, timedelta)]
+            looks = [_lookback(v) for v in values[:2] if isinstance(v, Interval | Relative)]
             if looks and max(looks) < _ONE_MINUTE:
                 rep.warn(
                     node.pos,
                     "short-lookback",
-                    f"{node.method}() looks back only {max(looks)}; samples "
+                    f"{node.method}() looks back only {format_interval(max(looks))}; samples "
                     "become visible about one minute late, so start the window more than a minute back",
                 )
     if last_sample_only and not windowed:
@@ -233,6 +271,11 @@ def _sampling(formula: Formula, rep: Reporter, consts: dict[str, Const]) -> None
             "the formula relies on GetSample(1) alone (the last "
             "sample, however old); combine it with a time window such as GetSample(TimeInterval_Minute * 5)",
         )
+
+
+def _lookback(point: Interval | Relative) -> Interval:
+    """How far before the evaluation a window point lies: an interval look-back, or now - (time() + x)."""
+    return point if isinstance(point, Interval) else -point.offset
 
 
 def _percent_range(node: Method, values: list[Const | None], rep: Reporter) -> None:

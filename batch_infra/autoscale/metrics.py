@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +16,9 @@ from batch_infra.autoscale.timefmt import TimeFormatError, parse_time_string
 from batch_infra.errors import BatchInfraError
 
 METRIC_NAMES = tuple(
-    name for name, v in SERVICE_VARIABLES.items() if v.type is Type.METRIC and not v.canonical
+    name
+    for name, v in SERVICE_VARIABLES.items()
+    if v.type is Type.METRIC and not v.canonical and v.recognised
 )
 # A sample becomes visible to formulas about one minute after it is taken (SPEC.md 7.1).
 DEFAULT_VISIBILITY_DELAY = timedelta(minutes=1)
@@ -50,7 +52,8 @@ class MetricSeries:
         return self.values[max(0, end - count) : end]
 
     def between(self, start: float, end: float) -> list[float]:
-        return self.values[bisect_left(self.times, start) : bisect_right(self.times, end)]
+        """Samples taken in (start, end]: after `start`, up to and including `end`."""
+        return self.values[bisect_right(self.times, start) : bisect_right(self.times, end)]
 
 
 class Metrics:
@@ -62,7 +65,15 @@ class Metrics:
         self.period = period
         self.delay = delay
         self.series: dict[str, MetricSeries] = {}
+        self.source = "<metrics>"  # the file these samples came from, for error messages
         self._empty = MetricSeries()
+
+    def span(self) -> tuple[float, float] | None:
+        """Epoch seconds of the first and the last sample of any metric (None: no samples at all)."""
+        filled = [series.times for series in self.series.values() if series.times]
+        if not filled:
+            return None
+        return min(times[0] for times in filled), max(times[-1] for times in filled)
 
     def get(self, name: str) -> MetricSeries:
         return self.series.get(canonical_name(name), self._empty)
@@ -73,10 +84,16 @@ class Metrics:
 
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, object]], source: str = "<metrics>") -> Metrics:
-        """Rows of {"timestamp": ..., "<metric>": value, ...}; an empty or missing cell is a missing sample."""
+        """Rows of {"timestamp": ..., "<metric>": value, ...}; an empty or missing cell is a missing sample.
+
+        Rows are numbered from 1 (the first data row, after a CSV header).
+        """
         metrics = cls()
+        metrics.source = source
         parsed = [(_timestamp(row.get("timestamp"), source, n), n, row) for n, row in enumerate(rows, 1)]
-        for at, number, row in sorted(parsed, key=lambda item: (item[0], item[1])):
+        parsed.sort(key=lambda item: (item[0], item[1]))
+        _reject_duplicates(parsed, source)
+        for at, number, row in parsed:
             for column, cell in row.items():
                 if column == "timestamp" or cell is None or cell == "":
                     continue
@@ -127,6 +144,16 @@ class Metrics:
                 row = by_time.setdefault(at, {"timestamp": _iso(at)})
                 row[name.lstrip("$")] = value
         return [by_time[at] for at in sorted(by_time)]
+
+
+def _reject_duplicates(parsed: list[tuple[datetime, int, object]], source: str) -> None:
+    """Two rows for one instant would make window counts and percentages meaningless."""
+    for (earlier, first, _), (later, second, _) in zip(parsed, parsed[1:], strict=False):
+        if earlier == later:
+            raise MetricsFileError(
+                f"{source}: row {second} repeats the timestamp {_iso(later.timestamp())} of row {first}",
+                fix="keep one row per sample time (samples are 30 seconds apart)",
+            )
 
 
 def _iso(at: float) -> str:

@@ -20,7 +20,7 @@ def _row(row: TimelineRow) -> dict[str, object]:
 
 
 def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Path]:
-    """Write timeline.csv, timeline.json, summary.json and timeline.png into `out_dir`; returns their paths."""
+    """Write timeline.csv, timeline.json, summary.json and timeline.png into `out_dir`; return the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
         name: out_dir / name for name in ("timeline.csv", "timeline.json", "summary.json", "timeline.png")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from batch_infra.autoscale.interval import Interval, between
 from batch_infra.autoscale.timefmt import format_double, format_interval, format_timestamp
 
-Value = float | list[float] | str | datetime | timedelta
+Value = float | list[float] | str | datetime | Interval
 
 
 class EvaluationFailure(Exception):
@@ -50,11 +51,18 @@ def arithmetic(op: str, a: Value, b: Value) -> Value:
         return _vector(scalar, a, b)
     if isinstance(a, float) and isinstance(b, float):
         return scalar(a, b)
-    if op == "/" and isinstance(a, timedelta):
-        if b == 0:
-            raise ValueError("a timeinterval divided by zero")
-        return a / b
-    return scalar(a, b)  # type: ignore[arg-type]  # datetime/timedelta combinations the checker allowed
+    if op == "-" and isinstance(a, datetime) and isinstance(b, datetime):
+        return between(a, b)
+    # timestamp/timeinterval combinations the checker allowed; Interval raises OverflowError/ValueError
+    return _TIME_OPS[op](a, b)
+
+
+_TIME_OPS: dict[str, Callable[[Value, Value], Value]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+}
 
 
 def _vector(scalar: Callable[[float, float], float], a: Value, b: Value) -> list[float]:
@@ -156,7 +164,7 @@ def format_value(value: Value) -> str:
         return "[" + ",".join(format_double(v) for v in value) + "]"
     if isinstance(value, datetime):
         return format_timestamp(value)
-    if isinstance(value, timedelta):
+    if isinstance(value, Interval):
         return format_interval(value)
     if isinstance(value, str):
         return str(value)

@@ -6,16 +6,20 @@ import math
 import re
 from datetime import UTC, datetime, timedelta
 
+from batch_infra.autoscale.interval import TICKS_PER_SECOND, Interval
+
 _W3C = re.compile(
     r"(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
     r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d+))?)?"
     r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?"
 )
-_RFC1123 = re.compile(
-    r"(?P<wday>Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?P<day>\d{2}) (?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_RFC1123 = re.compile(  # RFC 1123 section 5.2.14 allows a 1- or 2-digit day
+    r"(?P<wday>Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?P<day>\d{1,2}) "
+    r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r" (?P<year>\d{4}) (?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2}) (?:GMT|UTC)"
 )
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+_WEEKDAYS = "Mon Tue Wed Thu Fri Sat Sun".split()
 MAX_FRACTION_DIGITS = 7  # .NET DateTime parsing; nextflow #3866: 9 digits made evaluation fail
 
 
@@ -30,21 +34,32 @@ def parse_time_string(text: str) -> datetime:
         return _from_w3c(text, w3c)
     rfc = _RFC1123.fullmatch(text)
     if rfc:
-        return _build(
-            text,
-            int(rfc["year"]),
-            _MONTHS.index(rfc["mon"]) + 1,
-            int(rfc["day"]),
-            int(rfc["hour"]),
-            int(rfc["minute"]),
-            int(rfc["second"]),
-            0,
-            timedelta(0),
-        )
+        return _from_rfc1123(text, rfc)
     raise TimeFormatError(
         f"time({text!r}): not a W3C-DTF date (2024-01-31T08:00:00Z) or an RFC 1123 date "
         "(Wed, 31 Jan 2024 08:00:00 GMT)"
     )
+
+
+def _from_rfc1123(text: str, rfc: re.Match[str]) -> datetime:
+    stamp = _build(
+        text,
+        int(rfc["year"]),
+        _MONTHS.index(rfc["mon"]) + 1,
+        int(rfc["day"]),
+        int(rfc["hour"]),
+        int(rfc["minute"]),
+        int(rfc["second"]),
+        0,
+        timedelta(0),
+    )
+    # .NET's "r" parsing rejects a day name that contradicts the date (FormatException).
+    actual = _WEEKDAYS[stamp.weekday()]
+    if rfc["wday"] != actual:
+        raise TimeFormatError(
+            f"time({text!r}): {stamp:%d %b %Y} is a {actual}, not a {rfc['wday']}; fix the day name"
+        )
+    return stamp
 
 
 def _from_w3c(text: str, match: re.Match[str]) -> datetime:
@@ -109,12 +124,13 @@ def format_timestamp(value: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def format_interval(value: timedelta) -> str:
+def format_interval(value: Interval) -> str:
     """Undocumented in results; printed like .NET TimeSpan's constant format: [-][d.]hh:mm:ss[.fffffff]."""
-    sign = "-" if value < timedelta(0) else ""
-    value = abs(value)
-    hours, rest = divmod(value.seconds, 3600)
+    sign = "-" if value.ticks < 0 else ""
+    seconds, fraction_ticks = divmod(abs(value.ticks), TICKS_PER_SECOND)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
-    days = f"{value.days}." if value.days else ""
-    fraction = f".{value.microseconds * 10:07d}" if value.microseconds else ""
-    return f"{sign}{days}{hours:02d}:{minutes:02d}:{seconds:02d}{fraction}"
+    day_part = f"{days}." if days else ""
+    fraction = f".{fraction_ticks:07d}" if fraction_ticks else ""
+    return f"{sign}{day_part}{hours:02d}:{minutes:02d}:{seconds:02d}{fraction}"

@@ -22,6 +22,14 @@ def check(formula: str, *, max_dedicated: int | None = None, max_spot: int | Non
         rep.error(err.pos, err.code, err.message)
         return rep.finish()
     _token_warnings(tokens, rep)
+    if not tree.statements:
+        rep.error(
+            Pos(1, 1, 0),
+            "empty",
+            "the formula has no statements; autoScaleSettings.formula is required by the Batch API: "
+            "write at least $TargetDedicatedNodes = 0;",
+        )
+        return rep.finish()
     _statements(tree, rep)
     TypeChecker(rep).run(tree)
     run_lints(tree, rep, max_dedicated, max_spot)

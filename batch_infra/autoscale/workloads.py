@@ -1,4 +1,4 @@
-"""Generated workloads for the simulator: task arrivals per 30-second tick (constant, ramp, burst, diurnal)."""
+"""Generated workloads for the simulator: task arrivals per 30-s tick (constant, ramp, burst, diurnal)."""
 
 from __future__ import annotations
 

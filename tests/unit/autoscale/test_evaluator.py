@@ -96,7 +96,7 @@ def test_count_and_two_point_windows() -> None:
     )
     assert result.variables["$n"] == 18.0
     assert result.variables["$last"] == [1.0, 1.0, 1.0]
-    assert len(result.variables["$mid"]) == 11  # both ends inclusive, 30 s apart
+    assert len(result.variables["$mid"]) == 10  # (6 min ago, 1 min ago]: SPEC 7.1's "10 samples"
     assert result.variables["$begin"] == AT - timedelta(seconds=30 * 19)
 
 
@@ -177,3 +177,107 @@ def test_metrics_files_round_trip(tmp_path) -> None:
     csv_file.write_text("timestamp,QueuedTasks\n2024-01-03T09:58:30Z,3\n")
     with pytest.raises(Exception, match="'QueuedTasks' is not a sampled metric"):
         Metrics.load(csv_file)
+
+
+def test_windows_are_half_open_at_the_old_end() -> None:
+    # A sample sits exactly on the window's old end (20 minutes of history); SPEC 7.1: 18 of 20 (90 %).
+    metrics = history(20, RunningTasks=1.0)
+    result = evaluate(
+        "$v = $RunningTasks.GetSample(TimeInterval_Minute * 10);"
+        "$p = $RunningTasks.GetSamplePercent(TimeInterval_Minute * 10);"
+        "$abs = $RunningTasks.GetSample(time() + (-10 * TimeInterval_Minute), time());",
+        at=AT,
+        metrics=metrics,
+    )
+    assert len(result.variables["$v"]) == 18 and result.variables["$p"] == 90.0
+    assert len(result.variables["$abs"]) == 18
+
+
+@pytest.mark.parametrize(
+    ("statement", "shown"),
+    [
+        # The branch types differ (a warning for check()), so only evaluation can see the vector.
+        ("$v = 0 ? 1 : $ActiveTasks.GetSample(1); $TargetDedicatedNodes = $v;", "got [3]"),
+        ("$TargetDedicatedNodes = 0 / 0;", "got NaN"),
+        ("$TargetDedicatedNodes = 1 / 0;", "got Infinity"),
+        ("$TargetDedicatedNodes = -1 / 0;", "got -Infinity"),
+        ("$v = 1 ? vec(1, 2) : 3; $TargetDedicatedNodes = $v;", "got [1,2]"),
+        ("$TargetDedicatedNodes = 100000000000 * 1000000000;", "exceeds the service's maximum of 2147483647"),
+    ],
+)
+def test_targets_that_are_not_node_counts_fail_at_the_assignment(statement: str, shown: str) -> None:
+    metrics = history(5, ActiveTasks=3.0)
+    result = evaluate(f"$x = 1;\n  {statement}", at=AT, metrics=metrics)
+    assert result.error is not None and result.error.code == "FormulaEvaluationError", result.result_string
+    detail = result.error.values[0]["value"]
+    assert detail.startswith("Line 2, Col ") and "$TargetDedicatedNodes" in detail
+    assert shown in detail and result.result_string == ""
+
+
+def test_negative_targets_apply_as_zero_and_the_int32_edge_is_accepted() -> None:
+    result = evaluate("$TargetDedicatedNodes = -3; $TargetLowPriorityNodes = 2147483647.5;", at=AT)
+    assert result.error is None and result.target_dedicated_nodes == 0
+    assert result.target_low_priority_nodes == 2147483647
+
+
+def test_alias_write_then_current_name_read_agree() -> None:
+    pool = PoolState(target_dedicated_nodes=4)
+    result = evaluate("$TargetDedicated = 7; $seen = $TargetDedicatedNodes;", at=AT, current=pool)
+    assert result.variables["$seen"] == 7.0 and result.target_dedicated_nodes == 7
+    # The full name wins over its alias whatever the order, for reads and for the result alike.
+    result = evaluate(
+        "$TargetDedicatedNodes = 2; $TargetDedicated = 9; $seen = $TargetDedicated;", at=AT, current=pool
+    )
+    assert result.variables["$seen"] == 2.0 and result.target_dedicated_nodes == 2
+    result = evaluate("$TargetLowPriority = 5; $seen = $TargetLowPriorityNodes + 1;", at=AT)
+    assert result.variables["$seen"] == 6.0 and result.target_low_priority_nodes == 5
+
+
+def test_2015_names_are_plain_user_variables_without_effect() -> None:
+    metrics = history(5, SampleNodeCount=4.0)
+    result = evaluate(
+        "$TVMDeallocationOption = taskcompletion; $n = len($SampleTVMCount.GetSample(TimeInterval_Minute * 3));",
+        at=AT,
+        metrics=metrics,
+    )
+    assert result.node_deallocation_option == "requeue" and result.variables["$n"] == 0.0
+    assert result.result_string == (
+        "$TargetDedicatedNodes=0;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;"
+        "$TVMDeallocationOption=taskcompletion;$n=0"
+    )
+
+
+def test_timeintervals_are_exact_to_100ns() -> None:
+    result = evaluate(
+        "$a = TimeInterval_100ns; $b = TimeInterval_100ns * 3 + TimeInterval_Microsecond;"
+        "$c = TimeInterval_100ns > TimeInterval_Zero; $d = TimeInterval_Second / 3;"
+        "$e = -1.5 * TimeInterval_Day;",
+        at=AT,
+    )
+    assert "$a=00:00:00.0000001;$b=00:00:00.0000013;$c=1;$d=00:00:00.3333333;$e=-1.12:00:00" in (
+        result.result_string
+    )
+
+
+@pytest.mark.parametrize(
+    "expression", ["TimeInterval_Year * 1000000000", "TimeInterval_Hour * (0 / 0)", "TimeInterval_Day / 0"]
+)
+def test_interval_overflow_and_nan_fail_with_a_position(expression: str) -> None:
+    result = evaluate(f"$a = {expression};", at=AT)
+    assert result.error is not None and result.error.values[0]["value"].startswith("Line 1, Col ")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sun, 7 Jan 2024 10:00:00 GMT", datetime(2024, 1, 7, 10, tzinfo=UTC)),
+        ("Wed, 03 Jan 2024 10:00:00 GMT", datetime(2024, 1, 3, 10, tzinfo=UTC)),
+    ],
+)
+def test_rfc1123_accepts_a_one_digit_day(text: str, expected: datetime) -> None:
+    assert evaluate(f'$t = time("{text}");', at=AT).variables["$t"] == expected
+
+
+def test_rfc1123_weekday_must_match_the_date() -> None:
+    result = check('$t = time("Mon, 07 Jan 2024 10:00:00 GMT");')
+    assert not result.valid and "07 Jan 2024 is a Sun, not a Mon" in result.errors[0].message

@@ -1,0 +1,96 @@
+"""Lints and input hygiene: constant folding never crashes, look-backs, target shapes, empty and BOM input."""
+
+from __future__ import annotations
+
+import pytest
+
+from batch_infra.autoscale import check
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "TimeInterval_Year * 1e9",
+        "TimeInterval_Hour * (1e400 - 1e400)",
+        "TimeInterval_Hour * 1e400",
+        "TimeInterval_Day * 1e9",
+        "TimeInterval_Day / (1 - 1)",
+        "-(TimeInterval_Year * 1e9)",
+    ],
+)
+def test_folding_an_overflowing_interval_is_not_a_constant(expression: str) -> None:
+    result = check(f"$a = {expression}; $TargetDedicatedNodes = avg($ActiveTasks.GetSample($a));")
+    assert result.valid, [str(e) for e in result.errors]
+    assert "short-lookback" not in {w.code for w in result.warnings}
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        "time() + (-30 * TimeInterval_Second)",
+        "time() - TimeInterval_Second * 30",
+        "(-30 * TimeInterval_Second) + time()",
+        "$start",
+    ],
+)
+def test_short_lookback_with_absolute_windows(window: str) -> None:
+    formula = (
+        "$start = time() + (-20 * TimeInterval_Second);"
+        f"$TargetDedicatedNodes = max(0, max($ActiveTasks.GetSample({window}, time())));"
+    )
+    warnings = {w.code: w.message for w in check(formula).warnings}
+    assert "short-lookback" in warnings and "00:00:" in warnings["short-lookback"]
+
+
+def test_absolute_window_reaching_far_enough_back_is_quiet() -> None:
+    formula = "$TargetDedicatedNodes = max($ActiveTasks.GetSample(time() + (-5 * TimeInterval_Minute)));"
+    assert "short-lookback" not in {w.code for w in check(formula).warnings}
+
+
+@pytest.mark.parametrize(
+    ("formula", "effect"),
+    [
+        ("$TargetDedicatedNodes = avg($ActiveTasks.GetSample(TimeInterval_Minute * 5));", "fractional"),
+        ("$TargetDedicatedNodes = $CurrentDedicatedNodes / 2;", "fractional"),
+        ("$x = 1.5; $TargetLowPriorityNodes = $x;", "fractional"),
+        ("$TargetDedicatedNodes = $CurrentDedicatedNodes - 2;", "negative"),
+        ("$TargetLowPriority = 5 - max($ActiveTasks.GetSample(1));", "negative"),
+    ],
+)
+def test_possibly_fractional_or_negative_target_warns(formula: str, effect: str) -> None:
+    warnings = [w for w in check(formula).warnings if w.code == "target-shape"]
+    assert len(warnings) == 1 and effect in warnings[0].message
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "$TargetDedicatedNodes = 3;",
+        "$TargetDedicatedNodes = max(0, ceil(avg($ActiveTasks.GetSample(TimeInterval_Minute * 5))));",
+        "$TargetDedicatedNodes = max(0, $CurrentDedicatedNodes - 2);",
+        "$TargetDedicatedNodes = min(10, max($PendingTasks.GetSample(1)) * 2);",
+        "$TargetDedicatedNodes = 1.5; $TargetDedicatedNodes = round($TargetDedicatedNodes);",
+    ],
+)
+def test_whole_non_negative_targets_are_quiet(formula: str) -> None:
+    assert "target-shape" not in {w.code for w in check(formula).warnings}
+
+
+@pytest.mark.parametrize("formula", ["", "   \n", "// only a comment\n", ";"])
+def test_empty_formula_is_an_error(formula: str) -> None:
+    result = check(formula)
+    assert not result.valid and result.errors[0].code == "empty"
+    assert "formula is required" in result.errors[0].message
+
+
+def test_byte_order_mark_names_the_fix() -> None:
+    result = check("\ufeff$TargetDedicatedNodes = 1;")
+    assert not result.valid and (result.errors[0].line, result.errors[0].column) == (1, 1)
+    assert "save the file as UTF-8 without BOM" in result.errors[0].message
+
+
+def test_2015_names_warn_and_keep_their_corpus_verdict() -> None:
+    result = check("$TVMDeallocationOption = taskcompletion; $TargetDedicatedNodes = 1;")
+    assert result.valid
+    legacy = [w.message for w in result.warnings if w.code == "legacy-name"]
+    assert legacy and "plain user variable with no effect" in legacy[0] and "$NodeDeallocationOption" in legacy[0]
