@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import contextvars
 import json
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 import yaml
 
 from batch_infra.config import load_pulumi_config
 from batch_infra.errors import ConfigError
+from batch_infra.ops.plan import run_under_mocks
 
 PROJECT = Path(__file__).resolve().parents[3]
-
-
-class _Mocks(pulumi.runtime.Mocks):
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        return f"{args.name}-id", args.inputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {}
 
 
 def _engine_config(stack: str) -> dict[str, str]:
@@ -32,13 +23,15 @@ def _engine_config(stack: str) -> dict[str, str]:
 
 
 def _load(config: dict[str, str], secret_keys: list[str], stack: str = "prod"):
-    def run():
-        pulumi.runtime.set_mocks(_Mocks(), project="batch-infra", stack=stack, preview=True)
-        pulumi.runtime.set_all_config(config, secret_keys)
-        return load_pulumi_config(PROJECT)
+    """load_pulumi_config inside a real (mock-runtime) Pulumi program, exactly as `pulumi up` runs it."""
+    loaded = []
 
-    # A brand-new context: the mock settings and config set here never leak into other tests.
-    return contextvars.Context().run(run)
+    def program() -> dict[str, Any]:
+        loaded.append(load_pulumi_config(PROJECT))
+        return {}
+
+    run_under_mocks(program, stack=stack, config=config, secret_keys=secret_keys)
+    return loaded[0]
 
 
 def test_the_program_loads_the_same_config_as_the_cli():
