@@ -18,7 +18,7 @@ from batch_infra.images import ImageChoice, ImageSelectionError, SupportedImage,
 from batch_infra.pool_changes import Change, Plan, classify
 from batch_infra.providers import pool_ops, pool_spec
 from batch_infra.providers.azure_clients import Target
-from batch_infra.providers.pool_lifecycle import _needs_empty_pool, _scales_to_zero, inputs_of
+from batch_infra.providers.pool_lifecycle import needs_empty_pool, scales_to_zero, inputs_of
 from batch_infra.providers.pool_readback import read_back
 
 # Passwords live in the engine's encrypted config; Azure never returns them, so both sides carry this.
@@ -108,8 +108,8 @@ def outcome(plan: Plan, inputs: Mapping[str, Any], live: Mapping[str, Any]) -> t
     if not plan.keys(Change.WHEN_EMPTY):
         return "update live", prefix + changes
     nodes = pool_ops.node_count(live)
-    if nodes and not _scales_to_zero(inputs):
-        return "fails", _needs_empty_pool(inputs, plan, nodes).render()
+    if nodes and not scales_to_zero(inputs):
+        return "fails", needs_empty_pool(inputs, plan, nodes).render()
     if nodes:
         prefix += f"scales the pool's {nodes} node(s) to 0 first; "
     return "update when empty", prefix + changes

@@ -166,7 +166,7 @@ def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
     policy = news.get("onImmutableChange") or "fail"
     nodes = recorded_nodes(olds)
     if _refused_with_nodes(plan, policy, news) and nodes:
-        raise _needs_empty_pool(inputs_of(news), plan, nodes, recorded=True)
+        raise needs_empty_pool(inputs_of(news), plan, nodes, recorded=True)
     return DiffResult(
         changes=bool(plan.azure_changes), replaces=plan.replaces(policy), delete_before_replace=True
     )  # pool ids are names: the old pool must go first
@@ -181,7 +181,7 @@ def _refused_with_nodes(plan: Plan, policy: str, news: Mapping[str, Any]) -> boo
     """Would Azure refuse this update on a pool that has nodes (nothing replaces it, nothing empties it)?"""
     return (
         plan.needs_empty_pool and policy != "replace" and not plan.keys(Change.REPLACE)
-        and not _scales_to_zero(news)
+        and not scales_to_zero(news)
     )
 
 
@@ -267,10 +267,10 @@ def update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> UpdateResult:
     body = pool_spec.build(inputs)
     when_empty = [c for c in plan.changes if c.change is Change.WHEN_EMPTY]
     live = [c for c in plan.changes if c.change is Change.LIVE]
-    if when_empty and pool_ops.node_count(pool) and _scales_to_zero(inputs):
+    if when_empty and pool_ops.node_count(pool) and scales_to_zero(inputs):
         pool = _patch(inputs, body, pool, {"scaleSettings"})  # empty the pool first, then what needs it empty
     if when_empty and pool_ops.node_count(pool):
-        raise _needs_empty_pool(inputs, plan, pool_ops.node_count(pool))
+        raise needs_empty_pool(inputs, plan, pool_ops.node_count(pool))
     identity = "identities" in plan.keys(Change.WHEN_EMPTY)
     pool = _patch(inputs, body, pool, _azure_names(when_empty + live), identity=identity)
     return UpdateResult(outputs(inputs, pool))
@@ -317,9 +317,10 @@ def _patch(
     )
 
 
-def _needs_empty_pool(
+def needs_empty_pool(
     inputs: Mapping[str, Any], plan: Plan, nodes: int, *, recorded: bool = False
 ) -> BatchInfraError:
+    """The guidance for an update-when-empty change meeting a pool with nodes (provider and preflight share it)."""
     changed = "; ".join(c for c in plan.describe() if "update-when-empty" in c)
     if "formula" in (inputs.get("scale") or {}):
         empty = "set scale.maxDedicatedNodes: 0 and maxSpotNodes: 0 (the cap holds the autoscale pool at 0)"
@@ -334,7 +335,8 @@ def _needs_empty_pool(
     )
 
 
-def _scales_to_zero(inputs: Mapping[str, Any]) -> bool:
+def scales_to_zero(inputs: Mapping[str, Any]) -> bool:
+    """Whether these inputs ask for an empty pool, so update-when-empty changes can follow the scale-down."""
     scale = inputs.get("scale") or {}
     if "formula" in scale:
         return scale.get("maxDedicatedNodes") == 0 and scale.get("maxSpotNodes") == 0
