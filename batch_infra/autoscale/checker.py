@@ -39,6 +39,7 @@ class TypeChecker(CallTyping):
         self.rep = reporter
         self.env: dict[str, Type] = {}
         self.first_assignment: dict[str, int] = {}
+        self.branch_types: dict[int, Type] = {}  # id(ternary branch) -> its type, for target checks
 
     def run(self, formula: Formula) -> None:
         for statement in reversed(formula.statements):
@@ -78,13 +79,29 @@ class TypeChecker(CallTyping):
                 "assign $TargetDedicatedNodes or $TargetLowPriorityNodes, or use a user variable",
             )
             return
+        offending = self.non_double_branch(statement.value) if value_type in (D, Type.UNKNOWN) else None
+        at, value_type = offending or (statement.value, value_type)
         if value_type not in (D, Type.UNKNOWN):
             fix = " wrap it in avg()/max()/min()" if value_type is V else ""
             self.rep.error(
-                start_of(statement.value),
+                start_of(at),
                 "type",
-                f"{statement.target} needs a double (a node count) but gets a {value_type.value};{fix}",
+                f"{statement.target} needs a double (a node count) but "
+                f"{'a ternary branch ' if offending else ''}gets a {value_type.value};{fix}",
             )
+
+    def non_double_branch(self, value: Expr) -> tuple[Expr, Type] | None:
+        """A ternary branch (at any depth) that is not a double: the target would take its value."""
+        if not isinstance(value, Ternary):
+            return None
+        for branch in (value.then, value.other):
+            found = self.non_double_branch(branch)
+            branch_type = self.branch_types.get(id(branch), Type.UNKNOWN)
+            if found is None and branch_type not in (D, Type.UNKNOWN):
+                found = (branch, branch_type)
+            if found is not None:
+                return found
+        return None
 
     def user_target(self, statement: Assign, value_type: Type) -> None:
         target = statement.target
@@ -285,6 +302,7 @@ class TypeChecker(CallTyping):
                 f"a ternary condition must be a double (non-zero is true), not a {cond.value}",
             )
         then, other = self.expr(node.then), self.expr(node.other)
+        self.branch_types[id(node.then)], self.branch_types[id(node.other)] = then, other
         if Type.UNKNOWN in (then, other):
             return then if other is Type.UNKNOWN else other
         if then is not other:

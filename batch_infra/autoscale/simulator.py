@@ -9,14 +9,21 @@ from datetime import UTC, datetime, timedelta
 from batch_infra.autoscale.evaluator import PoolState, compile_formula, evaluate
 from batch_infra.autoscale.language import SAMPLE_PERIOD
 from batch_infra.autoscale.metrics import Metrics, MetricSeries
+from batch_infra.autoscale.pool_model import NodeGroup
 from batch_infra.autoscale.workloads import Workload
+from batch_infra.errors import BatchInfraError
 
 _TICK = SAMPLE_PERIOD.total_seconds()
+DEFAULT_START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+class SimulationInputError(BatchInfraError):
+    """The simulation cannot run on these inputs (e.g. a replay window outside the metrics file)."""
 
 
 @dataclass(frozen=True)
 class SimulationConfig:
-    start: datetime = datetime(2024, 1, 1, tzinfo=UTC)
+    start: datetime | None = None  # default: the first replayed sample, or 2024-01-01 for workloads
     days: float = 1.0
     interval: timedelta = timedelta(minutes=15)  # autoScaleEvaluationInterval: default 15 min, 5 min to 168 h
     provisioning_delay: timedelta = timedelta(minutes=5)
@@ -28,6 +35,7 @@ class SimulationConfig:
     task_duration: timedelta = timedelta(minutes=10)
     missing_sample_rate: float = 0.0
     seed: int = 0
+    resolution: timedelta = SAMPLE_PERIOD  # one timeline row per this much time (a multiple of 30 s)
 
     def __post_init__(self) -> None:
         if not timedelta(minutes=5) <= self.interval <= timedelta(hours=168):
@@ -36,16 +44,21 @@ class SimulationConfig:
             )
         if self.days <= 0:
             raise ValueError(f"days must be positive, got {self.days}")
+        seconds = self.resolution.total_seconds()
+        if seconds < _TICK or seconds % _TICK:
+            raise ValueError(f"resolution {self.resolution} must be a positive multiple of 30 seconds")
 
 
 @dataclass(frozen=True)
 class TimelineRow:
     time: datetime
+    evaluated: bool  # an autoscale evaluation ran at this time
     target_dedicated: int
     target_low_priority: int
-    dedicated_nodes: int
+    dedicated_nodes: int  # ready (idle or running tasks)
     low_priority_nodes: int
     provisioning_nodes: int
+    leaving_nodes: int  # removed by a resize but finishing their tasks (taskcompletion, retaineddata)
     active_tasks: float
     running_tasks: float
     error: str = ""
@@ -59,6 +72,7 @@ class SimulationSummary:
     peak_nodes: int
     task_minutes_waiting: float
     tasks_completed: float
+    tasks_terminated: float = 0.0  # running tasks lost to a resize with $NodeDeallocationOption = terminate
 
 
 @dataclass
@@ -66,32 +80,6 @@ class SimulationResult:
     timeline: list[TimelineRow]
     summary: SimulationSummary
     metrics: Metrics = field(repr=False)
-
-
-class _NodeGroup:
-    """Nodes of one kind: ready ones plus those still provisioning (each with its ready time)."""
-
-    def __init__(self) -> None:
-        self.ready = 0
-        self.pending: list[float] = []
-
-    @property
-    def allocated(self) -> int:
-        return self.ready + len(self.pending)
-
-    def advance(self, now: float) -> None:
-        still = [at for at in self.pending if at > now]
-        self.ready += len(self.pending) - len(still)
-        self.pending = still
-
-    def resize(self, target: int, now: float, delay: float) -> None:
-        if target > self.allocated:
-            self.pending.extend([now + delay] * (target - self.allocated))
-            return
-        surplus = self.allocated - target
-        drop_pending = min(surplus, len(self.pending))
-        self.pending = self.pending[: len(self.pending) - drop_pending]
-        self.ready -= surplus - drop_pending  # removal is immediate (requeue)
 
 
 def _cap(target: int, *limits: int | None) -> int:
@@ -105,87 +93,109 @@ def simulate(
     workload: Workload | None = None,
     metrics: Metrics | None = None,
 ) -> SimulationResult:
-    """Run `formula` over `config.days`; task metrics come from `workload` (closed loop) or `metrics` (replayed)."""
+    """Run `formula` over `config.days`; tasks come from `workload` (closed loop) or `metrics` (replayed)."""
     if (workload is None) == (metrics is None):
         raise ValueError("simulate() needs exactly one of workload= or metrics=")
     compile_formula(formula)  # fail fast on an invalid formula, before the loop
-    return _Run(formula, config, workload, metrics).run()
+    start = config.start or (DEFAULT_START if metrics is None else _replay_start(metrics))
+    if metrics is not None:
+        _check_overlap(metrics, start, config.days)
+    return _Run(formula, config, start, workload, metrics).run()
+
+
+def _replay_start(metrics: Metrics) -> datetime:
+    span = metrics.span()
+    if span is None:
+        raise SimulationInputError(f"{metrics.source}: the metrics file has no samples", fix="add rows")
+    return datetime.fromtimestamp(span[0], UTC)
+
+
+def _check_overlap(metrics: Metrics, start: datetime, days: float) -> None:
+    span = metrics.span()
+    end = start + timedelta(days=days)
+    if span is None or span[1] < start.timestamp() or span[0] > end.timestamp():
+        first, last = (datetime.fromtimestamp(t, UTC).isoformat() for t in span) if span else ("-", "-")
+        raise SimulationInputError(
+            f"{metrics.source}: samples run from {first} to {last}, outside the simulated window "
+            f"{start.isoformat()} to {end.isoformat()}",
+            fix="omit --start to begin at the first sample, or pick a --start inside the file's range",
+        )
+
+
+_SAMPLED = ("$ActiveTasks", "$RunningTasks", "$PendingTasks", "$CPUPercent", "$SampleNodeCount")
 
 
 class _Run:
     def __init__(
-        self, formula: str, config: SimulationConfig, workload: Workload | None, replay: Metrics | None
+        self,
+        formula: str,
+        config: SimulationConfig,
+        start: datetime,
+        workload: Workload | None,
+        replay: Metrics | None,
     ) -> None:
-        self.formula, self.config, self.workload = formula, config, workload
+        self.formula, self.config, self.start, self.workload = formula, config, start, workload
         self.metrics = replay if replay is not None else Metrics()
         self.series = (
-            {
-                name: self.metrics.series.setdefault(name, MetricSeries())
-                for name in (
-                    "$ActiveTasks",
-                    "$RunningTasks",
-                    "$PendingTasks",
-                    "$CPUPercent",
-                    "$SampleNodeCount",
-                )
-            }
-            if replay is None
-            else {}
+            {n: self.metrics.series.setdefault(n, MetricSeries()) for n in _SAMPLED} if replay is None else {}
         )
-        self.dedicated, self.low = _NodeGroup(), _NodeGroup()
+        self.dedicated, self.low = NodeGroup(), NodeGroup()
         self.targets = (0, 0)
-        self.queue = 0.0
+        self.option = "requeue"
+        self.queue = 0.0  # tasks waiting or running on ready nodes
+        self.running = 0.0
         self.rng = random.Random(config.seed)
         self.timeline: list[TimelineRow] = []
-        self.totals = {"node_seconds": 0.0, "peak": 0, "waiting": 0.0, "completed": 0.0, "failed": 0}
+        self.totals = {"node_seconds": 0.0, "peak": 0, "waiting": 0.0, "completed": 0.0, "terminated": 0.0}
+        self.evaluations = self.failed = 0
 
     def run(self) -> SimulationResult:
         config = self.config
         ticks = int(config.days * 86400 / _TICK)
         per_evaluation = max(1, int(config.interval.total_seconds() / _TICK))
-        start = config.start.timestamp()
+        per_row = int(config.resolution.total_seconds() / _TICK)
+        start = self.start.timestamp()
         for tick in range(ticks + 1):
             now = start + tick * _TICK
-            self.dedicated.advance(now)
-            self.low.advance(now)
+            self.totals["completed"] += self.dedicated.advance(now) + self.low.advance(now)
             active, running = self.step_tasks(now, tick)
-            if tick % per_evaluation == 0:
-                self.evaluate(now, active, running)
+            error = self.evaluate(now) if tick % per_evaluation == 0 else None
             allocated = self.dedicated.allocated + self.low.allocated
             self.totals["node_seconds"] += allocated * _TICK
             self.totals["peak"] = max(self.totals["peak"], allocated)
             self.totals["waiting"] += active * _TICK / 60
+            if tick % per_row == 0 or error is not None:
+                self.record(now, error, active, running)
         t = self.totals
         summary = SimulationSummary(
-            len(self.timeline),
-            int(t["failed"]),
+            self.evaluations,
+            self.failed,
             round(t["node_seconds"] / 3600, 3),
             int(t["peak"]),
             round(t["waiting"], 3),
             round(t["completed"], 3),
+            round(t["terminated"], 3),
         )
         return SimulationResult(self.timeline, summary, self.metrics)
 
     def step_tasks(self, now: float, tick: int) -> tuple[float, float]:
         """Advance the task queue by one 30-s tick and record the samples the service would take."""
+        leaving = self.dedicated.leaving_tasks + self.low.leaving_tasks
         if self.workload is None:
             return self._replayed(now)
         self.queue += self.workload.arrivals(tick * _TICK)
         capacity = (self.dedicated.ready + self.low.ready) * self.config.task_slots_per_node
-        running = min(self.queue, capacity)
-        finished = running * _TICK / self.config.task_duration.total_seconds()
+        self.running = min(self.queue, capacity)
+        finished = self.running * _TICK / self.config.task_duration.total_seconds()
         self.queue = max(0.0, self.queue - finished)
         self.totals["completed"] += finished
         active = self.queue - min(self.queue, capacity)
+        running = self.running + leaving
         if self.rng.random() >= self.config.missing_sample_rate:
-            samples = {
-                "$ActiveTasks": active,
-                "$RunningTasks": running,
-                "$PendingTasks": active + running,
-                "$CPUPercent": 100.0 * running / capacity if capacity else 0.0,
-                "$SampleNodeCount": float(self.dedicated.ready + self.low.ready),
-            }
-            for name, value in samples.items():
+            cpu = 100.0 * self.running / capacity if capacity else 0.0
+            samples = (active, running, active + running, cpu)
+            nodes = float(self.dedicated.ready + self.low.ready)
+            for name, value in zip(_SAMPLED, (*samples, nodes), strict=True):
                 self.series[name].append(now, value)
         return active, running
 
@@ -194,40 +204,73 @@ class _Run:
             values = self.metrics.get(name).last(1, now)
             return values[0] if values else 0.0
 
-        return latest("$ActiveTasks"), latest("$RunningTasks")
+        self.running = latest("$RunningTasks")
+        return latest("$ActiveTasks"), self.running
 
-    def evaluate(self, now: float, active: float, running: float) -> None:
+    def evaluate(self, now: float) -> str:
+        """One autoscale run; returns its error ('' on success). A failed run leaves the pool unchanged."""
         config = self.config
-        at = datetime.fromtimestamp(now, UTC)
+        # currentDedicatedNodes counts every node in the pool, provisioning and leaving ones included.
         pool = PoolState(
-            self.dedicated.ready, self.low.ready, self.targets[0], self.targets[1], config.task_slots_per_node
+            self.dedicated.allocated,
+            self.low.allocated,
+            self.targets[0],
+            self.targets[1],
+            config.task_slots_per_node,
+            self.option,
+            usable_nodes=self.dedicated.ready + self.low.ready,
         )
+        at = datetime.fromtimestamp(now, UTC)
         result = evaluate(self.formula, at=at, metrics=self.metrics, current=pool, rng=self.rng)
-        error = ""
-        if result.error is not None:  # the service leaves the pool unchanged
-            self.totals["failed"] += 1
-            error = f"{result.error.code}: {result.error.values[0]['value'] if result.error.values else ''}"
-        else:
-            self.targets = (
-                _cap(result.target_dedicated_nodes, config.max_dedicated, config.quota_dedicated),
-                _cap(result.target_low_priority_nodes, config.max_spot, config.quota_spot),
-            )
-            delay = config.provisioning_delay.total_seconds()
-            self.dedicated.resize(self.targets[0], now, delay)
-            self.low.resize(self.targets[1], now, delay)
+        self.evaluations += 1
+        if result.error is not None:
+            self.failed += 1
+            detail = result.error.values[0]["value"] if result.error.values else ""
+            return f"{result.error.code}: {detail}"
+        self.option = result.node_deallocation_option
+        self.targets = (
+            _cap(result.target_dedicated_nodes, config.max_dedicated, config.quota_dedicated),
+            _cap(result.target_low_priority_nodes, config.max_spot, config.quota_spot),
+        )
+        self._resize(now)
+        return ""
+
+    def _resize(self, now: float) -> None:
+        config = self.config
+        delay = config.provisioning_delay.total_seconds()
+        slots, drain = config.task_slots_per_node, config.task_duration.total_seconds()
+        ready = self.dedicated.ready + self.low.ready
+        for group, target in ((self.dedicated, self.targets[0]), (self.low, self.targets[1])):
+            share = self.running * group.ready / ready if ready else 0.0  # tasks spread over ready nodes
+            shrink = group.resize(target, now, delay, share, slots, self.option, drain)
+            # Draining tasks now run on leaving nodes; terminated ones are gone; requeued ones stay queued.
+            self.queue = max(0.0, self.queue - shrink.draining - shrink.terminated)
+            self.running = max(0.0, self.running - shrink.draining - shrink.terminated - shrink.requeued)
+            self.totals["terminated"] += shrink.terminated
+
+    def record(self, now: float, error: str | None, active: float, running: float) -> None:
         self.timeline.append(
             TimelineRow(
-                at,
+                datetime.fromtimestamp(now, UTC),
+                error is not None,
                 self.targets[0],
                 self.targets[1],
                 self.dedicated.ready,
                 self.low.ready,
-                len(self.dedicated.pending) + len(self.low.pending),
+                self.dedicated.pending_count + self.low.pending_count,
+                self.dedicated.leaving_count + self.low.leaving_count,
                 round(active, 3),
                 round(running, 3),
-                error,
+                error or "",
             )
         )
 
 
-__all__ = ["SimulationConfig", "SimulationResult", "SimulationSummary", "TimelineRow", "simulate"]
+__all__ = [
+    "SimulationConfig",
+    "SimulationInputError",
+    "SimulationResult",
+    "SimulationSummary",
+    "TimelineRow",
+    "simulate",
+]

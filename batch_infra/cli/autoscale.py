@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 import click
 
-from batch_infra.errors import ExitCode
+from batch_infra.errors import BatchInfraError, ExitCode
 
 _FORMULA = click.File("rb")
 
@@ -33,7 +33,35 @@ def _timestamp(_ctx: click.Context, _param: click.Parameter, value: str | None) 
         raise click.BadParameter(f"{value!r} is not ISO 8601 (2024-01-31T08:00:00Z) or RFC 1123") from err
 
 
-@click.group()
+class _Commands(click.Group):
+    """Turns an unexpected exception into one line and exit code 3, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except BatchInfraError:
+            raise
+        except Exception as err:  # noqa: BLE001 - the last line of defence of a command line tool
+            raise _InternalError(
+                f"internal error in `batch-infra autoscale {ctx.invoked_subcommand}`: "
+                f"{type(err).__name__}: {err}",
+                fix="report it with the formula and the command line",
+            ) from err
+
+
+class _InternalError(BatchInfraError):
+    exit_code = ExitCode.AZURE  # 3: a failure of the tool, not of the input
+
+
+def _multiple_of_30(_ctx: click.Context, _param: click.Parameter, value: int) -> int:
+    if value % 30:
+        raise click.BadParameter(f"{value} is not a multiple of 30 (metrics are sampled every 30 s)")
+    return value
+
+
+@click.group(cls=_Commands)
 def autoscale() -> None:
     """Validate, evaluate and simulate Azure Batch autoscale formulas offline."""
 
@@ -47,7 +75,7 @@ def autoscale() -> None:
 def check(
     ctx: click.Context, formula_file: BinaryIO, as_json: bool, max_dedicated: int | None, max_spot: int | None
 ) -> None:
-    """Check FILE (or - for stdin): exit 0 when valid, 1 when invalid (first stderr line: line L, col C: ...)."""
+    """Check FILE (or - for stdin): exit 0 when valid, 1 when invalid (first stderr: line L, col C: ...)."""
     from batch_infra.autoscale import check as check_formula
 
     result = check_formula(_read(formula_file), max_dedicated=max_dedicated, max_spot=max_spot)
@@ -118,7 +146,9 @@ def eval_(
     help="Evaluation interval in minutes (the service allows 5 to 10080).",
 )
 @click.option(
-    "--start", callback=_timestamp, help="Simulation start (ISO 8601); default 2024-01-01T00:00:00Z."
+    "--start",
+    callback=_timestamp,
+    help="Simulation start (ISO 8601); default: the first sample of --metrics, else 2024-01-01T00:00:00Z.",
 )
 @click.option(
     "--rate",
@@ -129,6 +159,16 @@ def eval_(
 )
 @click.option("--max-dedicated", type=click.IntRange(min=0), help="Declared maximum of dedicated nodes.")
 @click.option("--max-spot", type=click.IntRange(min=0), help="Declared maximum of Spot nodes.")
+@click.option("--quota-dedicated", type=click.IntRange(min=0), help="Dedicated nodes the core quota allows.")
+@click.option("--quota-spot", type=click.IntRange(min=0), help="Spot nodes the core quota allows.")
+@click.option(
+    "--resolution",
+    default=30,
+    type=click.IntRange(min=30),
+    callback=_multiple_of_30,
+    show_default=True,
+    help="Seconds between timeline rows (a multiple of 30).",
+)
 @click.option(
     "--provisioning-delay",
     default=5,
@@ -147,6 +187,9 @@ def simulate(
     rate: float,
     max_dedicated: int | None,
     max_spot: int | None,
+    quota_dedicated: int | None,
+    quota_spot: int | None,
+    resolution: int,
     provisioning_delay: int,
 ) -> None:
     """Simulate FILE for --days and write timeline.csv/.json, summary.json and timeline.png to --out."""
@@ -159,12 +202,15 @@ def simulate(
     if (workload is None) == (metrics_path is None):
         raise click.UsageError("give exactly one of --workload NAME or --metrics FILE")
     config = SimulationConfig(
-        start=start or datetime(2024, 1, 1, tzinfo=UTC),
+        start=start,
         days=days,
         interval=timedelta(minutes=interval),
         max_dedicated=max_dedicated,
         max_spot=max_spot,
+        quota_dedicated=quota_dedicated,
+        quota_spot=quota_spot,
         provisioning_delay=timedelta(minutes=provisioning_delay),
+        resolution=timedelta(seconds=resolution),
     )
     source = {"workload": Workload(workload, rate)} if workload else {"metrics": Metrics.load(metrics_path)}
     result = run(_read(formula_file), config=config, **source)

@@ -93,7 +93,8 @@ def test_simulate_writes_timeline_plot_and_summary(capsys, tmp_path: Path, workl
     assert code == 0 and "145 evaluations (0 failed)" in out
     with (tmp_path / "timeline.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 145 and rows[0]["time"] == "2024-01-01T00:00:00.000Z"
+    assert len(rows) == 1441 and rows[0]["time"] == "2024-01-01T00:00:00.000Z"  # a row every 30 s
+    assert sum(r["evaluated"] == "True" for r in rows) == 145
     assert max(int(r["target_dedicated"]) for r in rows) <= 20  # F023 caps itself at 20
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["evaluations"] == 145 and summary["peak_nodes"] <= 20
@@ -103,3 +104,97 @@ def test_simulate_writes_timeline_plot_and_summary(capsys, tmp_path: Path, workl
 def test_simulate_needs_one_source(capsys, tmp_path: Path) -> None:
     code, _, err = run(capsys, "simulate", str(CORPUS / "F023.txt"), "--days", "1", "--out", str(tmp_path))
     assert code == 2 and "exactly one of --workload NAME or --metrics FILE" in err
+
+
+def test_simulate_quotas_and_resolution(capsys, tmp_path: Path) -> None:
+    formula = tmp_path / "f.txt"
+    formula.write_text("$TargetDedicatedNodes = 50; $TargetLowPriorityNodes = 40;")
+    code, out, _ = run(
+        capsys,
+        "simulate",
+        str(formula),
+        "--workload",
+        "constant",
+        "--days",
+        "0.25",
+        "--interval",
+        "5",
+        "--resolution",
+        "300",
+        "--quota-dedicated",
+        "8",
+        "--quota-spot",
+        "3",
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert code == 0 and "73 evaluations (0 failed)" in out and "peak 11 nodes" in out
+    with (tmp_path / "out" / "timeline.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 73 and {(r["target_dedicated"], r["target_low_priority"]) for r in rows} == {
+        ("8", "3")
+    }
+
+
+def test_simulate_replay_outside_the_file_names_its_range(capsys, tmp_path: Path) -> None:
+    metrics = tmp_path / "m.csv"
+    metrics.write_text("timestamp,ActiveTasks\n2024-02-01T00:00:00Z,1\n2024-02-01T00:00:30Z,2\n")
+    code, _, err = run(
+        capsys,
+        "simulate",
+        str(CORPUS / "F023.txt"),
+        "--metrics",
+        str(metrics),
+        "--start",
+        "2024-06-01T00:00:00Z",
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert code == 1 and f"{metrics}: samples run from 2024-02-01T00:00:00+00:00" in err
+    assert "Traceback" not in err
+
+
+def test_metrics_with_duplicate_timestamps_are_refused(capsys, tmp_path: Path) -> None:
+    metrics = tmp_path / "m.csv"
+    metrics.write_text(
+        "timestamp,ActiveTasks\n2024-02-01T00:00:00Z,1\n2024-02-01T00:00:30Z,2\n2024-02-01T00:00:00Z,3\n"
+    )
+    code, _, err = run(
+        capsys, "eval", str(CORPUS / "F001.txt"), "--at", "2024-02-01T00:10:00Z", "--metrics", str(metrics)
+    )
+    assert code == 1 and f"{metrics}: row 3 repeats the timestamp 2024-02-01T00:00:00Z of row 1" in err
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "$a = TimeInterval_Year * 1e9;",
+        "$a = TimeInterval_Hour * (1e400 - 1e400);",
+        "$a = TimeInterval_Hour * 1e400; $TargetDedicatedNodes = 1;",
+        "$a = TimeInterval_Day * 1e9;",
+        "\ufeff$TargetDedicatedNodes = 1;",
+        "",
+    ],
+)
+def test_no_input_gives_a_traceback(capsys, tmp_path: Path, formula: str) -> None:
+    path = tmp_path / "f.txt"
+    path.write_text(formula, encoding="utf-8")
+    for command in (["check"], ["eval", "--at", "2024-01-01T00:00:00Z"]):
+        code, _, err = run(capsys, *command, str(path))
+        assert "Traceback" not in err and code in (0, 1), (command, err)
+
+
+def test_an_internal_failure_is_one_line_and_exit_3(capsys, tmp_path: Path, monkeypatch) -> None:
+    import batch_infra.autoscale as package
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(package, "check", broken)
+    path = tmp_path / "f.txt"
+    path.write_text("$TargetDedicatedNodes = 1;")
+    code, _, err = run(capsys, "check", str(path))
+    assert code == 3 and err.startswith(
+        "error: internal error in `batch-infra autoscale check`: RuntimeError: boom"
+    )
+    assert "Traceback" not in err

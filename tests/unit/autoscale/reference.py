@@ -15,7 +15,8 @@ REFERENCE = REPO_ROOT.parent / "shared" / "reference" / "autoscale"
 def reference_dir() -> Path:
     if not (REFERENCE / "INVALID.md").is_file():
         raise FileNotFoundError(
-            f"autoscale reference not found at {REFERENCE}: CI and local runs need ../shared/reference/autoscale "
+            f"autoscale reference not found at {REFERENCE}: "
+            "CI and local runs need ../shared/reference/autoscale "
             "beside the repository clone (SPEC.md, INVALID.md, corpus/)"
         )
     return REFERENCE

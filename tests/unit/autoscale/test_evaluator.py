@@ -236,7 +236,8 @@ def test_alias_write_then_current_name_read_agree() -> None:
 def test_2015_names_are_plain_user_variables_without_effect() -> None:
     metrics = history(5, SampleNodeCount=4.0)
     result = evaluate(
-        "$TVMDeallocationOption = taskcompletion; $n = len($SampleTVMCount.GetSample(TimeInterval_Minute * 3));",
+        "$TVMDeallocationOption = taskcompletion;"
+        "$n = len($SampleTVMCount.GetSample(TimeInterval_Minute * 3));",
         at=AT,
         metrics=metrics,
     )

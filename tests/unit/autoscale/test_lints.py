@@ -93,4 +93,22 @@ def test_2015_names_warn_and_keep_their_corpus_verdict() -> None:
     result = check("$TVMDeallocationOption = taskcompletion; $TargetDedicatedNodes = 1;")
     assert result.valid
     legacy = [w.message for w in result.warnings if w.code == "legacy-name"]
-    assert legacy and "plain user variable with no effect" in legacy[0] and "$NodeDeallocationOption" in legacy[0]
+    assert (
+        legacy
+        and "plain user variable with no effect" in legacy[0]
+        and "$NodeDeallocationOption" in legacy[0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("formula", "branch"),
+    [
+        ("$TargetDedicatedNodes = 1 ? 3 : $ActiveTasks.GetSample(5);", "$ActiveTasks"),
+        ("$TargetLowPriorityNodes = 0 ? time() : 2;", "time"),
+        ("$TargetDedicated = 1 ? 2 : (0 ? 1 : vec(1, 2));", "vec"),
+    ],
+)
+def test_target_assigned_a_ternary_with_a_non_double_branch_is_an_error(formula: str, branch: str) -> None:
+    result = check(formula)
+    assert not result.valid and "a ternary branch gets a" in result.errors[0].message
+    assert (result.errors[0].line, result.errors[0].column) == (1, formula.index(branch) + 1)

