@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from batch_infra.autoscale import check
+from batch_infra.autoscale import Metrics, PoolState, check, evaluate
 from batch_infra.autoscale.evaluator import compile_formula
 from batch_infra.autoscale.simulator import SimulationConfig, simulate
 from batch_infra.autoscale.workloads import workload
@@ -50,11 +50,33 @@ def best_of(repeats: int, action) -> float:
     return best
 
 
+def evaluate_rate(days: int = 7, evaluations: int = 5000) -> tuple[int, float]:
+    """Evaluations per second of FORMULA alone (no simulation), against `days` of 30-s samples."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    metrics = Metrics()
+    for i in range(days * 2880):
+        at = start + timedelta(seconds=30 * i)
+        for name, value in (("PendingTasks", i % 40), ("CPUPercent", (i * 7) % 100)):
+            metrics.add(name, at, float(value))
+    pool = PoolState(dedicated_nodes=4, target_dedicated_nodes=4)
+    times = [start + timedelta(days=days) - timedelta(minutes=5 * k) for k in range(evaluations)]
+    compile_formula(FORMULA)
+
+    def loop() -> None:
+        for at in times:
+            evaluate(FORMULA, at=at, metrics=metrics, current=pool)
+
+    return evaluations, evaluations / best_of(3, loop)
+
+
 def main() -> None:
     big = eight_kb_formula()
     assert check(big).valid, check(big).errors[:1]
     seconds = best_of(5, lambda: check(big))
     print(f"check of an {len(big)}-character formula: {seconds * 1000:.1f} ms")
+
+    count, rate = evaluate_rate()
+    print(f"evaluate() alone: {rate:,.0f} evaluations/s ({count} evaluations against 7 days of samples)")
 
     config = SimulationConfig(interval=timedelta(minutes=5))
     compile_formula(FORMULA)
@@ -71,7 +93,8 @@ def main() -> None:
         rate = result.summary.evaluations / timings[days]
         print(
             f"simulate {days:>2} d at 5 min: {timings[days]:.2f} s, {result.summary.evaluations} evaluations "
-            f"({rate:,.0f} evaluations/s including 30-s sampling), {result.summary.node_hours:g} node-hours"
+            f"({rate:,.0f} evaluations/s including 30-s ticks and timeline rows), "
+            f"{result.summary.node_hours:g} node-hours, {len(result.timeline)} timeline rows"
         )
     ratio = timings[30] / timings[1]
     verdict = "linear" if 20 <= ratio <= 40 else "NOT within 20x-40x"
