@@ -51,7 +51,16 @@ def keys() -> None:
     type=click.FloatRange(min=0),
     default=60.0,
     show_default=True,
-    help="Seconds consumers get to pick up the new key before the old one is regenerated.",
+    help="Seconds consumers get to pick up the new key before the old one is regenerated; at least the "
+    "longest a consumer keeps a key it read.",
+)
+@click.option(
+    "--storage-propagation",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    help="Seconds an auto-storage key sync gets to reach the compute nodes before the other key is "
+    "regenerated (Azure's guidance: five minutes).",
 )
 @click.option(
     "--project-dir",
@@ -72,30 +81,35 @@ def rotate(
     sink_path: Path | None,
     sink_format: str,
     grace: float,
+    storage_propagation: float,
     project_dir: Path,
     as_json: bool,
 ) -> None:
     """Rotate keys without a moment in which consumers hold a dead key; re-run to finish an interrupted one.
 
-    With neither --batch nor --storage, both are rotated.
+    With neither --batch nor --storage, both are rotated (only --storage when the stack disallows SharedKey).
     """
     from batch_infra.config import load_stack_file, stack_file
     from batch_infra.ops.keys import resolve_account
     from batch_infra.ops.keys import rotate as run
     from batch_infra.providers.azure_clients import Target
 
-    if not batch and not storage:
-        batch = storage = True
     config = load_stack_file(stack_file(stack, project_dir), environment=stack).config
+    if not batch and not storage:
+        batch, storage = config.account.shared_key_allowed(), True
     if batch and not config.account.shared_key_allowed():
         raise BatchInfraError(
             f"stack {stack} does not allow SharedKey, so its Batch account has no keys to rotate",
-            fix="consumers use Microsoft Entra ID; rotate only --storage",
+            fix="consumers use Microsoft Entra ID; rotate only --storage (the default for this stack)",
         )
     target = Target.from_environment()
     account = resolve_account(target, config)
     key_sink = _sink(sink, target, account.batch_account, vault_url, secret_name, sink_path, sink_format)
     progress = _Progress(enabled=not as_json)
+    if batch and grace <= 0:
+        click.echo(
+            "warning: --grace 0: consumers that read the old key just before the switch will fail", err=True
+        )
     report = run(
         target,
         account,
@@ -103,6 +117,7 @@ def rotate(
         batch=batch,
         storage=storage,
         grace=grace,
+        storage_propagation=storage_propagation,
         dry_run=dry_run,
         on_step=progress.step,
     )

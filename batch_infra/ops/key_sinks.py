@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+import uuid
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
@@ -12,6 +14,8 @@ from batch_infra.errors import AzureOperationError, BatchInfraError
 from batch_infra.providers.azure_clients import Target
 
 KEY_NAMES = ("primary", "secondary")
+NO_KEY = "none"  # key-name tag of a Key Vault secret that only records auto-storage progress (AAD-only)
+RERUN = "re-run `batch-infra keys rotate`: the rotation resumes where it stopped"
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,10 @@ class RotationState:
     from_key: str = ""  # the key consumers used before
     to_key: str = ""  # the key published to them
     published_at: float = 0.0  # when consumers were told to switch (epoch seconds)
-    storage_phase: str = "idle"  # idle | standby-regenerated | synced | active-regenerated | completed
+    storage_phase: str = "idle"  # idle | standby-regenerated | synced | propagated | active-regenerated | completed
+    storage_synced_at: float = 0.0  # the last syncAutoStorageKeys (epoch seconds): nodes get keys after it
+    lease_owner: str = ""  # the run rotating now; another run refuses to start until the lease expires
+    lease_expires: float = 0.0  # epoch seconds
 
     def as_tags(self) -> dict[str, str]:
         return {f"rotation-{k.replace('_', '-')}": str(v) for k, v in asdict(self).items()}
@@ -43,8 +50,84 @@ class RotationState:
         for item in fields(cls):
             raw = (tags or {}).get(f"rotation-{item.name.replace('_', '-')}")
             if raw is not None:
-                values[item.name] = float(raw) if item.name == "published_at" else raw
+                values[item.name] = float(raw) if item.type in (float, "float") else raw
         return cls(**values)
+
+    @classmethod
+    def from_document(cls, raw: Any, where: str) -> RotationState:
+        """The `rotation` object of a key file, every field checked (a hand-edited file must not crash)."""
+        known = {item.name: item for item in fields(cls)}
+        if not isinstance(raw, dict) or set(raw) - set(known):
+            extra = sorted(set(raw) - set(known)) if isinstance(raw, dict) else type(raw).__name__
+            raise ValueError(f"{where}: 'rotation' must be an object with only {sorted(known)}, got {extra}")
+        values: dict[str, Any] = {}
+        for name, value in raw.items():
+            numeric = known[name].type in (float, "float")
+            ok = isinstance(value, int | float) and not isinstance(value, bool) if numeric else isinstance(value, str)
+            if not ok:
+                raise ValueError(f"{where}: rotation.{name} must be a {'number' if numeric else 'string'}")
+            values[name] = float(value) if numeric else value
+        return cls(**values)
+
+
+class RotationLease:
+    """One rotation at a time per sink: the run stamps its id and an expiry into the sink's progress record,
+    re-reads it to see that it won, and stamps every later write. Sinks offer no compare-and-swap, so two runs
+    starting within one read-write of each other can both pass; the re-read of the Batch keys before
+    publishing (ops.keys) catches what that leaves."""
+
+    def __init__(self, sink: KeySink, seconds: float) -> None:
+        self.sink, self.seconds, self.owner = sink, seconds, uuid.uuid4().hex[:12]
+
+    def acquire(self) -> None:
+        state = self.sink.read_state()
+        self._refuse_if_held(state)
+        self._stamp(state)
+        self.sink.write_state(state)
+        self._refuse_if_held(self.sink.read_state())
+
+    def stamp(self, state: RotationState) -> RotationState:
+        """Before every write: still ours (else another run took over), and extended."""
+        self._refuse_if_held(self.sink.read_state())
+        return self._stamp(state)
+
+    def release(self) -> None:
+        state = self.sink.read_state()
+        if state.lease_owner == self.owner:
+            state.lease_owner, state.lease_expires = "", 0.0
+            self.sink.write_state(state)
+
+    def _stamp(self, state: RotationState) -> RotationState:
+        state.lease_owner, state.lease_expires = self.owner, time.time() + self.seconds
+        return state
+
+    def _refuse_if_held(self, state: RotationState) -> None:
+        if state.lease_owner and state.lease_owner != self.owner and state.lease_expires > time.time():
+            left = state.lease_expires - time.time()
+            raise BatchInfraError(
+                f"another key rotation (run {state.lease_owner}) holds {self.sink.description} for "
+                f"{left:.0f}s more; two rotations at once would regenerate a key consumers hold",
+                fix=f"let that run finish, or if it died, {RERUN} after {left:.0f}s",
+            )
+
+
+class LeasedSink:
+    """The sink as one rotation writes it: every write carries (and first checks) the run's lease."""
+
+    def __init__(self, sink: KeySink, lease: RotationLease) -> None:
+        self.sink, self.lease, self.description = sink, lease, sink.description
+
+    def read(self) -> PublishedKey | None:
+        return self.sink.read()
+
+    def read_state(self) -> RotationState:
+        return self.sink.read_state()
+
+    def publish(self, key: PublishedKey, state: RotationState) -> None:
+        self.sink.publish(key, self.lease.stamp(state))
+
+    def write_state(self, state: RotationState) -> None:
+        self.sink.write_state(self.lease.stamp(state))
 
 
 class KeySink(Protocol):
@@ -79,9 +162,9 @@ class KeyVaultSink:
 
     def read(self) -> PublishedKey | None:
         secret = self._get()
-        if secret is None or secret.value is None:
+        tags = (secret.properties.tags or {}) if secret is not None else {}
+        if secret is None or not secret.value or tags.get("key-name") == NO_KEY:
             return None
-        tags = secret.properties.tags or {}
         return PublishedKey(tags.get("batch-account", ""), tags.get("key-name", ""), secret.value)
 
     def read_state(self) -> RotationState:
@@ -99,6 +182,17 @@ class KeyVaultSink:
 
     def write_state(self, state: RotationState) -> None:
         secret = self._get()
+        if secret is None and state.phase == "idle":
+            # No Batch key was ever published here (an AAD-only stack): a placeholder version carries the
+            # auto-storage progress; read() reports no key for it.
+            tags = {"key-name": NO_KEY, **state.as_tags()}
+            self._call(
+                "record rotation progress on",
+                lambda: self.client.set_secret(
+                    self.secret_name, NO_KEY, tags=tags, content_type="batch-infra rotation progress"
+                ),
+            )
+            return
         if secret is None:
             raise BatchInfraError(
                 f"{self.description} vanished during the rotation",
@@ -123,7 +217,7 @@ class KeyVaultSink:
             raise
 
     def _call(self, action: str, operation: Any) -> Any:
-        from azure.core.exceptions import HttpResponseError
+        from azure.core.exceptions import AzureError, HttpResponseError
 
         try:
             return operation()
@@ -134,6 +228,13 @@ class KeyVaultSink:
                 code,
                 err.message or str(err),
                 fix="check the vault URL and that you may get/set its secrets",
+            ) from err
+        except AzureError as err:  # no answer at all: DNS, refused or dropped connection, timeout
+            raise AzureOperationError(
+                f"{action} {self.description}",
+                type(err).__name__,
+                str(err),
+                fix=f"check the vault URL and your network, then {RERUN}",
             ) from err
 
 
@@ -158,7 +259,7 @@ class FileSink:
         return PublishedKey(document.get("account", ""), document.get("keyName", ""), document["key"])
 
     def read_state(self) -> RotationState:
-        return RotationState(**self._load().get("rotation", {}))
+        return RotationState.from_document(self._load().get("rotation", {}), str(self.path))
 
     def publish(self, key: PublishedKey, state: RotationState) -> None:
         self._save(
@@ -167,7 +268,7 @@ class FileSink:
 
     def write_state(self, state: RotationState) -> None:
         document = self._load()
-        if not document.get("key"):
+        if not document.get("key") and state.phase != "idle":
             raise BatchInfraError(
                 f"{self.description} lost its key during the rotation",
                 fix="re-run the rotation; it publishes a current key first",
@@ -175,36 +276,61 @@ class FileSink:
         self._save({**document, "rotation": asdict(state)})
 
     def _load(self) -> dict[str, Any]:
-        if not self.path.exists():
-            return {}
-        text = self.path.read_text()
         try:
-            return json.loads(text) if self.format == "json" else self._parse_env(text)
+            text = self.path.read_text()
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError) as err:
+            raise BatchInfraError(
+                f"cannot read {self.description}: {err}",
+                fix="point --sink-path at a readable file (the CI job's user needs read and write on it)",
+            ) from err
+        try:
+            document = json.loads(text) if self.format == "json" else self._parse_env(text)
+            self._check_shape(document)
+            return document
         except ValueError as err:
             raise BatchInfraError(
                 f"{self.description} is not a batch-infra {self.format} key file: {err}",
-                fix="point --sink-path at the file batch-infra wrote, or remove it",
+                fix="point --sink-path at the file batch-infra wrote, or remove it (the next rotation "
+                "publishes a current key)",
             ) from err
+
+    def _check_shape(self, document: Any) -> None:
+        if not isinstance(document, dict):
+            raise ValueError(f"expected an object, found {type(document).__name__}")
+        for name in ("account", "keyName", "key"):
+            if name in document and not isinstance(document[name], str):
+                raise ValueError(f"{name!r} must be a string, found {type(document[name]).__name__}")
+        if document.get("keyName") and document["keyName"] not in KEY_NAMES:
+            raise ValueError(f"keyName must be one of {', '.join(KEY_NAMES)}, not {document['keyName']!r}")
+        RotationState.from_document(document.get("rotation", {}), "the file")
 
     def _save(self, document: dict[str, Any]) -> None:
         text = json.dumps(document, indent=2) + "\n" if self.format == "json" else self._render_env(document)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         scratch = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(descriptor, "w") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(scratch, self.path)
+        except OSError as err:
+            raise BatchInfraError(
+                f"cannot write {self.description}: {err.strerror or err}",
+                fix=f"make {self.path.parent} writable (or pick another --sink-path), then {RERUN}",
+            ) from err
         finally:
-            scratch.unlink(missing_ok=True)
+            if scratch.exists():  # False, not an error, when the parent is no directory
+                scratch.unlink()
 
     def _render_env(self, document: dict[str, Any]) -> str:
         return (
-            f"BATCH_ACCOUNT_NAME={document['account']}\n"
-            f"BATCH_ACCOUNT_KEY_NAME={document['keyName']}\n"
-            f"BATCH_ACCOUNT_KEY={document['key']}\n"
+            f"BATCH_ACCOUNT_NAME={document.get('account', '')}\n"
+            f"BATCH_ACCOUNT_KEY_NAME={document.get('keyName', '')}\n"
+            f"BATCH_ACCOUNT_KEY={document.get('key', '')}\n"
             f"{self.ENV_STATE_PREFIX}{json.dumps(document['rotation'])}\n"
         )
 

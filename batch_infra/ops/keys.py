@@ -11,7 +11,16 @@ from typing import Any
 
 from batch_infra.config import StackConfig
 from batch_infra.errors import AzureOperationError, BatchInfraError
-from batch_infra.ops.key_sinks import KEY_NAMES, KeySink, PublishedKey, RotationState
+from batch_infra.ops.key_sinks import (
+    KEY_NAMES,
+    RERUN,
+    KeySink,
+    LeasedSink,
+    PublishedKey,
+    RotationLease,
+    RotationState,
+)
+from batch_infra.ops.storage_keys import DEFAULT_PROPAGATION, STORAGE_PENDING, STORAGE_STEPS, rotate_storage
 from batch_infra.providers import azure_clients
 from batch_infra.providers.azure_clients import Target
 
@@ -25,13 +34,7 @@ BATCH_STEPS = (
     "old-regenerated",
     "recorded",
 )
-STORAGE_STEPS = ("standby-regenerated", "synced", "active-regenerated", "completed")
-# storage_phase -> how many of the four storage actions are done. "requested": a run that rotated the Batch
-# keys still owes the storage part. Other phases (idle, completed) start a new storage rotation.
-STORAGE_PENDING = {"requested": 0, "standby-regenerated": 1, "synced": 2, "active-regenerated": 3}
-# Azure does not report which storage key Batch holds. Every rotation ends with a sync after key1 changed, so
-# Batch then holds a current key1 (or the newest key), and key2 is the one to regenerate first next time.
-STORAGE_STANDBY, STORAGE_ACTIVE = "key2", "key1"
+__all__ = ["BATCH_STEPS", "STORAGE_STEPS", "AccountRef", "RotationReport", "resolve_account", "rotate"]
 
 VERIFY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # seconds between data-plane checks of a new key
 StepCallback = Callable[[str, str], None]  # (part: "batch" | "storage", step)
@@ -101,11 +104,44 @@ def rotate(
     batch: bool = True,
     storage: bool = True,
     grace: float = 60.0,
+    storage_propagation: float = DEFAULT_PROPAGATION,
     dry_run: bool = False,
     on_step: StepCallback | None = None,
 ) -> RotationReport:
-    """Rotate the selected keys; a re-run after an interruption finishes the interrupted rotation."""
+    """Rotate the selected keys; a re-run after an interruption finishes the interrupted rotation.
+
+    One run at a time per sink (a lease in the sink); the lease is given back however the run ends, and
+    outlives only a killed process, until it expires."""
     report = RotationReport(account.batch_account, sink.description, dry_run)
+    if batch and grace <= 0:
+        report.notes.append(
+            "warning: grace 0 regenerates the old key right after publishing the new one; a consumer that "
+            "read the key a moment before fails (give --grace at least the longest a consumer keeps a key)"
+        )
+    if dry_run:
+        _run(target, account, sink, report, on_step, batch, storage, grace, storage_propagation)
+        return report
+    lease = RotationLease(sink, seconds=2 * (grace + storage_propagation) + 600)
+    lease.acquire()
+    try:
+        leased = LeasedSink(sink, lease)
+        _run(target, account, leased, report, on_step, batch, storage, grace, storage_propagation)
+    finally:
+        lease.release()
+    return report
+
+
+def _run(
+    target: Target,
+    account: AccountRef,
+    sink: KeySink,
+    report: RotationReport,
+    on_step: StepCallback | None,
+    batch: bool,
+    storage: bool,
+    grace: float,
+    propagation: float,
+) -> None:
     step = on_step or (lambda part, name: None)
     state = sink.read_state()
     if batch and storage and state.phase == "completed" and state.storage_phase in STORAGE_PENDING:
@@ -117,13 +153,8 @@ def rotate(
     if batch:
         BatchKeyRotation(target, account, sink, grace, report, step, storage_requested=storage).run()
     if storage:
-        if not dry_run and sink.read() is None:
-            raise BatchInfraError(
-                f"{sink.description} holds no Batch key, and the rotation records its progress there",
-                fix="rotate the Batch keys first (--batch), which publishes a key",
-            )
-        _rotate_storage(target, account, sink, report, step)
-    return report
+        # Without a Batch key in the sink (AAD-only stacks) the progress is recorded there all the same.
+        rotate_storage(target, account, sink, report, step, propagation=propagation, azure=_azure)
 
 
 class BatchKeyRotation:
@@ -156,9 +187,9 @@ class BatchKeyRotation:
             self.report.notes.append(f"resuming rotation {state.rotation_id}: {in_use} is already published")
             self._finish(state, wait=max(0.0, state.published_at + self.grace - time.time()))
             return
-        self._start(in_use)
+        self._start(in_use, keys)
 
-    def _start(self, in_use: str) -> None:
+    def _start(self, in_use: str, keys: dict[str, str]) -> None:
         standby = _other(in_use)
         if self.report.dry_run:
             self.report.batch += [
@@ -173,6 +204,7 @@ class BatchKeyRotation:
         self._done("standby-regenerated", f"regenerated {standby} (unused)")
         self._verify(standby, value)
         self._done("standby-verified", f"verified {standby} on the data plane")
+        self._still_current({standby: value, in_use: keys[in_use]})
         storage_phase = "requested" if self.storage_requested else self.sink.read_state().storage_phase
         state = RotationState(
             phase="published",
@@ -217,6 +249,18 @@ class BatchKeyRotation:
         self.report.batch.append(f"published primary to the empty {self.sink.description}")
         return "primary"
 
+    def _still_current(self, expected: dict[str, str]) -> None:
+        """Just before publishing: another rotation (or someone in the portal) may have regenerated a key
+        since we read them; publishing then would hand consumers a dead key."""
+        now = self._keys()
+        changed = [name for name, value in expected.items() if now[name] != value]
+        if changed:
+            raise BatchInfraError(
+                f"the {' and '.join(changed)} key of Batch account {self.account.batch_account} changed "
+                "during this rotation (another rotation, or a regeneration in the portal); nothing was published",
+                fix=f"make sure nothing else rotates these keys, then {RERUN}",
+            )
+
     def _done(self, step: str, text: str) -> None:
         self.report.batch.append(text)
         self.step("batch", step)
@@ -247,7 +291,7 @@ class BatchKeyRotation:
     def _verify(self, key_name: str, value: str) -> None:
         """A data-plane call signed with the new key before anyone is told to use it; a new key can take a
         moment to reach every Batch front end, so refusals (401/403) are retried, other errors are not."""
-        from azure.core.exceptions import HttpResponseError
+        from azure.core.exceptions import AzureError, HttpResponseError
 
         client = azure_clients.batch_data_client(self.target, self.account.endpoint, value)
         operation = f"verify the new {key_name} key on {self.account.endpoint}"
@@ -267,6 +311,10 @@ class BatchKeyRotation:
                         fix="nothing was published; re-run `batch-infra keys rotate` in a minute",
                     ) from err
                 time.sleep(delay)
+            except AzureError as err:
+                raise AzureOperationError(
+                    operation, type(err).__name__, str(err), fix=f"nothing was published; {RERUN}"
+                ) from err
 
     @staticmethod
     def _key_in_use(keys: dict[str, str], published: PublishedKey | None) -> str | None:
@@ -275,68 +323,12 @@ class BatchKeyRotation:
         return next((name for name, value in keys.items() if value == published.value), None)
 
 
-def _rotate_storage(
-    target: Target, account: AccountRef, sink: KeySink, report: RotationReport, step: StepCallback
-) -> None:
-    """Auto-storage keys (StorageKeys mode): regenerate the standby key, sync, regenerate the other, sync."""
-    if account.storage_account is None or account.storage_mode != "StorageKeys":
-        mode = account.storage_mode or "no auto-storage"
-        report.notes.append(f"auto-storage keys not rotated: {mode} (Batch holds no storage key)")
-        return
-    storage = azure_clients.storage_client(target)
-    mgmt = azure_clients.batch_mgmt_client(target)
-    name, group = account.storage_account, account.storage_resource_group or account.resource_group
-
-    def regenerate(key: str) -> Any:
-        from azure.mgmt.storage.models import StorageAccountRegenerateKeyParameters
-
-        return _azure(
-            f"regenerate {key} of storage account {name}",
-            lambda: storage.storage_accounts.regenerate_key(
-                group, name, StorageAccountRegenerateKeyParameters(key_name=key)
-            ),
-        )
-
-    def sync() -> Any:
-        return _azure(
-            f"synchronize auto-storage keys of Batch account {account.batch_account}",
-            lambda: mgmt.batch_account.synchronize_auto_storage_keys(
-                account.resource_group, account.batch_account
-            ),
-        )
-
-    actions = (
-        (
-            "standby-regenerated",
-            f"regenerate {STORAGE_STANDBY} of {name} (not used by Batch)",
-            lambda: regenerate(STORAGE_STANDBY),
-        ),
-        ("synced", "synchronize auto-storage keys (Batch takes the current keys)", sync),
-        ("active-regenerated", f"regenerate {STORAGE_ACTIVE} of {name}", lambda: regenerate(STORAGE_ACTIVE)),
-        ("completed", "synchronize auto-storage keys again (Batch holds a current key)", sync),
-    )
-    state = sink.read_state()
-    done = STORAGE_PENDING.get(state.storage_phase, 0)
-    if done:
-        report.notes.append(f"resuming the auto-storage rotation after {state.storage_phase}")
-    for phase, text, action in actions[done:]:
-        if report.dry_run:
-            report.storage.append(text)
-            continue
-        action()
-        state = sink.read_state()
-        state.storage_phase = phase
-        sink.write_state(state)
-        report.storage.append(f"{text}: done")
-        step("storage", phase)
-
-
 def _other(key_name: str) -> str:
     return "secondary" if key_name == "primary" else "primary"
 
 
 def _azure(operation: str, call: Callable[[], Any], *, fix: str | None = None) -> Any:
-    from azure.core.exceptions import HttpResponseError
+    from azure.core.exceptions import AzureError, HttpResponseError
 
     try:
         return call()
@@ -344,3 +336,7 @@ def _azure(operation: str, call: Callable[[], Any], *, fix: str | None = None) -
         code = getattr(err.error, "code", None) or str(err.status_code)
         message = getattr(err.error, "message", None) or err.message or str(err)
         raise AzureOperationError(operation, code, message, fix=fix) from err
+    except AzureError as err:  # no answer at all: DNS, refused or dropped connection, timeout
+        raise AzureOperationError(
+            operation, type(err).__name__, str(err), fix=f"check the endpoint and your network, then {RERUN}"
+        ) from err

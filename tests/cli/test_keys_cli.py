@@ -46,7 +46,8 @@ def test_rotates_into_a_file_and_prints_no_secret(
     key_file = tmp_path / "ci" / "batch.env"
 
     code = run(
-        project, "--sink", "file", "--sink-path", str(key_file), "--sink-format", "env", "--grace", "0"
+        project, "--sink", "file", "--sink-path", str(key_file), "--sink-format", "env", "--grace", "0",
+        "--storage-propagation", "0",
     )
 
     out, err = capsys.readouterr()
@@ -54,6 +55,7 @@ def test_rotates_into_a_file_and_prints_no_secret(
     assert code == 0
     assert "regenerated secondary (unused)" in out and "regenerated primary (no longer published)" in out
     assert "synchronize auto-storage keys again" in out and "batch: published" in err
+    assert "warning: --grace 0" in err
     assert FileSink(key_file, "env").read().value == keys["secondary"]
     for secret in [*keys.values(), *storage_keys(emulator_env, account).values()]:
         assert secret not in out and secret not in err
@@ -77,7 +79,7 @@ def test_key_vault_sink_json_and_dry_run(
     assert (
         report["batch"][0] == "regenerate primary (unused)" and report["batch"][-1] == "regenerate secondary"
     )
-    assert len(report["storage"]) == 4
+    assert len(report["storage"]) == 5 and report["storage"][2].startswith("wait 300s")
     assert batch_keys(emulator_env, account) == before
 
 
@@ -104,3 +106,46 @@ def test_file_sink_needs_a_path(emulator_env: Any, project: Path) -> None:
     emulator_env.reset()
     make_account(emulator_env)
     assert run(project, "--sink", "file") == 2
+
+
+def test_shared_key_disabled_stack_rotates_storage_by_default(
+    emulator_env: Any, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """AAD-only: no Batch key, so plain `keys rotate` means the auto-storage keys, progress kept in the sink."""
+    emulator_env.reset()
+    account = make_account(emulator_env)
+    stack = project / "stacks/Pulumi.dev.yaml"
+    stack.write_text(stack.read_text().replace("[SharedKey, AAD]", "[AAD]"))
+    before = storage_keys(emulator_env, account)
+    key_file = tmp_path / "progress.json"
+
+    code = run(project, "--sink", "file", "--sink-path", str(key_file), "--storage-propagation", "0", "--json")
+
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["batch"] == [] and len(report["storage"]) == 5
+    assert all(a != b for a, b in zip(storage_keys(emulator_env, account).values(), before.values(), strict=True))
+    assert FileSink(key_file).read() is None and FileSink(key_file).read_state().storage_phase == "completed"
+
+
+def test_a_malformed_key_file_exits_1_naming_it(
+    emulator_env: Any, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator_env.reset()
+    make_account(emulator_env)
+    key_file = tmp_path / "k.json"
+    key_file.write_text("[]")
+    assert run(project, "--sink", "file", "--sink-path", str(key_file)) == 1
+    err = capsys.readouterr().err
+    assert str(key_file) in err and "Traceback" not in err
+
+
+def test_an_unreachable_endpoint_exits_3_with_rerun_guidance(
+    emulator_env: Any, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator_env.reset()
+    make_account(emulator_env)
+    emulator_env.add_fault(path=r".*/regenerateKeys", method="POST", drop=True, count=50)
+    code = run(project, "--batch", "--sink", "file", "--sink-path", str(tmp_path / "k.json"))
+    err = capsys.readouterr().err
+    emulator_env.clear_faults()
+    assert code == 3 and "ServiceResponseError" in err and "re-run" in err and "Traceback" not in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from typing import Any
 
 from batch_infra.ops.key_sinks import KeySink
@@ -45,49 +46,80 @@ def storage_keys(emulator: Any, account: AccountRef) -> dict[str, str]:
 
 
 class Consumers:
-    """A background loop of data-plane calls, each signed with the key the sink holds at that moment."""
+    """Background loops of data-plane calls, each signed with the key the sink held `hold` seconds earlier:
+    a consumer reads its key, keeps it a while (a CI job, a cached client), then calls. Several workers
+    overlap, so some consumer holds a just-read key at every moment of a rotation."""
 
-    def __init__(self, emulator: Any, account: AccountRef, sink: KeySink) -> None:
-        self.target, self.endpoint, self.sink = emulator.target, account.endpoint, sink
+    def __init__(
+        self, emulator: Any, account: AccountRef, sink: KeySink, *, hold: float = 0.0, workers: int = 1
+    ) -> None:
+        self.target, self.endpoint, self.sink, self.hold = emulator.target, account.endpoint, sink, hold
         self.calls = 0
         self.failures: list[str] = []
+        self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(workers)]
         self._clients: dict[str, Any] = {}
 
     def __enter__(self) -> Consumers:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self._stop.set()
-        self._thread.join(timeout=30)
+        for thread in self._threads:
+            thread.join(timeout=30)
 
     def wait_for_calls(self, more: int, timeout: float = 20.0) -> None:
-        """Block until the loop made `more` further calls (proves it is running, and with which key)."""
+        """Block until the loops made `more` further calls (proves they run, and with which key)."""
         goal = self.calls + more
-        deadline = threading.Event()
-        timer = threading.Timer(timeout, deadline.set)
-        timer.start()
-        try:
-            while self.calls < goal and not deadline.is_set() and self._thread.is_alive():
-                self._stop.wait(0.01)
-        finally:
-            timer.cancel()
-        assert self.calls >= goal, f"the consumer loop made {self.calls} calls, expected {goal}"
+        deadline = time.monotonic() + timeout
+        while self.calls < goal and time.monotonic() < deadline and any(t.is_alive() for t in self._threads):
+            self._stop.wait(0.01)
+        assert self.calls >= goal, f"the consumer loops made {self.calls} calls, expected {goal}"
 
-    def _run(self) -> None:
+    def _run(self, worker: int) -> None:
+        self._stop.wait(self.hold * worker / len(self._threads))  # stagger the workers across one hold
         while not self._stop.is_set():
             published = self.sink.read()
             if published is None:
                 self._stop.wait(0.01)
                 continue
-            client = self._clients.get(published.value)
-            if client is None:
-                client = azure_clients.batch_data_client(self.target, self.endpoint, published.value)
-                self._clients[published.value] = client
+            self._stop.wait(self.hold)
             try:
-                list(itertools.islice(client.list_pools(), 1))
+                list(itertools.islice(self._client(published.value).list_pools(), 1))
             except Exception as err:  # noqa: BLE001 - every failure is what the test counts and reports
                 self.failures.append(f"{type(err).__name__}: {str(err)[:200]}")
-            self.calls += 1
+            with self._lock:
+                self.calls += 1
+
+    def _client(self, key: str) -> Any:
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = azure_clients.batch_data_client(self.target, self.endpoint, key)
+            return self._clients[key]
+
+
+class StorageConsumers(Consumers):
+    """Background loop of auto-storage access through Batch: PUT an application package version, which Batch
+    answers with a storageUrl signed with the storage key it holds (refused when that key is stale)."""
+
+    APPLICATION, VERSION = "keysapp", "1.0"
+
+    def __init__(self, emulator: Any, account: AccountRef) -> None:
+        super().__init__(emulator, account, sink=None)  # type: ignore[arg-type]
+        self.mgmt, self.account = emulator.batch_mgmt_client(), account
+        self.mgmt.application.create(account.resource_group, account.batch_account, self.APPLICATION)
+
+    def _run(self, worker: int) -> None:
+        while not self._stop.is_set():
+            try:
+                self.mgmt.application_package.create(
+                    self.account.resource_group, self.account.batch_account, self.APPLICATION, self.VERSION
+                )
+            except Exception as err:  # noqa: BLE001 - every failure is what the test counts and reports
+                self.failures.append(f"{type(err).__name__}: {str(err)[:200]}")
+            with self._lock:
+                self.calls += 1
+            self._stop.wait(0.01)

@@ -64,3 +64,33 @@ def test_a_foreign_file_is_an_actionable_error(tmp_path: Path) -> None:
 def test_recording_progress_needs_a_published_key(tmp_path: Path) -> None:
     with pytest.raises(BatchInfraError, match="lost its key"):
         FileSink(tmp_path / "batch.json").write_state(STATE)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[1, 2]", "expected an object"),
+        ('{"key": 42}', "'key' must be a string"),
+        ('{"key": "k", "keyName": "tertiary"}', "keyName must be one of"),
+        ('{"key": "k", "rotation": {"phase": 3}}', "rotation.phase must be a string"),
+        ('{"key": "k", "rotation": {"colour": "red"}}', "'rotation' must be an object with only"),
+        ('{"key": "k", "rotation": []}', "'rotation' must be an object"),
+    ],
+)
+def test_a_malformed_key_file_names_the_file_and_the_fix(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "key.json"
+    path.write_text(text)
+    sink = FileSink(path)
+    for read in (sink.read, sink.read_state):
+        with pytest.raises(BatchInfraError, match=problem) as bad:
+            read()
+        assert str(path) in bad.value.render() and "remove it" in bad.value.render()
+
+
+def test_an_unwritable_key_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    sink = FileSink(blocker / "key.json")
+    with pytest.raises(BatchInfraError, match="cannot write key file") as bad:
+        sink.publish(PublishedKey("acct", "primary", "c2VjcmV0"), RotationState())
+    assert "writable" in bad.value.render() and "c2VjcmV0" not in bad.value.render()

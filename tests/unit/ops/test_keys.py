@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import stat
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,22 @@ import pytest
 
 from batch_infra.errors import AzureOperationError, BatchInfraError
 from batch_infra.ops.key_sinks import FileSink, KeyVaultSink, PublishedKey, RotationState
-from batch_infra.ops.keys import BATCH_STEPS, STORAGE_STEPS, rotate
-from tests.unit.ops.keyrotation_helpers import Consumers, batch_keys, make_account, storage_keys
+from batch_infra.ops import keys as keys_module
+from batch_infra.ops.keys import BATCH_STEPS, STORAGE_STEPS
+from tests.unit.ops.keyrotation_helpers import (
+    Consumers,
+    StorageConsumers,
+    batch_keys,
+    make_account,
+    storage_keys,
+)
 
 pytestmark = pytest.mark.emulator
 GRACE = 0.5  # longer than a consumer's read-the-key-then-call window on a busy machine
+NODE_PROPAGATION = 0.4  # how long the emulator takes to get a synced storage key to the nodes
+PROPAGATION = 0.8  # what the rotations here wait for it (Azure's five minutes, scaled down)
+# Every rotation in this module waits PROPAGATION, not the CLI's five minutes.
+rotate = functools.partial(keys_module.rotate, storage_propagation=PROPAGATION)
 
 
 class Interrupted(Exception):
@@ -45,8 +57,14 @@ def test_rotation_with_key_vault_sink_never_fails_a_consumer(clean_emulator: Any
     rotate(clean_emulator.target, account, sink, storage=False, grace=0)
     assert sink.read().key_name == "secondary"
 
-    with Consumers(clean_emulator, account, kv_sink(clean_emulator)) as consumers:
+    clean_emulator.settings(auto_storage_key_propagation_seconds=NODE_PROPAGATION)
+    hold = GRACE / 2
+    with (
+        Consumers(clean_emulator, account, kv_sink(clean_emulator), hold=hold, workers=4) as consumers,
+        StorageConsumers(clean_emulator, account) as storage_consumers,
+    ):
         consumers.wait_for_calls(10)
+        storage_consumers.wait_for_calls(5)
         report = rotate(
             clean_emulator.target,
             account,
@@ -55,10 +73,11 @@ def test_rotation_with_key_vault_sink_never_fails_a_consumer(clean_emulator: Any
             on_step=lambda part, step: seen_at.setdefault(f"{part}:{step}", consumers.calls),
         )
         consumers.wait_for_calls(10)  # and the key it ends with works
+        storage_consumers.wait_for_calls(5)
 
     after = batch_keys(clean_emulator, account)
-    assert consumers.failures == []
-    assert consumers.calls >= 30
+    assert consumers.failures == [] and storage_consumers.failures == []
+    assert consumers.calls >= 30 and storage_consumers.calls >= 30
     # Consumers kept calling while the old key was replaced, not only before and after.
     assert seen_at["batch:old-regenerated"] > seen_at["batch:published"]
     assert after["primary"] != before["primary"] and after["secondary"] != before["secondary"]
@@ -99,6 +118,7 @@ REGENERATIONS = {
     ("batch", "recorded"): (2, 2),
     ("storage", "standby-regenerated"): (2, 2),
     ("storage", "synced"): (2, 2),
+    ("storage", "propagated"): (2, 2),
     ("storage", "active-regenerated"): (2, 2),
     ("storage", "completed"): (4, 4),  # the first run had finished: the second is a new rotation
 }
@@ -209,7 +229,13 @@ def test_dry_run_changes_nothing(clean_emulator: Any) -> None:
         "wait 30s for consumers to switch",
         "regenerate secondary",
     ]
-    assert report.storage[0] == "regenerate key2 of keysstorage (not used by Batch)"
+    assert report.storage == [
+        "regenerate key2 of keysstorage (Batch signs with key1)",
+        "synchronize auto-storage keys (Batch takes the new key2)",
+        "wait 0.8s for the synced keys to reach the compute nodes",
+        "regenerate key1 of keysstorage (nodes fall back to the new key2)",
+        "synchronize auto-storage keys again (Batch takes the new key1)",
+    ]
     assert (
         batch_keys(clean_emulator, account) == before
         and storage_keys(clean_emulator, account) == storage_before
@@ -232,7 +258,7 @@ def test_storage_rotation_skips_managed_identity_auto_storage(clean_emulator: An
 
     report = rotate(clean_emulator.target, identity, FileSink(tmp_path / "k.json"), grace=0)
 
-    assert report.storage == [] and "BatchAccountManagedIdentity" in report.notes[0]
+    assert report.storage == [] and "BatchAccountManagedIdentity" in report.notes[-1]
     assert storage_keys(clean_emulator, account) == before
 
 
@@ -265,3 +291,140 @@ def test_a_new_key_that_stays_refused_is_never_published(
 
     assert "nothing was published" in refused.value.render()
     assert sink.read() == published and sink.read().value in batch_keys(clean_emulator, account).values()
+
+
+@pytest.mark.parametrize(("grace", "fails"), [(0.05, True), (0.6, False)])
+def test_a_grace_shorter_than_the_consumers_hold_fails_them(
+    clean_emulator: Any, grace: float, fails: bool
+) -> None:
+    """The control for the zero-downtime test: consumers keep a key HOLD seconds, so only grace > HOLD works."""
+    account = make_account(clean_emulator)
+    sink = kv_sink(clean_emulator)
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    with Consumers(clean_emulator, account, kv_sink(clean_emulator), hold=0.3, workers=4) as consumers:
+        consumers.wait_for_calls(8)
+        for _ in range(2):
+            rotate(clean_emulator.target, account, sink, storage=False, grace=grace)
+        consumers.wait_for_calls(8)
+    assert consumers.calls >= 16
+    assert bool(consumers.failures) is fails, consumers.failures[:3]
+    assert all("AuthenticationFailed" in failure for failure in consumers.failures)
+
+
+@pytest.mark.parametrize(("propagation", "fails"), [(0.0, True), (PROPAGATION, False)])
+def test_storage_keys_need_the_propagation_wait(clean_emulator: Any, propagation: float, fails: bool) -> None:
+    """Regenerating key1 before the sync of the new key2 reached the nodes leaves them no current key."""
+    account = make_account(clean_emulator)
+    sink = kv_sink(clean_emulator)
+    clean_emulator.settings(auto_storage_key_propagation_seconds=NODE_PROPAGATION)
+    with StorageConsumers(clean_emulator, account) as consumers:
+        consumers.wait_for_calls(5)
+        keys_module.rotate(
+            clean_emulator.target, account, sink, batch=False, storage_propagation=propagation
+        )
+        consumers.wait_for_calls(5)
+    assert consumers.calls >= 10
+    assert bool(consumers.failures) is fails, consumers.failures[:3]
+    assert all("AutoStorageKeysInvalid" in failure for failure in consumers.failures)
+    assert sink.read_state().storage_phase == "completed" and sink.read() is None
+
+
+def test_storage_only_rotation_records_progress_without_a_batch_key(clean_emulator: Any, tmp_path: Path) -> None:
+    """An AAD-only stack has no Batch key to publish; its storage rotation still resumes from the sink."""
+    account = make_account(clean_emulator)
+    for sink in (kv_sink(clean_emulator, "aad-only"), FileSink(tmp_path / "progress.json")):
+        before = storage_keys(clean_emulator, account)
+
+        def die(part: str, step: str) -> None:
+            if step == "synced":
+                raise Interrupted(step)
+
+        with pytest.raises(Interrupted):
+            rotate(clean_emulator.target, account, sink, batch=False, on_step=die)
+        assert sink.read() is None and sink.read_state().storage_phase == "synced"
+        report = rotate(clean_emulator.target, account, sink, batch=False)
+
+        assert any("resuming the auto-storage rotation after synced" in n for n in report.notes)
+        after = storage_keys(clean_emulator, account)
+        assert after["key1"] != before["key1"] and after["key2"] != before["key2"]
+        assert sink.read() is None and sink.read_state().storage_phase == "completed"
+
+
+@pytest.mark.parametrize("path", [r".*/regenerateKeys", r".*/secrets/.*"])
+def test_a_dropped_connection_is_an_azure_failure_with_rerun_guidance(clean_emulator: Any, path: str) -> None:
+    account = make_account(clean_emulator)
+    sink = kv_sink(clean_emulator)
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    method = "POST" if "regenerate" in path else "PUT"
+    clean_emulator.add_fault(path=path, method=method, drop=True, count=20)
+
+    with pytest.raises(AzureOperationError) as failed:
+        rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+
+    assert failed.value.exit_code == 3
+    assert failed.value.code == "ServiceResponseError" and "re-run" in failed.value.render()
+    clean_emulator.clear_faults()
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    assert sink.read().value in batch_keys(clean_emulator, account).values()
+
+
+def test_an_unreachable_vault_is_an_azure_failure(clean_emulator: Any) -> None:
+    sink = KeyVaultSink(clean_emulator.target, "https://127.0.0.1:1", "nowhere")
+    sink.client._client._config.retry_policy.total_retries = 0  # fail fast: nothing listens on port 1
+
+    with pytest.raises(AzureOperationError, match="ServiceRequestError") as failed:
+        sink.read()
+
+    assert failed.value.exit_code == 3 and "re-run" in failed.value.render()
+
+
+def test_a_rotation_holding_the_lease_keeps_a_second_one_out(clean_emulator: Any) -> None:
+    account = make_account(clean_emulator)
+    sink = kv_sink(clean_emulator)
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    keys_before = batch_keys(clean_emulator, account)
+    second: list[BaseException] = []
+
+    def rotate_again(part: str, step: str) -> None:
+        if step == "published":  # a second run starts while the first waits for consumers
+            try:
+                rotate(clean_emulator.target, account, kv_sink(clean_emulator), storage=False, grace=0)
+            except BatchInfraError as err:
+                second.append(err)
+
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0.1, on_step=rotate_again)
+
+    assert len(second) == 1 and "another key rotation" in str(second[0])
+    after = batch_keys(clean_emulator, account)
+    assert after["primary"] != keys_before["primary"] and after["secondary"] != keys_before["secondary"]
+    assert sink.read().value == after["primary"] and sink.read_state().lease_owner == ""
+    state = sink.read_state()  # an expired lease (a killed run) does not block
+    state.lease_owner, state.lease_expires = "dead-run", 1.0
+    sink.write_state(state)
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    assert sink.read().value == batch_keys(clean_emulator, account)["secondary"]
+
+
+def test_keys_changed_by_someone_else_are_never_published(clean_emulator: Any) -> None:
+    account = make_account(clean_emulator)
+    sink = kv_sink(clean_emulator)
+    rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    published = sink.read()
+
+    def regenerate_out_of_band(part: str, step: str) -> None:
+        if step == "standby-verified":
+            clean_emulator.batch_mgmt_client().batch_account.regenerate_key(
+                account.resource_group, account.batch_account, {"keyName": "Primary"}
+            )
+
+    with pytest.raises(BatchInfraError, match="changed during this rotation") as refused:
+        rotate(clean_emulator.target, account, sink, storage=False, grace=0, on_step=regenerate_out_of_band)
+
+    assert "nothing was published" in refused.value.render()
+    assert sink.read() == published and sink.read_state().lease_owner == ""
+
+
+def test_grace_zero_is_reported_as_a_warning(clean_emulator: Any) -> None:
+    account = make_account(clean_emulator)
+    report = rotate(clean_emulator.target, account, kv_sink(clean_emulator), storage=False, grace=0)
+    assert report.notes[0].startswith("warning: grace 0")

@@ -9,7 +9,13 @@ from batch_infra.emulator import arm, blobs, catalog, redaction, specs
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.http import Request, Response
-from batch_infra.emulator.services.batch_mgmt.models import accounts, applications, common, pools
+from batch_infra.emulator.services.batch_mgmt.models import (
+    accounts,
+    applications,
+    auto_storage_keys,
+    common,
+    pools,
+)
 
 API_VERSION = "2025-06-01"
 STORAGE_ACCOUNTS = "storage_accounts"  # Microsoft.Storage's state collection, keyed by lower-cased ARM id
@@ -186,7 +192,10 @@ class BatchManagement:
         )
 
     def put_package(self, request: Request) -> Response:
-        account = self._account(request)
+        doc = self._account_doc(request)
+        account = doc["resource"]
+        # Batch signs the package's storageUrl with the auto-storage key it holds: a stale one is refused.
+        auto_storage_keys.require_usable_key(self.ctx, doc)
         package = applications.create_package(
             self.ctx,
             account,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from batch_infra.emulator import catalog
 from batch_infra.emulator.errors import AzureError
-from batch_infra.emulator.services.batch_mgmt.models import common
+from batch_infra.emulator.services.batch_mgmt.models import auto_storage_keys, common
 from batch_infra.emulator.services.batch_mgmt.models.common import ACCOUNTS
 
 if TYPE_CHECKING:
@@ -232,6 +232,7 @@ def sync_auto_storage_keys(ctx: EmulatorContext, subscription: str, resource_gro
                 "auto-storage account; set properties.autoStorage.storageAccountId first.",
             )
         auto["lastKeySync"] = common.iso(ctx.now())
+        auto_storage_keys.take_snapshot(ctx, doc)
         state.put(ACCOUNTS, doc["resource"]["id"], doc)
 
 
@@ -379,6 +380,7 @@ def _apply_update(
     target = doc["resource"]["properties"]
     if "autoStorage" in props:
         target["autoStorage"] = _auto_storage(ctx, props["autoStorage"], storage_exists)
+        auto_storage_keys.take_snapshot(ctx, doc)
     modes = props.get("allowedAuthenticationModes")
     if modes is not None:
         bad = [m for m in modes if m not in AUTH_MODES] if isinstance(modes, list) else [modes]
