@@ -2,7 +2,9 @@
 
 Why the hash is over the *content* and not over the zip bytes: deflate output can differ between zlib
 builds (zlib, zlib-ng), so hashing the zip would make two CI machines disagree about an unchanged folder
-and re-upload it. The zip itself is still byte-for-byte reproducible on one machine: sorted entries, fixed
+and re-upload it. For the same reason a given .zip hashes as the manifest of its members (NFC names,
+normalised modes, content sha256), exactly like a folder: a CI rebuild with new mtimes is no change, and
+a folder and its zip hash the same. The zip itself is still byte-for-byte reproducible on one machine: sorted entries, fixed
 timestamps (1980-01-01), normalised permissions (0644, or 0755 when any execute bit is set), Unix as the
 creating system, no extra fields; neither directory order nor umask nor mtimes reach it.
 
@@ -14,7 +16,11 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import unicodedata
 import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +34,14 @@ DIRECTORY_MODE = 0o755
 _UNIX = 3  # ZipInfo.create_system: the external attributes below are Unix modes
 _MSDOS_DIRECTORY = 0x10
 HASH_PREFIX = "sha256:"
-# A given .zip hashes as its plain bytes (what `sha256sum` prints); a folder hashes as a manifest that starts
-# with this prefix, which no zip starts with (zips start with "PK"), so the two never collide.
+# Folders and given zips hash as a manifest of their members that starts with this prefix.
 _FOLDER_DOMAIN = b"batch-infra/package-folder/v1\0"
+# Deflate adds at most ~0.1% plus a few bytes; past this an entry must be written as zip64 up front,
+# because zipfile cannot switch to zip64 once an entry's header is written.
+_DEFLATE_SLACK = 1024
+# An entry whose first chunk deflate cannot shrink below this share is stored: compressing random or
+# already-compressed bytes costs CPU for nothing. Decided from the content alone, so still reproducible.
+_STORE_ABOVE = 0.97
 
 
 class PackageSourceError(BatchInfraError):
@@ -57,8 +68,8 @@ class Entry:
 class BuiltPackage:
     """A zip ready to upload: its path, size in bytes and the content hash it was built from.
 
-    `expected_sha256` is set when the content hash has not been checked against the file yet (a given .zip
-    is not read before its upload): the uploader must then hash the bytes it sends and refuse a mismatch.
+    `expected_sha256` is set for a given .zip: the sha256 of its bytes when its members were hashed. The
+    uploader hashes the bytes it sends and refuses to commit them if they differ.
     """
 
     path: Path
@@ -83,9 +94,13 @@ def check_source(path: Path) -> Path:
 
 
 def folder_entries(root: Path) -> list[Entry]:
-    """Every file, and every empty folder, under root in byte order of their zip names."""
+    """Every file, and every empty folder, under root in byte order of their zip names.
+
+    Anything that cannot be read reliably (an unreadable folder, a broken link, a name that is not UTF-8)
+    is a PackageSourceError naming it: leaving it out would publish a package missing files.
+    """
     entries: list[Entry] = []
-    for directory, subdirs, files in os.walk(root, followlinks=False):
+    for directory, subdirs, files in os.walk(root, followlinks=False, onerror=_unreadable_folder):
         here = Path(directory)
         for name in subdirs:
             if (here / name).is_symlink():
@@ -99,36 +114,131 @@ def folder_entries(root: Path) -> list[Entry]:
     return sorted(entries, key=lambda e: e.name.encode("utf-8"))
 
 
+def _unreadable_folder(error: OSError) -> None:
+    raise PackageSourceError(
+        f"folder {error.filename} in the package cannot be read ({error.strerror or error})",
+        fix="give the user running `pulumi up` read and execute permission on it, or remove it",
+    ) from error
+
+
 def _file_entry(root: Path, path: Path) -> Entry:
-    info = path.stat()  # follows a link to a file: the package holds the bytes the link points at
+    name = _zip_name(root, path)
+    with _readable(path):
+        info = path.stat()  # follows a link to a file: the package holds the bytes the link points at
     if not stat.S_ISREG(info.st_mode):
         raise PackageSourceError(
             f"{path} is not a regular file (a socket, device or FIFO?)",
             fix="remove it from the package folder",
         )
-    return Entry(_zip_name(root, path), path, False, bool(info.st_mode & 0o111))
+    return Entry(name, path, False, bool(info.st_mode & 0o111))
+
+
+@contextmanager
+def _readable(path: Path) -> Iterator[None]:
+    """Turn an OSError on one package file (a broken link, no permission) into an error naming it."""
+    try:
+        yield
+    except OSError as err:
+        broken = path.is_symlink() and not path.exists()
+        what = f"is a symbolic link to {os.readlink(path)}, which does not exist" if broken else (
+            f"cannot be read ({err.strerror or err})"
+        )
+        raise PackageSourceError(
+            f"{_shown(path)} in the package {what}",
+            fix="remove it or fix the link" if broken else "make it readable, or remove it",
+        ) from err
+
+
+def _shown(path: Path) -> str:
+    """A path as it can be printed, even when its name is not UTF-8."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _zip_name(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
+    name = path.relative_to(root).as_posix()
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError as err:  # os.walk hands undecodable bytes over as surrogates
+        raise PackageSourceError(
+            f"the name of {_shown(path)} is not UTF-8, so the zip cannot say which file it is",
+            fix="rename it to a UTF-8 name (e.g. with `convmv -f latin1 -t utf8`)",
+        ) from err
+    return _checked_name(name, _shown(path))
+
+
+def _checked_name(name: str, where: str) -> str:
+    """NFC form of a member name (macOS writes NFD), refusing backslashes, absolute names and `..`."""
+    if "\\" in name:
+        raise PackageSourceError(
+            f"{where}: the name {name!r} holds a backslash, which Batch nodes on Windows read as a folder",
+            fix="rename it without `\\`; a zip must separate folders with `/` (zip it with a tool that does)",
+        )
+    if name.startswith("/") or ".." in name.rstrip("/").split("/"):
+        raise PackageSourceError(
+            f"{where}: the member {name!r} would unpack outside the application folder",
+            fix="rebuild the zip with relative names",
+        )
+    return unicodedata.normalize("NFC", name)
 
 
 def content_hash(path: Path) -> str:
     """sha256 of what the package holds: the same for the same content, whatever created it, wherever."""
     path = check_source(path)
-    digest = hashlib.sha256()
     if is_zip_source(path):
-        _hash_file(path, digest)
-    else:
-        digest.update(_FOLDER_DOMAIN)
-        for entry in folder_entries(path):
-            digest.update(_manifest_line(entry, None if entry.is_dir else _file_digest(entry.source)))
+        return zip_content_hash(path)
+    digest = hashlib.sha256(_FOLDER_DOMAIN)
+    for entry in folder_entries(path):
+        digest.update(_manifest_line(entry.name, entry.mode, None if entry.is_dir else _file_digest(entry.source)))
     return HASH_PREFIX + digest.hexdigest()
 
 
-def _manifest_line(entry: Entry, file_digest: str | None) -> bytes:
-    name = entry.name.encode("utf-8")
-    return b"%d:%s %o %s\n" % (len(name), name, entry.mode, (file_digest or "-").encode())
+def zip_content_hash(path: Path) -> str:
+    """The manifest hash of a given .zip's members, the same as the folder it unpacks to would have."""
+    digest = hashlib.sha256(_FOLDER_DOMAIN)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name, info in _zip_members(path, archive):
+                mode = DIRECTORY_MODE if info.is_dir() else _member_mode(info)
+                digest.update(_manifest_line(name, mode, None if info.is_dir() else _member_digest(archive, info)))
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as err:
+        raise PackageSourceError(
+            f"{path} is not a readable zip ({err})", fix="rebuild the .zip, or point the version at a folder"
+        ) from err
+    return HASH_PREFIX + digest.hexdigest()
+
+
+def _zip_members(path: Path, archive: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
+    """(NFC name, member) in byte order; folder entries only when empty, as a folder's manifest has them."""
+    members = {}
+    for info in archive.infolist():
+        name = _checked_name(info.filename, str(path))
+        if name in members:
+            raise PackageSourceError(
+                f"{path} holds {name!r} twice (perhaps once in NFC and once in NFD form)",
+                fix="rebuild the zip with each member once",
+            )
+        members[name] = info
+    folders = {name[: i + 1] for name in members for i, char in enumerate(name[:-1]) if char == "/"}
+    kept = [(n, i) for n, i in members.items() if not (n.endswith("/") and n in folders)]
+    return sorted(kept, key=lambda item: item[0].encode("utf-8"))
+
+
+def _member_mode(info: zipfile.ZipInfo) -> int:
+    unix_mode = info.external_attr >> 16 if info.create_system == _UNIX else 0
+    return EXECUTABLE_MODE if unix_mode & 0o111 else FILE_MODE
+
+
+def _member_digest(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    digest = hashlib.sha256()
+    with archive.open(info) as member:
+        for chunk in iter(lambda: member.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _manifest_line(name: str, mode: int, file_digest: str | None) -> bytes:
+    encoded = name.encode("utf-8")
+    return b"%d:%s %o %s\n" % (len(encoded), encoded, mode, (file_digest or "-").encode())
 
 
 def _file_digest(path: Path) -> str:
@@ -138,9 +248,14 @@ def _file_digest(path: Path) -> str:
 
 
 def _hash_file(path: Path, digest: hashlib._Hash) -> None:
-    with path.open("rb") as source:
+    with _readable(path), path.open("rb") as source:
         for chunk in iter(lambda: source.read(CHUNK), b""):
             digest.update(chunk)
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, as `sha256sum` prints it, prefixed like content hashes."""
+    return HASH_PREFIX + _file_digest(path)
 
 
 def write_zip(root: Path, target: Path) -> int:
@@ -154,7 +269,7 @@ def _zip_and_hash(root: Path, target: Path) -> str:
     digest = hashlib.sha256(_FOLDER_DOMAIN)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for entry in folder_entries(root):
-            digest.update(_manifest_line(entry, _write_entry(archive, entry)))
+            digest.update(_manifest_line(entry.name, entry.mode, _write_entry(archive, entry)))
     return HASH_PREFIX + digest.hexdigest()
 
 
@@ -165,12 +280,30 @@ def _write_entry(archive: zipfile.ZipFile, entry: Entry) -> str | None:
         archive.writestr(info, b"")
         return None
     digest = hashlib.sha256()
-    zip64 = entry.source.stat().st_size >= zipfile.ZIP64_LIMIT
-    with entry.source.open("rb") as source, archive.open(info, "w", force_zip64=zip64) as sink:
-        for chunk in iter(lambda: source.read(CHUNK), b""):
-            digest.update(chunk)
-            sink.write(chunk)
+    with _readable(entry.source), entry.source.open("rb") as source:
+        first = source.read(CHUNK)
+        if _incompressible(first):
+            info.compress_type = zipfile.ZIP_STORED
+        with archive.open(info, "w", force_zip64=needs_zip64(os.fstat(source.fileno()).st_size)) as sink:
+            for chunk in _chain(first, source):
+                digest.update(chunk)
+                sink.write(chunk)
     return digest.hexdigest()
+
+
+def needs_zip64(size: int) -> bool:
+    """Whether an entry of `size` bytes may reach zip64 sizes once deflated (deflate can grow data)."""
+    return size + size // 1000 + _DEFLATE_SLACK >= zipfile.ZIP64_LIMIT
+
+
+def _incompressible(sample: bytes) -> bool:
+    return len(sample) > 4096 and len(zlib.compress(sample, 1)) > _STORE_ABOVE * len(sample)
+
+
+def _chain(first: bytes, source: object) -> Iterator[bytes]:
+    if first:
+        yield first
+    yield from iter(lambda: source.read(CHUNK), b"")  # type: ignore[attr-defined]
 
 
 def _zip_info(entry: Entry) -> zipfile.ZipInfo:
@@ -197,9 +330,15 @@ def zip_folder(root: Path, workdir: Path) -> BuiltPackage:
     return BuiltPackage(target, target.stat().st_size, digest)
 
 
-def given_zip(path: Path, planned_hash: str) -> BuiltPackage:
-    """A given .zip to upload as is, not read here: the uploader verifies its bytes against the plan."""
-    return BuiltPackage(path, path.stat().st_size, planned_hash, expected_sha256=planned_hash)
+def given_zip(path: Path, planned_hash: str) -> tuple[BuiltPackage, str]:
+    """A given .zip to upload as is, and its content hash now (the caller compares it with the plan).
+
+    Its bytes are hashed first and its members second, and the uploader refuses bytes that do not hash
+    as they did here: a zip rewritten at any point between planning and upload is never committed.
+    """
+    raw = file_sha256(path)
+    now = zip_content_hash(path)
+    return BuiltPackage(path, path.stat().st_size, planned_hash, expected_sha256=raw), now
 
 
 def size_upper_bound(path: Path) -> int:

@@ -14,8 +14,19 @@ PackageKey = tuple[str, str]  # (application id, version), as written in the con
 
 
 def package_name(name: str, application_id: str, version: str) -> str:
-    """Child name of a package: public API (URNs), so pinned by tests."""
-    return f"{name}-package-{application_id}-{version}"
+    """Child name of a package: public API (URNs), so pinned by tests.
+
+    Case-folded, as Azure compares ids and versions: a case-only edit keeps the URN (a new URN would make
+    the engine create a "new" package that adopts the live one and then delete the "old" one, which is
+    the same package in Azure).
+    """
+    return f"{name}-package-{application_id.lower()}-{version.lower()}"
+
+
+def _former_names(name: str, application_id: str, version: str) -> list[pulumi.Alias]:
+    """The name as written, which child names used before they were case-folded."""
+    written = f"{name}-package-{application_id}-{version}"
+    return [pulumi.Alias(name=written)] if written != package_name(name, application_id, version) else []
 
 
 def subscription_of(resource_id: str) -> str:
@@ -60,7 +71,12 @@ def application_packages(
                     "content_hash": packaging.content_hash(project_dir / rel),
                     "allow_updates": app.allow_updates,
                     "set_default": version.lower() == default,
+                    "sibling_versions": sorted(app.packages),
                 },
-                pulumi.ResourceOptions(parent=parent, depends_on=[application_resources[app.id]]),
+                pulumi.ResourceOptions(
+                    parent=parent,
+                    depends_on=[application_resources[app.id]],
+                    aliases=_former_names(name, app.id, version),
+                ),
             )
     return packages

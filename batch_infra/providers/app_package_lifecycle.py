@@ -25,8 +25,7 @@ def check(olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         problems.append(("content_hash", refused))
     if not problems and not any(rules.is_unknown(news[key]) for key in _LOCATION_KEYS):
         inputs = PackageInputs.from_props(news)
-        is_new = not olds or any(olds.get(key) != news[key] for key in rules.IDENTITY)
-        if is_new and (names := ops.existing_names(inputs)) is not None:
+        if not rules.same_identity(olds, news) and (names := ops.existing_names(inputs)) is not None:
             problems += rules.limit_problems(inputs, *names)
     inputs_out = {name: news[name] for name in rules.input_names() if name in news}
     return CheckResult(inputs_out, [CheckFailure(prop, reason) for prop, reason in problems])
@@ -37,6 +36,8 @@ def _path_problems(path: str) -> list[tuple[str, str]]:
         bound = packaging.size_upper_bound(Path(path))
     except BatchInfraError as err:
         return [("path", err.render().replace("\n  fix:", "; fix:"))]
+    except (OSError, UnicodeError) as err:  # a file that changed under us: a failure to act on, never a trace
+        return [("path", f"package {path} cannot be read ({err}); fix: make its files readable, then rerun")]
     problem = rules.size_problem(bound, path)
     return [("path", problem)] if problem else []
 
@@ -50,25 +51,22 @@ def create(props: dict[str, Any]) -> CreateResult:
             raise BatchInfraError(
                 f"{inputs.describe()} already exists and is Active with other content "
                 f"({live.content_hash or 'not uploaded by batch-infra'})",
-                fix="publish this content as a new version, or delete that version in Azure, or adopt it "
-                f"with `pulumi import` using id {inputs.resource_id()}",
+                fix="publish a new version, or delete that version in Azure so this content is published",
             )
     else:
-        _publish_or_roll_back(inputs, created_here=live is None)
+        _publish_or_roll_back(inputs, live)
     if inputs.set_default:
         ops.set_default_version(inputs)
     return CreateResult(inputs.resource_id(), _outputs(inputs))
 
 
-def _publish_or_roll_back(inputs: PackageInputs, *, created_here: bool) -> None:
+def _publish_or_roll_back(inputs: PackageInputs, live: ops.LivePackage | None) -> None:
     """Publish; if it fails on a version this call created, delete it so nothing half-made stays behind."""
     with ops.built_package(inputs) as built:
         try:
-            ops.publish(
-                inputs, built, progress=ops.stderr_progress(f"{inputs.application_name} {inputs.version}")
-            )
+            ops.publish(inputs, built, live=live, progress=_progress(inputs))
         except (AzureOperationError, BatchInfraError) as failure:
-            if created_here:
+            if live is None:
                 try:
                     ops.delete(inputs)
                 except AzureOperationError as cleanup:
@@ -82,12 +80,16 @@ def update(olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
     content_changed = olds.get("content_hash") != inputs.content_hash
     if content_changed:
         with ops.built_package(inputs) as built:
-            ops.publish(
-                inputs, built, progress=ops.stderr_progress(f"{inputs.application_name} {inputs.version}")
-            )
+            ops.publish(inputs, built, live=ops.read_live(inputs), progress=_progress(inputs))
     if inputs.set_default and (content_changed or not olds.get("set_default")):
         ops.set_default_version(inputs)
+    elif olds.get("set_default") and not inputs.set_default:
+        ops.clear_default_version(inputs)  # defaultVersion removed from the config: Azure keeps it otherwise
     return UpdateResult(_outputs(inputs))
+
+
+def _progress(inputs: PackageInputs) -> ops.Progress:
+    return ops.stderr_progress(f"{inputs.application_name} {inputs.version}")
 
 
 def _outputs(inputs: PackageInputs) -> dict[str, Any]:

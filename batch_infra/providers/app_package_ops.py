@@ -113,12 +113,15 @@ def built_package(inputs: PackageInputs) -> Iterator[packaging.BuiltPackage]:
     """The zip to upload, its content checked against the plan without an extra read of the package.
 
     A folder is zipped (to a temporary file) and hashed in the same pass, and refused here if its content
-    moved since planning. A given .zip is not read here at all: the upload hashes the bytes it sends and
-    refuses to commit them if they are not the planned content.
+    moved since planning. A given .zip has its members hashed here and refused likewise; the upload then
+    hashes the bytes it sends and refuses to commit them if they are not the bytes hashed here.
     """
     source = packaging.check_source(Path(inputs.path))
     if packaging.is_zip_source(source):
-        yield packaging.given_zip(source, inputs.content_hash)
+        built, now = packaging.given_zip(source, inputs.content_hash)
+        if now != inputs.content_hash:
+            raise uploading.content_moved(inputs.path, inputs.describe(), inputs.content_hash, now)
+        yield built
         return
     with tempfile.TemporaryDirectory(prefix="batch-infra-package-") as workdir:
         built = packaging.zip_folder(source, Path(workdir))
@@ -130,15 +133,31 @@ def built_package(inputs: PackageInputs) -> Iterator[packaging.BuiltPackage]:
 
 
 def publish(
-    inputs: PackageInputs, built: packaging.BuiltPackage, *, progress: Progress | None = None
+    inputs: PackageInputs,
+    built: packaging.BuiltPackage,
+    *,
+    live: LivePackage | None = None,
+    progress: Progress | None = None,
 ) -> None:
-    """Create (or reset) the version, upload the zip to its storageUrl and activate it as a zip."""
+    """Create (or reset) the version, upload the zip to its storageUrl and activate it as a zip.
+
+    ApplicationPackage_Create on an existing version sets it Pending (as the emulator does; see
+    models/applications.py) so for a `live` version the blocks are staged to its current storageUrl
+    first and the PUT comes only after them: the version is Pending just for the commit and the activate,
+    and a failed upload leaves it Active with its old content.
+    """
     client = _client(inputs)
-    try:
-        package = client.application_package.create(*_scope(inputs), inputs.version)
-    except HttpResponseError as err:
-        raise _azure_error(f"create {inputs.describe()}", err) from err
-    upload(package.storage_url, built, inputs, progress=progress)
+
+    def create() -> str:
+        try:
+            return str(client.application_package.create(*_scope(inputs), inputs.version).storage_url)
+        except HttpResponseError as err:
+            raise _azure_error(f"create {inputs.describe()}", err) from err
+
+    if live is not None and live.storage_url:
+        upload(live.storage_url, built, inputs, progress=progress, before_commit=create)
+    else:
+        upload(create(), built, inputs, progress=progress)
     try:
         client.application_package.activate(*_scope(inputs), inputs.version, {"format": "zip"})
     except HttpResponseError as err:
@@ -151,15 +170,17 @@ def upload(
     inputs: PackageInputs,
     *,
     progress: Progress | None = None,
+    before_commit: uploading.BeforeCommit | None = None,
 ) -> None:
     """Upload the zip (app_package_upload), turning storage failures into errors that say what to do."""
     try:
-        uploading.upload_zip(storage_url, built, inputs.describe(), progress)
+        uploading.upload_zip(storage_url, built, inputs.describe(), progress, before_commit=before_commit)
     except HttpResponseError as err:
         raise _azure_error(
             f"upload {built.path} for {inputs.describe()}",
             err,
-            fix="run `pulumi up` again; the version stays Pending until an upload completes",
+            fix="run `pulumi up` again; a new version stays Pending (an updated one keeps its old content) "
+            "until an upload completes",
         ) from err
     except AzureError as err:  # every retry of a connection failed (ServiceRequestError/ResponseError)
         raise AzureOperationError(
@@ -181,8 +202,32 @@ def set_default_version(inputs: PackageInputs) -> None:
         ) from err
 
 
+def clear_default_version(inputs: PackageInputs) -> None:
+    """Clear the application's defaultVersion if it is still this version; never undo another's set.
+
+    The PATCH carries the ETag of the application read here (If-Match), so a default another package set
+    in between makes it fail instead of being erased. Azure takes a null defaultVersion as "no default".
+    """
+    client = _client(inputs)
+    what = f"clear the default version {inputs.version!r} of application {inputs.application_name!r}"
+    try:
+        app = client.application.get(*_scope(inputs))
+        if (app.default_version or "").lower() != inputs.version.lower():
+            return  # another version is the default now: not ours to clear
+        client.application.update(
+            *_scope(inputs), {"properties": {"defaultVersion": None}}, headers={"If-Match": app.etag}
+        )
+    except HttpResponseError as err:
+        raise _azure_error(what, err, fix="run `pulumi up` again") from err
+
+
 def delete(inputs: PackageInputs) -> None:
-    """Delete the version; Azure itself clears the application's defaultVersion if it was this one."""
+    """Delete the version; Azure itself clears the application's defaultVersion if it was this one.
+
+    It cannot remove a package another live resource adopted: two resources of one stack never name the
+    same version, because config refuses versions that differ only in case and child names and the diff
+    fold case (a case-only edit is no change, not a replacement that deletes what it just adopted).
+    """
     try:
         _client(inputs).application_package.delete(*_scope(inputs), inputs.version)
     except ResourceNotFoundError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from batch_infra.config.applications import application_id_problem, application_version_problem
@@ -23,7 +23,11 @@ MAX_BLOCK_BYTES = 4000 * MIB  # largest block (service version 2019-12-12 and la
 MAX_BLOCK_BLOB_BYTES = MAX_BLOCKS * MAX_BLOCK_BYTES  # about 190.7 TiB
 MIN_BLOCK_BYTES = 8 * MIB  # big enough for throughput, small enough to retry cheaply
 
+# Azure compares all of these case-insensitively, so a case-only edit must be no change (else the engine
+# would create the "new" package, which adopts the live one, then delete the "old" one: the same package).
 IDENTITY = ("subscription_id", "resource_group_name", "account_name", "application_name", "version")
+# Inputs that say how to plan, not what is published: never a change by themselves.
+_PLANNING_ONLY = ("path", "sibling_versions")
 CONTENT_HASH_METADATA = "batchinfra_content_hash"  # blob metadata: what the uploaded zip was built from
 
 
@@ -40,10 +44,13 @@ class PackageInputs:
     content_hash: str  # packaging.content_hash(path), computed when the program ran
     allow_updates: bool  # the application's allowUpdates
     set_default: bool  # make this version the application's defaultVersion
+    # Every version of this application the stack configures: the 40-packages limit counts them with the
+    # live ones. Absent from states written before it existed, hence the default.
+    sibling_versions: list[str] = field(default_factory=list)
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> PackageInputs:
-        return cls(**{f.name: props[f.name] for f in fields(cls)})
+        return cls(**{f.name: props[f.name] for f in fields(cls) if f.name in props or f.default_factory is MISSING})
 
     def as_props(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,15 +80,16 @@ def is_unknown(value: Any) -> bool:
 def shape_problems(news: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(property, reason) for missing or mistyped inputs and badly formed ids and versions."""
     problems: list[tuple[str, str]] = []
-    for field in fields(PackageInputs):
-        value = news.get(field.name)
-        expected = bool if field.type in ("bool", bool) else str
-        if is_unknown(value):
+    for spec in fields(PackageInputs):
+        value = news.get(spec.name)
+        if is_unknown(value) or (spec.name == "sibling_versions" and _is_str_list(value)):
             continue
+        if spec.name == "sibling_versions":
+            problems.append((spec.name, f"sibling_versions must be a list of versions, got {value!r}"))
+            continue
+        expected = bool if spec.type in ("bool", bool) else str
         if not isinstance(value, expected) or (expected is str and not value):
-            problems.append(
-                (field.name, f"{field.name} must be a non-empty {expected.__name__}, got {value!r}")
-            )
+            problems.append((spec.name, f"{spec.name} must be a non-empty {expected.__name__}, got {value!r}"))
     if isinstance(name := news.get("application_name"), str) and not is_unknown(name):
         if problem := application_id_problem(name):
             problems.append(("application_name", f"{problem}; fix: rename the application"))
@@ -89,6 +97,19 @@ def shape_problems(news: Mapping[str, Any]) -> list[tuple[str, str]]:
         if problem := application_version_problem(version):
             problems.append(("version", f"{problem}; fix: use versions like 1.2.0 or 2024-06_1"))
     return problems
+
+
+def _is_str_list(value: Any) -> bool:
+    return value is None or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def same_identity(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    """Whether two input sets name the same package version, as Azure compares names (case-insensitively)."""
+    return all(_folded(olds.get(key)) == _folded(news.get(key)) for key in IDENTITY)
+
+
+def _folded(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
 
 
 def size_problem(size_bound: int, path: str) -> str | None:
@@ -103,9 +124,11 @@ def size_problem(size_bound: int, path: str) -> str | None:
 
 def update_refused(olds: Mapping[str, Any], news: Mapping[str, Any]) -> str | None:
     """Why a content change must not publish: same version, new content, application without allowUpdates."""
-    if not olds or any(olds.get(key) != news.get(key) for key in IDENTITY):
+    if not olds or not same_identity(olds, news):
         return None
     old_hash, new_hash = olds.get("content_hash"), news.get("content_hash")
+    if not old_hash:
+        return None  # nothing Active was published (a failed run left it Pending): publishing is allowed
     if old_hash == new_hash or is_unknown(new_hash) or news.get("allow_updates") is not False:
         return None
     return (
@@ -131,13 +154,16 @@ def limit_problems(
                     "unused applications or ask Azure support for a higher limit",
                 )
             )
-    if inputs.version.lower() not in {v.lower() for v in versions} and len(versions) >= MAX_PACKAGES:
+    live = {v.lower() for v in versions}
+    planned = {v.lower() for v in [*inputs.sibling_versions, inputs.version]} - live
+    if inputs.version.lower() not in live and len(live) + len(planned) > MAX_PACKAGES:
         problems.append(
             (
                 "version",
-                f"application {inputs.application_name!r} already has {len(versions)} "
-                f"package versions, Batch's limit of {MAX_PACKAGES}; fix: remove old versions from "
-                "packages (and from the pools using them)",
+                f"application {inputs.application_name!r} would have {len(live) + len(planned)} package "
+                f"versions ({len(live)} in Azure, {len(planned)} new in this stack: "
+                f"{', '.join(sorted(planned))}), more than Batch's limit of {MAX_PACKAGES}; fix: remove old "
+                "versions from packages (and from the pools using them), or delete unused versions in Azure",
             )
         )
     return problems
@@ -156,9 +182,16 @@ class PackageDiff:
 def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> PackageDiff:
     """Identity changes replace the package; a new content hash re-uploads it; the rest update state only.
 
-    `path` is not compared: it says where to read the content, and the content hash is what is published.
+    `path` and `sibling_versions` are not compared: they say how to plan, the content hash is what is
+    published. Names compare case-insensitively, as Azure compares them (see IDENTITY).
     """
-    changed = [name for name in input_names() if name != "path" and olds.get(name) != news.get(name)]
+    changed = [
+        name
+        for name in input_names()
+        if name not in _PLANNING_ONLY
+        and (_folded(olds.get(name)) if name in IDENTITY else olds.get(name))
+        != (_folded(news.get(name)) if name in IDENTITY else news.get(name))
+    ]
     replaces = [name for name in changed if name in IDENTITY]
     return PackageDiff(replaces, [name for name in changed if name not in IDENTITY])
 

@@ -32,6 +32,8 @@ CONCURRENCY_ENV = "BATCH_INFRA_UPLOAD_CONCURRENCY"
 RETRY_SCALE_ENV = "BATCH_INFRA_UPLOAD_RETRY_SCALE"
 UPLOAD_RETRIES = 4
 Progress = Callable[[int, int | None], None]
+# Called once every block is staged and verified, before the commit: returns the storageUrl to commit to.
+BeforeCommit = Callable[[], str]
 
 
 class ContentMovedError(BatchInfraError):
@@ -60,25 +62,49 @@ def content_moved(path: str, what: str, planned: str, found: str) -> ContentMove
     )
 
 
-def upload_zip(storage_url: str, built: packaging.BuiltPackage, what: str, progress: Progress | None) -> None:
+def upload_zip(
+    storage_url: str,
+    built: packaging.BuiltPackage,
+    what: str,
+    progress: Progress | None,
+    *,
+    before_commit: BeforeCommit | None = None,
+) -> None:
     """Upload `built` to the blob at `storage_url`, stamped with its content hash; see the module doc.
 
-    When `built.expected_sha256` is set (a given .zip, whose content hash is its bytes' sha256), the
-    streamed bytes must hash to it, else ContentMovedError and nothing is committed.
+    When `built.expected_sha256` is set (a given .zip: the sha256 of its bytes when its members were
+    checked against the plan), the streamed bytes must hash to it, else ContentMovedError and nothing is
+    committed. With `before_commit`, the blocks are staged first, then it is called and the block list
+    committed to the URL it returns (staged again there if that is another blob).
     """
+    report = progress or (lambda _current, _total: None)
+    client = _blob_client(storage_url)
     block = block_size(built.size)
-    client = azure_clients.blob_client_from_sas(
+    with built.path.open("rb") as source:
+        if built.size <= block and before_commit is None:
+            _put_whole(client, source, built, what, report)
+            return
+        block_ids = _put_blocks(client, source, built, what, report, block)
+    if before_commit is not None:
+        commit_url = before_commit()
+        if _blob_path(commit_url) != _blob_path(storage_url):  # Azure moved the blob: stage it there
+            upload_zip(commit_url, built, what, progress)
+            return
+        client = _blob_client(commit_url)
+    client.commit_block_list(block_ids, **_blob_properties(built))
+
+
+def _blob_client(storage_url: str) -> Any:
+    return azure_clients.blob_client_from_sas(
         storage_url,
         connection_timeout=20,
         read_timeout=120,
         retry_policy=_upload_retry(float(os.environ.get(RETRY_SCALE_ENV) or 1.0)),
     )
-    report = progress or (lambda _current, _total: None)
-    with built.path.open("rb") as source:
-        if built.size <= block:
-            _put_whole(client, source, built, what, report)
-        else:
-            _put_blocks(client, source, built, what, report, block)
+
+
+def _blob_path(storage_url: str) -> str:
+    return storage_url.split("?", 1)[0].rstrip("/").lower()
 
 
 def _put_whole(
@@ -93,7 +119,8 @@ def _put_whole(
 
 def _put_blocks(
     client: Any, source: IO[bytes], built: packaging.BuiltPackage, what: str, report: Progress, block: int
-) -> None:
+) -> list[str]:
+    """Stage every block, hashing as they stream; the block ids, once the bytes proved to be the plan's."""
     digest = hashlib.sha256()
     block_ids: list[str] = []
     sent = 0
@@ -113,7 +140,7 @@ def _put_blocks(
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # a failed block stops the rest, then re-raises
     _verify(digest, built, what)
-    client.commit_block_list(block_ids, **_blob_properties(built))
+    return block_ids
 
 
 def _blocks(source: IO[bytes], block: int) -> Iterator[bytes]:
@@ -138,7 +165,7 @@ def _verify(digest: Any, built: packaging.BuiltPackage, what: str) -> None:
         return  # a zip built here from content already verified while it was zipped
     found = packaging.HASH_PREFIX + digest.hexdigest()
     if found != built.expected_sha256:
-        raise content_moved(str(built.path), what, built.expected_sha256, found)
+        raise content_moved(str(built.path), what, built.content_hash, f"other bytes (file {found})")
 
 
 def _blob_properties(built: packaging.BuiltPackage) -> dict[str, Any]:

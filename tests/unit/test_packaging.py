@@ -103,14 +103,136 @@ def test_a_given_zip_is_used_as_is(tmp_path):
     assert built.content_hash.startswith("sha256:")
 
 
-def test_a_folder_and_its_own_zip_do_not_share_a_hash(tmp_path):
-    (tmp_path / "src").mkdir()
+def test_a_given_zip_hashes_by_its_members_like_the_folder_it_holds(tmp_path):
+    (tmp_path / "src" / "bin").mkdir(parents=True)
+    (tmp_path / "src" / "bin" / "run").write_bytes(b"#!/bin/sh\n")
+    (tmp_path / "src" / "bin" / "run").chmod(0o755)
     (tmp_path / "src" / "f").write_bytes(b"data")
     built = packaging.build(tmp_path / "src", tmp_path)
     copy = tmp_path / "copy.zip"
     copy.write_bytes(built.path.read_bytes())
-    assert packaging.content_hash(copy) != built.content_hash
-    assert packaging.content_hash(copy) == "sha256:" + hashlib.sha256(copy.read_bytes()).hexdigest()
+    assert packaging.content_hash(copy) == built.content_hash == packaging.content_hash(tmp_path / "src")
+
+
+def _zip_of(path: Path, members: dict[str, tuple[bytes, int]], *, when=(2024, 5, 1, 12, 0, 0), folders=()) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in folders:
+            archive.writestr(zipfile.ZipInfo(name, date_time=when), b"")
+        for name, (data, mode) in members.items():
+            info = zipfile.ZipInfo(name, date_time=when)
+            info.create_system, info.external_attr = 3, (stat.S_IFREG | mode) << 16
+            archive.writestr(info, data)
+    return path
+
+
+def test_a_zip_rebuilt_with_new_mtimes_order_and_folder_entries_keeps_its_hash(tmp_path):
+    members = {"bin/run": (b"#!/bin/sh\n", 0o700), "a.txt": (b"a", 0o600)}
+    first = _zip_of(tmp_path / "one.zip", members)
+    rebuilt = _zip_of(tmp_path / "two.zip", dict(reversed(members.items())), when=(2025, 1, 2, 3, 4, 6),
+                      folders=["bin/"])
+    assert first.read_bytes() != rebuilt.read_bytes()
+    assert packaging.content_hash(first) == packaging.content_hash(rebuilt)
+    changed = _zip_of(tmp_path / "three.zip", {**members, "a.txt": (b"a", 0o755)})
+    assert packaging.content_hash(changed) != packaging.content_hash(first)  # the execute bit counts
+
+
+def test_names_are_compared_in_nfc_form(tmp_path):
+    nfc, nfd = "caf\u00e9.txt", "cafe\u0301.txt"
+    assert packaging.content_hash(_zip_of(tmp_path / "nfc.zip", {nfc: (b"x", 0o644)})) == packaging.content_hash(
+        _zip_of(tmp_path / "nfd.zip", {nfd: (b"x", 0o644)})
+    )
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / nfd).write_bytes(b"x")
+    built = packaging.build(tmp_path / "src", tmp_path)
+    with zipfile.ZipFile(built.path) as archive:
+        assert archive.namelist() == [nfc]
+    assert built.content_hash == packaging.content_hash(tmp_path / "nfc.zip")
+
+
+@pytest.mark.parametrize("name", ["dir\\file.txt", "../escape.txt", "/abs.txt"])
+def test_zip_members_with_backslashes_or_outside_names_are_refused(tmp_path, name):
+    given = _zip_of(tmp_path / "bad.zip", {name: (b"x", 0o644)})
+    with pytest.raises(PackageSourceError) as err:
+        packaging.content_hash(given)
+    assert repr(name) in err.value.message and err.value.fix
+
+
+def test_a_backslash_in_a_folder_file_name_is_refused_with_the_fix(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a\\b.txt").write_text("x")
+    with pytest.raises(PackageSourceError) as err:
+        packaging.content_hash(tmp_path / "src")
+    assert "backslash" in err.value.message and "/" in err.value.fix
+
+
+def test_a_broken_link_is_named_with_the_fix(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "dangling").symlink_to(tmp_path / "nowhere")
+    for call in (packaging.content_hash, lambda p: packaging.build(p, tmp_path)):
+        with pytest.raises(PackageSourceError) as err:
+            call(tmp_path / "src")
+        assert str(tmp_path / "src" / "dangling") in err.value.message and "does not exist" in err.value.message
+        assert err.value.fix
+
+
+def test_a_file_name_that_is_not_utf8_is_named_with_the_fix(tmp_path):
+    (tmp_path / "src").mkdir()
+    with open(os.path.join(os.fsencode(tmp_path / "src"), b"caf\xe9.txt"), "wb") as latin1:
+        latin1.write(b"x")
+    with pytest.raises(PackageSourceError) as err:
+        packaging.content_hash(tmp_path / "src")
+    assert "caf\\xe9.txt" in err.value.message and "not UTF-8" in err.value.message
+    assert "rename" in err.value.fix
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder")
+def test_an_unreadable_subfolder_is_an_error_not_a_smaller_package(tmp_path):
+    (tmp_path / "src" / "locked").mkdir(parents=True)
+    (tmp_path / "src" / "locked" / "f").write_text("x")
+    (tmp_path / "src" / "locked").chmod(0)
+    try:
+        with pytest.raises(PackageSourceError) as err:
+            packaging.content_hash(tmp_path / "src")
+    finally:
+        (tmp_path / "src" / "locked").chmod(0o755)
+    assert str(tmp_path / "src" / "locked") in err.value.message and "permission" in err.value.fix
+
+
+def test_a_walk_error_is_an_error_naming_the_folder(tmp_path, monkeypatch):
+    """The same, where the tests run as root: os.walk's onerror is what reports the folder."""
+    (tmp_path / "src").mkdir()
+    real_walk = os.walk
+
+    def walk(top, **kwargs):
+        kwargs["onerror"](PermissionError(13, "Permission denied", str(tmp_path / "src" / "locked")))
+        yield from real_walk(top, **kwargs)
+
+    monkeypatch.setattr(packaging.os, "walk", walk)
+    with pytest.raises(PackageSourceError) as err:
+        packaging.content_hash(tmp_path / "src")
+    assert f"folder {tmp_path / 'src' / 'locked'}" in err.value.message and "Permission denied" in err.value.message
+
+
+def test_an_entry_that_deflate_could_grow_past_the_zip64_limit_is_written_as_zip64(tmp_path, monkeypatch):
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 1000)  # a scale model of 4 GiB
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "blob.bin").write_bytes(os.urandom(998))
+    built = packaging.build(tmp_path / "src", tmp_path)
+    with zipfile.ZipFile(built.path) as archive:
+        assert archive.read("blob.bin") == (tmp_path / "src" / "blob.bin").read_bytes()
+    monkeypatch.undo()
+    limit = zipfile.ZIP64_LIMIT
+    assert packaging.needs_zip64(limit - 2**20) and not packaging.needs_zip64(100 * 2**20)
+
+
+def test_incompressible_entries_are_stored_and_text_is_deflated(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "random.bin").write_bytes(os.urandom(200_000))
+    (tmp_path / "src" / "text.txt").write_bytes(b"hello world\n" * 20_000)
+    built = packaging.build(tmp_path / "src", tmp_path)
+    with zipfile.ZipFile(built.path) as archive:
+        kinds = {i.filename: i.compress_type for i in archive.infolist()}
+    assert kinds == {"random.bin": zipfile.ZIP_STORED, "text.txt": zipfile.ZIP_DEFLATED}
 
 
 def test_sample_packages_build_reproducibly_and_fit_their_upper_bound(tmp_path):

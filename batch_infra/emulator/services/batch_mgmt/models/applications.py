@@ -135,7 +135,15 @@ def served(ctx: EmulatorContext, package: dict[str, Any]) -> dict[str, Any]:
 def create_package(
     ctx: EmulatorContext, account: dict[str, Any], application: str, version: str, make_sas: SasFactory
 ) -> dict[str, Any]:
-    """PUT a version: Pending with a fresh SAS storageUrl; an Active one only if allowUpdates."""
+    """PUT a version: Pending with a fresh SAS storageUrl; an Active one only if allowUpdates.
+
+    A PUT of an existing Active version sets it Pending again until the next activate. No public source
+    states what Azure does here (searched: the REST and .NET docs only say Create "creates an application
+    package record" that "needs to be activated", and azure-cli's `application package create`, which
+    re-PUTs, re-uploads and re-activates existing versions, azure-cli#32086). Resetting is the stricter
+    reading, so the provider is written to be right under both: it stages the new blocks before the PUT.
+    The blob itself is untouched, so blocks staged before the PUT can still be committed after it.
+    """
     _check_name(version, common.VERSION_PATTERN, "version")
     common.require_account_ready(account)
     _require_auto_storage(account)
@@ -248,7 +256,11 @@ def _apply(ctx: EmulatorContext, account_key: str, app: dict[str, Any], body: di
                 target="properties.allowUpdates",
             )
         target["allowUpdates"] = props["allowUpdates"]
-    if props.get("defaultVersion") is not None:
+    if "defaultVersion" in props and props["defaultVersion"] in (None, ""):
+        # null (JSON merge patch) or "" clears the default, as the portal's "no default" does (unverified
+        # against a recorded body; ApplicationProperties.defaultVersion is an optional string in the spec).
+        target.pop("defaultVersion", None)
+    elif props.get("defaultVersion") is not None:
         _check_default_version(ctx, account_key, app["name"], props["defaultVersion"])
         target["defaultVersion"] = props["defaultVersion"]
     if "tags" in body:
