@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.tokens import CommentToken
 
 from batch_infra.config import StackConfig, load_stack_file, stack_file
 from batch_infra.config.base import is_promotable
@@ -142,7 +143,8 @@ def _promote_entities(model: type[BaseModel], source: Any, target: Any, path: st
             plan.notes.append(f"{path}[{entity_id}]: only in the source; not created in the target "
                               "(declare it there with its own sizes and names, then promote)")
             continue
-        _promote_model(model, item, match, f"{path}[{entity_id}]", plan)
+        # Paths name the entity as the file being changed spells it (ids match case-insensitively).
+        _promote_model(model, item, match, f"{path}[{match.get('id', entity_id)}]", plan)
 
 
 def _copy_value(annotation: Any, key: str, source: Any, target: Any, path: str, plan: Plan) -> None:
@@ -161,7 +163,7 @@ def _copy_value(annotation: Any, key: str, source: Any, target: Any, path: str, 
     if key in target and isinstance(target[key], dict) and isinstance(source[key], dict):
         _sync_mapping(source[key], target[key])
     else:
-        target[key] = _fresh(source[key])
+        _replace(target, key, _fresh(source[key]))
     plan.changes.append(Change(path, before, after))
 
 
@@ -175,19 +177,69 @@ def _merge_entries(source: Any, target: Any, path: str, plan: Plan) -> None:
         before = _plain(target[existing]) if existing is not None else ABSENT
         if before == _plain(value):
             continue
-        target[existing if existing is not None else entry] = _fresh(value)
-        plan.changes.append(Change(f"{path}.{entry}", before, _plain(value)))
+        spelled = existing if existing is not None else entry
+        target[spelled] = _fresh(value)
+        plan.changes.append(Change(f"{path}.{spelled}", before, _plain(value)))
 
 
 def _sync_mapping(source: Any, target: Any) -> None:
     """Make `target` equal to `source` in place, so comments on keys that stay are kept."""
+    carried = [_take_following_comment(target, key) for key in target if key not in source]
     for key in [k for k in target if k not in source]:
         del target[key]
     for key, value in source.items():
         if key in target and isinstance(target[key], dict) and isinstance(value, dict):
             _sync_mapping(value, target[key])
         elif key not in target or _plain(target[key]) != _plain(value):
-            target[key] = _fresh(value)
+            _replace(target, key, _fresh(value))
+    _put_following_comment(target, "".join(c for c in carried if c))
+
+
+def _replace(target: Any, key: Any, value: Any) -> None:
+    """Set `target[key]`; full-line comments after the old value's last line describe what follows it, so
+    they move to the new value's end."""
+    carried = _take_following_comment(target, key) if isinstance(target.get(key), (dict, list)) else ""
+    target[key] = value
+    _put_following_comment(target, carried)
+
+
+def _take_following_comment(node: Any, key: Any) -> str:
+    """Remove and return the full-line comments after entry `key` of `node` (at any depth of its value);
+    the entry's own inline comment stays (it goes with the entry)."""
+    value = node[key]
+    if isinstance(value, (CommentedMap, CommentedSeq)) and len(value):
+        return _take_following_comment(value, _last(value))
+    token = node.ca.items.get(key, [None] * 4)[2] if isinstance(node, (CommentedMap, CommentedSeq)) else None
+    if token is None or "\n" not in token.value:
+        return ""
+    inline, _, following = token.value.partition("\n")
+    token.value = inline + "\n"
+    return following
+
+
+def _put_following_comment(node: Any, text: str) -> None:
+    """Attach full-line comment `text` after the last line of `node` (its deepest last entry)."""
+    if not text or not isinstance(node, (CommentedMap, CommentedSeq)) or not len(node):
+        return
+    key = _last(node)
+    if isinstance(node[key], (CommentedMap, CommentedSeq)) and len(node[key]):
+        _put_following_comment(node[key], text)
+        return
+    entry = node.ca.items.setdefault(key, [None] * 4)
+    if entry[2] is None:
+        entry[2] = CommentToken("\n" + text, _mark(), None)
+    else:
+        entry[2].value = entry[2].value.rstrip("\n") + "\n" + text
+
+
+def _last(node: Any) -> Any:
+    return next(reversed(node)) if isinstance(node, CommentedMap) else len(node) - 1
+
+
+def _mark() -> Any:
+    from ruamel.yaml.error import CommentMark
+
+    return CommentMark(0)
 
 
 def _fresh(value: Any) -> Any:

@@ -67,3 +67,15 @@ def test_invalid_result_exits_1_with_problems(project: Path, capsys: pytest.Capt
 
 def test_missing_option_is_usage_error(project: Path) -> None:
     assert main(["promote", "--from", "staging", "--project-dir", str(project)]) == 2
+
+
+def test_refused_json_prints_an_error_document(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dev = project / "stacks/Pulumi.dev.yaml"
+    dev.write_text(dev.read_text().replace("id: dev-small", "id: render"))
+
+    code = main(["promote", "--from", "staging", "--to", "dev", "--project-dir", str(project), "--json"])
+
+    document = json.loads(capsys.readouterr().out)
+    assert code == 1 and document["written"] is False
+    assert document["error"].startswith("promotion refused")
+    assert any("mixes fixed keys" in p for p in document["problems"])

@@ -211,8 +211,9 @@ def test_package_version_carries_its_path_and_target_keeps_older_versions(projec
                             "2.5.0": "packages/renderer/2.5.0-staging"}
     assert app.display_name == "Renderer (prod)" and app.allow_updates is False
     paths = {c.path: (c.before, c.after) for c in plan.changes}
-    assert paths["applications[renderer].packages.2.5.0"] == (None, "packages/renderer/2.5.0-staging")
-    assert paths["applications[renderer].defaultVersion"] == ("2.3.0", "2.5.0")
+    # Named as prod spells the application (`Renderer`), not as staging does.
+    assert paths["applications[Renderer].packages.2.5.0"] == (None, "packages/renderer/2.5.0-staging")
+    assert paths["applications[Renderer].defaultVersion"] == ("2.3.0", "2.5.0")
 
 
 def test_comments_and_order_survive(project: Path) -> None:
@@ -341,3 +342,36 @@ def test_real_stack_pairs_move_only_promotable_keys(tmp_path: Path, source: str,
     for pool in after.pools:
         if pool.id in promoted:
             assert pool.image == promoted[pool.id].image
+
+
+def test_a_comment_after_a_removed_key_stays_with_the_next_key(tmp_path: Path) -> None:
+    """ruamel files the full-line comment before `scale:` under the pinned image's last key (`sku`);
+    replacing the image selector must not take the comment with it."""
+    shutil.copytree(REPO / "packages", tmp_path / "packages")
+    (tmp_path / "stacks").mkdir()
+    pool = """\
+  batch-infra:naming:
+    prefix: contoso
+  batch-infra:pools:
+    - id: Render
+      vmSize: Standard_D2s_v5
+      image:
+{image}
+      # DO NOT raise: the account quota is 40 cores (ticket OPS-17)
+      scale:
+        targetDedicatedNodes: 2  # two for the smoke test
+"""
+    pinned = "        publisher: canonical\n        offer: 0001-com-ubuntu-server-jammy\n        sku: 22_04-lts"
+    (tmp_path / "stacks/Pulumi.prod.yaml").write_text(HEADER + pool.format(image=pinned))
+    (tmp_path / "stacks/Pulumi.staging.yaml").write_text(
+        HEADER + pool.format(image="        os: ubuntu 24.04").replace("id: Render", "id: render")
+    )
+
+    plan = promote("staging", "prod", tmp_path, write=True)
+
+    written = (tmp_path / "stacks/Pulumi.prod.yaml").read_text()
+    assert "        os: ubuntu 24.04\n      # DO NOT raise: the account quota is 40 cores (ticket OPS-17)\n" \
+        "      scale:\n" in written
+    assert "targetDedicatedNodes: 2  # two for the smoke test" in written
+    # The change is named as the target spells the pool.
+    assert [c.path for c in plan.changes] == ["pools[Render].image"]
