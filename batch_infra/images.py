@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from batch_infra.config.pool_parts import ImageSelector, PinnedImage
+from batch_infra.config.pool_parts import OS_INTENTS, ImageSelector, PinnedImage
 from batch_infra.errors import BatchInfraError
 
 
@@ -166,6 +166,7 @@ def select(
     exclude: tuple[str, str, str] | None = None,
 ) -> ImageChoice:
     """The best image for the selector outside the end-of-life window; raises with the reason if none."""
+    images = list(images)
     matching = [i for i in images if matches(selector, i) and i.key != exclude]
     usable = sorted((i for i in matching if not in_window(i.end_of_life, today, window_days)), key=rank)
     if usable:
@@ -173,16 +174,33 @@ def select(
     wanted = "/".join(p for p in selector.patterns()[:3])
     if matching:
         dates = ", ".join(sorted({f"{'/'.join(i.key)} ends {i.end_of_life}" for i in matching}))
+        newer = newer_intent(matching[0].os_type, images, today=today, window_days=window_days)
         raise ImageSelectionError(
             f"every supported image matching {wanted!r} ends Batch support within {window_days} days "
             f"({dates})",
-            fix="choose a newer image (e.g. image.os: ubuntu 24.04) or, knowingly, lower "
-                "policies.imageEndOfLifeWindowDays",
+            fix=(f"choose a newer image (e.g. image.os: {newer[0]})" if newer else "choose another image")
+            + " or, knowingly, lower policies.imageEndOfLifeWindowDays",
         )
     raise ImageSelectionError(
         f"no supported image matches {wanted!r}" + _filters_text(selector),
         fix="run `batch-infra images` to list the account's supported images and adjust the image selector",
     )
+
+
+def newer_intent(
+    os_type: str, images: Iterable[SupportedImage], *, today: date, window_days: int
+) -> tuple[str, ImageChoice] | None:
+    """The newest OS intent of `os_type` (OS_INTENTS lists each family newest first) that has a supported
+    image outside the window, with that image: what to move a pool to when its own selector has nothing."""
+    catalog = list(images)
+    for intent, (*_, intent_type) in OS_INTENTS.items():
+        if intent_type != os_type:
+            continue
+        selector = ImageSelector(os=intent)
+        usable = [i for i in catalog if matches(selector, i) and not in_window(i.end_of_life, today, window_days)]
+        if usable:
+            return intent, _choice(min(usable, key=rank), "latest")
+    return None
 
 
 def resolve(

@@ -17,6 +17,7 @@ from batch_infra.images import (
     SupportedImage,
     in_window,
     matches,
+    newer_intent,
     parse_images,
     rank,
     resolve,
@@ -104,8 +105,11 @@ def pool_image(
         return _unresolvable(pool, catalog, today, window, err)
     choice = resolution.choice
     source = "deployed" if resolution.source == "recorded" else resolution.source
-    listed = any(i.key == choice.key for i in catalog)
-    status = _status(choice.end_of_life, today, window) if listed else "ended"
+    entry = next((i for i in catalog if i.key == choice.key), None)
+    status = _status(choice.end_of_life, today, window) if entry else "ended"
+    replacement = resolution.replacement.describe() if resolution.replacement else None
+    if replacement is None and status != "ok":
+        replacement = _newer_intent(_os_type(pool, entry), catalog, today, window)
     return PoolImage(
         pool.id,
         status,
@@ -114,7 +118,7 @@ def pool_image(
         source,
         choice.end_of_life,
         _days(choice.end_of_life, today),
-        resolution.replacement.describe() if resolution.replacement else None,
+        replacement,
         resolution.warnings[0] if resolution.warnings else None,
     )
 
@@ -135,17 +139,34 @@ def _unresolvable(
         "selected",
         best.end_of_life,
         _days(best.end_of_life, today),
-        None,
+        _newer_intent(best.os_type, catalog, today, window),
         err.render(),
     )
 
 
-def read_report(target: Target, config: StackConfig, today: date) -> ImageReport:
-    """Read the account's supported images and its pools' images, then build the report."""
+def _newer_intent(os_type: str | None, catalog: list[SupportedImage], today: date, window: int) -> str | None:
+    """The pool's own selector has nothing outside the window: the newest OS intent of its OS type that has."""
+    found = newer_intent(os_type, catalog, today=today, window_days=window) if os_type else None
+    return f"os: {found[0]} ({found[1].describe()})" if found else None
+
+
+def _os_type(pool: PoolConfig, entry: SupportedImage | None) -> str | None:
+    """Windows or Linux: from the listed image, else from the node agent SKU (unlisted images have ended)."""
+    if entry is not None:
+        return entry.os_type
+    agent = (pool.image.pinned.node_agent_sku_id if pool.image.pinned else "") or ""
+    return "windows" if agent.startswith("batch.node.windows") else "linux" if agent else None
+
+
+def read_report(
+    target: Target, config: StackConfig, today: date, *, owns_emulator: bool = False
+) -> ImageReport:
+    """Read the account's supported images and its pools' images, then build the report. Only an emulator
+    this run started itself (`owns_emulator`) gets a scratch account when the stack's account is missing."""
     names = config.names()
     mgmt = azure_clients.batch_mgmt_client(target)
     notes: list[str] = []
-    account = _account(target, mgmt, config, notes)
+    account = _account(target, mgmt, config, notes, owns_emulator=owns_emulator)
     client = azure_clients.batch_data_client(target, account.account_endpoint)
     catalog = parse_images(
         _call(f"list supported images of {names.batch_account}", lambda: list(client.list_supported_images()))
@@ -159,8 +180,8 @@ def read_report(target: Target, config: StackConfig, today: date) -> ImageReport
     return report
 
 
-def _account(target: Target, mgmt: Any, config: StackConfig, notes: list[str]) -> Any:
-    """The stack's Batch account; an emulator lacking it gets a scratch one (with the emulator's catalog)."""
+def _account(target: Target, mgmt: Any, config: StackConfig, notes: list[str], *, owns_emulator: bool) -> Any:
+    """The stack's Batch account; our own embedded emulator lacking it gets a scratch one (its catalog)."""
     from azure.core.exceptions import ResourceNotFoundError
 
     names = config.names()
@@ -172,12 +193,14 @@ def _account(target: Target, mgmt: Any, config: StackConfig, notes: list[str]) -
     except AzureOperationError as err:
         if not isinstance(err.__cause__, ResourceNotFoundError):
             raise
-        if not target.is_emulator:
+        if not (target.is_emulator and owns_emulator):
+            where = "that emulator (someone else's: batch-infra creates nothing in it)" if target.is_emulator \
+                else "Azure"
             raise AzureOperationError(
                 err.operation,
                 err.code,
                 err.azure_message,
-                fix="deploy the stack first (pulumi up): its account lists the supported images",
+                fix=f"deploy the stack to {where} first (pulumi up): its account lists the supported images",
             ) from err
     azure_clients.resource_client(target).resource_groups.create_or_update(
         names.resource_group, {"location": config.location}
@@ -225,10 +248,14 @@ def _name(choice: ImageChoice) -> str:
 
 
 def _call(operation: str, call: Any) -> Any:
-    from azure.core.exceptions import HttpResponseError
+    from azure.core.exceptions import AzureError, HttpResponseError
 
     try:
         return call()
     except HttpResponseError as err:
         code = getattr(err.error, "code", None) or str(err.status_code)
         raise AzureOperationError(operation, code, getattr(err.error, "message", None) or str(err)) from err
+    except AzureError as err:  # no answer at all: DNS, refused or dropped connection, timeout
+        raise AzureOperationError(
+            operation, type(err).__name__, str(err), fix="check the endpoint and your network, then re-run"
+        ) from err

@@ -16,6 +16,18 @@ pytestmark = pytest.mark.emulator
 REPO = Path(__file__).resolve().parents[2]
 
 
+def deploy_account(emulator: Any, project: Path, env: str) -> None:
+    """The stack's resource group and Batch account, as `pulumi up` leaves them: the emulator is not ours."""
+    from batch_infra.config import load_stack_file, stack_file
+
+    config = load_stack_file(stack_file(env, project), environment=env).config
+    names = config.names()
+    emulator.resource_client().resource_groups.create_or_update(names.resource_group, {"location": config.location})
+    emulator.batch_mgmt_client().batch_account.begin_create(
+        names.resource_group, names.batch_account, {"location": config.location}
+    ).result()
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "stacks", tmp_path / "stacks")
@@ -49,6 +61,7 @@ def test_pool_inside_the_window_exits_1_with_json(
         .replace("imageEndOfLifeWindowDays: 90", "imageEndOfLifeWindowDays: 3650")
     )
 
+    deploy_account(emulator_env, project, "staging")
     code = main(["images", "--stack", "staging", "--project-dir", str(project), "--json"])
 
     report = json.loads(capsys.readouterr().out)
@@ -70,6 +83,7 @@ def test_table_names_the_problem(
         )
     )
 
+    deploy_account(emulator_env, project, "dev")
     code = main(["images", "--stack", "dev", "--project-dir", str(project)])
 
     out = capsys.readouterr().out
@@ -84,3 +98,16 @@ def test_azure_without_subscription_is_an_actionable_error(
     monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
     assert main(["images", "--stack", "dev", "--project-dir", str(project), "--azure"]) == 1
     assert "AZURE_SUBSCRIPTION_ID" in capsys.readouterr().err
+
+
+def test_an_emulator_it_does_not_own_gets_no_scratch_account(
+    emulator_env: Any, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator_env.reset()
+    emulator_env.clear_requests()
+
+    code = main(["images", "--stack", "dev", "--project-dir", str(project)])
+
+    err = capsys.readouterr().err
+    assert code == 3 and "creates nothing in it" in err and "pulumi up" in err
+    assert not [r for r in emulator_env.requests() if r["method"] in ("PUT", "POST", "PATCH")]

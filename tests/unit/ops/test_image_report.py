@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from batch_infra.config import StackConfig
+from batch_infra.errors import AzureOperationError
 from batch_infra.emulator.catalog import supported_images
 from batch_infra.images import ImageChoice, parse_images
 from batch_infra.ops.image_report import build_report, read_report
@@ -63,7 +65,19 @@ def test_every_match_inside_the_window_reports_the_best_with_days_left() -> None
         date(2027, 6, 30),
         121,
     )
-    assert pool.replacement is None and "within 180 days" in pool.problem
+    # The selector has nothing outside the window: the newest Linux intent that has is suggested.
+    assert pool.replacement.startswith("os: ubuntu 24.04 (canonical/ubuntu-24_04-lts/server")
+    assert "within 180 days" in pool.problem and "image.os: ubuntu 24.04" in pool.problem
+
+
+def test_a_windows_pool_is_offered_a_windows_replacement() -> None:
+    ending = date(2027, 3, 1)  # the emulator's catalog announces no end for 2019 yet; say it does
+    catalog = [replace(i, end_of_life=ending) if i.sku.startswith("2019-") else i for i in CATALOG]
+    report = build_report(stack({"os": "windows 2019"}, window=60), catalog, {}, ending - timedelta(days=30))
+
+    (pool,) = report.pools
+    assert pool.status == "in-window" and pool.replacement.startswith("os: windows 20")
+    assert "ubuntu" not in pool.problem and "image.os: windows 20" in pool.problem
 
 
 def test_pinned_image_in_the_window_names_the_replacement_the_selector_would_pick() -> None:
@@ -167,6 +181,25 @@ def test_read_report_uses_the_account_catalog_and_deployed_pools(clean_emulator:
 
 @pytest.mark.emulator
 def test_read_report_creates_a_scratch_account_only_in_the_emulator(clean_emulator: Any) -> None:
-    report = read_report(clean_emulator.target, stack({"os": "ubuntu 24.04"}), date(2027, 1, 1))
+    report = read_report(
+        clean_emulator.target, stack({"os": "ubuntu 24.04"}), date(2027, 1, 1), owns_emulator=True
+    )
 
     assert report.ok and "created it to read the emulator's catalog" in report.notes[0]
+
+
+@pytest.mark.emulator
+def test_read_report_creates_nothing_in_an_emulator_it_does_not_own(clean_emulator: Any) -> None:
+    with pytest.raises(AzureOperationError, match="ResourceNotFound") as missing:
+        read_report(clean_emulator.target, stack({"os": "ubuntu 24.04"}), date(2027, 1, 1))
+
+    assert "creates nothing in it" in missing.value.render()
+    assert not [r for r in clean_emulator.requests() if r["method"] in ("PUT", "POST", "PATCH")]
+
+
+@pytest.mark.emulator
+def test_a_dropped_connection_is_an_azure_failure(clean_emulator: Any) -> None:
+    clean_emulator.add_fault(path=r".*/batchAccounts/.*", method="GET", drop=True, count=50)
+    with pytest.raises(AzureOperationError, match="ServiceResponseError") as dropped:
+        read_report(clean_emulator.target, stack({"os": "ubuntu 24.04"}), date(2027, 1, 1))
+    assert dropped.value.exit_code == 3 and "re-run" in dropped.value.render()
