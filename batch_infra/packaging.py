@@ -4,9 +4,11 @@ Why the hash is over the *content* and not over the zip bytes: deflate output ca
 builds (zlib, zlib-ng), so hashing the zip would make two CI machines disagree about an unchanged folder
 and re-upload it. For the same reason a given .zip hashes as the manifest of its members (NFC names,
 normalised modes, content sha256), exactly like a folder: a CI rebuild with new mtimes is no change, and
-a folder and its zip hash the same. The zip itself is still byte-for-byte reproducible on one machine: sorted entries, fixed
-timestamps (1980-01-01), normalised permissions (0644, or 0755 when any execute bit is set), Unix as the
-creating system, no extra fields; neither directory order nor umask nor mtimes reach it.
+a folder and its zip hash the same.
+
+The zip itself is still byte-for-byte reproducible on one machine: sorted entries, fixed timestamps
+(1980-01-01), normalised permissions (0644, or 0755 when any execute bit is set), Unix as the creating
+system, no extra fields; neither directory order nor umask nor mtimes reach it.
 
 Everything streams in CHUNK-sized pieces, so a 200 MB package is never held in memory.
 """
@@ -140,8 +142,10 @@ def _readable(path: Path) -> Iterator[None]:
         yield
     except OSError as err:
         broken = path.is_symlink() and not path.exists()
-        what = f"is a symbolic link to {os.readlink(path)}, which does not exist" if broken else (
-            f"cannot be read ({err.strerror or err})"
+        what = (
+            f"is a symbolic link to {os.readlink(path)}, which does not exist"
+            if broken
+            else (f"cannot be read ({err.strerror or err})")
         )
         raise PackageSourceError(
             f"{_shown(path)} in the package {what}",
@@ -188,7 +192,9 @@ def content_hash(path: Path) -> str:
         return zip_content_hash(path)
     digest = hashlib.sha256(_FOLDER_DOMAIN)
     for entry in folder_entries(path):
-        digest.update(_manifest_line(entry.name, entry.mode, None if entry.is_dir else _file_digest(entry.source)))
+        digest.update(
+            _manifest_line(entry.name, entry.mode, None if entry.is_dir else _file_digest(entry.source))
+        )
     return HASH_PREFIX + digest.hexdigest()
 
 
@@ -199,7 +205,9 @@ def zip_content_hash(path: Path) -> str:
         with zipfile.ZipFile(path) as archive:
             for name, info in _zip_members(path, archive):
                 mode = DIRECTORY_MODE if info.is_dir() else _member_mode(info)
-                digest.update(_manifest_line(name, mode, None if info.is_dir() else _member_digest(archive, info)))
+                digest.update(
+                    _manifest_line(name, mode, None if info.is_dir() else _member_digest(archive, info))
+                )
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as err:
         raise PackageSourceError(
             f"{path} is not a readable zip ({err})", fix="rebuild the .zip, or point the version at a folder"

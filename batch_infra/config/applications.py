@@ -11,6 +11,8 @@ from batch_infra.config.base import Model, invalid, promotable
 # Batch documents application ids as letters, digits, hyphens and underscores; versions may add periods.
 APPLICATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 APPLICATION_VERSION = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+# Packages per application: Batch's default limit (learn.microsoft.com/azure/batch/batch-quota-limit).
+MAX_PACKAGES = 40
 
 
 def application_id_problem(value: str) -> str | None:
@@ -45,6 +47,11 @@ class ApplicationConfig(Model):
     @field_validator("packages")
     @classmethod
     def _versions(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_PACKAGES:
+            raise invalid(
+                f"{len(value)} package versions, more than Batch's limit of {MAX_PACKAGES} per application",
+                f"keep at most {MAX_PACKAGES} versions under packages (remove old ones and the pools' references)",
+            )
         for version, path in value.items():
             if problem := application_version_problem(version):
                 raise invalid(problem, "use versions like 1.2.0 or 2024-06_1", at=version)

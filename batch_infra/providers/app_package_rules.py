@@ -50,7 +50,9 @@ class PackageInputs:
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> PackageInputs:
-        return cls(**{f.name: props[f.name] for f in fields(cls) if f.name in props or f.default_factory is MISSING})
+        return cls(
+            **{f.name: props[f.name] for f in fields(cls) if f.name in props or f.default_factory is MISSING}
+        )
 
     def as_props(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,7 +91,9 @@ def shape_problems(news: Mapping[str, Any]) -> list[tuple[str, str]]:
             continue
         expected = bool if spec.type in ("bool", bool) else str
         if not isinstance(value, expected) or (expected is str and not value):
-            problems.append((spec.name, f"{spec.name} must be a non-empty {expected.__name__}, got {value!r}"))
+            problems.append(
+                (spec.name, f"{spec.name} must be a non-empty {expected.__name__}, got {value!r}")
+            )
     if isinstance(name := news.get("application_name"), str) and not is_unknown(name):
         if problem := application_id_problem(name):
             problems.append(("application_name", f"{problem}; fix: rename the application"))

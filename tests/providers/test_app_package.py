@@ -11,6 +11,7 @@ import pytest
 from batch_infra import packaging
 from batch_infra.providers import azure_clients
 from batch_infra.providers.app_package import ApplicationPackageProvider
+from batch_infra.providers.app_package_rules import PackageInputs
 from batch_infra.providers.app_package_upload import RETRY_SCALE_ENV
 from tests.providers.blob_proxy import BlobProxy
 from tests.providers.harness import ProviderCallError, ProviderHarness
@@ -32,8 +33,12 @@ def proxy():
 
 @pytest.fixture(scope="module")
 def provider(emulator, proxy):
-    env = {azure_clients.EMULATOR_ENV: str(emulator.ready_file), azure_clients.POLLING_ENV: "0",
-           RETRY_SCALE_ENV: "0.01", **proxy.env()}
+    env = {
+        azure_clients.EMULATOR_ENV: str(emulator.ready_file),
+        azure_clients.POLLING_ENV: "0",
+        RETRY_SCALE_ENV: "0.01",
+        **proxy.env(),
+    }
     with ProviderHarness(ApplicationPackageProvider(), urn_type=URN_TYPE, name="pkg", env=env) as harness:
         yield harness
 
@@ -43,11 +48,17 @@ def account(clean_emulator, proxy):
     """A Batch account with auto-storage and applications `tools` (updates allowed) and `frozen` (not)."""
     proxy.clear()
     clean_emulator.resource_client().resource_groups.create_or_update(RG, {"location": LOCATION})
-    storage = clean_emulator.storage_client().storage_accounts.begin_create(
-        RG, STORAGE, {"location": LOCATION, "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}).result()
+    storage = (
+        clean_emulator.storage_client()
+        .storage_accounts.begin_create(
+            RG, STORAGE, {"location": LOCATION, "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}
+        )
+        .result()
+    )
     mgmt = clean_emulator.batch_mgmt_client()
-    mgmt.batch_account.begin_create(RG, ACCOUNT, {"location": LOCATION, "properties": {
-        "autoStorage": {"storageAccountId": storage.id}}}).result()
+    mgmt.batch_account.begin_create(
+        RG, ACCOUNT, {"location": LOCATION, "properties": {"autoStorage": {"storageAccountId": storage.id}}}
+    ).result()
     mgmt.application.create(RG, ACCOUNT, "tools", {"properties": {"allowUpdates": True}})
     mgmt.application.create(RG, ACCOUNT, "frozen", {"properties": {"allowUpdates": False}})
     return mgmt
@@ -55,9 +66,14 @@ def account(clean_emulator, proxy):
 
 def package_inputs(path: Path, application: str = "tools", version: str = "1.0.0", **changes: Any) -> dict:
     inputs = {
-        "subscription_id": _SUBSCRIPTION[0], "resource_group_name": RG, "account_name": ACCOUNT,
-        "application_name": application, "version": version, "path": str(path),
-        "content_hash": packaging.content_hash(path), "allow_updates": application != "frozen",
+        "subscription_id": _SUBSCRIPTION[0],
+        "resource_group_name": RG,
+        "account_name": ACCOUNT,
+        "application_name": application,
+        "version": version,
+        "path": str(path),
+        "content_hash": packaging.content_hash(path),
+        "allow_updates": application != "frozen",
         "set_default": False,
     }
     return {**inputs, **changes}
@@ -92,8 +108,11 @@ def local_zip(path: Path, tmp_path: Path) -> bytes:
 
 
 def package_calls(emulator, *methods: str) -> list[dict[str, Any]]:
-    return [r for r in emulator.requests() if "/applications/" in r["path"] and "/versions/" in r["path"]
-            and r["method"] in methods]
+    return [
+        r
+        for r in emulator.requests()
+        if "/applications/" in r["path"] and "/versions/" in r["path"] and r["method"] in methods
+    ]
 
 
 def test_create_uploads_the_zip_byte_for_byte_activates_it_and_sets_the_default(account, provider, tmp_path):
@@ -130,7 +149,8 @@ def test_a_second_run_with_unchanged_content_uploads_nothing(account, provider, 
     assert failures == []
     assert provider.diff(id_, outs, again).changes is False
     refreshed_id, refreshed, refreshed_inputs = provider.read(id_, outs)
-    assert refreshed_id == id_ and provider.diff(id_, refreshed, refreshed_inputs).changes is False
+    program, _ = provider.check(refreshed_inputs, package_inputs(source))  # what the next `up` sends
+    assert refreshed_id == id_ and provider.diff(id_, refreshed, program).changes is False
     # State lost (e.g. a failed `pulumi up` before the checkpoint): create adopts the identical version.
     assert provider.create(again)[0] == id_
 
@@ -178,8 +198,9 @@ def test_an_interrupted_block_upload_is_retried(account, provider, proxy, tmp_pa
     assert blob_bytes(outs) == Path(inputs["path"]).read_bytes()
 
 
-def test_an_upload_that_keeps_failing_fails_cleanly_and_the_next_run_completes(account, provider, proxy,
-                                                                                tmp_path):
+def test_an_upload_that_keeps_failing_fails_cleanly_and_the_next_run_completes(
+    account, provider, proxy, tmp_path
+):
     inputs, _ = provider.check({}, package_inputs(_incompressible_zip(tmp_path)))
     proxy.drop("PUT", BLOCK_PUT, times=1000)
     with pytest.raises(ProviderCallError) as failed:
@@ -205,8 +226,10 @@ def test_deleting_the_default_version_clears_the_applications_default(account, p
 
 
 def test_check_refuses_bad_ids_versions_and_paths(account, provider, tmp_path):
-    bad = {**package_inputs(folder(tmp_path), application="no spaces", version="1/0"),
-           "path": str(tmp_path / "missing")}
+    bad = {
+        **package_inputs(folder(tmp_path), application="no spaces", version="1/0"),
+        "path": str(tmp_path / "missing"),
+    }
     _, failures = provider.check({}, bad)
     reasons = {f.property: f.reason for f in failures}
     assert set(reasons) == {"application_name", "version", "path"}
@@ -236,8 +259,9 @@ def _incompressible_zip(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_zip_changed_between_plan_and_upload_is_refused_and_nothing_is_activated(account, provider, proxy,
-                                                                                  emulator, tmp_path):
+def test_a_zip_changed_between_plan_and_upload_is_refused_and_nothing_is_activated(
+    account, provider, proxy, emulator, tmp_path
+):
     zipped = _incompressible_zip(tmp_path)
     planned, _ = provider.check({}, package_inputs(zipped))
     _incompressible_zip(tmp_path)  # the same path, other bytes: what a build step racing `pulumi up` does
@@ -254,8 +278,9 @@ def test_a_zip_changed_between_plan_and_upload_is_refused_and_nothing_is_activat
     assert [p.name for p in account.application_package.list(RG, ACCOUNT, "tools")] == []
 
 
-def test_a_zip_changed_mid_upload_is_refused_and_the_live_version_keeps_its_content(account, provider,
-                                                                                   monkeypatch, tmp_path):
+def test_a_zip_changed_mid_upload_is_refused_and_the_live_version_keeps_its_content(
+    account, provider, monkeypatch, tmp_path
+):
     from batch_infra.errors import BatchInfraError
     from batch_infra.providers import app_package_ops as ops
     from batch_infra.providers.app_package_rules import PackageInputs
@@ -280,8 +305,9 @@ def test_a_zip_changed_mid_upload_is_refused_and_the_live_version_keeps_its_cont
     assert provider.read(id_, outs)[1]["content_hash"] == outs["content_hash"]
 
 
-def test_a_folder_changed_between_plan_and_upload_is_refused_before_anything_is_created(account, provider,
-                                                                                        emulator, tmp_path):
+def test_a_folder_changed_between_plan_and_upload_is_refused_before_anything_is_created(
+    account, provider, emulator, tmp_path
+):
     source = folder(tmp_path)
     planned, _ = provider.check({}, package_inputs(source))
     (source / "README").write_text("tools, edited during the deployment\n")
@@ -292,3 +318,120 @@ def test_a_folder_changed_between_plan_and_upload_is_refused_before_anything_is_
     assert f"the content of {source} changed" in refused.value.details
     assert package_calls(emulator, "POST") == []
     assert [p.name for p in account.application_package.list(RG, ACCOUNT, "tools")] == []
+
+
+@pytest.mark.parametrize("set_default", [True, False])
+def test_refresh_then_the_programs_inputs_show_no_change(account, provider, tmp_path, set_default):
+    source = folder(tmp_path)
+    id_, outs = provider.create(provider.check({}, package_inputs(source, set_default=set_default))[0])
+    _, refreshed, refreshed_inputs = provider.read(id_, outs)
+    program, failures = provider.check(refreshed_inputs, package_inputs(source, set_default=set_default))
+    assert failures == [] and provider.diff(id_, refreshed, program).changes is False
+    flipped, _ = provider.check(refreshed_inputs, package_inputs(source, set_default=not set_default))
+    changed = provider.diff(id_, refreshed, flipped)
+    assert changed.changes is True and changed.replaces == []  # the check can fail
+
+
+def test_removing_default_version_clears_it_in_azure_and_refresh_then_shows_no_change(
+    account, provider, tmp_path
+):
+    source = folder(tmp_path)
+    inputs, _ = provider.check({}, package_inputs(source, set_default=True))
+    id_, outs = provider.create(inputs)
+    news, _ = provider.check(inputs, package_inputs(source, set_default=False))
+    updated = provider.update(id_, outs, news)
+    assert account.application.get(RG, ACCOUNT, "tools").default_version is None
+    _, refreshed, refreshed_inputs = provider.read(id_, updated)
+    program, _ = provider.check(refreshed_inputs, package_inputs(source, set_default=False))
+    assert provider.diff(id_, refreshed, program).changes is False
+
+
+def test_clearing_the_default_leaves_another_versions_default_alone(account, provider, tmp_path):
+    source = folder(tmp_path)
+    one, _ = provider.check({}, package_inputs(source, version="1.0", set_default=True))
+    id1, outs1 = provider.create(one)
+    provider.create(provider.check({}, package_inputs(source, version="2.0", set_default=True))[0])
+    news, _ = provider.check(one, package_inputs(source, version="1.0", set_default=False))
+    provider.update(id1, outs1, news)
+    assert account.application.get(RG, ACCOUNT, "tools").default_version == "2.0"
+
+
+def test_a_case_only_change_of_application_or_version_is_no_change(account, provider, tmp_path):
+    source = folder(tmp_path)
+    inputs, _ = provider.check({}, package_inputs(source, version="1.0.0-rc"))
+    id_, outs = provider.create(inputs)
+    for changes in ({"application": "Tools"}, {"version": "1.0.0-RC"}):
+        news, failures = provider.check(inputs, package_inputs(source, **{"version": "1.0.0-rc", **changes}))
+        assert failures == [] and provider.diff(id_, outs, news).changes is False
+    assert [p.name for p in account.application_package.list(RG, ACCOUNT, "tools")] == ["1.0.0-rc"]
+
+
+def test_a_failed_content_update_keeps_the_version_active_and_the_next_run_completes(
+    account, provider, proxy, emulator, tmp_path
+):
+    zipped = _incompressible_zip(tmp_path)
+    inputs, _ = provider.check({}, package_inputs(zipped))
+    id_, outs = provider.create(inputs)
+    old_blob = blob_bytes(outs)
+    _incompressible_zip(tmp_path)
+    news, _ = provider.check(inputs, package_inputs(zipped))
+    proxy.drop("PUT", BLOCK_PUT, times=1000)
+    emulator.clear_requests()
+    with pytest.raises(ProviderCallError):
+        provider.update(id_, outs, news)
+    assert package_calls(emulator, "PUT") == []  # the version was never reset to Pending
+    assert account.application_package.get(RG, ACCOUNT, "tools", "1.0.0").state == "Active"
+    assert blob_bytes(outs) == old_blob
+
+    proxy.clear()
+    _, refreshed, refreshed_inputs = provider.read(id_, outs)
+    program, failures = provider.check(refreshed_inputs, package_inputs(zipped))
+    assert failures == [] and provider.diff(id_, refreshed, program).changes is True
+    updated = provider.update(id_, refreshed, program)
+    assert updated["state"] == "Active" and blob_bytes(updated) == zipped.read_bytes()
+
+
+def test_a_pending_version_without_allow_updates_is_published_not_refused(account, provider, tmp_path):
+    source = folder(tmp_path)
+    program = package_inputs(source, application="frozen")
+    account.application_package.create(RG, ACCOUNT, "frozen", "1.0.0")  # a run that died before activate
+    id_ = PackageInputs.from_props(program).resource_id()
+    _, refreshed, refreshed_inputs = provider.read(id_, program)
+    assert refreshed_inputs["content_hash"] == ""  # nothing Active was published
+    news, failures = provider.check(refreshed_inputs, program)
+    assert failures == []
+    updated = provider.update(id_, refreshed, news)
+    assert updated["state"] == "Active" and updated["content_hash"] == program["content_hash"]
+
+
+def test_the_40_package_limit_counts_the_stacks_new_versions(account, provider, tmp_path):
+    for index in range(38):
+        account.application_package.create(RG, ACCOUNT, "tools", f"0.{index}")
+    source = folder(tmp_path)
+    siblings = ["9.1", "9.2", "9.3"]
+    failures = [
+        provider.check({}, package_inputs(source, version=v, sibling_versions=siblings))[1] for v in siblings
+    ]
+    assert all([f.property for f in found] == ["version"] for found in failures)
+    assert "41 package versions (38 in Azure, 3 new in this stack: 9.1, 9.2, 9.3)" in failures[0][0].reason
+    two = ["9.1", "9.2"]
+    assert provider.check({}, package_inputs(source, version="9.1", sibling_versions=two))[1] == []
+
+
+def test_storage_url_is_declared_a_secret_output():
+    import pulumi
+
+    from batch_infra.providers.app_package import ApplicationPackage
+
+    captured: list[pulumi.ResourceOptions] = []
+
+    def record(self, provider, name, props, opts=None):
+        captured.append(opts)
+
+    original = pulumi.dynamic.Resource.__init__
+    pulumi.dynamic.Resource.__init__ = record
+    try:
+        ApplicationPackage("pkg", {}, pulumi.ResourceOptions(protect=True))
+    finally:
+        pulumi.dynamic.Resource.__init__ = original
+    assert captured[0].additional_secret_outputs == ["storage_url"] and captured[0].protect is True

@@ -34,6 +34,7 @@ def test_each_configured_version_is_one_package_with_its_content_hash(planned, s
         assert props["path"] == str((PROJECT_DIR / rel).resolve()) and Path(props["path"]).is_absolute()
         assert props["content_hash"] == packaging.content_hash(PROJECT_DIR / rel)
         assert props["allow_updates"] is app.allow_updates
+        assert props["sibling_versions"] == sorted(app.packages)
         assert props["set_default"] is (version.lower() == (app.default_version or "").lower())
 
 
@@ -44,3 +45,8 @@ def test_the_subscription_comes_from_the_account_id():
     )
     with pytest.raises(ValueError, match="not an Azure resource id"):
         subscription_of("batchAccounts/a")
+
+
+def test_child_names_fold_case_so_a_case_only_edit_keeps_the_urn():
+    assert package_name("batch", "Tools", "1.0-RC") == package_name("batch", "tools", "1.0-rc")
+    assert package_name("batch", "Tools", "1.0-RC") == "batch-package-tools-1.0-rc"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import zipfile
@@ -114,7 +113,9 @@ def test_a_given_zip_hashes_by_its_members_like_the_folder_it_holds(tmp_path):
     assert packaging.content_hash(copy) == built.content_hash == packaging.content_hash(tmp_path / "src")
 
 
-def _zip_of(path: Path, members: dict[str, tuple[bytes, int]], *, when=(2024, 5, 1, 12, 0, 0), folders=()) -> Path:
+def _zip_of(
+    path: Path, members: dict[str, tuple[bytes, int]], *, when=(2024, 5, 1, 12, 0, 0), folders=()
+) -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in folders:
             archive.writestr(zipfile.ZipInfo(name, date_time=when), b"")
@@ -128,8 +129,9 @@ def _zip_of(path: Path, members: dict[str, tuple[bytes, int]], *, when=(2024, 5,
 def test_a_zip_rebuilt_with_new_mtimes_order_and_folder_entries_keeps_its_hash(tmp_path):
     members = {"bin/run": (b"#!/bin/sh\n", 0o700), "a.txt": (b"a", 0o600)}
     first = _zip_of(tmp_path / "one.zip", members)
-    rebuilt = _zip_of(tmp_path / "two.zip", dict(reversed(members.items())), when=(2025, 1, 2, 3, 4, 6),
-                      folders=["bin/"])
+    rebuilt = _zip_of(
+        tmp_path / "two.zip", dict(reversed(members.items())), when=(2025, 1, 2, 3, 4, 6), folders=["bin/"]
+    )
     assert first.read_bytes() != rebuilt.read_bytes()
     assert packaging.content_hash(first) == packaging.content_hash(rebuilt)
     changed = _zip_of(tmp_path / "three.zip", {**members, "a.txt": (b"a", 0o755)})
@@ -138,9 +140,9 @@ def test_a_zip_rebuilt_with_new_mtimes_order_and_folder_entries_keeps_its_hash(t
 
 def test_names_are_compared_in_nfc_form(tmp_path):
     nfc, nfd = "caf\u00e9.txt", "cafe\u0301.txt"
-    assert packaging.content_hash(_zip_of(tmp_path / "nfc.zip", {nfc: (b"x", 0o644)})) == packaging.content_hash(
-        _zip_of(tmp_path / "nfd.zip", {nfd: (b"x", 0o644)})
-    )
+    assert packaging.content_hash(
+        _zip_of(tmp_path / "nfc.zip", {nfc: (b"x", 0o644)})
+    ) == packaging.content_hash(_zip_of(tmp_path / "nfd.zip", {nfd: (b"x", 0o644)}))
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / nfd).write_bytes(b"x")
     built = packaging.build(tmp_path / "src", tmp_path)
@@ -171,7 +173,9 @@ def test_a_broken_link_is_named_with_the_fix(tmp_path):
     for call in (packaging.content_hash, lambda p: packaging.build(p, tmp_path)):
         with pytest.raises(PackageSourceError) as err:
             call(tmp_path / "src")
-        assert str(tmp_path / "src" / "dangling") in err.value.message and "does not exist" in err.value.message
+        assert (
+            str(tmp_path / "src" / "dangling") in err.value.message and "does not exist" in err.value.message
+        )
         assert err.value.fix
 
 
@@ -210,7 +214,10 @@ def test_a_walk_error_is_an_error_naming_the_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(packaging.os, "walk", walk)
     with pytest.raises(PackageSourceError) as err:
         packaging.content_hash(tmp_path / "src")
-    assert f"folder {tmp_path / 'src' / 'locked'}" in err.value.message and "Permission denied" in err.value.message
+    assert (
+        f"folder {tmp_path / 'src' / 'locked'}" in err.value.message
+        and "Permission denied" in err.value.message
+    )
 
 
 def test_an_entry_that_deflate_could_grow_past_the_zip64_limit_is_written_as_zip64(tmp_path, monkeypatch):
