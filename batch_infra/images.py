@@ -197,7 +197,9 @@ def newer_intent(
         if intent_type != os_type:
             continue
         selector = ImageSelector(os=intent)
-        usable = [i for i in catalog if matches(selector, i) and not in_window(i.end_of_life, today, window_days)]
+        usable = [
+            i for i in catalog if matches(selector, i) and not in_window(i.end_of_life, today, window_days)
+        ]
         if usable:
             return intent, _choice(min(usable, key=rank), "latest")
     return None

@@ -145,7 +145,7 @@ def _unresolvable(
 
 
 def _newer_intent(os_type: str | None, catalog: list[SupportedImage], today: date, window: int) -> str | None:
-    """The pool's own selector has nothing outside the window: the newest OS intent of its OS type that has."""
+    """The pool's selector has nothing outside the window: the newest OS intent of its OS type that has."""
     found = newer_intent(os_type, catalog, today=today, window_days=window) if os_type else None
     return f"os: {found[0]} ({found[1].describe()})" if found else None
 
@@ -194,8 +194,11 @@ def _account(target: Target, mgmt: Any, config: StackConfig, notes: list[str], *
         if not isinstance(err.__cause__, ResourceNotFoundError):
             raise
         if not (target.is_emulator and owns_emulator):
-            where = "that emulator (someone else's: batch-infra creates nothing in it)" if target.is_emulator \
+            where = (
+                "that emulator (someone else's: batch-infra creates nothing in it)"
+                if target.is_emulator
                 else "Azure"
+            )
             raise AzureOperationError(
                 err.operation,
                 err.code,

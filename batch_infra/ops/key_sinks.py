@@ -36,7 +36,9 @@ class RotationState:
     from_key: str = ""  # the key consumers used before
     to_key: str = ""  # the key published to them
     published_at: float = 0.0  # when consumers were told to switch (epoch seconds)
-    storage_phase: str = "idle"  # idle | standby-regenerated | synced | propagated | active-regenerated | completed
+    storage_phase: str = (
+        "idle"  # idle | standby-regenerated | synced | propagated | active-regenerated | completed
+    )
     storage_synced_at: float = 0.0  # the last syncAutoStorageKeys (epoch seconds): nodes get keys after it
     lease_owner: str = ""  # the run rotating now; another run refuses to start until the lease expires
     lease_expires: float = 0.0  # epoch seconds
@@ -63,7 +65,11 @@ class RotationState:
         values: dict[str, Any] = {}
         for name, value in raw.items():
             numeric = known[name].type in (float, "float")
-            ok = isinstance(value, int | float) and not isinstance(value, bool) if numeric else isinstance(value, str)
+            ok = (
+                isinstance(value, int | float) and not isinstance(value, bool)
+                if numeric
+                else isinstance(value, str)
+            )
             if not ok:
                 raise ValueError(f"{where}: rotation.{name} must be a {'number' if numeric else 'string'}")
             values[name] = float(value) if numeric else value

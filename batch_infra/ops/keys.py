@@ -257,7 +257,8 @@ class BatchKeyRotation:
         if changed:
             raise BatchInfraError(
                 f"the {' and '.join(changed)} key of Batch account {self.account.batch_account} changed "
-                "during this rotation (another rotation, or a regeneration in the portal); nothing was published",
+                "during this rotation (another rotation, or a regeneration in the portal); "
+                "nothing was published",
                 fix=f"make sure nothing else rotates these keys, then {RERUN}",
             )
 

@@ -22,7 +22,9 @@ def deploy_account(emulator: Any, project: Path, env: str) -> None:
 
     config = load_stack_file(stack_file(env, project), environment=env).config
     names = config.names()
-    emulator.resource_client().resource_groups.create_or_update(names.resource_group, {"location": config.location})
+    emulator.resource_client().resource_groups.create_or_update(
+        names.resource_group, {"location": config.location}
+    )
     emulator.batch_mgmt_client().batch_account.begin_create(
         names.resource_group, names.batch_account, {"location": config.location}
     ).result()

@@ -46,8 +46,17 @@ def test_rotates_into_a_file_and_prints_no_secret(
     key_file = tmp_path / "ci" / "batch.env"
 
     code = run(
-        project, "--sink", "file", "--sink-path", str(key_file), "--sink-format", "env", "--grace", "0",
-        "--storage-propagation", "0",
+        project,
+        "--sink",
+        "file",
+        "--sink-path",
+        str(key_file),
+        "--sink-format",
+        "env",
+        "--grace",
+        "0",
+        "--storage-propagation",
+        "0",
     )
 
     out, err = capsys.readouterr()
@@ -111,7 +120,7 @@ def test_file_sink_needs_a_path(emulator_env: Any, project: Path) -> None:
 def test_shared_key_disabled_stack_rotates_storage_by_default(
     emulator_env: Any, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """AAD-only: no Batch key, so plain `keys rotate` means the auto-storage keys, progress kept in the sink."""
+    """AAD-only: no Batch key, so plain `keys rotate` means the auto-storage keys; progress is in the sink."""
     emulator_env.reset()
     account = make_account(emulator_env)
     stack = project / "stacks/Pulumi.dev.yaml"
@@ -119,11 +128,15 @@ def test_shared_key_disabled_stack_rotates_storage_by_default(
     before = storage_keys(emulator_env, account)
     key_file = tmp_path / "progress.json"
 
-    code = run(project, "--sink", "file", "--sink-path", str(key_file), "--storage-propagation", "0", "--json")
+    code = run(
+        project, "--sink", "file", "--sink-path", str(key_file), "--storage-propagation", "0", "--json"
+    )
 
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["batch"] == [] and len(report["storage"]) == 5
-    assert all(a != b for a, b in zip(storage_keys(emulator_env, account).values(), before.values(), strict=True))
+    assert all(
+        a != b for a, b in zip(storage_keys(emulator_env, account).values(), before.values(), strict=True)
+    )
     assert FileSink(key_file).read() is None and FileSink(key_file).read_state().storage_phase == "completed"
 
 

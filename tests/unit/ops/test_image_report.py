@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from batch_infra.config import StackConfig
-from batch_infra.errors import AzureOperationError
 from batch_infra.emulator.catalog import supported_images
+from batch_infra.errors import AzureOperationError
 from batch_infra.images import ImageChoice, parse_images
 from batch_infra.ops.image_report import build_report, read_report
 

@@ -10,8 +10,14 @@ import pytest
 from batch_infra.errors import BatchInfraError
 from batch_infra.ops.key_sinks import FileSink, PublishedKey, RotationState
 
-STATE = RotationState(phase="published", rotation_id="abc123", from_key="primary", to_key="secondary",
-                      published_at=1700000000.5, storage_phase="requested")
+STATE = RotationState(
+    phase="published",
+    rotation_id="abc123",
+    from_key="primary",
+    to_key="secondary",
+    published_at=1700000000.5,
+    storage_phase="requested",
+)
 KEY = PublishedKey("contosoprodbatch", "secondary", "c2VjcmV0LWtleS12YWx1ZQ==")
 
 
@@ -46,8 +52,11 @@ def test_env_file_is_what_env_file_readers_expect(tmp_path: Path) -> None:
     sink.publish(KEY, STATE)
 
     lines = sink.path.read_text().splitlines()
-    assert lines[:3] == ["BATCH_ACCOUNT_NAME=contosoprodbatch", "BATCH_ACCOUNT_KEY_NAME=secondary",
-                         f"BATCH_ACCOUNT_KEY={KEY.value}"]
+    assert lines[:3] == [
+        "BATCH_ACCOUNT_NAME=contosoprodbatch",
+        "BATCH_ACCOUNT_KEY_NAME=secondary",
+        f"BATCH_ACCOUNT_KEY={KEY.value}",
+    ]
     assert lines[3].startswith("# batch-infra-rotation: {")
 
 

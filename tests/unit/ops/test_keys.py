@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from batch_infra.errors import AzureOperationError, BatchInfraError
-from batch_infra.ops.key_sinks import FileSink, KeyVaultSink, PublishedKey, RotationState
 from batch_infra.ops import keys as keys_module
+from batch_infra.ops.key_sinks import FileSink, KeyVaultSink, PublishedKey, RotationState
 from batch_infra.ops.keys import BATCH_STEPS, STORAGE_STEPS
 from tests.unit.ops.keyrotation_helpers import (
     Consumers,
@@ -297,7 +297,7 @@ def test_a_new_key_that_stays_refused_is_never_published(
 def test_a_grace_shorter_than_the_consumers_hold_fails_them(
     clean_emulator: Any, grace: float, fails: bool
 ) -> None:
-    """The control for the zero-downtime test: consumers keep a key HOLD seconds, so only grace > HOLD works."""
+    """The control for the zero-downtime test: consumers keep a key 0.3s, so only a longer grace works."""
     account = make_account(clean_emulator)
     sink = kv_sink(clean_emulator)
     rotate(clean_emulator.target, account, sink, storage=False, grace=0)
@@ -319,9 +319,7 @@ def test_storage_keys_need_the_propagation_wait(clean_emulator: Any, propagation
     clean_emulator.settings(auto_storage_key_propagation_seconds=NODE_PROPAGATION)
     with StorageConsumers(clean_emulator, account) as consumers:
         consumers.wait_for_calls(5)
-        keys_module.rotate(
-            clean_emulator.target, account, sink, batch=False, storage_propagation=propagation
-        )
+        keys_module.rotate(clean_emulator.target, account, sink, batch=False, storage_propagation=propagation)
         consumers.wait_for_calls(5)
     assert consumers.calls >= 10
     assert bool(consumers.failures) is fails, consumers.failures[:3]
@@ -329,7 +327,9 @@ def test_storage_keys_need_the_propagation_wait(clean_emulator: Any, propagation
     assert sink.read_state().storage_phase == "completed" and sink.read() is None
 
 
-def test_storage_only_rotation_records_progress_without_a_batch_key(clean_emulator: Any, tmp_path: Path) -> None:
+def test_storage_only_rotation_records_progress_without_a_batch_key(
+    clean_emulator: Any, tmp_path: Path
+) -> None:
     """An AAD-only stack has no Batch key to publish; its storage rotation still resumes from the sink."""
     account = make_account(clean_emulator)
     for sink in (kv_sink(clean_emulator, "aad-only"), FileSink(tmp_path / "progress.json")):

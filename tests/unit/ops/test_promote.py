@@ -361,7 +361,9 @@ def test_a_comment_after_a_removed_key_stays_with_the_next_key(tmp_path: Path) -
       scale:
         targetDedicatedNodes: 2  # two for the smoke test
 """
-    pinned = "        publisher: canonical\n        offer: 0001-com-ubuntu-server-jammy\n        sku: 22_04-lts"
+    pinned = (
+        "        publisher: canonical\n        offer: 0001-com-ubuntu-server-jammy\n        sku: 22_04-lts"
+    )
     (tmp_path / "stacks/Pulumi.prod.yaml").write_text(HEADER + pool.format(image=pinned))
     (tmp_path / "stacks/Pulumi.staging.yaml").write_text(
         HEADER + pool.format(image="        os: ubuntu 24.04").replace("id: Render", "id: render")

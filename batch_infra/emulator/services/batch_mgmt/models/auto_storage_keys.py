@@ -1,4 +1,4 @@
-"""The auto-storage keys a Batch account holds: taken at link and at syncAutoStorageKeys, reaching nodes later.
+"""Auto-storage keys a Batch account holds: taken at link and at syncAutoStorageKeys, reaching nodes later.
 
 Azure's guidance (seed doc: "regenerate only one key, Sync Keys, wait five minutes for the keys to propagate
 to the compute nodes, then regenerate the other") implies that Batch and its nodes hold both storage keys as
@@ -55,7 +55,8 @@ def require_usable_key(ctx: EmulatorContext, doc: dict[str, Any]) -> str:
         403,
         "AutoStorageKeysInvalid",
         f"The keys Batch account '{doc['resource']['name']}' holds for its auto-storage account no longer "
-        "match the storage account's keys; call syncAutoStorageKeys, and regenerate one storage key at a time.",
+        "match the storage account's keys; call syncAutoStorageKeys, and regenerate one storage key "
+        "at a time.",
     )
 
 
