@@ -33,6 +33,11 @@ def cap_formula(formula: str, max_dedicated: int | None, max_spot: int | None) -
     return f"{formula}\n{separator}\n" + "\n".join(caps)
 
 
+def assigns_spot_target(formula: str) -> bool:
+    """True when the formula sets the Spot target, by its name or the legacy alias ($TargetLowPriority)."""
+    return bool(_assigned_targets(formula) & {TARGET_LOW_PRIORITY, "$TargetLowPriority"})
+
+
 def _assigned_targets(formula: str) -> set[str]:
     try:
         tree = Parser(tokenize(formula)).formula()

@@ -149,6 +149,7 @@ class StackConfig(Model):
                 elif ref.version is not None and not app.has_version(ref.version):
                     problems.append((f"{key}.version", f"{ref.version!r} is not a package of {app.id!r} "
                                      f"({', '.join(app.packages) or 'none'}); {fix}"))
+        problems += _undeclared_spot_maximums(self.pools)
         return problems
 
     def names(self) -> ResourceNames:
@@ -167,6 +168,22 @@ class StackConfig(Model):
 
     def application(self, application_id: str) -> ApplicationConfig | None:
         return next((a for a in self.applications if a.id.lower() == application_id.lower()), None)
+
+
+def _undeclared_spot_maximums(pools: list[PoolConfig]) -> list[tuple[str, str]]:
+    """Autoscale pools whose formula sets the Spot target with no maxSpotNodes: the cap (0) would
+    silently undo the formula's Spot nodes, and the quota check would count none."""
+    from batch_infra.autoscale.caps import assigns_spot_target
+
+    return [
+        (f"pools[{index}].scale.maxSpotNodes",
+         f"the formula of pool {pool.id!r} sets $TargetLowPriorityNodes but declares no maxSpotNodes, "
+         "which means 0 Spot nodes (the formula is capped at it and the quota check counts none); fix: declare "
+         "scale.maxSpotNodes, the most Spot nodes the formula may ask for")
+        for index, pool in enumerate(pools)
+        if pool.scale.is_autoscale and pool.scale.max_spot_nodes is None
+        and assigns_spot_target(pool.scale.formula or "")
+    ]
 
 
 def _first_repeat(ids: list[str]) -> int | None:

@@ -67,7 +67,7 @@ def _scale(settings: Mapping[str, Any], prior: Mapping[str, Any]) -> dict[str, A
         formula = auto.get("formula")
         if prior.get("formula") is not None:
             capped = cap_formula(
-                prior["formula"], _int(prior.get("maxDedicatedNodes")), _int(prior.get("maxSpotNodes"))
+                prior["formula"], _int(prior.get("maxDedicatedNodes")), _int(prior.get("maxSpotNodes")) or 0
             )
             if capped == formula:
                 formula = prior["formula"]

@@ -21,8 +21,8 @@ How features reach Azure today:
     is sent to Azure and never stored.
   * node communication: API 2025-06-01 has no targetNodeCommunicationMode; simplified communication is
     the only mode (classic retired 2026-03-31), so nothing is sent for it.
-  * autoscale: the declared maximums are enforced by `cap_formula` statements appended to the formula;
-    the effective formula is the `autoScaleFormula` output.
+  * autoscale: the declared maximums are enforced by `cap_formula` statements appended to the formula
+    (Spot always: an omitted maxSpotNodes caps at 0); the effective formula is the `autoScaleFormula` output.
 """
 
 from __future__ import annotations
@@ -75,7 +75,8 @@ def effective_formula(pool: PoolConfig) -> str | None:
     scale = pool.scale
     if not scale.is_autoscale:
         return None
-    return cap_formula(scale.formula or "", scale.max_dedicated_nodes, scale.max_spot_nodes)
+    # An omitted maxSpotNodes means 0 and is capped as such, so the cap agrees with the quota demand.
+    return cap_formula(scale.formula or "", scale.max_dedicated, scale.max_spot)
 
 
 def build(inputs: Mapping[str, Any], *, with_passwords: bool = True) -> dict[str, Any]:

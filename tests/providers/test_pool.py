@@ -190,8 +190,9 @@ def test_autoscale_pool_gets_the_capped_formula(server, clean_emulator, endpoint
         scale={"formula": formula, "maxDedicatedNodes": 4, "evaluationInterval": "PT5M"},
     )
     assert outs["autoScaleFormula"].startswith(formula)
-    assert (
-        outs["autoScaleFormula"].rstrip().endswith("$TargetDedicatedNodes = min($TargetDedicatedNodes, 4);")
+    assert outs["autoScaleFormula"].rstrip().endswith(
+        "$TargetDedicatedNodes = min($TargetDedicatedNodes, 4);\n"
+        "$TargetLowPriorityNodes = min($TargetLowPriorityNodes, 0);"  # omitted maxSpotNodes: 0 (issue 7)
     )
     auto = azure_pool(clean_emulator)["properties"]["scaleSettings"]["autoScale"]
     assert auto == {"formula": outs["autoScaleFormula"], "evaluationInterval": "PT5M"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from fractions import Fraction
 
 import pytest
@@ -9,7 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from batch_infra import quotas
+from batch_infra.autoscale import PoolState, evaluate
 from batch_infra.config.pools import PoolConfig
+from batch_infra.config.stack import StackConfig
+from batch_infra.providers.pool_spec import effective_formula
 from batch_infra.quotas import AccountQuotas, PoolNeed, RegionAccounts, VmSize
 
 SIZES = quotas.size_index(
@@ -283,3 +287,68 @@ def test_wire_quotas_and_stack_needs():
         PoolNeed("f", "Standard_D2s_v5", 3, 0),
         PoolNeed("a", "Standard_D2s_v5", 7, 2),
     ]
+
+
+def autoscale_pool(formula: str, max_dedicated: int, max_spot: int | None) -> PoolConfig:
+    scale = {"formula": formula, "maxDedicatedNodes": max_dedicated}
+    if max_spot is not None:
+        scale["maxSpotNodes"] = max_spot
+    return PoolConfig.model_validate(
+        {"id": "auto", "vmSize": "Standard_D2s_v5", "image": {"os": "ubuntu 24.04"}, "scale": scale}
+    )
+
+
+spot_statements = st.sampled_from(
+    [
+        "",
+        "$TargetLowPriorityNodes = {n};",
+        "$TargetLowPriority = {n};",
+        "$TargetLowPriorityNodes = max({n}, $PendingTasks.GetSample(1));",
+    ]
+)
+
+
+@given(
+    st.integers(0, 500),
+    st.integers(0, 500),
+    spot_statements,
+    st.integers(0, 50),
+    st.one_of(st.none(), st.integers(0, 50)),
+    st.integers(0, 200),
+    st.integers(0, 200),
+)
+def test_quota_demand_covers_what_the_capped_formula_can_reach(
+    dedicated, spot, spot_statement, max_dedicated, max_spot, current_dedicated, current_spot
+):
+    """The cores the quota check counts are never fewer than the provider's capped formula can ask for,
+    including when maxSpotNodes is omitted (0) and the pool already has Spot targets from outside."""
+    formula = f"$TargetDedicatedNodes = {dedicated};" + spot_statement.format(n=spot)
+    pool = autoscale_pool(formula, max_dedicated, max_spot)
+    (need,) = quotas.stack_needs([pool])
+    current = PoolState(target_dedicated_nodes=current_dedicated, target_low_priority_nodes=current_spot)
+    reached = evaluate(effective_formula(pool), at=datetime(2024, 1, 3, tzinfo=UTC), current=current)
+    assert reached.target_dedicated_nodes <= need.dedicated
+    assert reached.target_low_priority_nodes <= need.spot
+
+
+@pytest.mark.parametrize(
+    ("formula", "max_spot", "flagged"),
+    [
+        ("$TargetDedicatedNodes = 1; $TargetLowPriorityNodes = 4;", None, True),
+        ("$TargetDedicatedNodes = 1; $TargetLowPriority = 4;", None, True),
+        ("$TargetDedicatedNodes = 1; $TargetLowPriorityNodes = 4;", 4, False),
+        ("$TargetDedicatedNodes = 1;", None, False),
+    ],
+)
+def test_config_refuses_a_spot_formula_without_max_spot_nodes(formula, max_spot, flagged):
+    pool = autoscale_pool(formula, 2, max_spot).model_dump(by_alias=True, mode="json", exclude_none=True)
+    config = StackConfig.model_validate(
+        {"environment": "dev", "location": "westeurope", "naming": {"prefix": "contoso"}, "pools": [pool]}
+    )
+    problems = [(key, message) for key, message in config.cross_problems() if "maxSpotNodes" in key]
+    if not flagged:
+        assert problems == []
+        return
+    [(key, message)] = problems
+    assert key == "pools[0].scale.maxSpotNodes"
+    assert "'auto'" in message and "fix: declare scale.maxSpotNodes" in message
