@@ -33,6 +33,7 @@ class PlannedResource:
     parent: str | None  # parent URN; the stack's URN for top-level resources
     custom: bool  # False for component resources
     inputs: dict[str, Any] = field(default_factory=dict)
+    dependencies: tuple[str, ...] = ()  # URNs the engine orders this resource after (depends_on included)
 
     @property
     def properties(self) -> dict[str, Any]:
@@ -211,6 +212,7 @@ def _recording_monitor_class() -> type:
                         parent=request.parent or None,
                         custom=bool(request.custom),
                         inputs=rpc.deserialize_properties(request.object),
+                        dependencies=tuple(sorted(request.dependencies)),
                     )
                 )
             return response

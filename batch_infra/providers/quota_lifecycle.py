@@ -4,8 +4,9 @@ Why the check runs in `check`: the engine calls Check for every resource on ever
 `pulumi up`, before Diff, and only once the inputs are known, i.e. during `up` only after the Batch account
 (whose id is an input) exists. So the quotas are re-read on every run without a nonce, and a shortfall stops
 the run as a check failure before any pool is created or resized. Check returns the fresh report as part
-of the inputs, so Diff reports a change exactly when the demand or the quotas moved since the last run: an
-unchanged stack previews with no changes, and a changed report is written to state by Update.
+of the inputs, but Diff compares only the stack's inputs and the verdict (which rows fail or warn): an
+unchanged stack previews with no changes even when numbers outside it move (another pool, a quota raise),
+and a changed verdict is written to state by Update. The recorded report is the last changed run's.
 """
 
 from __future__ import annotations
@@ -38,8 +39,20 @@ def check(news: dict[str, Any]) -> CheckResult:
 
 
 def diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-    changed = [k for k in (*INPUTS, *COMPUTED) if olds.get(k) != news.get(k)]
+    changed = [k for k in INPUTS if olds.get(k) != news.get(k)]
+    if verdict(olds.get("report")) != verdict(news.get("report")):
+        changed.append("report")
     return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+
+
+def verdict(report: dict[str, Any] | None) -> list[tuple[str, str, str]] | None:
+    """The rows that fail or warn, as (kind, subject, status); None when nothing was read (preview)."""
+    if report is None:
+        return None
+    rows = report.get("rows") or []
+    return sorted(
+        (r["kind"], r["subject"], r["status"]) for r in rows if r.get("status") in ("fail", "warn")
+    )
 
 
 def create(props: dict[str, Any]) -> CreateResult:

@@ -84,6 +84,22 @@ def test_an_unchanged_stack_diffs_clean_and_a_moved_quota_is_a_change(clean_emul
     ]
 
 
+def test_numbers_moving_outside_the_stack_are_no_change_while_the_verdict_holds(
+    clean_emulator, account_id, provider
+):
+    news = inputs(account_id, ("dev-small", "Standard_D2s_v5", 1, 0))
+    checked, _ = provider.check({}, news)
+    resource_id, outs = provider.create(checked)
+    # Someone raises a quota and adds a small pool outside the stack: rows move, nothing fails or warns.
+    clean_emulator.set_quotas(ACCOUNT, dedicatedCoreQuota=900, poolQuota=150)
+    moved, failures = provider.check(outs, news)
+    assert failures == [] and moved["report"] != outs["report"]
+    assert provider.diff(resource_id, outs, moved).changes is False
+    # The stack's own input still counts.
+    grown, _ = provider.check(outs, inputs(account_id, ("dev-small", "Standard_D2s_v5", 2, 0)))
+    assert provider.diff(resource_id, outs, grown).changes is True
+
+
 def test_refresh_grades_again_against_todays_quotas(clean_emulator, account_id, provider):
     checked, _ = provider.check({}, inputs(account_id, ("p", "Standard_D2s_v5", 4, 0)))
     resource_id, outs = provider.create(checked)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -80,15 +79,35 @@ def test_demand_does_not_depend_on_pool_order(pool_needs):
     assert quotas.cores_by_family(forward) == quotas.cores_by_family(backward)
 
 
-@given(st.integers(0, 10_000), st.integers(0, 10_000), st.sampled_from([0.5, 0.8, 0.9, 0.95, 1.0]))
-def test_grade_matches_exact_ratio(demand, quota, threshold):
-    status = quotas.grade(demand, quota, threshold)
-    if demand > quota:
-        assert status == "fail"
-    elif demand > 0 and Fraction(demand) >= Fraction(str(threshold)) * quota:
-        assert status == "warn"
-    else:
-        assert status == "ok"
+@pytest.mark.parametrize(
+    ("demand", "quota", "threshold", "status"),
+    [
+        (7, 10, 0.7, "warn"),  # 0.7 * 10 is 7.000000000000001 in floats: exactly at the threshold warns
+        (14, 20, 0.7, "warn"),  # 0.7 * 20 is 14.000000000000002 in floats
+        (6, 10, 0.7, "ok"),
+        (57, 100, 0.57, "warn"),
+        (56, 100, 0.57, "ok"),
+        (100, 100, 1.0, "warn"),
+        (99, 100, 1.0, "ok"),
+        (101, 100, 1.0, "fail"),
+        (1, 1, 0.95, "warn"),
+        (1, 0, 0.5, "fail"),
+        (0, 0, 1.0, "ok"),
+        (0, 10_000, 0.5, "ok"),
+        (5_000, 10_000, 0.5, "warn"),
+        (4_999, 10_000, 0.5, "ok"),
+    ],
+)
+def test_grade_at_hand_computed_points(demand, quota, threshold, status):
+    assert quotas.grade(demand, quota, threshold) == status
+
+
+@given(st.integers(0, 10_000), st.sampled_from([0.5, 0.7, 0.8, 0.9, 0.95, 1.0]))
+def test_grade_only_worsens_as_demand_grows(quota, threshold):
+    order = {"ok": 0, "warn": 1, "fail": 2}
+    statuses = [quotas.grade(d, quota, threshold) for d in range(quota + 2)]
+    assert [order[s] for s in statuses] == sorted(order[s] for s in statuses)
+    assert statuses[quota] != "fail" and statuses[quota + 1] == "fail"
 
 
 @given(
