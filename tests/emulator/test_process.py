@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from batch_infra.emulator.azurite import Azurite
 from batch_infra.emulator.launch import Emulator, Options, remove_dead_workdirs
 from batch_infra.errors import BatchInfraError, ExitCode
 from batch_infra.providers.azure_clients import EMULATOR_ENV, Target, blob_client_from_sas
+from tests.emulator.batch.helpers import RG, make_account, pool_body
 from tests.fixtures.emulator import EmulatorProcess
 
 pytestmark = pytest.mark.emulator
@@ -73,6 +75,69 @@ def test_state_survives_a_restart(tmp_path):
         again = second.storage_client().storage_accounts
         assert again.get_properties("rg-keep", "stkeep").provisioning_state == "Succeeded"
         assert [k.value for k in again.list_keys("rg-keep", "stkeep").keys] == keys
+    finally:
+        second.stop()
+
+
+PACKAGE = b"PK\x05\x06" + bytes(18)  # an empty zip
+
+
+def _batch_estate(emulator: EmulatorProcess) -> None:
+    """Account with auto-storage, a pool, and an uploaded, activated, default application package."""
+    make_account(emulator, storage="stpersist")
+    batch = emulator.batch_mgmt_client()
+    batch.pool.create(RG, "batchacct", "pool1", pool_body(dedicated=0))
+    batch.application.create(RG, "batchacct", "tool", {})
+    package = batch.application_package.create(RG, "batchacct", "tool", "1.0")
+    blob_client_from_sas(package.storage_url).upload_blob(PACKAGE)
+    batch.application_package.activate(RG, "batchacct", "tool", "1.0", {"format": "zip"})
+    batch.application.update(RG, "batchacct", "tool", {"properties": {"defaultVersion": "1.0"}})
+
+
+def _free_port_other_than(port: int) -> int:
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            if probe.getsockname()[1] != port:
+                return probe.getsockname()[1]
+
+
+def _state_texts(path: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(path) as db:
+        return list(db.execute("SELECT collection, key, body FROM docs"))
+
+
+def test_batch_state_survives_a_restart_on_a_new_port(tmp_path):
+    state = tmp_path / "emulator.db"
+    first = EmulatorProcess(tmp_path / "run", state=state).start()
+    try:
+        _batch_estate(first)
+        first.advance_clock(600)  # within SharedKey's 15-minute request-date window
+        old_endpoints = [first.info["arm_endpoint"], first.info["blob_endpoint"]]
+    finally:
+        first.stop()
+    # State names resources, never this process's endpoints, ports or SAS tokens.
+    for collection, key, body in _state_texts(state):
+        leaked = [e for e in (*old_endpoints, "127.0.0.1", "sig=") if e.split("//")[-1] in body]
+        assert not leaked, f"state {collection}/{key} stores {leaked}: {body[:300]}"
+    port = _free_port_other_than(int(old_endpoints[0].rsplit(":", 1)[1]))
+    second = EmulatorProcess(tmp_path / "run", state=state, port=port).start()
+    try:
+        assert second.info["arm_endpoint"] == f"https://127.0.0.1:{port}"
+        assert second.admin("GET", "/clock")["offset_seconds"] == 600
+        batch = second.batch_mgmt_client()
+        account = batch.batch_account.get(RG, "batchacct")
+        assert account.account_endpoint == f"127.0.0.1:{port}/batch/westeurope/batchacct"
+        listed = {a.name: a.account_endpoint for a in batch.batch_account.list_by_resource_group(RG)}
+        assert listed == {"batchacct": account.account_endpoint}
+        key = batch.batch_account.get_keys(RG, "batchacct").primary
+        pool = second.batch_data_client(account.account_endpoint, key).get_pool("pool1")
+        assert pool.id == "pool1" and pool.vm_size.lower() == "standard_d2s_v5"
+        package = batch.application_package.get(RG, "batchacct", "tool", "1.0")
+        assert package.state == "Active"
+        assert package.storage_url.startswith(second.info["blob_endpoint"])
+        assert blob_client_from_sas(package.storage_url).download_blob().readall() == PACKAGE
+        assert batch.application.get(RG, "batchacct", "tool").default_version == "1.0"
     finally:
         second.stop()
 

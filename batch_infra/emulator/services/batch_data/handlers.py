@@ -13,7 +13,7 @@ from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.http import Request, Response
 from batch_infra.emulator.services.batch_data import auth, views
-from batch_infra.emulator.services.batch_mgmt.models import accounts, common, pools
+from batch_infra.emulator.services.batch_mgmt.models import common, pools
 
 API_VERSION = "2025-06-01"
 _FILTER_TERM = re.compile(r"^\s*(\w+)\s+eq\s+'([^']*)'\s*$")
@@ -134,7 +134,7 @@ class BatchDataPlane:
 
     # --- helpers --------------------------------------------------------------------------------------------
     def _account_doc(self, location: str, name: str) -> dict[str, Any]:
-        found = accounts.find_by_name(self.ctx, name, location)
+        found = common.find_accounts(self.ctx, name, location)
         if not found:
             raise AzureError(
                 404,

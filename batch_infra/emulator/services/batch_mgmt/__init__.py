@@ -5,7 +5,7 @@ from __future__ import annotations
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.routing import Router
 from batch_infra.emulator.services.batch_mgmt.handlers import BatchManagement
-from batch_infra.emulator.services.batch_mgmt.models import accounts, auto_storage_keys
+from batch_infra.emulator.services.batch_mgmt.models import account_quotas, auto_storage_keys
 from batch_infra.emulator.services.batch_mgmt.routes import add_routes
 
 
@@ -13,5 +13,5 @@ def register(router: Router, ctx: EmulatorContext) -> None:
     ctx.settings.setdefault("allocation_delay_seconds", 1.0)
     ctx.settings.setdefault("batch_account_quota", 3)
     ctx.settings.setdefault(auto_storage_keys.PROPAGATION_SETTING, 0.0)
-    ctx.quota_setter = lambda account, quotas: accounts.set_quotas(ctx, account, quotas)
+    ctx.quota_setter = lambda account, quotas: account_quotas.set_quotas(ctx, account, quotas)
     add_routes(router, BatchManagement(ctx))

@@ -10,6 +10,7 @@ from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.http import Request, Response
 from batch_infra.emulator.services.batch_mgmt.models import (
+    account_keys,
     accounts,
     applications,
     auto_storage_keys,
@@ -30,7 +31,8 @@ class BatchManagement:
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
         self.secrets = redaction.for_spec(specs.BATCH_MGMT)  # walked once, before the first request
-        ctx.lro.completer(LRO_CREATE_ACCOUNT, self._finish_create)
+        # The final answer is read when polled: it carries accountEndpoint, this process's host:port.
+        ctx.lro.completer(LRO_CREATE_ACCOUNT, self._finish_create, reader=self._read_created)
         ctx.lro.completer(LRO_DELETE_ACCOUNT, self._finish_account_delete)
         ctx.lro.completer(LRO_DELETE_POOL, self._finish_pool_delete)
 
@@ -58,7 +60,7 @@ class BatchManagement:
         return Response(202, None, headers)
 
     def get_account(self, request: Request) -> Response:
-        return Response(200, self._account_doc(request)["resource"])
+        return Response(200, accounts.served(self.ctx, self._account(request)))
 
     def update_account(self, request: Request) -> Response:
         self._account_doc(request)
@@ -72,7 +74,7 @@ class BatchManagement:
             body,
             self._storage_exists,
         )
-        return Response(200, resource)
+        return Response(200, accounts.served(self.ctx, resource))
 
     def delete_account(self, request: Request) -> Response:
         arm.check_subscription(self.ctx, request)
@@ -86,18 +88,18 @@ class BatchManagement:
 
     def list_accounts(self, request: Request) -> Response:
         arm.check_subscription(self.ctx, request)
-        return Response(200, common.paged(accounts.list_accounts(self.ctx, self.ctx.subscription_id)))
+        return self._accounts_page(accounts.list_accounts(self.ctx, self.ctx.subscription_id))
 
     def list_accounts_by_group(self, request: Request) -> Response:
         arm.require_resource_group(self.ctx, request)
         found = accounts.list_accounts(self.ctx, self.ctx.subscription_id, request.params["resource_group"])
-        return Response(200, common.paged(found))
+        return self._accounts_page(found)
 
     def list_keys(self, request: Request) -> Response:
         arm.check_subscription(self.ctx, request)
         return Response(
             200,
-            accounts.keys(
+            account_keys.keys(
                 self.ctx,
                 self.ctx.subscription_id,
                 request.params["resource_group"],
@@ -109,7 +111,7 @@ class BatchManagement:
         arm.check_subscription(self.ctx, request)
         return Response(
             200,
-            accounts.regenerate_key(
+            account_keys.regenerate_key(
                 self.ctx,
                 self.ctx.subscription_id,
                 request.params["resource_group"],
@@ -120,7 +122,7 @@ class BatchManagement:
 
     def sync_auto_storage_keys(self, request: Request) -> Response:
         arm.check_subscription(self.ctx, request)
-        accounts.sync_auto_storage_keys(
+        account_keys.sync_auto_storage_keys(
             self.ctx, self.ctx.subscription_id, request.params["resource_group"], request.params["account"]
         )
         return Response(204)
@@ -151,7 +153,7 @@ class BatchManagement:
             accounts.validate_name(name)
         except AzureError as err:
             return Response(200, {"nameAvailable": False, "reason": "Invalid", "message": err.message})
-        if accounts.find_by_name(self.ctx, name, location):
+        if common.find_accounts(self.ctx, name, location):
             return Response(
                 200,
                 {
@@ -293,7 +295,7 @@ class BatchManagement:
 
     def _account_doc(self, request: Request) -> dict[str, Any]:
         arm.check_subscription(self.ctx, request)
-        return accounts.get(
+        return common.get_account(
             self.ctx, self.ctx.subscription_id, request.params["resource_group"], request.params["account"]
         )
 
@@ -338,8 +340,17 @@ class BatchManagement:
 
         return exists
 
+    def _accounts_page(self, found: list[dict[str, Any]]) -> Response:
+        return Response(200, common.paged([accounts.served(self.ctx, r) for r in found]))
+
     def _finish_create(self, subject: dict[str, Any]) -> Response:
         return Response(200, accounts.finish_provisioning(self.ctx, subject["key"]))
+
+    def _read_created(self, subject: dict[str, Any]) -> Response:
+        doc = self.ctx.state.get(common.ACCOUNTS, subject["key"])
+        if doc is None:
+            raise AzureError(404, "ResourceNotFound", "The Batch account was deleted after it was created.")
+        return Response(200, accounts.served(self.ctx, doc["resource"]))
 
     def _finish_account_delete(self, subject: dict[str, Any]) -> Response:
         accounts.delete(self.ctx, subject["key"])

@@ -1,26 +1,26 @@
-"""Batch accounts: create/update/delete, keys, auto-storage, quotas with Azure's defaults, name rules."""
+"""Batch accounts: create/update/delete, auto-storage link, name rules, the `accountEndpoint` they serve."""
 
 from __future__ import annotations
 
-import base64
 import re
-import secrets
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from batch_infra.emulator import catalog
 from batch_infra.emulator.errors import AzureError
-from batch_infra.emulator.services.batch_mgmt.models import auto_storage_keys, common
+from batch_infra.emulator.services.batch_mgmt.models import (
+    account_keys,
+    account_quotas,
+    auto_storage_keys,
+    common,
+)
 from batch_infra.emulator.services.batch_mgmt.models.common import ACCOUNTS
 
 if TYPE_CHECKING:
     from batch_infra.emulator.context import EmulatorContext
 
 NAME_RULE = re.compile(r"^[a-z0-9]{3,24}$")
-AUTH_MODES = ("SharedKey", "AAD", "TaskAuthenticationToken")
-# Families a new BatchService account can use at once; GPU and HPC families start at 0 cores, as in Azure.
-_STARTER_FAMILY_CORES = 100
-_ZERO_QUOTA_FAMILY_PREFIXES = ("standardNC", "standardND", "standardNV", "standardHB", "standardHC")
+AUTH_MODES = account_keys.AUTH_MODES
 UPDATABLE = (
     "autoStorage",
     "encryption",
@@ -28,29 +28,6 @@ UPDATABLE = (
     "publicNetworkAccess",
     "networkProfile",
 )
-
-
-def default_quotas() -> dict[str, Any]:
-    """The quota properties Azure gives a new BatchService-mode account."""
-    families = [
-        {
-            "name": family,
-            "coreQuota": 0 if family.startswith(_ZERO_QUOTA_FAMILY_PREFIXES) else _STARTER_FAMILY_CORES,
-        }
-        for family in catalog.vm_families()
-    ]
-    return {
-        "dedicatedCoreQuota": 500,
-        "lowPriorityCoreQuota": 100,
-        "dedicatedCoreQuotaPerVMFamily": families,
-        "dedicatedCoreQuotaPerVMFamilyEnforced": True,
-        "poolQuota": 100,
-        "activeJobAndJobScheduleQuota": 300,
-    }
-
-
-def new_key() -> str:
-    return base64.b64encode(secrets.token_bytes(64)).decode("ascii")
 
 
 def validate_name(name: str) -> None:
@@ -61,24 +38,6 @@ def validate_name(name: str) -> None:
             f"The Batch account name '{name}' is invalid: use 3 to 24 lowercase letters and digits.",
             target="accountName",
         )
-
-
-def find_by_name(ctx: EmulatorContext, name: str, location: str | None = None) -> list[dict[str, Any]]:
-    """Accounts called `name` (in `location` when given): names are unique per region."""
-    found = []
-    for _, doc in ctx.state.items(ACCOUNTS):
-        res = doc["resource"]
-        if res["name"].lower() == name.lower() and (location is None or res["location"] == location):
-            found.append(doc)
-    return found
-
-
-def get(ctx: EmulatorContext, subscription: str, resource_group: str, name: str) -> dict[str, Any]:
-    """The stored account document ({"resource", "keys"}) or Azure's 404."""
-    doc = ctx.state.get(ACCOUNTS, common.account_id(subscription, resource_group, name))
-    if doc is None:
-        raise common.account_not_found(name)
-    return doc
 
 
 def create(
@@ -159,7 +118,7 @@ def update(
             target=f"properties.{unknown[0]}",
         )
     with ctx.state.transaction() as state:
-        doc = get(ctx, subscription, resource_group, name)
+        doc = common.get_account(ctx, subscription, resource_group, name)
         _apply_update(ctx, doc, props, storage_exists)
         if "tags" in body:
             doc["resource"]["tags"] = body["tags"] or {}
@@ -171,7 +130,7 @@ def update(
 
 def mark_deleting(ctx: EmulatorContext, subscription: str, resource_group: str, name: str) -> str:
     with ctx.state.transaction() as state:
-        doc = get(ctx, subscription, resource_group, name)
+        doc = common.get_account(ctx, subscription, resource_group, name)
         doc["resource"]["properties"]["provisioningState"] = "Deleting"
         state.put(ACCOUNTS, doc["resource"]["id"], doc)
         return doc["resource"]["id"]
@@ -186,112 +145,22 @@ def delete(ctx: EmulatorContext, account_key: str) -> None:
                 state.delete(collection, key)
 
 
+def served(ctx: EmulatorContext, resource: dict[str, Any]) -> dict[str, Any]:
+    """The account as Azure answers it, with `accountEndpoint` naming this process's data plane.
+
+    State never holds host:port (an emulator restarted with `--state` listens on another port), so the
+    endpoint is computed here; one stored by an older emulator is overridden.
+    """
+    endpoint = ctx.data_plane_endpoint(resource["name"], resource["location"])
+    properties = {k: v for k, v in resource["properties"].items() if k != "accountEndpoint"}
+    return {**resource, "properties": {"accountEndpoint": endpoint, **properties}}
+
+
 def list_accounts(ctx: EmulatorContext, subscription: str, resource_group: str | None = None) -> list[dict]:
     prefix = f"/subscriptions/{subscription}/" + (
         f"resourcegroups/{resource_group}/" if resource_group else ""
     )
     return [doc["resource"] for _, doc in ctx.state.items(ACCOUNTS, prefix)]
-
-
-def keys(ctx: EmulatorContext, subscription: str, resource_group: str, name: str) -> dict[str, str]:
-    doc = get(ctx, subscription, resource_group, name)
-    _require_shared_key(doc)
-    return {"accountName": doc["resource"]["name"], **doc["keys"]}
-
-
-def regenerate_key(
-    ctx: EmulatorContext, subscription: str, resource_group: str, name: str, body: Any
-) -> dict:
-    """Replace the primary or secondary key; the old one stops authenticating on the data plane at once."""
-    body = common.require_object(body, "regenerateKeys")
-    key_name = body.get("keyName")
-    if key_name not in ("Primary", "Secondary"):
-        raise AzureError(
-            400,
-            "InvalidRequestBody",
-            f"keyName must be 'Primary' or 'Secondary', not {key_name!r}.",
-            target="keyName",
-        )
-    with ctx.state.transaction() as state:
-        doc = get(ctx, subscription, resource_group, name)
-        _require_shared_key(doc)
-        doc["keys"][key_name.lower()] = new_key()
-        state.put(ACCOUNTS, doc["resource"]["id"], doc)
-        return {"accountName": doc["resource"]["name"], **doc["keys"]}
-
-
-def sync_auto_storage_keys(ctx: EmulatorContext, subscription: str, resource_group: str, name: str) -> None:
-    with ctx.state.transaction() as state:
-        doc = get(ctx, subscription, resource_group, name)
-        auto = doc["resource"]["properties"].get("autoStorage")
-        if not auto:
-            raise AzureError(
-                409,
-                "AccountNotConfiguredWithAutoStorage",
-                f"The Batch account '{name}' has no "
-                "auto-storage account; set properties.autoStorage.storageAccountId first.",
-            )
-        auto["lastKeySync"] = common.iso(ctx.now())
-        auto_storage_keys.take_snapshot(ctx, doc)
-        state.put(ACCOUNTS, doc["resource"]["id"], doc)
-
-
-def set_quotas(ctx: EmulatorContext, account_name: str, quotas: dict[str, Any]) -> dict[str, Any]:
-    """Admin hook: overwrite quota properties of every account named `account_name`."""
-    allowed = set(default_quotas())
-    unknown = sorted(set(quotas) - allowed)
-    if unknown:
-        raise AzureError(
-            400,
-            "InvalidRequestBody",
-            f"Unknown quota field '{unknown[0]}'; allowed: {', '.join(sorted(allowed))}.",
-            target=unknown[0],
-        )
-    _check_quota_values(quotas)
-    with ctx.state.transaction() as state:
-        docs = find_by_name(ctx, account_name)
-        if not docs:
-            raise common.account_not_found(account_name)
-        for doc in docs:
-            props = doc["resource"]["properties"]
-            for field, value in quotas.items():
-                if field == "dedicatedCoreQuotaPerVMFamily":
-                    value = _merge_families(props.get(field) or [], value)
-                props[field] = value
-            state.put(ACCOUNTS, doc["resource"]["id"], doc)
-        return docs[0]["resource"]["properties"]
-
-
-def _merge_families(current: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Families named in `changes` get the new coreQuota; the others keep theirs."""
-    merged = {f["name"].lower(): dict(f) for f in current}
-    for change in changes:
-        merged[change["name"].lower()] = {"name": change["name"], "coreQuota": change["coreQuota"]}
-    return list(merged.values())
-
-
-def _check_quota_values(quotas: dict[str, Any]) -> None:
-    for field, value in quotas.items():
-        if field == "dedicatedCoreQuotaPerVMFamilyEnforced":
-            ok = isinstance(value, bool)
-        elif field == "dedicatedCoreQuotaPerVMFamily":
-            ok = isinstance(value, list) and all(
-                isinstance(f, dict)
-                and isinstance(f.get("name"), str)
-                and isinstance(f.get("coreQuota"), int)
-                and f["coreQuota"] >= 0
-                for f in value
-            )
-        else:
-            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        if not ok:
-            raise AzureError(
-                400,
-                "InvalidRequestBody",
-                f"Quota field '{field}' has an invalid value {value!r}: "
-                "counts are non-negative integers; families are [{name, coreQuota}].",
-                target=field,
-            )
 
 
 def _location(body: dict[str, Any]) -> str:
@@ -317,7 +186,7 @@ def _location(body: dict[str, Any]) -> str:
 
 
 def _check_name_free(ctx: EmulatorContext, name: str, location: str) -> None:
-    if find_by_name(ctx, name, location):
+    if common.find_accounts(ctx, name, location):
         raise AzureError(
             409,
             "AccountNameNotAvailable",
@@ -349,7 +218,6 @@ def _new_account(
 ) -> dict[str, Any]:
     arm_id = common.account_id(subscription, resource_group, name)
     properties: dict[str, Any] = {
-        "accountEndpoint": ctx.data_plane_endpoint(name, location),
         "nodeManagementEndpoint": f"{uuid.uuid5(uuid.NAMESPACE_URL, arm_id.lower())}.{location}"
         ".service.batch.azure.com",
         "provisioningState": "Creating",
@@ -359,7 +227,7 @@ def _new_account(
         "encryption": {"keySource": "Microsoft.Batch"},
     }
     if mode == "BatchService":
-        properties.update(default_quotas())
+        properties.update(account_quotas.default_quotas())
     else:
         properties["keyVaultReference"] = props["keyVaultReference"]
     resource = {
@@ -371,7 +239,7 @@ def _new_account(
         "identity": {"type": "None"},
         "properties": properties,
     }
-    return {"resource": resource, "keys": {"primary": new_key(), "secondary": new_key()}}
+    return {"resource": resource, "keys": account_keys.new_pair()}
 
 
 def _apply_update(
@@ -424,14 +292,3 @@ def _auto_storage(ctx: EmulatorContext, auto: Any, storage_exists: Any) -> dict[
     if auto.get("nodeIdentityReference"):
         result["nodeIdentityReference"] = auto["nodeIdentityReference"]
     return result
-
-
-def _require_shared_key(doc: dict[str, Any]) -> None:
-    if "SharedKey" not in doc["resource"]["properties"].get("allowedAuthenticationModes", AUTH_MODES):
-        raise AzureError(
-            409,
-            "SharedKeyAuthenticationDisabled",
-            f"The Batch account '{doc['resource']['name']}' "
-            "does not allow SharedKey authentication, so it has no usable keys; add 'SharedKey' to "
-            "allowedAuthenticationModes or use Microsoft Entra ID.",
-        )

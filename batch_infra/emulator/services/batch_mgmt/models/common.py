@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from batch_infra.emulator.errors import AzureError
+
+if TYPE_CHECKING:
+    from batch_infra.emulator.context import EmulatorContext
 
 PROVIDER = "Microsoft.Batch"
 ACCOUNTS = "batch_accounts"
@@ -72,6 +75,24 @@ def account_not_found(name: str) -> AzureError:
         "ResourceNotFound",
         f"The Resource 'Microsoft.Batch/batchAccounts/{name}' under resource group was not found.",
     )
+
+
+def find_accounts(ctx: EmulatorContext, name: str, location: str | None = None) -> list[dict[str, Any]]:
+    """Accounts called `name` (in `location` when given): names are unique per region."""
+    found = []
+    for _, doc in ctx.state.items(ACCOUNTS):
+        res = doc["resource"]
+        if res["name"].lower() == name.lower() and (location is None or res["location"] == location):
+            found.append(doc)
+    return found
+
+
+def get_account(ctx: EmulatorContext, subscription: str, resource_group: str, name: str) -> dict[str, Any]:
+    """The stored account document ({"resource", "keys"}) or Azure's 404."""
+    doc = ctx.state.get(ACCOUNTS, account_id(subscription, resource_group, name))
+    if doc is None:
+        raise account_not_found(name)
+    return doc
 
 
 def paged(items: list[dict[str, Any]]) -> dict[str, Any]:
