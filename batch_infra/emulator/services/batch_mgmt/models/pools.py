@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from batch_infra.emulator import catalog
 from batch_infra.emulator.errors import AzureError
-from batch_infra.emulator.services.batch_mgmt.models import allocation, applications, autoscale_bridge, common
+from batch_infra.emulator.services.batch_mgmt.models import (
+    allocation,
+    applications,
+    autoscale_bridge,
+    common,
+    pool_clears,
+)
+from batch_infra.emulator.services.batch_mgmt.models import pool_scaling as scaling
 from batch_infra.emulator.services.batch_mgmt.models import pool_validation as validation
 from batch_infra.emulator.services.batch_mgmt.models.common import POOLS
 
@@ -33,28 +38,9 @@ def get(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, A
         if doc is None:
             raise _not_found(account, pool)
         settled = allocation.settle(doc, ctx.now())
-        if _run_due_autoscale(ctx, account, doc) or settled:
+        if scaling.run_due_autoscale(ctx, account, doc) or settled:
             state.put(POOLS, pool_key(account, pool), doc)
         return doc
-
-
-def _run_due_autoscale(ctx: EmulatorContext, account: dict[str, Any], doc: dict[str, Any]) -> bool:
-    """Replay the autoscale evaluations due since the last run (no timer thread); True if any ran."""
-    props = doc["resource"]["properties"]
-    auto = (props.get("scaleSettings") or {}).get("autoScale")
-    run = props.get("autoScaleRun")
-    if not auto or not run:
-        return False
-    ticks = autoscale_bridge.due_evaluations(
-        common.parse_iso(run["evaluationTime"]), auto.get("evaluationInterval"), ctx.now()
-    )
-    for tick in ticks:
-        allocation.settle(doc, tick)  # a resize that finished before this tick is what the formula sees
-        _resize_from_scale_settings(
-            ctx, account, doc, _sku(account, props["vmSize"]), now=tick, on_timer=True
-        )
-        allocation.settle(doc, ctx.now())
-    return bool(ticks)
 
 
 def list_pools(ctx: EmulatorContext, account: dict[str, Any]) -> list[dict[str, Any]]:
@@ -74,7 +60,7 @@ def put(
     """PUT: create the pool (200, not LRO) or replace its settable properties under Azure's rules."""
     validation.check_pool_name(pool)
     body = common.require_object(body, "the pool")
-    props = common.properties_of(body, "the pool")
+    props = pool_clears.normalize(common.properties_of(body, "the pool"))
     now = ctx.now()
     common.require_account_ready(account)
     with ctx.state.transaction() as state:
@@ -99,7 +85,7 @@ def put(
             validation.check_immutable(current, settable, _node_count(doc), pool)
         _apply_settable(doc, {**_DEFAULTS, **settable}, replace=True)
         _apply_envelope(doc, body)
-        _resize_from_scale_settings(ctx, account, doc, sku)
+        scaling.resize_from_scale_settings(ctx, account, doc, sku)
         return _save(ctx, state, account, doc, now)
 
 
@@ -108,7 +94,7 @@ def patch(
 ) -> dict[str, Any]:
     """PATCH: only the given properties change; most need the pool at 0 nodes (PropertyCannotBeUpdated)."""
     body = common.require_object(body, "the pool update")
-    props = common.properties_of(body, "the pool update")
+    props = pool_clears.normalize(common.properties_of(body, "the pool update"))
     now = ctx.now()
     with ctx.state.transaction() as state:
         doc = _writable(ctx, account, pool)
@@ -117,13 +103,13 @@ def patch(
         current = doc["resource"]["properties"]
         validation.check_immutable(current, props, _node_count(doc), pool)
         if "taskSlotsPerNode" in props and "vmSize" not in props:
-            validation.check_task_slots(props["taskSlotsPerNode"], _sku(account, current["vmSize"]))
+            validation.check_task_slots(props["taskSlotsPerNode"], scaling.vm_sku(account, current["vmSize"]))
         _check_package_references(ctx, account, props.get("applicationPackages"))
         scale_changed = "scaleSettings" in props and props["scaleSettings"] != current.get("scaleSettings")
         _apply_settable(doc, props, replace=False)
         _apply_envelope(doc, body)
         if scale_changed:
-            _resize_from_scale_settings(ctx, account, doc, _sku(account, current["vmSize"]))
+            scaling.resize_from_scale_settings(ctx, account, doc, scaling.vm_sku(account, current["vmSize"]))
         return _save(ctx, state, account, doc, now)
 
 
@@ -167,7 +153,7 @@ def enable_autoscale(
         if interval:
             auto["evaluationInterval"] = interval
         props["scaleSettings"] = {"autoScale": auto}
-        _resize_from_scale_settings(ctx, account, doc, _sku(account, props["vmSize"]))
+        scaling.resize_from_scale_settings(ctx, account, doc, scaling.vm_sku(account, props["vmSize"]))
         return _save(ctx, state, account, doc, ctx.now())
 
 
@@ -209,7 +195,9 @@ def delete(ctx: EmulatorContext, key: str) -> None:
 
 def _not_found(account: dict[str, Any], pool: str) -> AzureError:
     return AzureError(
-        404, "PoolNotFound", f"The specified pool '{pool}' does not exist in Batch account '{account['name']}'."
+        404,
+        "PoolNotFound",
+        f"The specified pool '{pool}' does not exist in Batch account '{account['name']}'.",
     )
 
 
@@ -256,7 +244,11 @@ def _apply_settable(doc: dict[str, Any], props: dict[str, Any], *, replace: bool
     if replace:
         for name in validation.SETTABLE - set(props):
             target.pop(name, None)
-    target.update({k: v for k, v in props.items() if k in validation.SETTABLE})
+    for name, value in props.items():
+        if name in validation.SETTABLE and value is None:  # an explicit clear (pool_clears)
+            target.pop(name, None)
+        elif name in validation.SETTABLE:
+            target[name] = value
     if not target.get("scaleSettings"):
         target["scaleSettings"] = {
             "fixedScale": {"targetDedicatedNodes": 0, "targetLowPriorityNodes": 0, "resizeTimeout": "PT15M"}
@@ -267,67 +259,7 @@ def _apply_envelope(doc: dict[str, Any], body: dict[str, Any]) -> None:
     if "tags" in body:
         doc["resource"]["tags"] = body["tags"] or {}
     if "identity" in body:
-        doc["resource"]["identity"] = body["identity"] or {"type": "None"}
-
-
-def _resize_from_scale_settings(
-    ctx: EmulatorContext,
-    account: dict[str, Any],
-    doc: dict[str, Any],
-    sku: catalog.VmSku,
-    *,
-    now: datetime | None = None,
-    on_timer: bool = False,
-) -> None:
-    """Start a resize toward the targets the scale settings give, capped by the account's core quotas.
-
-    An autoscale pool evaluates its formula at `now` against its current state; a run that leaves the
-    targets as they are starts no resize, as on Azure's evaluation timer.
-    """
-    props = doc["resource"]["properties"]
-    scale = props["scaleSettings"]
-    now = now or ctx.now()
-    status = props.get("resizeOperationStatus") or {}
-    if "autoScale" in scale:
-        run = autoscale_bridge.evaluate(
-            scale["autoScale"]["formula"], "properties.scaleSettings.autoScale.formula", now, props
-        )
-        props["autoScaleRun"] = {"evaluationTime": common.iso(now), "results": run.results}
-        if run.error:
-            props["autoScaleRun"]["error"] = {"code": run.error["code"], "message": run.error["message"]}
-        dedicated = run.dedicated if run.dedicated is not None else status.get("targetDedicatedNodes", 0)
-        low = run.low_priority if run.low_priority is not None else status.get("targetLowPriorityNodes", 0)
-        timeout, deallocation = "PT15M", None
-        if on_timer and (dedicated, low) == (
-            status.get("targetDedicatedNodes"),
-            status.get("targetLowPriorityNodes"),
-        ):
-            return
-    else:
-        props.pop("autoScaleRun", None)
-        fixed = scale["fixedScale"]
-        dedicated, low = fixed.get("targetDedicatedNodes", 0), fixed.get("targetLowPriorityNodes", 0)
-        timeout, deallocation = fixed.get("resizeTimeout", "PT15M"), fixed.get("nodeDeallocationOption")
-    others = [
-        d
-        for d in _account_pools(ctx, account)
-        if d["resource"]["name"].lower() != doc["resource"]["name"].lower()
-    ]
-    used = allocation.usage(others, account["location"])
-    planned_dedicated, planned_low, errors = allocation.cap_to_quota(
-        account["properties"], sku, dedicated, low, used
-    )
-    allocation.start_resize(
-        doc,
-        now=now,
-        delay_seconds=float(ctx.settings.get("allocation_delay_seconds", 1.0)),
-        target_dedicated=dedicated,
-        target_low=low,
-        planned=(planned_dedicated, planned_low),
-        errors=errors,
-        resize_timeout=timeout,
-        deallocation=deallocation,
-    )
+        doc["resource"]["identity"] = pool_clears.identity(body["identity"])
 
 
 def _save(ctx: EmulatorContext, state: Any, account: dict[str, Any], doc: dict[str, Any], now: Any) -> dict:
@@ -341,13 +273,9 @@ def _save(ctx: EmulatorContext, state: Any, account: dict[str, Any], doc: dict[s
     return doc["resource"]
 
 
-def _account_pools(ctx: EmulatorContext, account: dict[str, Any]) -> list[dict[str, Any]]:
-    return [doc for _, doc in ctx.state.items(POOLS, common.child_prefix(account["id"]) + "pools/")]
-
-
 def _check_pool_quota(ctx: EmulatorContext, account: dict[str, Any]) -> None:
     quota = account["properties"].get("poolQuota")
-    count = len(_account_pools(ctx, account))
+    count = len(scaling.account_pools(ctx, account))
     if quota is not None and count >= quota:
         raise AzureError(
             409,
@@ -388,14 +316,3 @@ def _check_package_references(ctx: EmulatorContext, account: dict[str, Any], ref
 def _node_count(doc: dict[str, Any]) -> int:
     props = doc["resource"]["properties"]
     return props.get("currentDedicatedNodes", 0) + props.get("currentLowPriorityNodes", 0)
-
-
-def _sku(account: dict[str, Any], vm_size: str) -> catalog.VmSku:
-    sku = catalog.find_vm_sku(account["location"], vm_size)
-    if sku is None:  # the catalog dropped a size an existing pool uses
-        raise AzureError(
-            409,
-            "VmSizeNoLongerOffered",
-            f"The pool's VM size '{vm_size}' is no longer offered in '{account['location']}'.",
-        )
-    return sku
