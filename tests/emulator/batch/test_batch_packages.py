@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.storage.blob import BlobClient
 
 from tests.emulator.batch.helpers import RG, make_account, needs_storage, raw
-from tests.emulator.spec_schema import BATCH_MGMT_SPEC, assert_matches_spec
+from tests.emulator.spec_schema import BATCH_MGMT_SPEC, SPECS_ROOT, assert_matches_spec
 
 pytestmark = [pytest.mark.emulator, needs_storage]
 
@@ -83,3 +85,28 @@ def test_deleting_the_storage_account_deletes_its_blobs(batch, clean_emulator):
     with pytest.raises(HttpResponseError) as refused:
         batch.application_package.activate(RG, "batchacct", "tool", "1.0", {"format": "zip"})
     assert refused.value.error.code == "ApplicationPackageBlobNotFound"
+
+
+def _header_parameters(operation_id: str) -> set[str]:
+    spec = json.loads((SPECS_ROOT / BATCH_MGMT_SPEC).read_text())
+    for path in spec["paths"].values():
+        for operation in path.values():
+            if isinstance(operation, dict) and operation.get("operationId") == operation_id:
+                return {p["name"].lower() for p in operation["parameters"] if p.get("in") == "header"}
+    raise AssertionError(f"{operation_id} is not in the spec extract")
+
+
+def test_application_patch_ignores_if_match_as_the_spec_declares_none(batch, clean_emulator):
+    # Pool_Update declares If-Match (the emulator answers 412 there); Application_Update declares no
+    # header, so Azure has no precondition to apply and neither does the emulator (see ERRORS.md).
+    assert "if-match" in _header_parameters("Pool_Update")
+    assert "if-match" not in _header_parameters("Application_Update")
+    batch.application.create(RG, "batchacct", "tool")
+    _upload_and_activate(batch, clean_emulator)
+    app = batch.application.update(RG, "batchacct", "tool", {"properties": {"defaultVersion": "1.0"}})
+    stale = 'W/"0x8D000000000000000"'
+    assert stale != app.etag
+    cleared = batch.application.update(
+        RG, "batchacct", "tool", {"properties": {"defaultVersion": None}}, headers={"If-Match": stale}
+    )
+    assert cleared.default_version is None and cleared.etag != app.etag
