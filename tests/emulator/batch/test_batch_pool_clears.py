@@ -1,4 +1,4 @@
-"""Explicit clears in Pool_Update / Pool_Create bodies (startTask {}, [] lists, identity None), as Azure documents."""
+"""Explicit clears in Pool_Update / Pool_Create bodies (startTask {}, [] lists, identity None), per Azure."""
 
 from __future__ import annotations
 
