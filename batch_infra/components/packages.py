@@ -58,7 +58,12 @@ def application_packages(
     packages: dict[PackageKey, ApplicationPackage] = {}
     for app in applications:
         default = (app.default_version or "").lower()
-        for version, rel in app.packages.items():
+        siblings: list[pulumi.Resource] = []
+        # The version that becomes the default goes last and waits for its siblings: one of them may be the
+        # old default clearing itself, and that clear must never land after the new default is set.
+        for version in sorted(app.packages, key=lambda v: v.lower() == default):
+            rel = app.packages[version]
+            is_default = version.lower() == default
             packages[(app.id, version)] = ApplicationPackage(
                 package_name(name, app.id, version),
                 {
@@ -70,13 +75,14 @@ def application_packages(
                     "path": str((project_dir / rel).resolve()),
                     "content_hash": packaging.content_hash(project_dir / rel),
                     "allow_updates": app.allow_updates,
-                    "set_default": version.lower() == default,
+                    "set_default": is_default,
                     "sibling_versions": sorted(app.packages),
                 },
                 pulumi.ResourceOptions(
                     parent=parent,
-                    depends_on=[application_resources[app.id]],
+                    depends_on=[application_resources[app.id], *(siblings if is_default else [])],
                     aliases=_former_names(name, app.id, version),
                 ),
             )
+            siblings.append(packages[(app.id, version)])
     return packages

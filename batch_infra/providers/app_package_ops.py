@@ -205,8 +205,10 @@ def set_default_version(inputs: PackageInputs) -> None:
 def clear_default_version(inputs: PackageInputs) -> None:
     """Clear the application's defaultVersion if it is still this version; never undo another's set.
 
-    The PATCH carries the ETag of the application read here (If-Match), so a default another package set
-    in between makes it fail instead of being erased. Azure takes a null defaultVersion as "no default".
+    Application_Update declares no If-Match (2025-06-01 spec), so Azure cannot be relied on to refuse a stale
+    PATCH; the ordering guarantees it instead: the component creates the package that sets an application's
+    default after all its siblings, so a sibling's clear always runs before the new default is set.
+    Azure takes a null defaultVersion as "no default".
     """
     client = _client(inputs)
     what = f"clear the default version {inputs.version!r} of application {inputs.application_name!r}"
@@ -215,7 +217,7 @@ def clear_default_version(inputs: PackageInputs) -> None:
         if (app.default_version or "").lower() != inputs.version.lower():
             return  # another version is the default now: not ours to clear
         client.application.update(
-            *_scope(inputs), {"properties": {"defaultVersion": None}}, headers={"If-Match": app.etag}
+            *_scope(inputs), {"properties": {"defaultVersion": None}}
         )
     except HttpResponseError as err:
         raise _azure_error(what, err, fix="run `pulumi up` again") from err

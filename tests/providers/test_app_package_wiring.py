@@ -50,3 +50,13 @@ def test_the_subscription_comes_from_the_account_id():
 def test_child_names_fold_case_so_a_case_only_edit_keeps_the_urn():
     assert package_name("batch", "Tools", "1.0-RC") == package_name("batch", "tools", "1.0-rc")
     assert package_name("batch", "Tools", "1.0-RC") == "batch-package-tools-1.0-rc"
+
+
+def test_the_default_version_is_set_after_its_siblings(planned):
+    """A sibling may be the old default clearing itself; that clear must never land after the new default."""
+    resources = {r.name: r for r in planned("prod").resources}
+    default = resources["batch-package-renderer-2.3.0"]
+    sibling = resources["batch-package-renderer-2.4.0"]
+    assert default.inputs["set_default"] is True and sibling.inputs["set_default"] is False
+    assert sibling.urn in default.dependencies
+    assert default.urn not in sibling.dependencies
