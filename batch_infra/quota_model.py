@@ -19,6 +19,7 @@ SPOT = "Spot cores"
 POOLS = "pools"
 APPLICATIONS = "applications"
 ACCOUNTS = "Batch accounts"
+JOBS = "active jobs and job schedules"
 VM_SIZE = "VM size"
 ACCOUNT_TOTAL = "account total"
 

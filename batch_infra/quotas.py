@@ -15,6 +15,7 @@ from batch_infra.quota_model import (
     APPLICATIONS,
     APPLICATIONS_PER_ACCOUNT,
     DEDICATED,
+    JOBS,
     POOLS,
     SPOT,
     VM_SIZE,
@@ -35,6 +36,7 @@ __all__ = [
     "POOLS",
     "APPLICATIONS",
     "ACCOUNTS",
+    "JOBS",
     "VM_SIZE",
     "ACCOUNT_TOTAL",
     "VmSize",
@@ -151,6 +153,8 @@ def evaluate(
         rows += _core_rows(demands, account, threshold)
         rows.append(_pool_row(demands, account, threshold))
         rows.append(_application_row(applications, account.name, threshold))
+    if account is not None:
+        rows.append(_jobs_row(account))
     if region is not None:
         rows.append(_region_row(region, threshold))
     return QuotaReport(name, threshold, tuple(rows), account_exists=account is not None)
@@ -277,6 +281,16 @@ def _application_row(applications: int, account: str, threshold: float) -> Quota
         note="a fixed Batch limit, not an account quota",
         fix=f"remove applications from the stack or delete unused ones from Batch account {account}",
     )
+
+
+def _jobs_row(account: AccountQuotas) -> QuotaRow:
+    """Informational: the stack declares no jobs, so it asks nothing of activeJobAndJobScheduleQuota."""
+    quota = account.active_job_and_job_schedule_quota
+    note = (
+        "informational: the stack creates no jobs or job schedules; the jobs your workloads submit to "
+        "this account count against activeJobAndJobScheduleQuota"
+    )
+    return QuotaRow(JOBS, ACCOUNT_TOTAL, 0, quota, "ok" if quota is not None else "unchecked", note)
 
 
 def _region_row(region: RegionAccounts, threshold: float) -> QuotaRow:

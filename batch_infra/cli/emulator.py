@@ -41,14 +41,17 @@ def start(port: int, state_file: Path | None, ready_file: Path | None, seed: int
     An unusable --state file exits 1; a port that cannot be bound or an Azurite that does not start exits 3
     (batch_infra.errors.ExitCode), each with the option, the path and the fix.
     """
-    from batch_infra.emulator.launch import Emulator, Options
+    from batch_infra.emulator.launch import Emulator, Options, StartAbandoned
 
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     running = Emulator(Options(port=port, state=state_file, ready_file=ready_file, seed=seed))
     try:
-        info = running.start()
+        try:
+            info = running.start(stop)
+        except StartAbandoned:
+            return  # stopped before it was ready (e.g. Ctrl-C on the command that embedded it)
         click.echo(json.dumps(info))
         click.echo(
             f"emulator ready at {info['arm_endpoint']} (services: {', '.join(info['services'])}); "

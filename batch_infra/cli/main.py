@@ -10,6 +10,9 @@ import click
 from batch_infra import __version__
 from batch_infra.errors import BatchInfraError, ExitCode
 
+# Ctrl-C: the shell convention 128 + SIGINT, so scripts can tell an interrupted run from a failed one.
+INTERRUPTED = 130
+
 # name -> "module:attribute". Each module owns one command (or group); importing it is deferred so
 # `batch-infra --help` does not pay for pulumi or the Azure SDKs.
 COMMANDS: dict[str, str] = {
@@ -56,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
             return code
     except click.exceptions.Exit as done:
         return int(done.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as err:
+        if isinstance(err.__cause__, KeyboardInterrupt):
+            click.echo("interrupted", err=True)
+            return INTERRUPTED
         click.echo("aborted", err=True)
         return int(ExitCode.INVALID)
     except click.UsageError as err:

@@ -1,8 +1,15 @@
-"""`batch-infra preflight`: validate a stack and show the resource tree `pulumi up` would declare."""
+"""`batch-infra preflight`: plan a stack under Pulumi's mocks, read the target, say what `pulumi up` would do.
+
+Against a target (an embedded emulator started for the run, one named by BATCH_INFRA_EMULATOR, or Azure
+with --azure): the resource tree, each resource's create / update / replace / no change, the pools as the
+pool provider would classify them, their images with end-of-life dates, the autoscale checks and the
+quota table (cli/preflight_view.py). With --offline: only the validated config and the resource tree.
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,20 +43,20 @@ def preflight(
 
     The target is an embedded emulator started for the run (empty: everything plans as create), or
     Azure with --azure. Exit codes: 0 ok, 1 the config, a quota or an autoscale formula is wrong,
-    2 usage, 3 Azure failed.
+    2 usage, 3 Azure failed, 130 interrupted (Ctrl-C).
     """
+    started = time.perf_counter()
+    if not offline:
+        from batch_infra.cli.preflight_view import run_against_target
+
+        ctx.exit(run_against_target(stack, project_dir, azure=azure, as_json=as_json, started=started))
     with Console(stderr=True).status(f"planning stack {stack} under Pulumi's mock runtime"):
         plan = plan_stack(stack, project_dir)
-    document = plan_document(plan)
-    if offline:
-        if as_json:
-            click.echo(to_json(document))
-        else:
-            Console().print(plan_tree(plan))
+    if as_json:
+        click.echo(to_json(plan_document(plan)))
         return
-    from batch_infra.cli.preflight_view import run_against_target
-
-    ctx.exit(run_against_target(plan_tree(plan), document, stack, project_dir, azure=azure, as_json=as_json))
+    Console().print(plan_tree(plan))
+    Console().print(f"planned offline in {time.perf_counter() - started:.1f}s (total wall time)")
 
 
 def to_json(document: dict[str, Any]) -> str:

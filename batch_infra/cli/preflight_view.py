@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -26,64 +26,79 @@ ACTION_STYLES = {
 VERDICT_STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "unresolved": "dim"}
 
 
-def run_against_target(
-    tree: Tree, document: dict[str, Any], stack: str, project_dir: Path, *, azure: bool, as_json: bool
-) -> int:
-    """Start (or reach) the target, read it with progress on stderr, print; 0 if all checks pass, else 1."""
+def run_against_target(stack: str, project_dir: Path, *, azure: bool, as_json: bool, started: float) -> int:
+    """Start (or reach) the target and plan meanwhile, read it with progress on stderr, print; 0 if all
+    checks pass, else 1. `started` is the command's start (perf_counter): the printed time is the total."""
+    from batch_infra.cli.preflight import plan_document, plan_tree, to_json
     from batch_infra.ops import embedded, preflight
+    from batch_infra.ops.plan import plan_stack
 
-    progress = Console(stderr=True)
-    scratch = embedded.owns_target(azure)
-    with progress.status("starting the target") as status:
-        with embedded.target(azure) as target:
+    owned = embedded.owns_target(azure)
+    with embedded.starting_target(azure) as ready:  # the embedded emulator boots while we plan
+        with Console(stderr=True).status(f"planning stack {stack} under Pulumi's mock runtime") as status:
+            plan = plan_stack(stack, project_dir)
+            planned = time.perf_counter()
+            status.update("waiting for the target" + (" (the embedded emulator)" if owned else ""))
+            target = ready()
+            reached = time.perf_counter()
             result = preflight.run(
-                stack, project_dir, target, step=lambda text: status.update(text), scratch_catalog=scratch
+                plan,
+                project_dir,
+                target,
+                step=status.update,
+                scratch_catalog=owned,
+                where=embedded.describe(target, owned=owned),
             )
-    if as_json:
-        from batch_infra.cli.preflight import to_json
-
-        click.echo(to_json({**document, "preflight": result.to_dict()}))
-    else:
-        show(Console(), tree, result)
+        # Printed before the embedded emulator is stopped: the user reads while it shuts down.
+        result.seconds.update(
+            plan=planned - started, target=reached - planned, total=time.perf_counter() - started
+        )
+        if as_json:
+            click.echo(to_json({**plan_document(plan), "preflight": result.to_dict()}))
+        else:
+            show(Console(), plan_tree(plan), result)
     return 0 if result.ok else 1
 
 
 def show(console: Console, tree: Tree, result: Preflight) -> None:
-    from batch_infra.cli.quota import print_fixes, quota_table
+    from batch_infra.cli.quota import print_fixes, print_verdict, quota_table
 
     console.print(tree)
     console.print(resource_table(result))
     console.print(pool_table(result))
     console.print(image_table(result))
-    console.print(quota_table(result.quotas))
+    console.print(quota_table(result.quotas, result.target))
     print_fixes(console, result.quotas)
+    print_verdict(console, result.quotas, result.target)
     verdict = "[green]ok[/]" if result.ok else "[bold red]checks failed[/]"
     console.print(
-        f"preflight {verdict} in {result.seconds.get('total', 0):.1f}s against {escape(result.target)}"
+        f"preflight {verdict} against {escape(result.target)} in {result.seconds.get('total', 0):.1f}s "
+        "(total wall time)"
     )
 
 
 def resource_table(result: Preflight) -> Table:
+    """Per resource: its name with the type and the detail beneath (so at 80 columns names stay whole)."""
     table = Table(
         title=f"plan for stack {escape(result.stack)} on {escape(result.target)}", title_justify="left"
     )
-    for column in ("resource", "type", "action", "detail"):
-        table.add_column(column)
+    table.add_column("resource / type / detail", overflow="fold", ratio=1)
+    table.add_column("action", no_wrap=True)
     for r in result.resources:
         style = ACTION_STYLES.get(r.action, "")
-        table.add_row(
-            escape(r.name),
-            escape(r.type),
-            f"[{style}]{escape(r.action)}[/]" if style else r.action,
-            escape(r.detail),
+        cell = f"[bold]{escape(r.name)}[/]\n[dim]{escape(r.type)}[/]" + (
+            f"\n{escape(r.detail)}" if r.detail else ""
         )
+        table.add_row(cell, f"[{style}]{escape(r.action)}[/]" if style else escape(r.action))
     return table
 
 
 def pool_table(result: Preflight) -> Table:
     table = Table(title="pools", title_justify="left")
-    for column in ("pool", "action", "detail", "autoscale"):
-        table.add_column(column)
+    _id_column(table, "pool", [p.pool_id for p in result.pools])
+    table.add_column("action", overflow="fold")
+    table.add_column("detail", overflow="fold", ratio=1)
+    table.add_column("autoscale", overflow="fold", ratio=1)
     for p in result.pools:
         autoscale = "\n".join(p.autoscale) or ("ok" if p.autoscale_ok else "")
         table.add_row(
@@ -98,8 +113,9 @@ def pool_table(result: Preflight) -> Table:
 def image_table(result: Preflight) -> Table:
     """Per pool: the resolved image, its end of Batch support and the end-of-life policy's verdict."""
     table = Table(title=f"images (from {escape(result.catalog_source)})", title_justify="left")
-    for column in ("pool", "image", "node agent SKU", "end of life", "verdict", "replacement / note"):
-        table.add_column(column)
+    _id_column(table, "pool", [p.pool_id for p in result.pools])
+    for column in ("image", "node agent SKU", "end of life", "verdict", "replacement / note"):
+        table.add_column(column, overflow="fold")
     for p in result.pools:
         image = p.image
         eol = f"{image.end_of_life} ({image.days_left} days)" if image.end_of_life else "not announced"
@@ -113,6 +129,11 @@ def image_table(result: Preflight) -> Table:
             escape(note),
         )
     return table
+
+
+def _id_column(table: Table, header: str, ids: list[str]) -> None:
+    """A column of ids that is never cropped nor broken: as wide as the longest id."""
+    table.add_column(header, no_wrap=True, min_width=max((len(i) for i in ids), default=len(header)))
 
 
 def _styled(styles: dict[str, str], value: str) -> str:

@@ -44,32 +44,50 @@ def quota(ctx: click.Context, stack: str, as_json: bool, azure: bool, project_di
 
     loaded = load_stack_file(stack_file(stack, project_dir), environment=stack)
     request = QuotaRequest.from_stack(loaded.config)
-    where = "Azure" if azure else "the embedded emulator"
-    with Console(stderr=True).status(f"reading the quotas of {request.account_name} in {where}"):
+    owned = embedded.owns_target(azure)
+    with Console(stderr=True).status(f"reading the quotas of {request.account_name}") as status:
         with embedded.target(azure) as target:
+            where = embedded.describe(target, owned=owned)
+            status.update(f"reading the quotas of {request.account_name} on the {where}")
             report = read_report(target, request)
+    verdict = account_verdict(report, where)
     if as_json:
-        click.echo(json.dumps({"stack": stack, **report.to_dict()}, indent=2))
+        document = {"stack": stack, "target": where, **report.to_dict(), "verdict": verdict}
+        click.echo(json.dumps(document, indent=2))
     else:
-        Console().print(quota_table(report))
-        print_fixes(Console(), report)
+        console = Console()
+        console.print(quota_table(report, where))
+        print_fixes(console, report)
+        print_verdict(console, report, where)
     ctx.exit(0 if report.ok else 1)
 
 
-def quota_table(report: QuotaReport) -> Table:
-    """The rich table: one row per quota, status coloured, its pools beneath; notes as numbered footnotes."""
+def quota_table(report: QuotaReport, target: str) -> Table:
+    """The rich table: one row per quota, status coloured, its pools beneath; notes as numbered footnotes.
+
+    Columns fold rather than crop, so at 80 columns every name, status and footnote is shown whole.
+    """
     from batch_infra.ops.quota_report import COLUMNS, row_cells
 
     state = "" if report.account_exists else " (not created yet)"
     table = Table(
-        title=f"quotas of Batch account {escape(report.account)}{state}, warning at {report.threshold:.0%}",
+        title=f"quotas of Batch account {escape(report.account)}{state} on {escape(target)}, "
+        f"warning at {report.threshold:.0%}",
         title_justify="left",
     )
+    # Family names stay whole: the kind and status columns wrap at word breaks to make room for them.
+    subjects = max((len(r.subject) for r in report.rows), default=0)
+    widths = {
+        "family / scope": {"min_width": subjects},
+        "quota": {"max_width": 12},
+        "status": {"max_width": 10},
+    }
     for column in COLUMNS:
         table.add_column(
             column,
             justify="right" if column in ("demand", "limit", "headroom") else "left",
-            min_width=18 if column == "family / scope" else None,
+            overflow="fold",
+            **widths.get(column, {}),
         )
     notes: list[str] = []
     for row in report.rows:
@@ -87,5 +105,37 @@ def quota_table(report: QuotaReport) -> Table:
 
 
 def print_fixes(console: Console, report: QuotaReport) -> None:
+    """Each failing row's fix, and why each warning row matters (soft_wrap: never cropped)."""
+    from batch_infra.ops.quota_report import warning_explanation
+
     for row in report.failures:
         console.print(f"[bold red]fail[/] {escape(row.kind)} ({escape(row.subject)}): fix: {escape(row.fix)}")
+    for row in report.warnings:
+        console.print(
+            f"[yellow]warn[/] {escape(row.kind)} ({escape(row.subject)}): {escape(warning_explanation(row))}"
+        )
+
+
+def account_verdict(report: QuotaReport, target: str) -> str | None:
+    """What the report could not say when the account does not exist on the target, and how to check."""
+    from batch_infra.ops.embedded import EMBEDDED
+
+    if report.account_exists:
+        return None
+    if target == EMBEDDED:
+        return (
+            f"nothing account-level could be checked: the {target} started for this run holds no Batch "
+            f"account {report.account}, so its core, Spot and pool quotas are unknown (only fixed Batch "
+            "limits and the region's account count were graded). To check for real: add --azure (reads "
+            "your subscription with DefaultAzureCredential), or set BATCH_INFRA_EMULATOR to the ready "
+            "file of a prepared emulator (`batch-infra emulator start --ready-file FILE`)"
+        )
+    return (
+        f"Batch account {report.account} does not exist on the {target}: its core, Spot and pool quotas "
+        "are unknown until it does; `pulumi up` checks them once the account is created"
+    )
+
+
+def print_verdict(console: Console, report: QuotaReport, target: str) -> None:
+    if verdict := account_verdict(report, target):
+        console.print(f"[bold yellow]verdict:[/] {escape(verdict)}")

@@ -9,6 +9,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,8 +104,13 @@ class Emulator:
         self._stopped = False
         atexit.register(self.stop)  # an exception or exit on the way still stops Azurite and cleans up
 
-    def start(self) -> dict[str, Any]:
-        """Start everything; returns the ready info (also written to the ready file if one was given)."""
+    def start(self, stop: threading.Event | None = None) -> dict[str, Any]:
+        """Start everything; returns the ready info (also written to the ready file if one was given).
+
+        Raises StartAbandoned as soon as `stop` is set (SIGINT/SIGTERM during start-up), so a stop request
+        does not wait for the rest of the start; the caller's `stop()` then cleans up what was started.
+        """
+        stop = stop or threading.Event()
         if self.options.ready_file:
             self.options.ready_file.unlink(missing_ok=True)  # a stale file would point clients at a dead port
         remove_dead_workdirs(self.workdir.parent)
@@ -112,12 +118,14 @@ class Emulator:
         self.state = open_state(self.options.state)
         identity = _identity(self.state)
         blob = None
+        _give_up_if(stop)
         if self.options.azurite:
             location = (
                 Path(f"{self.options.state}.azurite") if self.options.state else self.workdir / "azurite"
             )
             self.azurite = Azurite(location, identity["azurite_key"])
             blob = self.azurite.start()
+        _give_up_if(stop)
         ctx = EmulatorContext(
             state=self.state,
             arm_endpoint="",
@@ -137,6 +145,7 @@ class Emulator:
             self.state.put(*IDENTITY, identity)  # type: ignore[union-attr]
 
         self.app.reset = reset_keeping_identity  # type: ignore[method-assign]
+        _give_up_if(stop)
         self.server.start()
         self.info = {
             "arm_endpoint": ctx.arm_endpoint,
@@ -177,6 +186,15 @@ class Emulator:
             self.options.ready_file.unlink()
         shutil.rmtree(self.workdir, ignore_errors=True)
         atexit.unregister(self.stop)
+
+
+class StartAbandoned(Exception):
+    """A stop was requested while the emulator was starting: nothing is served, stop() cleans up."""
+
+
+def _give_up_if(stop: threading.Event) -> None:
+    if stop.is_set():
+        raise StartAbandoned("stop requested during start-up")
 
 
 def _bind(app: EmulatorApp, context: Any, port: int) -> EmulatorServer:

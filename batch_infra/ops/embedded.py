@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +16,9 @@ from batch_infra.errors import AzureOperationError, BatchInfraError
 from batch_infra.providers.azure_clients import AZURE_ARM, EMULATOR_ENV, Target
 
 READY_TIMEOUT = 60.0
+STOP_GRACE = 20.0  # a normal end: the emulator stops Azurite and removes its work directory
+INTERRUPT_GRACE = 3.0  # Ctrl-C: the user wants the prompt back
+EMBEDDED = "embedded emulator (empty)"  # how reports name a fresh emulator started for the run
 
 
 @contextmanager
@@ -25,14 +28,32 @@ def target(azure: bool, subscription_id: str | None = None) -> Iterator[Target]:
     An emulator already named by BATCH_INFRA_EMULATOR (a ready file) is used as is instead of a new one:
     that is how tests and `batch-infra emulator start` users point a command at state they prepared.
     """
+    with starting_target(azure, subscription_id) as ready:
+        yield ready()
+
+
+@contextmanager
+def starting_target(azure: bool, subscription_id: str | None = None) -> Iterator[Callable[[], Target]]:
+    """Like `target`, but yields at once with a function that waits for the target: an embedded emulator
+    boots (a second or two) while the caller does other work, e.g. plans the stack."""
     if azure:
-        yield azure_target(subscription_id)
+        found = azure_target(subscription_id)
+        yield lambda: found
         return
     if os.environ.get(EMULATOR_ENV):
-        yield Target.from_environment()
+        yield Target.from_environment
         return
-    with embedded_emulator() as emulator:
-        yield emulator
+    with embedded_emulator() as ready:
+        yield ready
+
+
+def describe(target: Target, *, owned: bool) -> str:
+    """Where a run read from, for titles and JSON: the embedded emulator, an emulator, or Azure."""
+    if not target.is_emulator:
+        return f"Azure subscription {target.subscription_id}"
+    if owned:
+        return EMBEDDED
+    return f"emulator at {target.arm_endpoint}"
 
 
 def owns_target(azure: bool) -> bool:
@@ -51,8 +72,13 @@ def azure_target(subscription_id: str | None = None) -> Target:
 
 
 @contextmanager
-def embedded_emulator() -> Iterator[Target]:
-    """`batch-infra emulator start` in a subprocess with its own state, until the block ends."""
+def embedded_emulator() -> Iterator[Callable[[], Target]]:
+    """`batch-infra emulator start` in a subprocess with its own state, until the block ends; yields at
+    once a function that waits until it is ready.
+
+    The emulator runs in its own session, so a terminal's Ctrl-C reaches only this process: it then gets
+    SIGTERM and, if it has not exited after a short wait, its whole process group (Azurite too) is killed.
+    """
     with tempfile.TemporaryDirectory(prefix="batch-infra-embedded-") as workdir:
         ready = Path(workdir) / "ready.json"
         log = Path(workdir) / "emulator.stderr"
@@ -68,12 +94,22 @@ def embedded_emulator() -> Iterator[Target]:
             str(ready),
         ]
         with log.open("wb") as stderr:
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+            process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+            )
+        grace = STOP_GRACE
         try:
-            _wait_ready(process, ready, log)
-            yield Target.from_ready_file(ready, polling_interval=0)
+
+            def wait() -> Target:
+                _wait_ready(process, ready, log)
+                return Target.from_ready_file(ready, polling_interval=0)
+
+            yield wait
+        except KeyboardInterrupt:
+            grace = INTERRUPT_GRACE
+            raise
         finally:
-            _stop(process)
+            _stop(process, grace)
 
 
 def _wait_ready(process: subprocess.Popen[bytes], ready: Path, log: Path) -> None:
@@ -96,14 +132,16 @@ def _wait_ready(process: subprocess.Popen[bytes], ready: Path, log: Path) -> Non
         time.sleep(0.05)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM, then after `grace` seconds SIGKILL to the process group (the leader is not reaped yet,
+    so the group id is still ours)."""
     if process.poll() is not None:
         return
     process.send_signal(signal.SIGTERM)
     try:
-        process.wait(timeout=20)
+        process.wait(timeout=grace)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
 
 

@@ -62,29 +62,29 @@ class Preflight:
 
 
 def run(
-    stack: str,
+    plan: Plan,
     project_dir: Path,
     target: Target,
     step: Callable[[str], None] = lambda _: None,
     *,
     scratch_catalog: bool = False,
+    where: str | None = None,
     today: date | None = None,
 ) -> Preflight:
-    """Plan under mocks, then read the target: resources, quotas, the image catalog, pools.
+    """Read the target for a stack planned under mocks (`plan_stack`, done once by the caller, e.g. while
+    the embedded emulator boots): resources, quotas, the image catalog, pools.
 
     `scratch_catalog` (the embedded emulator only, which preflight started and owns): with no Batch
     account in the region, create a throwaway one in the emulator to read its catalog. Never on Azure.
+    `where` names the target in the result (embedded.describe); by default from the target itself.
     """
     from batch_infra.config import load_stack_file, stack_file
-    from batch_infra.ops.plan import plan_stack
+    from batch_infra.ops.embedded import describe
     from batch_infra.ops.quota_report import QuotaRequest, read_report
 
     seconds: dict[str, float] = {}
     clock = _Clock(seconds)
-    step("planning the program under Pulumi's mocks")
-    plan = plan_stack(stack, project_dir)
-    config = load_stack_file(stack_file(stack, project_dir), environment=stack).config
-    clock.lap("plan")
+    config = load_stack_file(stack_file(plan.stack, project_dir), environment=plan.stack).config
     step("reading what exists on the target")
     custom = _custom(plan)
     sdk = clients(target)
@@ -94,10 +94,12 @@ def run(
         report = read_report(target, QuotaRequest.from_stack(config), sdk["batch"])  # meanwhile
         lives = [r.result() for r in reads]
         live_pools = pools_read.result()
-    resources = [compare(r, live) for r, live in zip(custom, lives, strict=True)]
     account = next(
         (live for r, live in zip(custom, lives, strict=True) if r.type.endswith(":BatchAccount")), None
     )
+    resources = [
+        compare(r, live, account_exists=account is not None) for r, live in zip(custom, lives, strict=True)
+    ]
     clock.lap("read")
     step("reading the supported images")
     catalog = read_catalog(target, config, account, scratch=scratch_catalog)
@@ -111,9 +113,8 @@ def run(
         for p in config.pools
     ]
     clock.lap("pools")
-    seconds["total"] = sum(seconds.values())
-    where = "emulator" if target.is_emulator else f"Azure subscription {target.subscription_id}"
-    return Preflight(stack, where, resources, pools, report, catalog.source, seconds)
+    where = where or describe(target, owned=False)
+    return Preflight(plan.stack, where, resources, pools, report, catalog.source, seconds)
 
 
 class _Clock:

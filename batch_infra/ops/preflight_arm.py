@@ -114,8 +114,21 @@ def read_live(sdk: Mapping[str, Any], resource: PlannedResource) -> dict[str, An
     return _call(f"reading {resource.type} {resource.name}", lambda: _get_or_none(sdk, getter, resource))
 
 
-def compare(resource: PlannedResource, live: Mapping[str, Any] | None) -> ResourceAction:
-    """Pure: the action for one resource from its declared inputs and the GET's `as_dict()` (None: absent)."""
+# Dynamic resources that live inside the Batch account: with no account on the target, they are created.
+IN_ACCOUNT = (":ApplicationPackage", ":Pool")
+
+
+def compare(
+    resource: PlannedResource, live: Mapping[str, Any] | None, *, account_exists: bool = True
+) -> ResourceAction:
+    """Pure: the action for one resource from its declared inputs and the GET's `as_dict()` (None: absent).
+
+    `account_exists`: whether the stack's Batch account exists on the target (its children can't otherwise).
+    """
+    if not account_exists and resource.type.endswith(IN_ACCOUNT):
+        return ResourceAction(
+            resource.name, resource.type, "create", "the stack's Batch account is not on the target yet"
+        )
     if resource.type not in PROPERTIES:
         return ResourceAction(
             resource.name,

@@ -18,7 +18,7 @@ from batch_infra.images import ImageChoice, ImageSelectionError, SupportedImage,
 from batch_infra.pool_changes import Change, Plan, classify
 from batch_infra.providers import pool_ops, pool_spec
 from batch_infra.providers.azure_clients import Target
-from batch_infra.providers.pool_lifecycle import needs_empty_pool, scales_to_zero, inputs_of
+from batch_infra.providers.pool_lifecycle import inputs_of, needs_empty_pool, scales_to_zero
 from batch_infra.providers.pool_readback import read_back
 
 # Passwords live in the engine's encrypted config; Azure never returns them, so both sides carry this.

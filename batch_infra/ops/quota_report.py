@@ -86,10 +86,21 @@ def account_quotas(account: Any) -> AccountQuotas:
 
 def _call(operation: str, action: Callable[[], T]) -> T:
     """Run one Azure read; Azure's refusal becomes an AzureOperationError naming the operation."""
-    from azure.core.exceptions import HttpResponseError, ServiceRequestError
+    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 
     try:
         return action()
+    except ClientAuthenticationError as err:
+        if err.response is None:  # no token at all: nothing signed in (Azure never answered)
+            message = err.message or str(err)
+            raise AzureOperationError(operation, "no credential", message, fix=SIGN_IN) from err
+        raise AzureOperationError(
+            operation,
+            getattr(err.error, "code", None) or str(err.status_code),
+            err.message or str(err),
+            fix="the token was refused: sign in to the subscription's tenant (`az login --tenant ...`) "
+            "and check the credentials' Reader access to the subscription",
+        ) from err
     except HttpResponseError as err:
         code = getattr(err.error, "code", None) if err.error else None
         raise AzureOperationError(
@@ -102,6 +113,13 @@ def _call(operation: str, action: Callable[[], T]) -> T:
         raise AzureOperationError(
             operation, None, str(err), fix="check the network path to Azure (or that the emulator is running)"
         ) from err
+
+
+SIGN_IN = (
+    "sign in for DefaultAzureCredential: `az login` (then `az account set --subscription ...`), or set "
+    "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal), or run where a "
+    "managed identity is assigned"
+)
 
 
 def _vm_size(sku: Any) -> quotas.VmSize:
@@ -189,3 +207,13 @@ def row_text(row: quotas.QuotaRow) -> str:
     limit = "no quota reported" if row.quota is None else f"{row.demand} of {row.quota}"
     detail = row.note or ", ".join(row.pools)
     return f"{row.kind} ({row.subject}): {limit} ({row.status}); {detail}".rstrip("; ")
+
+
+def warning_explanation(row: quotas.QuotaRow) -> str:
+    """Why a warn row matters: what is left, against what threshold, and what to do before it fails."""
+    left = "no headroom" if row.headroom == 0 else f"{row.headroom} left"
+    return (
+        f"{row.demand} of {row.quota} ({left}) is at or above the warning threshold: the stack fits today, "
+        "but growing these pools or another deployment to this account/region can exceed it; request an "
+        "increase ahead of time, or set policies.quotaWarningThreshold to warn later"
+    )

@@ -46,6 +46,8 @@ def test_a_fresh_target_plans_create_and_says_images_wait_for_the_account(
     actions = {r["name"]: r["action"] for r in result["resources"]}
     assert actions["batch-rg"] == actions["batch-account-batch"] == actions["batch-network-vnet"] == "create"
     assert actions["batch-quota"] == "check"
+    # Children of the account that does not exist yet are created, not "not compared".
+    assert actions["batch-package-renderer-2.4.0"] == actions["batch-pool-dev-small"] == "create"
     [pool] = result["pools"]
     assert (pool["pool_id"], pool["action"]) == ("dev-small", "create")
     # No account anywhere in the subscription: nothing to list images from, and nothing is invented.
@@ -58,14 +60,14 @@ def test_images_come_from_another_account_in_the_region_and_it_is_named(clean_em
     clean_emulator.batch_mgmt_client().batch_account.begin_create(
         "rg-other", "otherbatch", {"location": "westeurope", "properties": {}}
     ).result()
-    result = preflight_ops.run("dev", PROJECT_DIR, clean_emulator.target)
+    result = preflight_ops.run(planned("dev"), PROJECT_DIR, clean_emulator.target)
     assert "Batch account otherbatch (resource group rg-other, same region)" in result.catalog_source
     image = result.pools[0].image
     assert (image.verdict, image.image) == ("ok", "canonical/ubuntu-24_04-lts/server")
 
 
-def test_the_embedded_emulator_reads_its_catalog_through_a_throwaway_account(clean_emulator):
-    result = preflight_ops.run("dev", PROJECT_DIR, clean_emulator.target, scratch_catalog=True)
+def test_the_embedded_emulator_reads_its_catalog_through_a_throwaway_account(clean_emulator, planned):
+    result = preflight_ops.run(planned("dev"), PROJECT_DIR, clean_emulator.target, scratch_catalog=True)
     assert "throwaway account preflightcatalog" in result.catalog_source
     assert result.pools[0].image.node_agent_sku_id == "batch.node.ubuntu 24.04"
     # Only after the quotas were read: the throwaway account is not counted against the region.
@@ -156,3 +158,48 @@ def test_the_table_shows_images_with_their_verdict(
     out = capsys.readouterr().out
     assert code == 0
     assert "images (from Batch account contosodevbatch)" in out and "batch.node.ubuntu 24.04" in out
+
+
+def test_a_new_account_with_zero_cores_fails_preflight_with_the_table_and_the_fix(
+    capsys, clean_emulator, emulator_env, planned, monkeypatch
+):
+    clean_emulator.settings(new_accounts_zero_cores=True)  # Azure's worst case for a new account
+    clean_emulator.resource_client().resource_groups.create_or_update(
+        NAMES.resource_group, {"location": DEV.location}
+    )
+    clean_emulator.batch_mgmt_client().batch_account.begin_create(
+        NAMES.resource_group, NAMES.batch_account, {"location": DEV.location, "properties": {}}
+    ).result()  # the account exists (e.g. created by a first `pulumi up` that then timed out resizing)
+    monkeypatch.setenv("COLUMNS", "80")
+    code = main(["preflight", "--stack", "dev", "--project-dir", str(PROJECT_DIR)])
+    text = " ".join(capsys.readouterr().out.split())
+    assert code == 1 and "preflight checks failed" in text
+    assert "standardDSv5Family" in text and "headroom" in text
+    fix = "fail dedicated cores (standardDSv5Family): fix: request an increase of the standardDSv5Family"
+    assert fix in text
+
+
+def test_at_80_columns_names_are_whole_and_footnotes_complete(
+    capsys, clean_emulator, emulator_env, planned, monkeypatch
+):
+    """prod has the longest names (a 58-character role assignment) and footnoted quota rows."""
+    monkeypatch.setenv("COLUMNS", "80")
+    code = main(["preflight", "--stack", "prod", "--project-dir", str(PROJECT_DIR)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    lines = [line.strip("│ ") for line in out.splitlines()]
+    for resource in planned("prod").resources:
+        if resource.custom:
+            assert any(line.startswith(resource.name) for line in lines), resource.name
+    text = " ".join(out.split())
+    for note in (
+        "[1] the Batch account does not exist yet, so its quotas are unknown (new accounts may start with 0 "
+        "cores per family); `pulumi up` checks them once the account exists",
+        "[2] a fixed Batch limit, not an account quota",
+        "[3] the subscription's Batch accounts in westeurope; this stack's account will be created",
+    ):
+        assert note in text, note
+    assert "standardDSv5Family" in text and "standardFSv2Family" in text
+    assert "(total wall time)" in text

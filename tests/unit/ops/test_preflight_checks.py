@@ -139,3 +139,18 @@ def test_arm_compare_names_the_security_rules_that_differ_and_ids_ignore_the_sub
         }
     }
     assert compare(subnet, live).action == "no change"
+
+
+def test_no_credential_at_all_says_how_to_sign_in():
+    from azure.core.exceptions import ClientAuthenticationError
+
+    from batch_infra.errors import AzureOperationError
+    from batch_infra.ops.quota_report import _call
+
+    def no_token():
+        raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+
+    with pytest.raises(AzureOperationError) as caught:
+        _call("reading Batch account contosodevbatch", no_token)
+    text = caught.value.render()
+    assert "az login" in text and "AZURE_CLIENT_ID" in text and "Reader access" not in text

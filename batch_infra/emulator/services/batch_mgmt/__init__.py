@@ -13,5 +13,6 @@ def register(router: Router, ctx: EmulatorContext) -> None:
     ctx.settings.setdefault("allocation_delay_seconds", 1.0)
     ctx.settings.setdefault("batch_account_quota", 3)
     ctx.settings.setdefault(auto_storage_keys.PROPAGATION_SETTING, 0.0)
+    ctx.settings.setdefault(account_quotas.ZERO_CORES_SETTING, False)
     ctx.quota_setter = lambda account, quotas: account_quotas.set_quotas(ctx, account, quotas)
     add_routes(router, BatchManagement(ctx))

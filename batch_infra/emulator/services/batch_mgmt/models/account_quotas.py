@@ -17,18 +17,25 @@ _STARTER_FAMILY_CORES = 100
 _ZERO_QUOTA_FAMILY_PREFIXES = ("standardNC", "standardND", "standardNV", "standardHB", "standardHC")
 
 
-def default_quotas() -> dict[str, Any]:
-    """The quota properties Azure gives a new BatchService-mode account."""
+# Setting (PUT /admin/settings): new accounts get Azure's worst case, 0 cores in every VM family and 0
+# dedicated and Spot cores in total ("in some cases these limits have been reduced to zero").
+ZERO_CORES_SETTING = "new_accounts_zero_cores"
+
+
+def default_quotas(zero_cores: bool = False) -> dict[str, Any]:
+    """The quota properties Azure gives a new BatchService-mode account (`zero_cores`: the worst case)."""
     families = [
         {
             "name": family,
-            "coreQuota": 0 if family.startswith(_ZERO_QUOTA_FAMILY_PREFIXES) else _STARTER_FAMILY_CORES,
+            "coreQuota": 0
+            if zero_cores or family.startswith(_ZERO_QUOTA_FAMILY_PREFIXES)
+            else _STARTER_FAMILY_CORES,
         }
         for family in catalog.vm_families()
     ]
     return {
-        "dedicatedCoreQuota": 500,
-        "lowPriorityCoreQuota": 100,
+        "dedicatedCoreQuota": 0 if zero_cores else 500,
+        "lowPriorityCoreQuota": 0 if zero_cores else 100,
         "dedicatedCoreQuotaPerVMFamily": families,
         "dedicatedCoreQuotaPerVMFamilyEnforced": True,
         "poolQuota": 100,

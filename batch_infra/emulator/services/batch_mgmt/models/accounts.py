@@ -227,7 +227,8 @@ def _new_account(
         "encryption": {"keySource": "Microsoft.Batch"},
     }
     if mode == "BatchService":
-        properties.update(account_quotas.default_quotas())
+        zero = ctx.settings.get(account_quotas.ZERO_CORES_SETTING, False)
+        properties.update(account_quotas.default_quotas(zero_cores=zero))
     else:
         properties["keyVaultReference"] = props["keyVaultReference"]
     resource = {
