@@ -15,7 +15,8 @@ USER_ASSIGNED_IDENTITY_HINT = (
 
 def check_identity_id(value: str) -> str:
     if "/providers/microsoft.managedidentity/userassignedidentities/" not in value.lower():
-        raise invalid(f"{value!r} is not a user-assigned managed identity resource id", f"use {USER_ASSIGNED_IDENTITY_HINT}")
+        raise invalid(f"{value!r} is not a user-assigned managed identity resource id",
+                      f"use {USER_ASSIGNED_IDENTITY_HINT}")
     return value
 
 
@@ -45,11 +46,11 @@ class AccountIdentity(Model):
     @model_validator(mode="after")
     def _consistent(self) -> AccountIdentity:
         if self.type == "UserAssigned" and not self.user_assigned_identities:
-            raise invalid("identity type UserAssigned lists no userAssignedIdentities", "add at least one identity id",
-                          at="userAssignedIdentities")
+            raise invalid("identity type UserAssigned lists no userAssignedIdentities",
+                          "add at least one identity id", at="userAssignedIdentities")
         if self.type != "UserAssigned" and self.user_assigned_identities:
-            raise invalid(f"identity type {self.type} cannot carry userAssignedIdentities", "set type: UserAssigned",
-                          at="type")
+            raise invalid(f"identity type {self.type} cannot carry userAssignedIdentities",
+                          "set type: UserAssigned", at="type")
         return self
 
 
@@ -68,7 +69,8 @@ class AutoStorageConfig(Model):
         if self.authentication_mode == "BatchAccountManagedIdentity" and not self.node_identity:
             raise invalid(
                 "authenticationMode BatchAccountManagedIdentity needs nodeIdentity",
-                "set account.autoStorage.nodeIdentity to the user-assigned identity the pools use for auto-storage",
+                "set account.autoStorage.nodeIdentity to the user-assigned identity "
+                "the pools use for auto-storage",
                 at="nodeIdentity",
             )
         return self
@@ -79,7 +81,9 @@ class AccountConfig(Model):
 
     pool_allocation_mode: Literal["BatchService", "UserSubscription"] = "BatchService"
     public_network_access: Literal["Enabled", "Disabled", "SecuredByPerimeter"] = "Enabled"
-    allowed_authentication_modes: list[Literal["SharedKey", "AAD", "TaskAuthenticationToken"]] = ["SharedKey", "AAD"]
+    allowed_authentication_modes: list[Literal["SharedKey", "AAD", "TaskAuthenticationToken"]] = [
+        "SharedKey", "AAD"
+    ]
     auto_storage: AutoStorageConfig = AutoStorageConfig()
     identity: AccountIdentity = AccountIdentity()
     key_vault_reference: KeyVaultReference | None = None
@@ -101,10 +105,12 @@ class AccountConfig(Model):
         if self.pool_allocation_mode == "UserSubscription" and self.key_vault_reference is None:
             raise invalid(
                 "poolAllocationMode UserSubscription needs keyVaultReference",
-                "add account.keyVaultReference {id, url} of a vault the Microsoft Azure Batch principal can access",
+                "add account.keyVaultReference {id, url} of a vault "
+                "the Microsoft Azure Batch principal can access",
                 at="keyVaultReference",
             )
-        if self.auto_storage.authentication_mode == "BatchAccountManagedIdentity" and self.identity.type == "None":
+        if (self.auto_storage.authentication_mode == "BatchAccountManagedIdentity"
+                and self.identity.type == "None"):
             raise invalid(
                 "auto-storage authenticationMode BatchAccountManagedIdentity needs an account identity",
                 "set account.identity.type to SystemAssigned or UserAssigned",

@@ -24,7 +24,8 @@ def application_id_problem(value: str) -> str | None:
 def application_version_problem(value: str) -> str | None:
     if APPLICATION_VERSION.match(value):
         return None
-    return f"{value!r} is not a valid application version: 1 to 64 letters, digits, hyphens, underscores or periods"
+    return (f"{value!r} is not a valid application version: "
+            "1 to 64 letters, digits, hyphens, underscores or periods")
 
 
 class ApplicationConfig(Model):
@@ -50,23 +51,28 @@ class ApplicationConfig(Model):
         if len(value) > MAX_PACKAGES:
             raise invalid(
                 f"{len(value)} package versions, more than Batch's limit of {MAX_PACKAGES} per application",
-                f"keep at most {MAX_PACKAGES} versions under packages (remove old ones and the pools' references)",
+                f"keep at most {MAX_PACKAGES} versions under packages "
+                "(remove old ones and the pools' references)",
             )
         for version, path in value.items():
             if problem := application_version_problem(version):
                 raise invalid(problem, "use versions like 1.2.0 or 2024-06_1", at=version)
             if not path:
-                raise invalid(f"package version {version!r} has no path", "give a folder or .zip path", at=version)
+                raise invalid(f"package version {version!r} has no path", "give a folder or .zip path",
+                              at=version)
         folded = [v.lower() for v in value]
         if len(set(folded)) != len(folded):
-            raise invalid("two package versions differ only in case", "Batch compares versions case-insensitively")
+            raise invalid("two package versions differ only in case",
+                          "Batch compares versions case-insensitively")
         return value
 
     @model_validator(mode="after")
     def _default_is_a_package(self) -> ApplicationConfig:
-        if self.default_version is not None and self.default_version.lower() not in {v.lower() for v in self.packages}:
+        if (self.default_version is not None
+                and self.default_version.lower() not in {v.lower() for v in self.packages}):
             raise invalid(
-                f"defaultVersion {self.default_version!r} is not one of the packages ({', '.join(self.packages) or 'none'})",
+                f"defaultVersion {self.default_version!r} is not one of the packages "
+                f"({', '.join(self.packages) or 'none'})",
                 "add that version under packages or pick an existing one",
                 at="defaultVersion",
             )

@@ -23,7 +23,9 @@ class Model(BaseModel):
     )
 
 
-def invalid(message: str, fix: str | None = None, *, at: str | int | list[str | int] | None = None) -> PydanticCustomError:
+def invalid(
+    message: str, fix: str | None = None, *, at: str | int | list[str | int] | None = None
+) -> PydanticCustomError:
     """A validation failure whose text says what is wrong and how to fix it.
 
     `at` names the key below the validated model that is at fault (e.g. "subnetPrefix"), so a model-level
@@ -76,7 +78,8 @@ def format_duration(value: timedelta) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
     text = "P" + (f"{days}D" if days else "")
-    clock = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
+    clock = ((f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+             + (f"{seconds}S" if seconds else ""))
     if clock or not days:
         text += "T" + (clock or "0S")
     return text

@@ -1,4 +1,4 @@
-"""Loading a stack's config from its YAML file (CLI) or from pulumi.Config (program), with one error for all."""
+"""Loads a stack's config from its YAML file (CLI) or pulumi.Config (program), with one error for all."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ def load_stack_file(path: Path | str, *, environment: str | None = None) -> Load
         raise ConfigError([f"{source}: not valid YAML: {err}"]) from err
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict):
-        raise ConfigError([f"{source}: has no `config:` mapping; fix: put the batch-infra:* keys under config:"])
+        raise ConfigError([f"{source}: has no `config:` mapping; "
+                           "fix: put the batch-infra:* keys under config:"])
     values, secrets, problems = _namespace_values(config, source)
     values.setdefault("environment", environment or path.name.removeprefix("Pulumi.").removesuffix(".yaml"))
     if "location" not in values and isinstance(config.get("azure-native:location"), str):
@@ -69,11 +70,13 @@ def _file_problems(values: dict[str, Any], source: str, secrets: set[str], proje
     """
     problems = []
     for index, app in _items(values.get("applications")):
-        for version, rel in (app.get("packages") or {}).items() if isinstance(app.get("packages"), dict) else ():
+        for version, rel in ((app.get("packages") or {}).items()
+                             if isinstance(app.get("packages"), dict) else ()):
             target = project_dir / str(rel)
             if not (target.is_dir() or (target.is_file() and target.suffix.lower() == ".zip")):
-                problems.append(f"{source}: {NAMESPACE}:applications[{index}].packages.{version}: {rel!r} is not a "
-                                f"folder or .zip under {project_dir}; fix: create it or correct the path")
+                problems.append(f"{source}: {NAMESPACE}:applications[{index}].packages.{version}: "
+                                f"{rel!r} is not a folder or .zip under {project_dir}; "
+                                "fix: create it or correct the path")
     environment = values.get("environment", "<stack>")
     for index, pool in _items(values.get("pools")):
         for user_index, user in _items(pool.get("userAccounts")):
@@ -86,13 +89,15 @@ def _file_problems(values: dict[str, Any], source: str, secrets: set[str], proje
 
 
 def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
-    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)] if isinstance(value, list) else []
+    return ([(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+            if isinstance(value, list) else [])
 
 
 def load_pulumi_config(project_dir: Path | str = ".") -> LoadedStack:
-    """Inside a Pulumi program: every `batch-infra:*` key the engine passed, through the same checks as the CLI.
+    """Inside a Pulumi program: every `batch-infra:*` key the engine passed, with the CLI's checks.
 
-    Secrets stay with the engine: their keys are noted (user passwords must name one) and read later as Outputs.
+    Secrets stay with the engine: their keys are noted (user passwords must name one) and read
+    later as Outputs.
     """
     import pulumi
     from pulumi.runtime import config as runtime_config
@@ -102,7 +107,8 @@ def load_pulumi_config(project_dir: Path | str = ".") -> LoadedStack:
     passed = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     secret_keys = set(runtime_config.get_config_secret_keys_env()) | set(runtime_config._SECRET_KEYS.get())
     engine_view = {
-        key: ({"secure": "(engine)"} if key in secret_keys else _decode(key, value)) for key, value in passed.items()
+        key: ({"secure": "(engine)"} if key in secret_keys else _decode(key, value))
+        for key, value in passed.items()
     }
     values, secrets, problems = _namespace_values(engine_view, source)
     values.setdefault("environment", stack)
@@ -143,7 +149,9 @@ def _namespace_values(config: dict[str, Any], source: str) -> tuple[dict[str, An
     return values, secrets, problems
 
 
-def _validate(values: dict[str, Any], source: str, problems: list[str]) -> tuple[StackConfig | None, list[str]]:
+def _validate(
+    values: dict[str, Any], source: str, problems: list[str]
+) -> tuple[StackConfig | None, list[str]]:
     """The validated config (None when the model itself failed) and every problem found so far."""
     config: StackConfig | None = None
     try:
@@ -151,7 +159,8 @@ def _validate(values: dict[str, Any], source: str, problems: list[str]) -> tuple
     except ValidationError as err:
         problems = problems + [_format(error, source) for error in err.errors()]
     if config is not None:
-        problems = problems + [f"{source}: {NAMESPACE}:{key}: {message}" for key, message in config.cross_problems()]
+        problems = problems + [f"{source}: {NAMESPACE}:{key}: {message}"
+                               for key, message in config.cross_problems()]
     return config, problems
 
 
@@ -190,7 +199,8 @@ def _builtin_fix(error: dict[str, Any], loc: list[Any]) -> str:
     if kind in ("too_short", "too_long"):
         return f"give between {ctx.get('min_length', 0)} and {ctx.get('max_length', 'any number of')} items"
     kinds = {"int": "a whole number", "float": "a number", "bool": "true or false", "string": "text",
-             "dict": "a mapping of key: value", "list": "a list (- item per line)", "model": "a mapping of keys"}
+             "dict": "a mapping of key: value", "list": "a list (- item per line)",
+             "model": "a mapping of keys"}
     for prefix, wanted in kinds.items():
         if kind.startswith(prefix):
             return f"write {wanted} here"

@@ -23,7 +23,8 @@ def account_name_problem(name: str) -> str | None:
     if not 3 <= len(name) <= 24:
         return f"{name!r} has {len(name)} characters; storage and Batch account names need 3 to 24"
     bad = sorted({c for c in name if not (c.isascii() and (c.islower() or c.isdigit()))})
-    return f"{name!r} contains {''.join(bad)!r}; storage and Batch account names allow only lowercase letters and digits"
+    return (f"{name!r} contains {''.join(bad)!r}; "
+            "storage and Batch account names allow only lowercase letters and digits")
 
 
 def resource_group_problem(name: str) -> str | None:

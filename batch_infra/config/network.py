@@ -10,7 +10,7 @@ from batch_infra.config.base import Model, invalid
 
 
 class NetworkConfig(Model):
-    """Required. The VNet the pools join, with one subnet for Batch nodes and an NSG for simplified communication."""
+    """Required. The VNet the pools join: one subnet for Batch nodes, an NSG for simplified communication."""
 
     address_space: str = "10.0.0.0/16"
     subnet_prefix: str = "10.0.0.0/20"
@@ -23,11 +23,13 @@ class NetworkConfig(Model):
         try:
             net = ipaddress.ip_network(value, strict=True)
         except ValueError as err:
-            raise invalid(f"{value!r} is not a valid CIDR block ({err})", "write it like 10.20.0.0/16") from err
+            raise invalid(f"{value!r} is not a valid CIDR block ({err})",
+                          "write it like 10.20.0.0/16") from err
         if net.version != 4:
             raise invalid(f"{value!r} is IPv6", "Batch pool subnets need an IPv4 CIDR such as 10.20.0.0/16")
         if not net.is_private:
-            raise invalid(f"{value!r} is not a private (RFC 1918) range", "use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
+            raise invalid(f"{value!r} is not a private (RFC 1918) range",
+                          "use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
         return value
 
     @model_validator(mode="after")
@@ -41,5 +43,6 @@ class NetworkConfig(Model):
                 at="subnetPrefix",
             )
         if subnet.prefixlen > 29:
-            raise invalid(f"subnetPrefix {self.subnet_prefix} is smaller than /29", "Azure subnets need at least /29", at="subnetPrefix")
+            raise invalid(f"subnetPrefix {self.subnet_prefix} is smaller than /29",
+                          "Azure subnets need at least /29", at="subnetPrefix")
         return self

@@ -1,4 +1,4 @@
-"""Config of a pool's parts: image selector, scale, start task, Key Vault certificates, users, disks, network."""
+"""Config of a pool's parts: image, scale, start task, Key Vault certificates, users, disks, network."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ PATTERN = re.compile(r"^[A-Za-z0-9_.*-]{1,128}$")
 
 
 class PinnedImage(Model):
-    """Optional. An exact image the selector resolved to; kept until the selector or end of life says otherwise."""
+    """Optional. The image the selector resolved to; kept until the selector or end of life says otherwise."""
 
     publisher: str
     offer: str
@@ -45,7 +45,7 @@ class PinnedImage(Model):
 
 
 class ImageSelector(Model):
-    """Required. Which supported image to run: an OS intent, or publisher/offer/sku patterns (`*` wildcards)."""
+    """Required. Which supported image to run: an OS intent or publisher/offer/sku patterns (* wildcards)."""
 
     os: str | None = None
     publisher: str | None = None
@@ -66,21 +66,24 @@ class ImageSelector(Model):
             date, fix = RETIRED_OS_INTENTS[key]
             raise retired(f"{value!r} (its node agent SKU)", date, fix)
         if key not in OS_INTENTS:
-            raise invalid(f"unknown OS {value!r}", f"use one of: {', '.join(OS_INTENTS)}; or publisher/offer/sku")
+            raise invalid(f"unknown OS {value!r}",
+                          f"use one of: {', '.join(OS_INTENTS)}; or publisher/offer/sku")
         return key
 
     @field_validator("publisher", "offer", "sku")
     @classmethod
     def _pattern(cls, value: str | None) -> str | None:
         if value is not None and not PATTERN.match(value):
-            raise invalid(f"{value!r} is not an image name pattern", "letters, digits, . _ - and * wildcards only")
+            raise invalid(f"{value!r} is not an image name pattern",
+                          "letters, digits, . _ - and * wildcards only")
         return value
 
     @model_validator(mode="after")
     def _one_kind(self) -> ImageSelector:
         explicit = [self.publisher, self.offer, self.sku]
         if self.os and any(explicit):
-            raise invalid("image names both os and publisher/offer/sku", "keep one: os, or publisher+offer+sku", at="os")
+            raise invalid("image names both os and publisher/offer/sku",
+                          "keep one: os, or publisher+offer+sku", at="os")
         if not self.os and not all(explicit):
             missing = next(k for k in ("publisher", "offer", "sku") if not getattr(self, k))
             raise invalid("image needs os, or all of publisher, offer and sku", "e.g. os: ubuntu 24.04",
@@ -99,7 +102,7 @@ AUTOSCALE_KEYS = ("formula", "evaluationInterval", "maxDedicatedNodes", "maxSpot
 
 
 class ScaleConfig(Model):
-    """Required. Fixed scale (targets) or autoscale (formula + declared maximums), decided by the keys; never both."""
+    """Required. Fixed scale (targets) or autoscale (formula + declared maximums), by the keys; never both."""
 
     target_dedicated_nodes: int | None = Field(None, ge=0, le=2000)
     target_spot_nodes: int | None = Field(None, ge=0, le=1000)
@@ -122,14 +125,18 @@ class ScaleConfig(Model):
         fixed = [k for k in FIXED_KEYS if k in data]
         auto = [k for k in AUTOSCALE_KEYS if k in data]
         if fixed and auto:
-            raise invalid(f"scale mixes fixed keys ({', '.join(fixed)}) with autoscale keys ({', '.join(auto)})",
-                          "use either targets (fixed scale) or formula + maxDedicatedNodes (autoscale), never both",
+            raise invalid(f"scale mixes fixed keys ({', '.join(fixed)}) "
+                          f"with autoscale keys ({', '.join(auto)})",
+                          "use either targets (fixed scale) or formula + maxDedicatedNodes (autoscale), "
+                          "never both",
                           at=auto[0])
         if auto and "formula" not in data:
-            raise invalid("autoscale keys without a formula", "add scale.formula or use targetDedicatedNodes", at="formula")
+            raise invalid("autoscale keys without a formula", "add scale.formula or use targetDedicatedNodes",
+                          at="formula")
         if "formula" in data and "maxDedicatedNodes" not in data:
             raise invalid("an autoscale pool needs maxDedicatedNodes",
-                          "declare the most dedicated nodes the formula may ask for (quota checks and the cap use it)",
+                          "declare the most dedicated nodes the formula may ask for "
+                          "(quota checks and the cap use it)",
                           at="maxDedicatedNodes")
         if not fixed and not auto:
             raise invalid("scale names neither targets nor a formula",
@@ -148,7 +155,8 @@ class ScaleConfig(Model):
     @classmethod
     def _interval(cls, value: timedelta | None) -> timedelta | None:
         if value is not None and not timedelta(minutes=5) <= value <= timedelta(hours=168):
-            raise invalid("must be between 5 minutes and 168 hours", "use an ISO 8601 duration from PT5M to PT168H")
+            raise invalid("must be between 5 minutes and 168 hours",
+                          "use an ISO 8601 duration from PT5M to PT168H")
         return value
 
     @field_validator("formula")
@@ -159,7 +167,8 @@ class ScaleConfig(Model):
         if not value.strip():
             raise invalid("formula is empty", "write an autoscale formula that sets $TargetDedicatedNodes")
         if len(value.encode()) > 8192:
-            raise invalid(f"formula is {len(value.encode())} bytes; Azure's limit is 8192", "shorten the formula")
+            raise invalid(f"formula is {len(value.encode())} bytes; Azure's limit is 8192",
+                          "shorten the formula")
         return value
 
     @property
@@ -202,10 +211,12 @@ class ResourceFile(Model):
     def _one_source(self) -> ResourceFile:
         sources = [self.auto_storage_container_name, self.storage_container_url, self.http_url]
         if sum(s is not None for s in sources) != 1:
-            raise invalid("a resource file needs exactly one of autoStorageContainerName, storageContainerUrl, httpUrl",
+            raise invalid("a resource file needs exactly one of "
+                          "autoStorageContainerName, storageContainerUrl, httpUrl",
                           "keep one source per resource file")
         if self.http_url is not None and not self.file_path:
-            raise invalid("a resource file with httpUrl needs filePath", "add filePath (where the file lands on the node)")
+            raise invalid("a resource file with httpUrl needs filePath",
+                          "add filePath (where the file lands on the node)")
         if self.file_mode is not None and not re.fullmatch(r"0?[0-7]{3}", self.file_mode):
             raise invalid(f"fileMode {self.file_mode!r} is not an octal mode", "use e.g. 0755")
         return self
@@ -228,7 +239,7 @@ class StartTask(Model):
 
 
 class KeyVaultCertificates(Model):
-    """Optional. Certificates delivered the way Azure supports today: the Key Vault VM extension on the pool."""
+    """Optional. Certificates the way Azure supports today: the Key Vault VM extension on the pool."""
 
     # Secret URLs of Key Vault certificates, e.g. https://myvault.vault.azure.net/secrets/web-tls
     certificate_urls: list[str] = Field(min_length=1)
@@ -267,21 +278,24 @@ class UserAccount(Model):
     def _no_plain_password(cls, data: Any) -> Any:
         if isinstance(data, dict) and "password" in data:
             raise invalid("a password may not be written in the stack file",
-                          "store it with `pulumi config set --secret <key>` and set passwordSecret: <key>", at="password")
+                          "store it with `pulumi config set --secret <key>` and set passwordSecret: <key>",
+                          at="password")
         return data
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
         if not re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", value):
-            raise invalid(f"{value!r} is not a valid Linux user name", "use 1-32 lowercase letters, digits, _ or -")
+            raise invalid(f"{value!r} is not a valid Linux user name",
+                          "use 1-32 lowercase letters, digits, _ or -")
         return value
 
     @field_validator("ssh_public_keys")
     @classmethod
     def _keys(cls, value: list[str]) -> list[str]:
         for key in value:
-            if not re.match(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( .*)?$", key):
+            if not re.match(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) "
+                            r"[A-Za-z0-9+/]+=*( .*)?$", key):
                 raise invalid(f"{key[:30]!r}... is not an OpenSSH public key",
                               "paste the single line of your id_ed25519.pub (ssh-ed25519 AAAA...)")
         return value
@@ -289,8 +303,8 @@ class UserAccount(Model):
     @model_validator(mode="after")
     def _can_log_in(self) -> UserAccount:
         if not self.ssh_public_keys and not self.password_secret:
-            raise invalid(f"user {self.name!r} has neither sshPublicKeys nor passwordSecret", "add an SSH public key",
-                          at="sshPublicKeys")
+            raise invalid(f"user {self.name!r} has neither sshPublicKeys nor passwordSecret",
+                          "add an SSH public key", at="sshPublicKeys")
         return self
 
 
@@ -318,8 +332,8 @@ class PoolNetwork(Model):
     @model_validator(mode="after")
     def _public_ips(self) -> PoolNetwork:
         if self.public_ip_provisioning == "UserManaged" and not self.public_ip_ids:
-            raise invalid("publicIpProvisioning UserManaged needs publicIpIds", "list the public IP resource ids",
-                          at="publicIpIds")
+            raise invalid("publicIpProvisioning UserManaged needs publicIpIds",
+                          "list the public IP resource ids", at="publicIpIds")
         if self.public_ip_provisioning != "UserManaged" and self.public_ip_ids:
             raise invalid("publicIpIds are only used with publicIpProvisioning UserManaged",
                           "set publicIpProvisioning: UserManaged or remove publicIpIds", at="publicIpIds")

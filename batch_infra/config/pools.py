@@ -64,7 +64,8 @@ class PoolConfig(Model):
     @classmethod
     def _id(cls, value: str) -> str:
         if not POOL_ID.match(value):
-            raise invalid(f"{value!r} is not a valid pool id", "use 1-64 letters, digits, hyphens or underscores")
+            raise invalid(f"{value!r} is not a valid pool id",
+                          "use 1-64 letters, digits, hyphens or underscores")
         return value
 
     @field_validator("vm_size")
@@ -74,7 +75,8 @@ class PoolConfig(Model):
             raise retired(f"VM size {value} (Basic and Standard A-series in Batch)", "2024-08-31",
                           "choose a current size such as Standard_D2s_v5")
         if not VM_SIZE.match(value):
-            raise invalid(f"{value!r} is not an Azure VM size", "write it as Azure does, e.g. Standard_D4s_v5")
+            raise invalid(f"{value!r} is not an Azure VM size",
+                          "write it as Azure does, e.g. Standard_D4s_v5")
         return value
 
     @field_validator("identities")
@@ -104,7 +106,8 @@ class PoolConfig(Model):
     def _cloud_service(cls, value: Any) -> Any:
         if value is not None:
             raise retired("CloudServiceConfiguration pools", "2024-02-29",
-                          "remove it; pools use VirtualMachineConfiguration chosen by image (e.g. os: windows 2022)")
+                          "remove it; pools use VirtualMachineConfiguration chosen by image "
+                          "(e.g. os: windows 2022)")
         return value
 
     @field_validator("application_licenses")
@@ -120,28 +123,31 @@ class PoolConfig(Model):
         seen: set[int] = set()
         for index, disk in enumerate(value):
             if disk.lun in seen:
-                raise invalid(f"lun {disk.lun} is used by an earlier data disk", "give each data disk its own lun",
-                              at=[index, "lun"])
+                raise invalid(f"lun {disk.lun} is used by an earlier data disk",
+                              "give each data disk its own lun", at=[index, "lun"])
             seen.add(disk.lun)
         return value
 
     @model_validator(mode="after")
     def _cross_checks(self) -> PoolConfig:
-        if self.certificates and self.certificates.identity.lower() not in {i.lower() for i in self.identities}:
+        if (self.certificates
+                and self.certificates.identity.lower() not in {i.lower() for i in self.identities}):
             raise invalid("certificates.identity is not one of the pool's identities",
                           "add the same identity id under identities", at=["certificates", "identity"])
         if self.inter_node_communication and self.scale.max_spot > 0:
             raise invalid("interNodeCommunication does not work with Spot nodes",
-                          "set the Spot target/maximum to 0 or disable interNodeCommunication", at="interNodeCommunication")
+                          "set the Spot target/maximum to 0 or disable interNodeCommunication",
+                          at="interNodeCommunication")
         if self.os_disk and self.os_disk.ephemeral and self.scale.max_spot > 0:
             raise invalid("Spot nodes cannot use an ephemeral OS disk", "set osDisk.ephemeral: false",
                           at=["osDisk", "ephemeral"])
         names = [u.name for u in self.user_accounts]
         if len(set(names)) != len(names):
-            raise invalid("two user accounts share a name", "give each user account its own name", at="userAccounts")
-        if self.image.patterns()[3] == "windows" and any(u.ssh_public_keys for u in self.user_accounts):
-            raise invalid("SSH public keys are for Linux pools", "use passwordSecret for Windows user accounts",
+            raise invalid("two user accounts share a name", "give each user account its own name",
                           at="userAccounts")
+        if self.image.patterns()[3] == "windows" and any(u.ssh_public_keys for u in self.user_accounts):
+            raise invalid("SSH public keys are for Linux pools",
+                          "use passwordSecret for Windows user accounts", at="userAccounts")
         return self
 
     @property

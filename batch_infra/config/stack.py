@@ -27,7 +27,8 @@ REGIONS = frozenset(
     centralus eastasia eastus eastus2 francecentral germanywestcentral israelcentral italynorth japaneast
     japanwest koreacentral koreasouth mexicocentral northcentralus northeurope norwayeast polandcentral
     qatarcentral southafricanorth southcentralus southeastasia southindia spaincentral swedencentral
-    switzerlandnorth uaenorth uksouth ukwest westcentralus westeurope westindia westus westus2 westus3""".split()
+    switzerlandnorth uaenorth uksouth ukwest westcentralus westeurope westindia
+    westus westus2 westus3""".split()
 )
 
 
@@ -87,7 +88,8 @@ class StackConfig(Model):
     @classmethod
     def _environment(cls, value: str) -> str:
         if not ENVIRONMENT.match(value):
-            raise invalid(f"environment {value!r} must be 1-8 lowercase letters or digits starting with a letter",
+            raise invalid(f"environment {value!r} must be 1-8 lowercase letters or digits "
+                          "starting with a letter",
                           "use the stack name, e.g. dev, staging, prod")
         return value
 
@@ -96,7 +98,8 @@ class StackConfig(Model):
     def _location(cls, value: str) -> str:
         key = value.replace(" ", "").lower()
         if key not in REGIONS:
-            raise invalid(f"{value!r} is not an Azure region where Batch is offered", "use a region name like westeurope")
+            raise invalid(f"{value!r} is not an Azure region where Batch is offered",
+                          "use a region name like westeurope")
         return key
 
     @field_validator("tags")
@@ -124,7 +127,8 @@ class StackConfig(Model):
     @classmethod
     def _unique_pools(cls, value: list[PoolConfig]) -> list[PoolConfig]:
         if (index := _first_repeat([p.id for p in value])) is not None:
-            raise invalid(f"pool id {value[index].id!r} repeats an earlier one (pool ids are case-insensitive)",
+            raise invalid(f"pool id {value[index].id!r} repeats an earlier one "
+                          "(pool ids are case-insensitive)",
                           "rename one of them", at=[index, "id"])
         return value
 
@@ -132,7 +136,8 @@ class StackConfig(Model):
         """(key path, message with fix) for rules spanning sections; the loader reports them with the rest."""
         problems: list[tuple[str, str]] = []
         names = self.names()
-        for key, name in (("naming.storageAccount", names.storage_account), ("naming.batchAccount", names.batch_account)):
+        for key, name in (("naming.storageAccount", names.storage_account),
+                          ("naming.batchAccount", names.batch_account)):
             if problem := account_name_problem(name):
                 problems.append((key, f"{problem}; fix: shorten naming.prefix or set {key}"))
         apps = {a.id.lower(): a for a in self.applications}
@@ -142,10 +147,12 @@ class StackConfig(Model):
                 key = f"pools[{index}].applicationPackages[{ref_index}]"
                 app = apps.get(ref.application.lower())
                 if app is None:
-                    problems.append((f"{key}.application", f"{ref.application!r} is not a declared application; {fix}"))
+                    problems.append((f"{key}.application",
+                                     f"{ref.application!r} is not a declared application; {fix}"))
                 elif ref.version is None and app.default_version is None:
                     problems.append((f"{key}.version", f"no version given and application {app.id!r} has no "
-                                     "defaultVersion; fix: name a version or set the application's defaultVersion"))
+                                     "defaultVersion; fix: name a version or set the application's "
+                                     "defaultVersion"))
                 elif ref.version is not None and not app.has_version(ref.version):
                     problems.append((f"{key}.version", f"{ref.version!r} is not a package of {app.id!r} "
                                      f"({', '.join(app.packages) or 'none'}); {fix}"))
@@ -178,8 +185,8 @@ def _undeclared_spot_maximums(pools: list[PoolConfig]) -> list[tuple[str, str]]:
     return [
         (f"pools[{index}].scale.maxSpotNodes",
          f"the formula of pool {pool.id!r} sets $TargetLowPriorityNodes but declares no maxSpotNodes, "
-         "which means 0 Spot nodes (the formula is capped at it and the quota check counts none); fix: declare "
-         "scale.maxSpotNodes, the most Spot nodes the formula may ask for")
+         "which means 0 Spot nodes (the formula is capped at it and the quota check counts none); "
+         "fix: declare scale.maxSpotNodes, the most Spot nodes the formula may ask for")
         for index, pool in enumerate(pools)
         if pool.scale.is_autoscale and pool.scale.max_spot_nodes is None
         and assigns_spot_target(pool.scale.formula or "")
