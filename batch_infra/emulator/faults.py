@@ -91,7 +91,8 @@ def parse_rule(spec: Any) -> FaultRule:
         raise AzureError(
             400,
             "InvalidFaultRule",
-            f"'method' must be one of {', '.join(HTTP_METHODS)} (or omitted for all), got {spec['method']!r}.",
+            f"'method' must be one of {', '.join(HTTP_METHODS)} (or omitted for all), "
+            f"got {spec['method']!r}.",
             target="method",
         )
     for field in ("delay_ms", "retry_after"):

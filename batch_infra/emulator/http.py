@@ -26,7 +26,8 @@ class Request:
         """The JSON body; a missing or malformed body is Azure's 400, not a server crash."""
         if not self.body.strip():
             if required:
-                raise AzureError(400, "InvalidRequestContent", "The request content was invalid: the body is empty.")
+                raise AzureError(400, "InvalidRequestContent",
+                                 "The request content was invalid: the body is empty.")
             return None
         try:
             return json.loads(self.body)

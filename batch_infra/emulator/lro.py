@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from batch_infra.emulator.context import EmulatorContext
 
 Completer = Callable[[dict[str, Any]], Response]  # the operation's `subject` -> final response
-Reader = Callable[[dict[str, Any]], Response]  # the operation's `subject` -> final response, built when served
+Reader = Callable[[dict[str, Any]], Response]  # `subject` -> final response, built when served
 
 COLLECTION = "operations"
 _OPS = SUB + r"/providers/(?P<provider>[^/]+)/locations/(?P<location>[^/]+)"
@@ -35,7 +35,8 @@ class Operations:
         self._ctx = ctx
         self._completers: dict[str, Completer] = {}
         self._readers: dict[str, Reader] = {}
-        self._pending: dict[str, float] | None = None  # op id -> due POSIX time; loaded from state on first use
+        # op id -> due POSIX time; loaded from state on first use
+        self._pending: dict[str, float] | None = None
 
     def completer(self, kind: str, complete: Completer, *, reader: Reader | None = None) -> None:
         """Register what finishing an operation of `kind` does (raise AzureError to fail it).

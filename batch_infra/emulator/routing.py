@@ -73,11 +73,12 @@ class Router:
                              "The api-version query parameter (?api-version=) is required for all requests.")
         if version not in route.api_versions:
             raise AzureError(400, "InvalidApiVersionParameter",
-                             f"The api-version '{version}' is invalid. The supported versions are '{supported}'.")
+                             f"The api-version '{version}' is invalid. "
+                             f"The supported versions are '{supported}'.")
 
 
 def _check_batch_api_version(version: str | None, supported: str, accepted: frozenset[str]) -> None:
-    """The Batch service's query-parameter errors, with `values` naming the parameter (Batch error codes doc)."""
+    """The Batch service's query-parameter errors, `values` naming the parameter (Batch error codes doc)."""
     name = {"target": "QueryParameterName", "message": "api-version"}
     if version is None:
         raise AzureError(

@@ -30,7 +30,8 @@ class State:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(
-                "CREATE TABLE IF NOT EXISTS docs (collection TEXT, key TEXT, body TEXT, PRIMARY KEY (collection, key))"
+                "CREATE TABLE IF NOT EXISTS docs "
+                "(collection TEXT, key TEXT, body TEXT, PRIMARY KEY (collection, key))"
             )
             for collection, key, body in self._db.execute("SELECT collection, key, body FROM docs"):
                 self._data.setdefault(collection, {})[key] = json.loads(body)

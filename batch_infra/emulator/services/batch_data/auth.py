@@ -107,7 +107,7 @@ def verify_shared_key(
 
 
 def check_request_date(headers: Mapping[str, str], now: datetime) -> None:
-    """The request's creation time (ocp-date wins over Date) must be RFC 1123 and within 15 minutes of `now`."""
+    """The request's creation time (ocp-date wins over Date) must be RFC 1123, within 15 minutes of `now`."""
     name = "ocp-date" if headers.get("ocp-date") else "Date"
     value = headers.get(name.lower())
     if not value:

@@ -29,7 +29,8 @@ class BatchDataPlane:
 
     def authenticate(self, request: Request, account_name: str) -> None:
         """The framework's data-plane hook: a bearer token needs 'AAD' among the account's
-        allowedAuthenticationModes, a SharedKey signature needs 'SharedKey', a fresh date and a CURRENT key."""
+        allowedAuthenticationModes, a SharedKey signature needs 'SharedKey', a fresh date and
+        a CURRENT key."""
         doc = self._account_doc(request.params.get("location", ""), account_name)
         modes = doc["resource"]["properties"].get("allowedAuthenticationModes", ())
         header = request.headers.get("authorization", "")
