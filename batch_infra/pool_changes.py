@@ -170,7 +170,8 @@ def _change(
 ) -> PropertyChange:
     rule = BY_KEY[key]
     if key in NOT_CLEARABLE and _removes(key, old_inputs, new_inputs):
-        return PropertyChange(key, f"{rule.azure}: removed, and {NOT_CLEARABLE[key]}", Change.REPLACE, old, new)
+        return PropertyChange(key, f"{rule.azure}: removed, and {NOT_CLEARABLE[key]}", Change.REPLACE,
+                              old, new)
     if key == "userAccounts" and _keys_only_change(old, new):
         return PropertyChange(key, SSH_KEYS_ONLY, Change.LIVE, old, new)
     return PropertyChange(key, rule.azure, rule.change, old, new)

@@ -51,8 +51,8 @@ def stack_pools(
             certificate_identity_client_id=client_id,
         )
         if carries_sas(inputs.get("startTask")):
-            # A SAS in a resource file URL or an environment value is a credential: secret in the state's inputs
-            # too (the Pool marks the output secret; the input is recorded as given).
+            # A SAS in a resource file URL or an environment value is a credential: secret in the state's
+            # inputs too (the Pool marks the output secret; the input is recorded as given).
             inputs["startTask"] = pulumi.Output.secret(inputs["startTask"])
         opts = pulumi.ResourceOptions(parent=parent, depends_on=depends_on)
         pools[pool.id] = Pool(f"{name}-pool-{pool.id}", inputs, opts)

@@ -73,7 +73,8 @@ def check(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
 
 
 def _ssh_key_failures(pool: Any, node_agent_sku_id: str | None) -> list[CheckFailure]:
-    return [CheckFailure(path, reason) for path, reason in pool_spec.ssh_key_failures(pool, node_agent_sku_id)]
+    return [CheckFailure(path, reason)
+            for path, reason in pool_spec.ssh_key_failures(pool, node_agent_sku_id)]
 
 
 def _config_failures(inputs: Mapping[str, Any]) -> list[CheckFailure]:
@@ -212,16 +213,17 @@ def _adopt(inputs: dict[str, Any], pool: Mapping[str, Any]) -> dict[str, Any]:
     unmodeled = differences(found, pool_spec.build(inputs, with_passwords=False))
     if modeled or unmodeled:
         raise BatchInfraError(
-            f"pool {inputs['id']!r} already exists in Batch account {inputs['accountName']!r} and differs from "
-            f"the config in: {'; '.join(modeled + unmodeled)}",
+            f"pool {inputs['id']!r} already exists in Batch account {inputs['accountName']!r} "
+            f"and differs from the config in: {'; '.join(modeled + unmodeled)}",
             fix="make the config match the existing pool and run again (it is then adopted), delete the "
             "existing pool, or choose another pool id",
         )
     errors = pool_ops.resize_errors(found)
     if errors:
         raise BatchInfraError(
-            f"pool {inputs['id']!r} already exists in Batch account {inputs['accountName']!r} and matches the "
-            f"config, but its last resize failed: {errors[0].get('code')}: {errors[0].get('message')}",
+            f"pool {inputs['id']!r} already exists in Batch account {inputs['accountName']!r} "
+            f"and matches the config, but its last resize failed: "
+            f"{errors[0].get('code')}: {errors[0].get('message')}",
             fix="batch-infra never deletes a pool it did not create: fix the cause (e.g. request more core "
             "quota), resize the pool or delete it yourself, then run `pulumi up` again",
         )
@@ -301,8 +303,9 @@ def _patch(
             patch["properties"][name] = CLEARS[name]
         else:
             raise BatchInfraError(
-                f"pool {inputs['id']!r}: removing properties.{name} cannot be sent to Azure (no clear value), "
-                "and batch_infra.pool_changes did not classify the removal as a replacement",
+                f"pool {inputs['id']!r}: removing properties.{name} cannot be sent to Azure "
+                "(no clear value), and batch_infra.pool_changes did not classify the removal "
+                "as a replacement",
                 fix="report this as a batch-infra bug; meanwhile set onImmutableChange: replace",
             )
     if identity:
@@ -320,7 +323,7 @@ def _patch(
 def needs_empty_pool(
     inputs: Mapping[str, Any], plan: Plan, nodes: int, *, recorded: bool = False
 ) -> BatchInfraError:
-    """The guidance for an update-when-empty change meeting a pool with nodes (provider and preflight share it)."""
+    """Guidance for an update-when-empty change on a pool with nodes (provider and preflight share it)."""
     changed = "; ".join(c for c in plan.describe() if "update-when-empty" in c)
     if "formula" in (inputs.get("scale") or {}):
         empty = "set scale.maxDedicatedNodes: 0 and maxSpotNodes: 0 (the cap holds the autoscale pool at 0)"

@@ -122,7 +122,9 @@ def delete_pool(inputs: Mapping[str, Any]) -> None:
     timeout = float(os.environ.get(DELETE_TIMEOUT_ENV) or DELETE_TIMEOUT_SECONDS)
     try:
         with _azure(f"deleting pool {inputs['id']!r}"):
-            poller = client.pool.begin_delete(inputs["resourceGroupName"], inputs["accountName"], inputs["id"])
+            poller = client.pool.begin_delete(
+                inputs["resourceGroupName"], inputs["accountName"], inputs["id"]
+            )
             poller.result(timeout=timeout)
     except AzureOperationError as err:
         if not isinstance(err.__cause__, ResourceNotFoundError):
@@ -132,8 +134,8 @@ def delete_pool(inputs: Mapping[str, Any]) -> None:
         raise BatchInfraError(
             f"pool {inputs['id']!r} in Batch account {inputs['accountName']!r} was still being deleted after "
             f"{timeout:.0f}s",
-            fix="check the pool in the Azure portal (nodes still leaving, tasks blocking the delete); when it is "
-            f"gone run `pulumi up` again; to wait longer set {DELETE_TIMEOUT_ENV} (seconds)",
+            fix="check the pool in the Azure portal (nodes still leaving, tasks blocking the delete); "
+            f"when it is gone run `pulumi up` again; to wait longer set {DELETE_TIMEOUT_ENV} (seconds)",
         )
 
 

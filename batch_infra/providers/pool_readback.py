@@ -1,4 +1,4 @@
-"""Azure's pool body -> the pool provider's input keys, so refresh shows no phantom diff and adoption can compare.
+"""Azure's pool body -> the pool provider's input keys: refresh shows no phantom diff, adoption can compare.
 
 The inverse of `pool_spec.build`. What Azure does not store (the image selector, declared autoscale
 maximums, password secret names, the replacement policy) is taken from the prior inputs; where Azure

@@ -253,7 +253,7 @@ def start_task(pool: PoolConfig) -> dict[str, Any] | None:
 
 
 def key_installer_command(command_line: str | None) -> str:
-    """The key installer followed by the user's command line as arguments (raises ValueError if unsplittable)."""
+    """The key installer, then the user's command line as its arguments (ValueError if unsplittable)."""
     if not command_line:
         return _KEY_INSTALLER
     return f"{_KEY_INSTALLER} {shlex.join(shlex.split(command_line))}"
@@ -267,7 +267,8 @@ def ssh_key_failures(pool: PoolConfig, node_agent_sku_id: str | None) -> list[tu
     if node_agent_sku_id is not None:  # the checks that need the resolved image; the others ran before
         if node_agent_sku_id.lower().startswith("batch.node.windows"):
             return [("userAccounts", f"pool {pool.id!r}: sshPublicKeys are installed by a bash start task, "
-                                     "which Windows nodes cannot run; fix: use a Linux image, or remove the keys")]
+                                     "which Windows nodes cannot run; "
+                                     "fix: use a Linux image, or remove the keys")]
         return []
     if task is not None and task.elevation != "admin":
         return [("startTask.elevation", f"pool {pool.id!r}: {SSH_KEYS_NEED_ADMIN}; fix: {SSH_KEYS_FIX}")]
@@ -354,6 +355,7 @@ def carries_sas(task: Any) -> bool:
     """A start task with a SAS token (`sig=`) in a resource file URL or an environment value."""
     if not isinstance(task, Mapping):
         return False
-    urls = [str(f.get("storageContainerUrl") or f.get("httpUrl") or "") for f in task.get("resourceFiles") or []]
+    urls = [str(f.get("storageContainerUrl") or f.get("httpUrl") or "")
+            for f in task.get("resourceFiles") or []]
     values = [str(v) for v in (task.get("environment") or {}).values()]
     return any("sig=" in text for text in urls + values)
