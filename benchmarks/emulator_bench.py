@@ -2,9 +2,9 @@
 
 Run: .venv/bin/python benchmarks/emulator_bench.py [--requests 1000] [--threads 4]
 Measures pool GET/PUT (azure-mgmt-batch) and resource group GET/PUT (azure-mgmt-resource); exits non-zero
-with the emulator's reason when it cannot measure either. Target: >= 300 GETs/s on one emulator process. The server p50 (from the
-emulator's request log) shows how much of each request is the emulator; the rest is the SDK client and TLS
-on the same (shared) cores.
+with the emulator's reason when it cannot measure either. Target: >= 300 GETs/s on one emulator process.
+The server p50 (from the emulator's request log) shows how much of each request is the emulator; the rest
+is the SDK client and TLS on the same (shared) cores.
 """
 
 from __future__ import annotations

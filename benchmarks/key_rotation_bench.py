@@ -3,8 +3,9 @@
 Consumers are threads calling the Batch data plane in a loop, each call signed with a key read from the Key
 Vault sink `--hold` seconds earlier (a consumer keeps the key it read for a while). The naive sequence
 regenerates the key consumers use and then publishes it, as a hand-written script would; batch-infra's
-regenerates the unused key, verifies and publishes it, waits the grace period, then regenerates the old one. Printed per scenario: rotations, consumer calls, failures, and
-the mean seconds per rotation. A grace shorter than the hold must fail consumers; a longer one must not.
+regenerates the unused key, verifies and publishes it, waits the grace period, then regenerates the old
+one. Printed per scenario: rotations, consumer calls, failures, and the mean seconds per rotation. A grace
+shorter than the hold must fail consumers; a longer one must not.
 Then auto-storage: a loop of application package PUTs (Batch signs their storageUrl with the storage key it
 holds) while the storage keys rotate, with the emulator's nodes taking `--propagation` seconds per sync,
 without the propagation wait and with it.

@@ -1,4 +1,4 @@
-"""The Pool resource under Pulumi's mocks: end-of-life warnings reach the log; SAS start tasks are secret inputs."""
+"""The Pool under Pulumi's mocks: end-of-life warnings reach the log; SAS start tasks are secret inputs."""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def inputs(**config: Any) -> dict[str, Any]:
 @pulumi.runtime.test
 def test_end_of_life_warning_is_logged_on_the_pool(mocks, monkeypatch):
     logged: list[tuple[str, Any]] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, resource=None, **_: logged.append((message, resource)))
+    monkeypatch.setattr(pulumi.log, "warn",
+                        lambda message, resource=None, **_: logged.append((message, resource)))
     quiet = Pool("quiet", inputs())
     warned = Pool("with-warning", inputs())
 

@@ -172,7 +172,8 @@ def test_authentication_comes_before_the_api_version(clean_emulator):
     ],
 )
 def test_fault_rule_values_are_validated(clean_emulator, rule, target):
-    status, _, body = call(clean_emulator, "POST", "/admin/faults", json.dumps({"path": "x", **rule}).encode())
+    status, _, body = call(clean_emulator, "POST", "/admin/faults",
+                           json.dumps({"path": "x", **rule}).encode())
     assert (status, body["error"]["code"], body["error"]["target"]) == (400, "InvalidFaultRule", target)
     assert clean_emulator.admin("GET", "/faults") == []
 

@@ -1,4 +1,4 @@
-"""Regressions from the review of the pool provider (issue 5), each through the SDK's provider server (gRPC)."""
+"""Regressions from the pool provider's review (issue 5), each through the SDK's provider server (gRPC)."""
 
 from __future__ import annotations
 
@@ -67,11 +67,12 @@ def test_create_never_deletes_an_adopted_pool_with_resize_errors(server, clean_e
 @pytest.mark.parametrize(
     ("name", "mutate"),
     [
-        ("mountConfiguration", lambda p: p.__setitem__("mountConfiguration", [{"azureFileShareConfiguration": {
-            "accountName": "acct", "azureFileUrl": "https://acct.file.core.windows.net/share",
-            "accountKey": "a2V5", "relativeMountPath": "data"}}])),
-        ("startTask.userIdentity.autoUser.scope", lambda p: p["startTask"]["userIdentity"]["autoUser"].__setitem__(
-            "scope", "Task")),
+        ("mountConfiguration", lambda p: p.__setitem__("mountConfiguration", [{
+            "azureFileShareConfiguration": {
+                "accountName": "acct", "azureFileUrl": "https://acct.file.core.windows.net/share",
+                "accountKey": "a2V5", "relativeMountPath": "data"}}])),
+        ("startTask.userIdentity.autoUser.scope",
+         lambda p: p["startTask"]["userIdentity"]["autoUser"].__setitem__("scope", "Task")),
         ("extensions", lambda p: p["deploymentConfiguration"]["virtualMachineConfiguration"].__setitem__(
             "extensions", [{"name": "mon", "publisher": "Microsoft.Azure.Monitor",
                             "type": "AzureMonitorLinuxAgent", "typeHandlerVersion": "1.0"}])),
@@ -81,7 +82,8 @@ def test_create_never_deletes_an_adopted_pool_with_resize_errors(server, clean_e
     ],
 )
 def test_adoption_compares_every_writable_property(server, clean_emulator, endpoint, name, mutate):
-    checked, _ = server.check({}, inputs_for(clean_emulator, endpoint, startTask={"commandLine": "/bin/true"}))
+    checked, _ = server.check({}, inputs_for(clean_emulator, endpoint,
+                                             startTask={"commandLine": "/bin/true"}))
     body = build(checked, with_passwords=False)
     mutate(body["properties"])
     create_out_of_band(clean_emulator, body)

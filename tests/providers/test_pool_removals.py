@@ -1,4 +1,4 @@
-"""Removing a property from the config reaches Azure (explicit clear) or replaces the pool: round trips via gRPC.
+"""Removing a config property reaches Azure (explicit clear) or replaces the pool: round trips via gRPC.
 
 Pool PATCH leaves out-of-body properties untouched, so a removal sent as "nothing" would stay in Azure and
 diff forever. Each removable property: diff, update, Azure's body, then refresh shows no diff.
@@ -41,7 +41,8 @@ def azure_properties(emulator):
         ("startTask", {"startTask": {"commandLine": "/bin/true"}},
          lambda props, _: not props.get("startTask")),
         ("metadata", {"metadata": {"owner": "me"}}, lambda props, _: not props.get("metadata")),
-        ("userAccounts", {"userAccounts": KEYS, "scale": EMPTY},  # keys only: the installer start task goes too
+        # keys only: the installer start task goes too
+        ("userAccounts", {"userAccounts": KEYS, "scale": EMPTY},
          lambda props, _: not props.get("userAccounts") and not props.get("startTask")),
         ("identities", {"identities": [IDENTITY], "scale": EMPTY},
          lambda _, identity: identity.get("type") == "None"),

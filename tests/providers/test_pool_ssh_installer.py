@@ -1,4 +1,4 @@
-"""The SSH key installer start task, run for real by bash: keys written, then the user's argv exec'd unexpanded.
+"""The SSH key installer start task, run by real bash: keys written, then the user's argv exec'd unexpanded.
 
 Batch runs a start task's command line without a shell, splitting it into arguments; `shlex.split` stands in
 for that here. `getent`, `install`, `chown` and `chmod` are shims on PATH so nothing outside tmp is touched.

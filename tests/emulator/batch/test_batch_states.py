@@ -69,6 +69,7 @@ def test_if_match_on_a_missing_pool_is_404(clean_emulator):
     batch = clean_emulator.batch_mgmt_client()
     with pytest.raises(ResourceNotFoundError) as missing:
         batch.pool.create(
-            RG, "batchacct", "ghost", pool_body(), etag='W/"0x8D000"', match_condition=MatchConditions.IfNotModified
+            RG, "batchacct", "ghost", pool_body(),
+            etag='W/"0x8D000"', match_condition=MatchConditions.IfNotModified,
         )
     assert missing.value.error.code == "PoolNotFound"

@@ -45,7 +45,8 @@ def test_a_misspelled_top_level_key_fails_the_program():
     config["batch-infra:polices"] = json.dumps({"imageEndOfLifeWindowDays": 10})
     with pytest.raises(ConfigError) as raised:
         _load(config, [], stack="dev")
-    assert "stacks/Pulumi.dev.yaml: batch-infra:polices: unknown key; fix: did you mean 'policies'?" in str(raised.value)
+    assert ("stacks/Pulumi.dev.yaml: batch-infra:polices: unknown key; "
+            "fix: did you mean 'policies'?") in str(raised.value)
 
 
 def test_secret_keys_are_recorded_not_refused():
@@ -63,4 +64,5 @@ def test_missing_package_paths_fail_the_program(tmp_path):
     config["batch-infra:applications"] = json.dumps(applications)
     with pytest.raises(ConfigError) as raised:
         _load(config, [], stack="dev")
-    assert "batch-infra:applications[0].packages.2.4.0: 'packages/nowhere' is not a folder or .zip" in str(raised.value)
+    assert ("batch-infra:applications[0].packages.2.4.0: "
+            "'packages/nowhere' is not a folder or .zip") in str(raised.value)
