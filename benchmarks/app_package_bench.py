@@ -113,6 +113,7 @@ def measure(
         inputs = {"subscription_id": emulator.target.subscription_id, "resource_group_name": RG,
                   "account_name": ACCOUNT, "application_name": APP, "path": str(package),
                   "content_hash": packaging.content_hash(package), "allow_updates": True,
+                  "zip_sha256": packaging.file_sha256(package),
                   "set_default": False}
         results: dict[str, list[float]] = {"provider": [], "plain-same": [], "plain-sdk-default": [],
                                            "zip_folder only": [], "provider-folder": []}

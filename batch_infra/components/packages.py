@@ -29,6 +29,12 @@ def _former_names(name: str, application_id: str, version: str) -> list[pulumi.A
     return [pulumi.Alias(name=written)] if written != package_name(name, application_id, version) else []
 
 
+def planned_zip_sha256(path: Path) -> str | None:
+    """The raw bytes' sha256 of a given .zip (the upload refuses other bytes); None for a folder."""
+    source = packaging.check_source(path)
+    return packaging.file_sha256(source) if packaging.is_zip_source(source) else None
+
+
 def subscription_of(resource_id: str) -> str:
     """The subscription of an ARM id (/subscriptions/<id>/...): read from the account, so no invoke."""
     parts = resource_id.split("/")
@@ -74,6 +80,7 @@ def application_packages(
                     "version": version,
                     "path": str((project_dir / rel).resolve()),
                     "content_hash": packaging.content_hash(project_dir / rel),
+                    "zip_sha256": planned_zip_sha256(project_dir / rel),
                     "allow_updates": app.allow_updates,
                     "set_default": is_default,
                     "sibling_versions": sorted(app.packages),

@@ -27,7 +27,7 @@ MIN_BLOCK_BYTES = 8 * MIB  # big enough for throughput, small enough to retry ch
 # would create the "new" package, which adopts the live one, then delete the "old" one: the same package).
 IDENTITY = ("subscription_id", "resource_group_name", "account_name", "application_name", "version")
 # Inputs that say how to plan, not what is published: never a change by themselves.
-_PLANNING_ONLY = ("path", "sibling_versions")
+_PLANNING_ONLY = ("path", "sibling_versions", "zip_sha256")
 CONTENT_HASH_METADATA = "batchinfra_content_hash"  # blob metadata: what the uploaded zip was built from
 
 
@@ -47,11 +47,14 @@ class PackageInputs:
     # Every version of this application the stack configures: the 40-packages limit counts them with the
     # live ones. Absent from states written before it existed, hence the default.
     sibling_versions: list[str] = field(default_factory=list)
+    # A given .zip: the sha256 of its bytes when the program hashed its members, so the upload (the only
+    # read at deploy time) can refuse bytes that changed since. None for folders and for older states.
+    zip_sha256: str | None = None
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> PackageInputs:
         return cls(
-            **{f.name: props[f.name] for f in fields(cls) if f.name in props or f.default_factory is MISSING}
+            **{f.name: props[f.name] for f in fields(cls) if f.name in props or _required(f)}
         )
 
     def as_props(self) -> dict[str, Any]:
@@ -71,6 +74,10 @@ class PackageInputs:
         )
 
 
+def _required(spec: Any) -> bool:
+    return spec.default is MISSING and spec.default_factory is MISSING
+
+
 def input_names() -> tuple[str, ...]:
     return tuple(f.name for f in fields(PackageInputs))
 
@@ -88,6 +95,8 @@ def shape_problems(news: Mapping[str, Any]) -> list[tuple[str, str]]:
             continue
         if spec.name == "sibling_versions":
             problems.append((spec.name, f"sibling_versions must be a list of versions, got {value!r}"))
+            continue
+        if spec.name == "zip_sha256" and (value is None or _is_sha256(value)):
             continue
         expected = bool if spec.type in ("bool", bool) else str
         if not isinstance(value, expected) or (expected is str and not value):
@@ -186,7 +195,8 @@ class PackageDiff:
 def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> PackageDiff:
     """Identity changes replace the package; a new content hash re-uploads it; the rest update state only.
 
-    `path` and `sibling_versions` are not compared: they say how to plan, the content hash is what is
+    `path`, `sibling_versions` and `zip_sha256` are not compared: they say how to plan (a zip rebuilt
+    with new timestamps has new bytes but the same members), the content hash is what is
     published. Names compare case-insensitively, as Azure compares them (see IDENTITY).
     """
     changed = [
@@ -204,3 +214,11 @@ def block_size(size: int) -> int:
     """Block size that fits `size` in Batch's 50,000 blocks, in whole MiB, at least MIN_BLOCK_BYTES."""
     needed = math.ceil(size / MAX_BLOCKS / MIB) * MIB
     return min(max(MIN_BLOCK_BYTES, needed), MAX_BLOCK_BYTES)
+
+
+def _is_sha256(value: Any) -> bool:
+    """"sha256:<64 hex>", as packaging.file_sha256 writes it."""
+    if not isinstance(value, str) or not value.startswith("sha256:"):
+        return False
+    digest = value.removeprefix("sha256:")
+    return len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from batch_infra import packaging
+from batch_infra.components.packages import planned_zip_sha256
 from batch_infra.providers import azure_clients
 from batch_infra.providers.app_package import ApplicationPackageProvider
 from batch_infra.providers.app_package_rules import PackageInputs
@@ -73,6 +74,7 @@ def package_inputs(path: Path, application: str = "tools", version: str = "1.0.0
         "version": version,
         "path": str(path),
         "content_hash": packaging.content_hash(path),
+        "zip_sha256": planned_zip_sha256(path),  # as the component plans it
         "allow_updates": application != "frozen",
         "set_default": False,
     }
@@ -276,6 +278,19 @@ def test_a_zip_changed_between_plan_and_upload_is_refused_and_nothing_is_activat
     assert [entry for entry in proxy.writes() if "comp=blocklist" in entry[1]] == []  # no blob was committed
     assert [r for r in package_calls(emulator, "POST") if r["path"].endswith("/activate")] == []
     assert [p.name for p in account.application_package.list(RG, ACCOUNT, "tools")] == []
+
+
+def test_a_zip_changed_since_an_older_plan_without_its_byte_hash_is_refused_too(
+    account, provider, proxy, emulator, tmp_path
+):
+    """States written before zip_sha256 existed: the provider hashes the zip itself before uploading."""
+    zipped = _incompressible_zip(tmp_path)
+    planned, _ = provider.check({}, package_inputs(zipped, zip_sha256=None))
+    _incompressible_zip(tmp_path)
+    with pytest.raises(ProviderCallError) as refused:
+        provider.create(planned)
+    assert f"the content of {zipped} changed" in refused.value.details
+    assert [entry for entry in proxy.writes() if "comp=blocklist" in entry[1]] == []
 
 
 def test_a_zip_changed_mid_upload_is_refused_and_the_live_version_keeps_its_content(

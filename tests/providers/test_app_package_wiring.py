@@ -27,9 +27,9 @@ def test_each_configured_version_is_one_package_with_its_content_hash(planned, s
     assert set(found) == set(expected)
     for name, (app, version, rel) in expected.items():
         props = found[name]
-        assert set(props) >= set(input_names()) - {
-            "subscription_id"
-        }  # an Output of the account id under mocks
+        # subscription_id is an Output of the account id under mocks; zip_sha256 is None for a folder.
+        assert set(props) >= set(input_names()) - {"subscription_id", "zip_sha256"}
+        assert props.get("zip_sha256") is None
         assert props["application_name"] == app.id and props["version"] == version
         assert props["path"] == str((PROJECT_DIR / rel).resolve()) and Path(props["path"]).is_absolute()
         assert props["content_hash"] == packaging.content_hash(PROJECT_DIR / rel)
