@@ -311,18 +311,29 @@ def test_a_grace_shorter_than_the_consumers_hold_fails_them(
     assert all("AuthenticationFailed" in failure for failure in consumers.failures)
 
 
-@pytest.mark.parametrize(("propagation", "fails"), [(0.0, True), (PROPAGATION, False)])
-def test_storage_keys_need_the_propagation_wait(clean_emulator: Any, propagation: float, fails: bool) -> None:
+@pytest.mark.parametrize(
+    ("propagation", "node_propagation", "fails"),
+    # Without the wait, the nodes get no current key until the final sync reaches them: 5 s is far longer
+    # than any rotation takes, so the probe below lands in that gap however slow the machine is.
+    [(0.0, 5.0, True), (PROPAGATION, NODE_PROPAGATION, False)],
+)
+def test_storage_keys_need_the_propagation_wait(
+    clean_emulator: Any, propagation: float, node_propagation: float, fails: bool
+) -> None:
     """Regenerating key1 before the sync of the new key2 reached the nodes leaves them no current key."""
     account = make_account(clean_emulator)
     sink = kv_sink(clean_emulator)
-    clean_emulator.settings(auto_storage_key_propagation_seconds=NODE_PROPAGATION)
+    clean_emulator.settings(auto_storage_key_propagation_seconds=node_propagation)
     with StorageConsumers(clean_emulator, account) as consumers:
         consumers.wait_for_calls(5)
         keys_module.rotate(clean_emulator.target, account, sink, batch=False, storage_propagation=propagation)
+        probe = consumers.probe()  # right after the rotation returns: deterministic, unlike the loop's timing
         consumers.wait_for_calls(5)
     assert consumers.calls >= 10
-    assert bool(consumers.failures) is fails, consumers.failures[:3]
+    assert (probe is not None) is fails, probe
+    assert probe is None or "AutoStorageKeysInvalid" in probe
+    if not fails:
+        assert consumers.failures == []
     assert all("AutoStorageKeysInvalid" in failure for failure in consumers.failures)
     assert sink.read_state().storage_phase == "completed" and sink.read() is None
 

@@ -32,9 +32,22 @@ def take_snapshot(ctx: EmulatorContext, doc: dict[str, Any]) -> None:
             "keys": {k["keyName"]: k["value"] for k in found["keys"]},
             "syncedAt": ctx.now().timestamp(),
         },
-        # What the nodes keep using until the current snapshot has propagated to them.
-        "previous": held.get("current"),
+        # What the nodes keep using until the current snapshot has propagated to them: the last snapshot
+        # that did reach them. A sync that had not propagated when the next one came never reached them.
+        "previous": _reached_nodes(ctx, held),
     }
+
+
+def _reached_nodes(ctx: EmulatorContext, held: dict[str, Any]) -> dict[str, Any] | None:
+    """The snapshot the nodes use now; the one taken at link has no predecessor, so nodes start with it."""
+    current, previous = held.get("current"), held.get("previous")
+    if current is None or previous is None or _propagated(ctx, current):
+        return current
+    return previous
+
+
+def _propagated(ctx: EmulatorContext, snapshot: dict[str, Any]) -> bool:
+    return ctx.now().timestamp() - snapshot["syncedAt"] >= float(ctx.settings.get(PROPAGATION_SETTING, 0.0))
 
 
 def require_usable_key(ctx: EmulatorContext, doc: dict[str, Any]) -> str:
@@ -61,8 +74,7 @@ def require_usable_key(ctx: EmulatorContext, doc: dict[str, Any]) -> str:
 
 
 def _held(ctx: EmulatorContext, held: dict[str, Any]) -> dict[str, str]:
-    propagation = float(ctx.settings.get(PROPAGATION_SETTING, 0.0))
     current, previous = held["current"], held.get("previous")
-    if previous is None or ctx.now().timestamp() - current["syncedAt"] >= propagation:
+    if previous is None or _propagated(ctx, current):
         return current["keys"]
     return previous["keys"]
