@@ -301,12 +301,14 @@ def test_a_grace_shorter_than_the_consumers_hold_fails_them(
     account = make_account(clean_emulator)
     sink = kv_sink(clean_emulator)
     rotate(clean_emulator.target, account, sink, storage=False, grace=0)
-    with Consumers(clean_emulator, account, kv_sink(clean_emulator), hold=0.3, workers=4) as consumers:
-        consumers.wait_for_calls(8)
-        for _ in range(2):
+    # 6 workers x 3 rotations: with a 0.05 s grace, each worker's ~0.3 s read cycle puts a read in the 0.25 s
+    # before the old key dies with high odds, so "no failure at all" would take many misses in a row.
+    with Consumers(clean_emulator, account, kv_sink(clean_emulator), hold=0.3, workers=6) as consumers:
+        consumers.wait_for_calls(12)
+        for _ in range(3):
             rotate(clean_emulator.target, account, sink, storage=False, grace=grace)
-        consumers.wait_for_calls(8)
-    assert consumers.calls >= 16
+        consumers.wait_for_calls(12)
+    assert consumers.calls >= 24
     assert bool(consumers.failures) is fails, consumers.failures[:3]
     assert all("AuthenticationFailed" in failure for failure in consumers.failures)
 
