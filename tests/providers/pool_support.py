@@ -58,3 +58,16 @@ def harness(emulator: Any, name: str = "render") -> ProviderHarness:
 
 def pool_path(pool_id: str = "render") -> str:
     return f"/resourceGroups/{RG}/providers/Microsoft.Batch/batchAccounts/{ACCOUNT}/pools/{pool_id}"
+
+
+def create(server: ProviderHarness, emulator: Any, endpoint: str, **config: Any) -> tuple[dict, str, dict]:
+    """Check then create a pool from `config` through the provider server; returns (inputs, id, outputs)."""
+    checked, failures = server.check({}, inputs_for(emulator, endpoint, **config))
+    assert failures == []
+    pool_id, outs = server.create(checked)
+    return checked, pool_id, outs
+
+
+def azure_pool(emulator: Any, pool_id: str = "render") -> dict[str, Any]:
+    """The pool as Azure (the emulator) holds it."""
+    return emulator.batch_mgmt_client().pool.get(RG, ACCOUNT, pool_id).as_dict()

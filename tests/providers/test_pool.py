@@ -9,32 +9,17 @@ import pytest
 
 from batch_infra.providers.pool import PoolProvider
 from tests.providers.harness import ProviderCallError
-from tests.providers.pool_support import ACCOUNT, RG, harness, inputs_for, make_account, pool_path
+from tests.providers.pool_support import (
+    ACCOUNT,
+    RG,
+    azure_pool,
+    create,
+    harness,
+    inputs_for,
+    pool_path,
+)
 
 pytestmark = pytest.mark.emulator
-
-
-@pytest.fixture(scope="module")
-def server(emulator):
-    with harness(emulator) as provider:
-        yield provider
-
-
-@pytest.fixture
-def endpoint(clean_emulator):
-    clean_emulator.settings(allocation_delay_seconds=0.05)
-    return make_account(clean_emulator)
-
-
-def create(server, emulator, endpoint, **config):
-    checked, failures = server.check({}, inputs_for(emulator, endpoint, **config))
-    assert failures == []
-    pool_id, outs = server.create(checked)
-    return checked, pool_id, outs
-
-
-def azure_pool(emulator, pool_id="render"):
-    return emulator.batch_mgmt_client().pool.get(RG, ACCOUNT, pool_id).as_dict()
 
 
 def paths(emulator):

@@ -12,7 +12,7 @@ from batch_infra.providers import pool_ops
 from batch_infra.providers.pool_adopt import WRITABLE_PROPERTIES
 from batch_infra.providers.pool_spec import build
 from tests.providers.harness import ProviderCallError
-from tests.providers.pool_support import ACCOUNT, RG, harness, inputs_for, make_account
+from tests.providers.pool_support import ACCOUNT, RG, azure_pool, create, harness, inputs_for
 
 pytestmark = pytest.mark.emulator
 IDENTITY = (
@@ -20,29 +20,6 @@ IDENTITY = (
 )
 CLIENT_ID = {"certificate_identity_client_id": "00000000-0000-0000-0000-000000000001"}
 SPEC = Path(__file__).resolve().parents[2] / "batch_infra/emulator/specs"
-
-
-@pytest.fixture(scope="module")
-def server(emulator):
-    with harness(emulator) as provider:
-        yield provider
-
-
-@pytest.fixture
-def endpoint(clean_emulator):
-    clean_emulator.settings(allocation_delay_seconds=0.05)
-    return make_account(clean_emulator)
-
-
-def create(server, emulator, endpoint, **config):
-    checked, failures = server.check({}, inputs_for(emulator, endpoint, **config))
-    assert failures == []
-    pool_id, outs = server.create(checked)
-    return checked, pool_id, outs
-
-
-def azure_pool(emulator, pool_id="render"):
-    return emulator.batch_mgmt_client().pool.get(RG, ACCOUNT, pool_id).as_dict()
 
 
 def pools(emulator):

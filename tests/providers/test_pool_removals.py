@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.providers.pool_support import ACCOUNT, RG, harness, inputs_for, make_account
+from tests.providers.pool_support import ACCOUNT, RG, inputs_for
 
 pytestmark = pytest.mark.emulator
 IDENTITY = (
@@ -16,18 +16,6 @@ IDENTITY = (
 )
 EMPTY = {"targetDedicatedNodes": 0}
 KEYS = [{"name": "ops", "sshPublicKeys": ["ssh-ed25519 AAAAC3Nza ops@host"]}]
-
-
-@pytest.fixture(scope="module")
-def server(emulator):
-    with harness(emulator) as provider:
-        yield provider
-
-
-@pytest.fixture
-def endpoint(clean_emulator):
-    clean_emulator.settings(allocation_delay_seconds=0.05)
-    return make_account(clean_emulator)
 
 
 def azure_properties(emulator):
