@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from batch_infra.config.account import check_identity_id
 from batch_infra.config.base import Model, invalid, promotable, retired
@@ -20,6 +20,19 @@ from batch_infra.config.pool_parts import (
     UserAccount,
 )
 
+# Keys of retired Azure features, accepted only to be refused: field -> (feature, retired on, replacement).
+RETIRED_POOL_KEYS: dict[str, tuple[str, str, str]] = {
+    "certificate_references": (
+        "Batch account certificates (certificateReferences)", "2024-02-29",
+        "list the Key Vault certificate URLs under certificates.certificateUrls with certificates.identity; "
+        "batch-infra installs the Key Vault VM extension",
+    ),
+    "cloud_service_configuration": (
+        "CloudServiceConfiguration pools", "2024-02-29",
+        "remove it; pools use VirtualMachineConfiguration chosen by image (e.g. os: windows 2022)",
+    ),
+    "application_licenses": ("Pay-for-use application licenses", "2024-02-29", "remove applicationLicenses"),
+}
 POOL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
 
@@ -92,29 +105,11 @@ class PoolConfig(Model):
                           "use nodeCommunicationMode: Simplified (outbound 443 to BatchNodeManagement only)")
         return value
 
-    @field_validator("certificate_references")
+    @field_validator(*RETIRED_POOL_KEYS)
     @classmethod
-    def _certificate_references(cls, value: Any) -> Any:
+    def _retired_keys(cls, value: Any, info: ValidationInfo) -> Any:
         if value is not None:
-            raise retired("Batch account certificates (certificateReferences)", "2024-02-29",
-                          "list the Key Vault certificate URLs under certificates.certificateUrls with "
-                          "certificates.identity; batch-infra installs the Key Vault VM extension")
-        return value
-
-    @field_validator("cloud_service_configuration")
-    @classmethod
-    def _cloud_service(cls, value: Any) -> Any:
-        if value is not None:
-            raise retired("CloudServiceConfiguration pools", "2024-02-29",
-                          "remove it; pools use VirtualMachineConfiguration chosen by image "
-                          "(e.g. os: windows 2022)")
-        return value
-
-    @field_validator("application_licenses")
-    @classmethod
-    def _licenses(cls, value: Any) -> Any:
-        if value is not None:
-            raise retired("Pay-for-use application licenses", "2024-02-29", "remove applicationLicenses")
+            raise retired(*RETIRED_POOL_KEYS[info.field_name or ""])
         return value
 
     @field_validator("data_disks")
