@@ -230,6 +230,15 @@ class StartTask(Model):
     wait_for_success: bool = True
     max_task_retry_count: int = Field(0, ge=-1, le=100)
 
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if name.upper().startswith("BATCH_INFRA_"):
+                raise invalid(f"{name} is reserved: batch-infra's start task uses BATCH_INFRA_* variables",
+                              "rename the variable", at=name)
+        return value
+
     @field_validator("command_line")
     @classmethod
     def _command(cls, value: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -140,10 +141,35 @@ class PoolConfig(Model):
         if len(set(names)) != len(names):
             raise invalid("two user accounts share a name", "give each user account its own name",
                           at="userAccounts")
+        for problem in self._ssh_key_installer_problems():
+            raise problem
         if self.image.patterns()[3] == "windows" and any(u.ssh_public_keys for u in self.user_accounts):
             raise invalid("SSH public keys are for Linux pools",
                           "use passwordSecret for Windows user accounts", at="userAccounts")
         return self
+
+    def _ssh_key_installer_problems(self) -> list[Any]:
+        """SSH keys are installed by an admin start task that then runs the command line as argv."""
+        task = self.start_task
+        if task is None or not any(u.ssh_public_keys for u in self.user_accounts):
+            return []
+        if task.elevation != "admin":
+            return [invalid(
+                "sshPublicKeys are installed by the start task as the admin auto-user, and this start task "
+                "runs as nonadmin", "set startTask.elevation: admin, or remove the start task or the keys",
+                at=["startTask", "elevation"])]
+        if "\n" in task.command_line or "\\" in task.command_line:
+            return [invalid(
+                "with sshPublicKeys the command line is split into arguments (POSIX rules, no shell), so "
+                "newlines and backslash escapes would change its meaning",
+                "write one line without backslashes, e.g. /bin/bash -c \"step1 && step2\"",
+                at=["startTask", "commandLine"])]
+        try:
+            shlex.split(task.command_line)
+        except ValueError as err:
+            return [invalid(f"the command line cannot be split into arguments ({err})", "balance its quotes",
+                            at=["startTask", "commandLine"])]
+        return []
 
     @property
     def max_nodes(self) -> int:
