@@ -50,11 +50,16 @@ def stack_pools(
             user_passwords=passwords,
             certificate_identity_client_id=client_id,
         )
+        secret_outputs = []
         if carries_sas(inputs.get("startTask")):
-            # A SAS in a resource file URL or an environment value is a credential: secret in the state's
-            # inputs too (the Pool marks the output secret; the input is recorded as given).
+            # A SAS in the command line, a resource file URL or an environment value is a credential:
+            # secret in the state's inputs too. The Pool cannot see inside the Output to mark the output
+            # secret itself, so it is named here.
             inputs["startTask"] = pulumi.Output.secret(inputs["startTask"])
-        opts = pulumi.ResourceOptions(parent=parent, depends_on=depends_on)
+            secret_outputs.append("startTask")
+        opts = pulumi.ResourceOptions(
+            parent=parent, depends_on=depends_on, additional_secret_outputs=secret_outputs
+        )
         pools[pool.id] = Pool(f"{name}-pool-{pool.id}", inputs, opts)
     return pools
 

@@ -83,8 +83,14 @@ def _config_failures(inputs: Mapping[str, Any]) -> list[CheckFailure]:
     try:
         pool_spec.config_of(inputs)
     except ValidationError as err:
-        return [CheckFailure(".".join(str(p) for p in e["loc"]) or "pool", e["msg"]) for e in err.errors()]
+        return [CheckFailure(_error_path(e) or "pool", e["msg"]) for e in err.errors()]
     return []
+
+
+def _error_path(error: Any) -> str:
+    """The key path of a config error; a model-level rule names its key in ctx["at"] (config.base.invalid)."""
+    at = (error.get("ctx") or {}).get("at") or []
+    return ".".join(str(p) for p in (*error["loc"], *at))
 
 
 def _target_failures(inputs: Mapping[str, Any]) -> list[CheckFailure]:

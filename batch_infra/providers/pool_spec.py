@@ -344,7 +344,7 @@ def pool_inputs(
 
 
 def secret_output_keys(inputs: Mapping[str, Any]) -> list[str]:
-    """Secret outputs: passwords always; the start task when it carries a SAS (resource file or env value)."""
+    """Secret outputs: passwords always; the start task when it carries a SAS (see `carries_sas`)."""
     keys = ["userPasswords"]
     if carries_sas(inputs.get("startTask")):
         keys.append("startTask")
@@ -352,10 +352,28 @@ def secret_output_keys(inputs: Mapping[str, Any]) -> list[str]:
 
 
 def carries_sas(task: Any) -> bool:
-    """A start task with a SAS token (`sig=`) in a resource file URL or an environment value."""
+    """A start task with a SAS token (`sig=`, any case, also URL-encoded) in its command line, a resource
+    file URL or an environment value: the config's `environment` mapping or Azure's `environmentSettings`
+    list, which holds the BATCH_INFRA_START_COMMAND copy of the command line."""
     if not isinstance(task, Mapping):
         return False
-    urls = [str(f.get("storageContainerUrl") or f.get("httpUrl") or "")
-            for f in task.get("resourceFiles") or []]
-    values = [str(v) for v in (task.get("environment") or {}).values()]
-    return any("sig=" in text for text in urls + values)
+    texts = [str(task.get("commandLine") or "")]
+    for item in task.get("resourceFiles") or []:
+        texts += [str(item.get(k) or "") for k in ("storageContainerUrl", "httpUrl")]
+    texts += [str(v) for v in (task.get("environment") or {}).values()]
+    texts += [str(e.get("value") or "") for e in task.get("environmentSettings") or []]
+    return any(_has_signature(text) for text in texts)
+
+
+def _has_signature(text: str) -> bool:
+    """`sig=` in the text once it is fully URL-decoded (a SAS may be quoted once or twice in a URL)."""
+    from urllib.parse import unquote
+
+    for _ in range(4):  # bounded: each round removes one level of %-encoding
+        if "sig=" in text.lower():
+            return True
+        decoded = unquote(text)
+        if decoded == text:
+            return False
+        text = decoded
+    return "sig=" in text.lower()

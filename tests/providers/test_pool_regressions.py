@@ -81,10 +81,12 @@ def test_ssh_keys_with_a_nonadmin_start_task_fail_check_and_elevation_is_read_ba
     server, clean_emulator, endpoint
 ):
     user = [{"name": "ops", "sshPublicKeys": ["ssh-ed25519 AAAAC3Nza ops@host"]}]
-    nonadmin = inputs_for(clean_emulator, endpoint, userAccounts=user, startTask={"commandLine": "/bin/true"})
+    nonadmin = inputs_for(clean_emulator, endpoint, userAccounts=user,
+                          startTask={"commandLine": "/bin/true", "elevation": "admin"})
+    nonadmin["startTask"]["elevation"] = "nonadmin"  # inputs the config model refuses to build
     _, failures = server.check({}, nonadmin)
     assert [f.property for f in failures] == ["startTask.elevation"]
-    assert "startTask.elevation: admin, or remove the startTask" in failures[0].reason
+    assert "fix: set startTask.elevation: admin, or remove the start task" in failures[0].reason
     checked, pool_id, outs = create(server, clean_emulator, endpoint, userAccounts=user,
                                     startTask={"commandLine": "echo $HOME", "elevation": "admin"})
     clean_emulator.batch_mgmt_client().pool.update(RG, ACCOUNT, "render", {"properties": {"startTask": {

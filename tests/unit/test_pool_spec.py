@@ -198,5 +198,5 @@ def test_check_in_preview_skips_azure_when_the_account_is_not_known_yet():
 def test_check_reports_config_errors_with_their_key_path():
     bad = {**inputs(), "scale": {"targetDedicatedNodes": 1, "formula": "$TargetDedicatedNodes = 1;"}}
     result = pool_lifecycle.check({}, bad)
-    assert [f.property for f in result.failures] == ["scale"]
+    assert [f.property for f in result.failures] == ["scale.formula"]  # the key the rule names
     assert "never both" in result.failures[0].reason
