@@ -13,6 +13,7 @@ from typing import Any
 
 from batch_infra.autoscale.caps import cap_formula
 from batch_infra.config.base import format_duration, parse_duration
+from batch_infra.errors import BatchInfraError
 from batch_infra.providers import pool_spec
 
 
@@ -20,7 +21,7 @@ def read_back(pool: Mapping[str, Any], prior: Mapping[str, Any]) -> dict[str, An
     """Input keys as Azure has them; `prior` are the inputs (or outputs) the pool was last given."""
     props = pool.get("properties") or {}
     vm = (props.get("deploymentConfiguration") or {}).get("virtualMachineConfiguration") or {}
-    start, keys = _start_task(props.get("startTask"), prior)
+    start, keys = _start_task(props.get("startTask"), prior, pool.get("name") or prior.get("id"))
     inputs = dict(prior)
     inputs.update(
         {
@@ -113,7 +114,9 @@ def _packages(refs: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def _start_task(task: Mapping[str, Any] | None, prior: Mapping[str, Any]) -> tuple[Any, dict[str, list[str]]]:
+def _start_task(
+    task: Mapping[str, Any] | None, prior: Mapping[str, Any], pool_id: Any
+) -> tuple[Any, dict[str, list[str]]]:
     """The configured start task and the SSH keys the key-installing wrapper carries (pool_spec docs)."""
     if not task:
         return None, {}
@@ -123,7 +126,7 @@ def _start_task(task: Mapping[str, Any] | None, prior: Mapping[str, Any]) -> tup
     command = task.get("commandLine")
     keys: dict[str, list[str]] = {}
     if pool_spec.SSH_KEYS_ENV in env:
-        for line in base64.b64decode(env.pop(pool_spec.SSH_KEYS_ENV)).decode().splitlines():
+        for line in _ssh_key_lines(env.pop(pool_spec.SSH_KEYS_ENV), pool_id):
             user, _, key = line.partition(" ")
             keys.setdefault(user, []).append(key)
         verbatim = env.pop(pool_spec.START_COMMAND_ENV, None)
@@ -141,6 +144,20 @@ def _start_task(task: Mapping[str, Any] | None, prior: Mapping[str, Any]) -> tup
         "maxTaskRetryCount": task.get("maxTaskRetryCount", 0),
     }
     return result, keys
+
+
+def _ssh_key_lines(value: str, pool_id: Any) -> list[str]:
+    """The "<user> <key>" lines batch-infra encoded into BATCH_INFRA_SSH_KEYS (pool_spec.start_task)."""
+    try:
+        return base64.b64decode(value, validate=True).decode().splitlines()
+    except ValueError as err:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise BatchInfraError(
+            f"pool {pool_id!r}: the start task's {pool_spec.SSH_KEYS_ENV} environment setting is not the "
+            f"base64 list of SSH keys batch-infra writes ({err}); it was changed outside batch-infra",
+            fix=f"in the pool's start task (Azure portal, or `az batch pool set`), remove "
+            f"{pool_spec.SSH_KEYS_ENV} or restore the value batch-infra wrote, then run the command again; "
+            "BATCH_INFRA_* names are reserved for batch-infra",
+        ) from err
 
 
 def _installer(command: str | None) -> str | None:
