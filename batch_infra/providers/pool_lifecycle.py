@@ -269,9 +269,11 @@ def update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> UpdateResult:
             f"pool {inputs['id']!r} no longer exists in Batch account {inputs['accountName']!r}",
             fix="run `pulumi refresh` so the engine knows, then `pulumi up` recreates it",
         )
-    if (pool.get("properties") or {}).get("allocationState") != "Steady":
-        # Someone else's resize: stopped, and its errors are not this update's failure.
-        pool = pool_ops.wait_steady(inputs, pool_ops.stop_resize(inputs), timeout_seconds=_timeout(inputs))
+    state = (pool.get("properties") or {}).get("allocationState")
+    if state == "Resizing":  # someone else's resize: stopped, and its errors are not this update's failure
+        pool = pool_ops.stop_resize(inputs)
+    if state != "Steady":  # Stopping (ours or someone's) turns Steady on its own: only wait
+        pool = pool_ops.wait_steady(inputs, pool, timeout_seconds=_timeout(inputs))
     body = pool_spec.build(inputs)
     when_empty = [c for c in plan.changes if c.change is Change.WHEN_EMPTY]
     live = [c for c in plan.changes if c.change is Change.LIVE]

@@ -195,7 +195,10 @@ def test_autoscale_disable_stop_resize_and_delete(batch, clean_emulator):
     pool = batch.pool.create(RG, "batchacct", "auto", body)
     assert pool.auto_scale_run.results.startswith("$TargetDedicatedNodes=2")
     stopped = batch.pool.stop_resize(RG, "batchacct", "auto")
-    assert (stopped.allocation_state, stopped.current_dedicated_nodes) == ("Steady", 0)
+    assert (stopped.allocation_state, stopped.current_dedicated_nodes) == ("Stopping", 0)
+    clean_emulator.advance_clock(1)  # past stop_resize_delay_seconds
+    steady = batch.pool.get(RG, "batchacct", "auto")
+    assert (steady.allocation_state, steady.current_dedicated_nodes) == ("Steady", 0)
     fixed = batch.pool.disable_auto_scale(RG, "batchacct", "auto")
     assert (
         fixed.scale_settings.fixed_scale.target_dedicated_nodes == 2
@@ -208,3 +211,22 @@ def test_autoscale_disable_stop_resize_and_delete(batch, clean_emulator):
 
 def _account_id(batch) -> str:
     return batch.batch_account.get(RG, "batchacct").id
+
+
+def test_stop_resize_is_stopping_for_the_configured_delay_then_steady_with_the_nodes_it_had(
+    batch, clean_emulator
+):
+    clean_emulator.settings(allocation_delay_seconds=0, stop_resize_delay_seconds=30)
+    batch.pool.create(RG, "batchacct", "p1", pool_body(dedicated=2))
+    clean_emulator.settings(allocation_delay_seconds=600)
+    grow = {"properties": {"scaleSettings": {"fixedScale": {"targetDedicatedNodes": 5}}}}
+    assert batch.pool.update(RG, "batchacct", "p1", grow).allocation_state == "Resizing"
+    stopped = batch.pool.stop_resize(RG, "batchacct", "p1")
+    assert (stopped.allocation_state, stopped.current_dedicated_nodes) == ("Stopping", 2)
+    clean_emulator.advance_clock(29)
+    assert batch.pool.get(RG, "batchacct", "p1").allocation_state == "Stopping"
+    assert batch.pool.stop_resize(RG, "batchacct", "p1").allocation_state == "Stopping"  # no second stop
+    clean_emulator.advance_clock(2)
+    steady = batch.pool.get(RG, "batchacct", "p1")
+    assert (steady.allocation_state, steady.current_dedicated_nodes) == ("Steady", 2)
+    assert (steady.allocation_state_transition_time - stopped.allocation_state_transition_time).seconds == 30

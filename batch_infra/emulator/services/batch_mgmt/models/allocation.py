@@ -1,4 +1,4 @@
-"""Pool allocation: Resizing -> Steady computed lazily from timestamps, with core quotas capping node counts.
+"""Pool allocation: Resizing (or Stopping) -> Steady computed lazily from timestamps; core quotas cap nodes.
 
 No background threads: a resize records when it is due and how many nodes it will get (decided against the
 account's quotas when it starts); every read "settles" pools whose due time has passed on ctx.now(), so
@@ -13,6 +13,10 @@ from typing import Any
 
 from batch_infra.emulator import catalog
 from batch_infra.emulator.services.batch_mgmt.models import common
+
+# Seconds a stopped resize stays Stopping before the pool is Steady (Azure: until in-flight nodes settle).
+STOP_DELAY_SETTING = "stop_resize_delay_seconds"
+STOP_DELAY_DEFAULT = 0.2
 
 
 @dataclass(frozen=True)
@@ -108,10 +112,10 @@ def start_resize(
 
 
 def settle(doc: dict[str, Any], now: datetime) -> bool:
-    """Finish a due resize (Steady, planned node counts, resize errors); True if the document changed."""
+    """Finish a due resize or stop (Steady, planned node counts, resize errors); True if the doc changed."""
     props = doc["resource"]["properties"]
     alloc = doc.get("alloc")
-    if props.get("allocationState") != "Resizing" or not alloc:
+    if props.get("allocationState") not in ("Resizing", "Stopping") or not alloc:
         return False
     due = datetime.fromisoformat(alloc["due"].replace("Z", "+00:00"))
     if now < due:
@@ -126,13 +130,24 @@ def settle(doc: dict[str, Any], now: datetime) -> bool:
     return True
 
 
-def stop(doc: dict[str, Any], now: datetime) -> None:
-    """stopResize: the pool goes Steady at once with the nodes it already had."""
+def stop(doc: dict[str, Any], now: datetime, delay_seconds: float) -> None:
+    """stopResize: Resizing -> Stopping, and Steady with the nodes the pool already had after the delay.
+
+    As in Azure, where the pool reports Stopping until the nodes being allocated or removed have settled.
+    A pool that is not Resizing is left as it is.
+    """
     props = doc["resource"]["properties"]
-    if props.get("allocationState") == "Resizing":
-        props["allocationState"] = "Steady"
-        props["allocationStateTransitionTime"] = common.iso(now)
-        doc.pop("alloc", None)
+    if props.get("allocationState") != "Resizing":
+        return
+    props["allocationState"] = "Stopping"
+    props["allocationStateTransitionTime"] = common.iso(now)
+    doc["alloc"] = {
+        "due": common.iso(now + timedelta(seconds=delay_seconds)),
+        "dedicated": props.get("currentDedicatedNodes", 0),
+        "lowPriority": props.get("currentLowPriorityNodes", 0),
+        "errors": [],
+    }
+    settle(doc, now)  # a zero delay: Steady at once
 
 
 def _family_quota(account_props: dict[str, Any], family: str) -> int:

@@ -174,7 +174,8 @@ def evaluate(
 def stop_resize(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, Any]:
     with ctx.state.transaction() as state:
         doc = _writable(ctx, account, pool)
-        allocation.stop(doc, ctx.now())
+        delay = float(ctx.settings.get(allocation.STOP_DELAY_SETTING, allocation.STOP_DELAY_DEFAULT))
+        allocation.stop(doc, ctx.now(), delay)
         state.put(POOLS, pool_key(account, pool), doc)
         return doc["resource"]
 
