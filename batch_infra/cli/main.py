@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import sys
 
 import click
 
 from batch_infra import __version__
 from batch_infra.errors import BatchInfraError, ExitCode
+
+# Set (to anything) to let the Azure SDKs' own log records through to stderr.
+DEBUG_ENV = "BATCH_INFRA_DEBUG"
 
 # Ctrl-C: the shell convention 128 + SIGINT, so scripts can tell an interrupted run from a failed one.
 INTERRUPTED = 130
@@ -52,6 +57,19 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the command and maps errors to exit codes (0 ok, 1 invalid, 2 usage, 3 Azure)."""
+    azure_logger = logging.getLogger("azure")
+    previous_level = azure_logger.level
+    if not os.environ.get(DEBUG_ENV):
+        # azure-identity logs every failed credential attempt at WARNING and nothing configures logging, so
+        # Python's last-resort handler printed each to stderr on top of the one error we render with its fix.
+        azure_logger.setLevel(logging.ERROR)
+    try:
+        return _run(argv)
+    finally:
+        azure_logger.setLevel(previous_level)  # main() also runs in-process (tests): leave logging as found
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         # With standalone_mode=False click returns (not raises) the code of ctx.exit(code).
         code = cli.main(args=argv, prog_name="batch-infra", standalone_mode=False)

@@ -251,14 +251,26 @@ def _name(choice: ImageChoice) -> str:
 
 
 def _call(operation: str, call: Any) -> Any:
-    from azure.core.exceptions import AzureError, HttpResponseError
+    from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
+
+    from batch_infra.ops.quota_report import SIGN_IN
 
     try:
         return call()
     except HttpResponseError as err:
-        code = getattr(err.error, "code", None) or str(err.status_code)
-        raise AzureOperationError(operation, code, getattr(err.error, "message", None) or str(err)) from err
+        if isinstance(err, ClientAuthenticationError) and err.response is None:
+            # No token at all (nothing signed in, or no network to sign in over): Azure never answered.
+            message = err.message or str(err)
+            raise AzureOperationError(operation, "no credential", message, fix=SIGN_IN) from err
+        message = getattr(err.error, "message", None) or str(err)
+        raise AzureOperationError(operation, _code(err), message) from err
     except AzureError as err:  # no answer at all: DNS, refused or dropped connection, timeout
         raise AzureOperationError(
             operation, type(err).__name__, str(err), fix="check the endpoint and your network, then re-run"
         ) from err
+
+
+def _code(err: Any) -> str | None:
+    """Azure's error code, else the HTTP status; None (not "None") when no response carried either."""
+    code = getattr(err.error, "code", None)
+    return code or (str(err.status_code) if err.status_code is not None else None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +115,36 @@ def test_an_emulator_it_does_not_own_gets_no_scratch_account(
     err = capsys.readouterr().err
     assert code == 3 and "creates nothing in it" in err and "pulumi up" in err
     assert not [r for r in emulator_env.requests() if r["method"] in ("PUT", "POST", "PATCH")]
+
+
+def _images_azure_without_credential(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    """`images --azure` with DefaultAzureCredential limited to an unconfigured EnvironmentCredential: fails at
+    once, offline, whatever is signed in on this machine (HOME and PATH hold no az, azd or token cache)."""
+    env = {
+        "PATH": str(tmp_path),
+        "HOME": str(tmp_path),
+        "AZURE_TOKEN_CREDENTIALS": "EnvironmentCredential",
+        "AZURE_SUBSCRIPTION_ID": "00000000-0000-0000-0000-000000000000",
+        **extra,
+    }
+    command = [sys.executable, "-m", "batch_infra", "images", "--stack", "dev", "--azure"]
+    return subprocess.run(
+        [*command, "--project-dir", str(REPO)], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def test_azure_without_a_credential_prints_one_error_with_the_sign_in_fix(tmp_path: Path) -> None:
+    result = _images_azure_without_credential(tmp_path)
+
+    assert result.returncode == 3 and result.stdout == ""
+    assert result.stderr.startswith("error: read Batch account contosodevbatch: no credential: ")
+    assert result.stderr.count("DefaultAzureCredential failed") == 1  # the SDK's own log lines stay quiet
+    assert "None" not in result.stderr
+    assert "fix: sign in for DefaultAzureCredential: `az login`" in result.stderr
+
+
+def test_batch_infra_debug_lets_the_azure_sdk_log_through(tmp_path: Path) -> None:
+    result = _images_azure_without_credential(tmp_path, BATCH_INFRA_DEBUG="1")
+
+    assert result.returncode == 3
+    assert result.stderr.count("DefaultAzureCredential failed") == 2  # the SDK's warning, then our error
