@@ -83,7 +83,8 @@ def _config_failures(inputs: Mapping[str, Any]) -> list[CheckFailure]:
     try:
         pool_spec.config_of(inputs)
     except ValidationError as err:
-        return [CheckFailure(_error_path(e) or "pool", e["msg"]) for e in err.errors()]
+        pool = f"pool {inputs.get('id')!r}: "
+        return [CheckFailure(_error_path(e) or "pool", pool + e["msg"]) for e in err.errors()]
     return []
 
 
@@ -279,6 +280,7 @@ def update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> UpdateResult:
     live = [c for c in plan.changes if c.change is Change.LIVE]
     if when_empty and pool_ops.node_count(pool) and scales_to_zero(inputs):
         pool = _patch(inputs, body, pool, {"scaleSettings"})  # empty the pool first, then what needs it empty
+        pool = pool_ops.wait_empty(inputs, pool, timeout_seconds=_timeout(inputs))
     if when_empty and pool_ops.node_count(pool):
         raise needs_empty_pool(inputs, plan, pool_ops.node_count(pool))
     identity = "identities" in plan.keys(Change.WHEN_EMPTY)

@@ -178,6 +178,35 @@ def wait_steady(
     return pool
 
 
+def wait_empty(inputs: Mapping[str, Any], pool: dict[str, Any], *, timeout_seconds: float) -> dict[str, Any]:
+    """Poll (bounded backoff) until the pool is Steady with no nodes.
+
+    After an autoscale pool is capped at zero, Azure evaluates the formula and starts the resize
+    asynchronously: the pool may still report Steady with its old nodes for a while.
+    """
+    deadline = time.monotonic() + timeout_seconds
+    delay = _first_delay(inputs)
+    while node_count(pool) or _props(pool).get("allocationState") != "Steady":
+        if time.monotonic() > deadline:
+            raise BatchInfraError(
+                f"pool {inputs['id']!r} still had {node_count(pool)} node(s) "
+                f"({_props(pool).get('allocationState')}) {timeout_seconds:.0f}s after it was scaled to 0 "
+                "for changes Azure accepts only on an empty pool",
+                fix="check the pool's autoscale run and resize errors in the Azure portal (tasks blocking "
+                "node removal, a formula that keeps nodes); when it is empty run `pulumi up` again",
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, MAX_POLL_DELAY)
+        found = get_pool(inputs)
+        if found is None:
+            raise BatchInfraError(
+                f"pool {inputs['id']!r} disappeared while waiting for it to have no nodes",
+                fix="someone deleted it; run `pulumi up` again to recreate it",
+            )
+        pool = found
+    return pool
+
+
 def resize_started(pool: Mapping[str, Any]) -> str | None:
     """startTime of the pool's last resize operation, as Azure reports it."""
     return (_props(pool).get("resizeOperationStatus") or {}).get("startTime")

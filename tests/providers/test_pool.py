@@ -186,11 +186,9 @@ def test_autoscale_pool_gets_the_capped_formula(server, clean_emulator, endpoint
 
 
 def test_invalid_formula_fails_check_with_its_position(server, clean_emulator, endpoint):
-    inputs = inputs_for(
-        clean_emulator,
-        endpoint,
-        scale={"formula": "$TargetDedicatedNodes = max(1, ;", "maxDedicatedNodes": 2},
-    )
+    scale = {"formula": "$TargetDedicatedNodes = 1;", "maxDedicatedNodes": 2}
+    inputs = inputs_for(clean_emulator, endpoint, scale=scale)
+    inputs["scale"]["formula"] = "$TargetDedicatedNodes = max(1, ;"  # the config model may refuse it first
     _, failures = server.check({}, inputs)
     assert [f.property for f in failures] == ["scale.formula"]
     assert "line 1, col" in failures[0].reason and "'render'" in failures[0].reason

@@ -40,3 +40,33 @@ def test_an_update_during_stopping_waits_for_steady_then_patches(server, clean_e
     assert (steady_at - stamp(stopped["allocationStateTransitionTime"])).total_seconds() == pytest.approx(0.4)
     assert stamp(pool["lastModified"]) >= steady_at  # the PATCH, on the emulator's clock, came after Steady
     assert outs["metadata"] == {"owner": "render-team"} and outs["allocationState"] == "Steady"
+
+
+def test_emptying_an_autoscale_pool_waits_for_the_late_resize_before_the_empty_pool_change(
+    server, clean_emulator, endpoint
+):
+    auto = {"formula": "$TargetDedicatedNodes = 1;", "maxDedicatedNodes": 2}
+    checked, pool_id, outs = create(server, clean_emulator, endpoint, scale=auto)
+    assert outs["currentDedicatedNodes"] == 1
+    # Azure evaluates a changed formula and starts its resize asynchronously: Steady, 1 node, for 0.5s.
+    clean_emulator.settings(autoscale_resize_delay_seconds=0.5)
+    capped = {**checked, "scale": {**auto, "maxDedicatedNodes": 0, "maxSpotNodes": 0}, "taskSlotsPerNode": 2}
+    news, _ = server.check(checked, capped)
+    clean_emulator.clear_requests()
+    outs = server.update(pool_id, outs, news)
+    assert [c for c in pool_calls(clean_emulator) if c[0] == "PATCH"] == [("PATCH", "render")] * 2
+    pool = azure_pool(clean_emulator)["properties"]
+    assert (pool["taskSlotsPerNode"], pool["currentDedicatedNodes"]) == (2, 0)
+    assert (outs["taskSlotsPerNode"], outs["currentDedicatedNodes"]) == (2, 0)
+
+
+def test_a_pool_that_keeps_its_nodes_after_scaling_to_zero_fails_naming_it(monkeypatch):
+    from batch_infra.errors import BatchInfraError
+    from batch_infra.providers import pool_ops
+
+    busy = {"properties": {"allocationState": "Steady", "currentDedicatedNodes": 3}}
+    monkeypatch.setattr(pool_ops, "_first_delay", lambda _inputs: 0.01)
+    monkeypatch.setattr(pool_ops, "get_pool", lambda _inputs: dict(busy))
+    with pytest.raises(BatchInfraError, match=r"pool 'render' still had 3 node\(s\) \(Steady\)") as err:
+        pool_ops.wait_empty({"id": "render"}, dict(busy), timeout_seconds=0.05)
+    assert "autoscale run" in (err.value.fix or "")

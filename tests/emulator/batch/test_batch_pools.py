@@ -230,3 +230,20 @@ def test_stop_resize_is_stopping_for_the_configured_delay_then_steady_with_the_n
     steady = batch.pool.get(RG, "batchacct", "p1")
     assert (steady.allocation_state, steady.current_dedicated_nodes) == ("Steady", 2)
     assert (steady.allocation_state_transition_time - stopped.allocation_state_transition_time).seconds == 30
+
+
+def test_a_formula_change_resizes_only_after_autoscale_resize_delay_seconds(batch, clean_emulator):
+    clean_emulator.settings(allocation_delay_seconds=0, autoscale_resize_delay_seconds=30)
+    body = pool_body()
+    body["properties"]["scaleSettings"] = {"autoScale": {"formula": "$TargetDedicatedNodes = 2;"}}
+    batch.pool.create(RG, "batchacct", "auto", body)
+    assert batch.pool.get(RG, "batchacct", "auto").current_dedicated_nodes == 2  # creation: at once
+    zero = {"properties": {"scaleSettings": {"autoScale": {"formula": "$TargetDedicatedNodes = 0;"}}}}
+    changed = batch.pool.update(RG, "batchacct", "auto", zero)
+    assert (changed.allocation_state, changed.current_dedicated_nodes) == ("Steady", 2)
+    clean_emulator.advance_clock(29)
+    assert batch.pool.get(RG, "batchacct", "auto").current_dedicated_nodes == 2
+    clean_emulator.advance_clock(2)
+    emptied = batch.pool.get(RG, "batchacct", "auto")
+    assert (emptied.allocation_state, emptied.current_dedicated_nodes) == ("Steady", 0)
+    assert emptied.auto_scale_run.results.startswith("$TargetDedicatedNodes=0")

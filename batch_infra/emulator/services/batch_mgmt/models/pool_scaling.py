@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from batch_infra.emulator import catalog
@@ -12,6 +12,33 @@ from batch_infra.emulator.services.batch_mgmt.models.common import POOLS
 
 if TYPE_CHECKING:
     from batch_infra.emulator.context import EmulatorContext
+
+# Seconds between a formula change (PATCH) and the evaluation and resize it causes: asynchronous in Azure.
+FORMULA_RESIZE_DELAY_SETTING = "autoscale_resize_delay_seconds"
+
+
+def formula_changed(ctx: EmulatorContext, account: dict[str, Any], doc: dict[str, Any]) -> None:
+    """A PATCH changed an autoscale pool's settings: evaluate now, or after the configured delay."""
+    delay = float(ctx.settings.get(FORMULA_RESIZE_DELAY_SETTING, 0.0))
+    if delay <= 0:
+        sku = vm_sku(account, doc["resource"]["properties"]["vmSize"])
+        resize_from_scale_settings(ctx, account, doc, sku)
+        return
+    doc["formulaDue"] = common.iso(ctx.now() + timedelta(seconds=delay))
+
+
+def run_due_formula_change(ctx: EmulatorContext, account: dict[str, Any], doc: dict[str, Any]) -> bool:
+    """Start the resize a formula change caused once its delay has passed; True if it ran."""
+    due = doc.get("formulaDue")
+    if not due or ctx.now() < common.parse_iso(due):
+        return False
+    doc.pop("formulaDue")
+    props = doc["resource"]["properties"]
+    if "autoScale" in (props.get("scaleSettings") or {}):
+        sku = vm_sku(account, props["vmSize"])
+        resize_from_scale_settings(ctx, account, doc, sku, now=common.parse_iso(due))
+        allocation.settle(doc, ctx.now())
+    return True
 
 
 def run_due_autoscale(ctx: EmulatorContext, account: dict[str, Any], doc: dict[str, Any]) -> bool:

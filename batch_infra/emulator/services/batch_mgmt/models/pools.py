@@ -38,7 +38,8 @@ def get(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> dict[str, A
         if doc is None:
             raise _not_found(account, pool)
         settled = allocation.settle(doc, ctx.now())
-        if scaling.run_due_autoscale(ctx, account, doc) or settled:
+        changed = scaling.run_due_formula_change(ctx, account, doc)
+        if scaling.run_due_autoscale(ctx, account, doc) or settled or changed:
             state.put(POOLS, pool_key(account, pool), doc)
         return doc
 
@@ -108,7 +109,10 @@ def patch(
         scale_changed = "scaleSettings" in props and props["scaleSettings"] != current.get("scaleSettings")
         _apply_settable(doc, props, replace=False)
         _apply_envelope(doc, body)
-        if scale_changed:
+        if scale_changed and "autoScale" in current["scaleSettings"]:
+            scaling.formula_changed(ctx, account, doc)
+        elif scale_changed:
+            doc.pop("formulaDue", None)  # fixed scale now: a pending formula evaluation never runs
             scaling.resize_from_scale_settings(ctx, account, doc, scaling.vm_sku(account, current["vmSize"]))
         return _save(ctx, state, account, doc, now)
 
