@@ -28,6 +28,12 @@ class BatchInfraError(Exception):
         return f"{self.message}\n  fix: {self.fix}" if self.fix else self.message
 
 
+class UsageError(BatchInfraError):
+    """The command was called wrongly (exit code 2), e.g. a stack name that is a path."""
+
+    exit_code = ExitCode.USAGE
+
+
 class ConfigError(BatchInfraError):
     """A stack's configuration is invalid; `problems` lists every one, each naming file and key."""
 

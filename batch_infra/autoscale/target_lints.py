@@ -68,7 +68,9 @@ def lint_target_shapes(formula: Formula, rep: Reporter) -> None:
             rep.warn(
                 statement.pos,
                 "target-shape",
-                f"{statement.target} may become {' or '.join(effects)}; wrap the value in {fix}",
+                f"{statement.target} may become {' or '.join(effects)}; wrap the value in {fix}"
+                + (" (ceil is in the current docs but not the 2015-2021 ones; where it is refused, add 0.99"
+                   " before truncation instead)" if shape.fractional else ""),
             )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from batch_infra.config.stack import StackConfig
-from batch_infra.errors import ConfigError
+from batch_infra.errors import ConfigError, UsageError
 
 NAMESPACE = "batch-infra"
 TOP_LEVEL_KEYS = tuple(field.alias or name for name, field in StackConfig.model_fields.items())
+STACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 PLAIN_STRING_KEYS = ("environment", "location")
 
 
@@ -35,7 +37,20 @@ class LoadedStack:
 
 
 def stack_file(stack: str, project_dir: Path | str = ".") -> Path:
+    """stacks/Pulumi.<stack>.yaml under the project; a name that is not a plain name is a usage error."""
+    if not STACK_NAME.fullmatch(stack):
+        raise UsageError(f"--stack {stack!r} is not a stack name",
+                         fix=f"use the environment's name, e.g. dev; {_available(Path(project_dir))}")
     return Path(project_dir) / "stacks" / f"Pulumi.{stack}.yaml"
+
+
+def _available(project_dir: Path) -> str:
+    stacks = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml")
+                    for p in (project_dir / "stacks").glob("Pulumi.*.yaml"))
+    if stacks:
+        return f"stacks in {project_dir / 'stacks'}: {', '.join(stacks)}"
+    return (f"{project_dir.resolve()} has no stacks/ folder: run from the project directory (where "
+            "Pulumi.yaml is) or pass --project-dir DIR")
 
 
 def load_stack_file(path: Path | str, *, environment: str | None = None) -> LoadedStack:
@@ -43,7 +58,8 @@ def load_stack_file(path: Path | str, *, environment: str | None = None) -> Load
     path = Path(path)
     source = _display(path)
     if not path.is_file():
-        raise ConfigError([f"{source}: no such stack file; fix: create it or pass an existing --stack"])
+        raise ConfigError([f"{source}: no such stack file; fix: create it, or pass an existing --stack "
+                           f"({_available(path.parent.parent)})"])
     try:
         document = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as err:

@@ -169,6 +169,11 @@ class ScaleConfig(Model):
         if len(value.encode()) > 8192:
             raise invalid(f"formula is {len(value.encode())} bytes; Azure's limit is 8192",
                           "shorten the formula")
+        from batch_infra.autoscale import check  # the same checker the pool provider runs before deploy
+
+        if errors := check(value).errors:
+            raise invalid("; ".join(str(e) for e in errors),
+                          "correct the formula (`batch-infra autoscale check FILE` explains each error)")
         return value
 
     @property

@@ -96,3 +96,16 @@ def test_a_missing_stack_exits_1_and_names_the_file(capsys, tmp_path):
 def test_without_stack_it_is_a_usage_error(capsys):
     code, _, err = run(capsys)
     assert code == 2 and "--stack" in err
+
+
+def test_a_stack_name_that_is_a_path_is_a_usage_error(capsys):
+    code, out, err = run(capsys, "--stack", "../../etc/passwd", "--offline", "--project-dir", str(PROJECT_DIR))
+    assert code == 2 and out == ""
+    assert "--stack '../../etc/passwd' is not a stack name" in err
+    assert "dev, prod, staging" in err
+
+
+def test_a_missing_stack_lists_the_stacks_that_exist(capsys):
+    code, _, err = run(capsys, "--stack", "qa", "--offline", "--project-dir", str(PROJECT_DIR))
+    assert code == 1
+    assert "stacks/Pulumi.qa.yaml: no such stack file" in err and "dev, prod, staging" in err

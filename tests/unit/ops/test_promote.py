@@ -253,8 +253,8 @@ def test_real_stacks_promote_staging_to_prod_changing_only_promoted_lines(tmp_pa
     assert [c.path for c in plan.changes] == ["applications[renderer].defaultVersion",
                                               "pools[render].scale.formula"]
     assert changed == [("      defaultVersion: 2.3.0", "      defaultVersion: 2.4.0"),
-                       ("          $TargetDedicatedNodes = max(0, min($targetVMs, 20));",
-                        "          $TargetDedicatedNodes = max(0, min($targetVMs, 8));")]
+                       ("          $samples = $PendingTasks.GetSamplePercent(TimeInterval_Minute * 15);",
+                        "          $samples = $PendingTasks.GetSamplePercent(TimeInterval_Minute * 10);")]
 
 
 def test_result_invalid_for_target_is_refused_with_every_problem(tmp_path: Path) -> None:
