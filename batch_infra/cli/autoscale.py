@@ -95,7 +95,7 @@ def check(
     "--metrics",
     "metrics_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Metrics file (.csv or .json, see batch_infra.autoscale docs).",
+    help="Metrics file (.csv or .json; format: README, \"Metrics files\").",
 )
 @click.option("--dedicated", default=0, type=click.IntRange(min=0), help="Current dedicated nodes.")
 @click.option("--low-priority", default=0, type=click.IntRange(min=0), help="Current Spot nodes.")
