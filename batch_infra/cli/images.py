@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,16 @@ from typing import Any
 import click
 
 STYLES = {"ok": "green", "in-window": "yellow", "ended": "red", "no-image": "red"}
+COLUMNS = (
+    "pool",
+    "status",
+    "image",
+    "node agent SKU",
+    "source",
+    "end of support",
+    "days left",
+    "replacement",
+)
 
 
 @click.command()
@@ -52,32 +61,16 @@ def _render(report: Any, where: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    # Piped output (CI logs) gets a width that fits every column instead of rich's 80.
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 220)
+    # The console's width (the terminal's, else COLUMNS, else 80) like every other command: cells fold
+    # rather than crop (a table wider than the console would be cut off); pool ids never break.
+    console = Console(highlight=False)
     table = Table(title=f"images of stack {report.stack} ({where}, {report.today.isoformat()})")
-    for column in (
-        "pool",
-        "status",
-        "image",
-        "node agent SKU",
-        "source",
-        "end of support",
-        "days left",
-        "replacement",
-    ):
-        table.add_column(column)
-    for pool in report.pools:
-        table.add_row(
-            pool.pool_id,
-            pool.status,
-            pool.image or "-",
-            pool.node_agent_sku_id or "-",
-            pool.source or "-",
-            pool.end_of_life.isoformat() if pool.end_of_life else "none announced",
-            str(pool.days_left) if pool.days_left is not None else "-",
-            pool.replacement or "-",
-            style=STYLES[pool.status],
-        )
+    rows = [_cells(pool) for pool in report.pools]
+    pool_ids = max((len(cells[0]) for cells in rows), default=len("pool"))
+    for column in COLUMNS:
+        table.add_column(column, overflow="fold", min_width=pool_ids if column == "pool" else None)
+    for pool, cells in zip(report.pools, rows, strict=True):
+        table.add_row(*cells, style=STYLES[pool.status])
     console.print(table)
     console.print(f"policy: {report.window_days}-day end-of-life window, action {report.action}")
     for pool in report.pools:
@@ -85,3 +78,16 @@ def _render(report: Any, where: str) -> None:
             console.print(f"{pool.pool_id}: {pool.problem}", style=STYLES[pool.status], markup=False)
     for note in report.notes:
         console.print(f"note: {note}", style="dim", markup=False)
+
+
+def _cells(pool: Any) -> list[str]:
+    return [
+        pool.pool_id,
+        pool.status,
+        pool.image or "-",
+        pool.node_agent_sku_id or "-",
+        pool.source or "-",
+        pool.end_of_life.isoformat() if pool.end_of_life else "none announced",
+        str(pool.days_left) if pool.days_left is not None else "-",
+        pool.replacement or "-",
+    ]

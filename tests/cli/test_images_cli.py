@@ -43,6 +43,7 @@ def test_embedded_emulator_by_default(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv(azure_clients.EMULATOR_ENV, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")  # one line per row, so names can be counted whole
 
     code = main(["images", "--stack", "prod", "--project-dir", str(project)])
 
@@ -77,9 +78,10 @@ def test_pool_inside_the_window_exits_1_with_json(
 
 
 def test_table_names_the_problem(
-    emulator_env: Any, project: Path, capsys: pytest.CaptureFixture[str]
+    emulator_env: Any, project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     emulator_env.reset()
+    monkeypatch.setenv("COLUMNS", "200")
     dev = project / "stacks/Pulumi.dev.yaml"
     dev.write_text(
         dev.read_text().replace(
@@ -148,3 +150,39 @@ def test_batch_infra_debug_lets_the_azure_sdk_log_through(tmp_path: Path) -> Non
 
     assert result.returncode == 3
     assert result.stderr.count("DefaultAzureCredential failed") == 2  # the SDK's warning, then our error
+
+
+def _cells(lines: list[str]) -> list[str]:
+    """The cells of a one-row rich table, each column's folded pieces joined back together."""
+    body = lines[next(i for i, line in enumerate(lines) if line.startswith("┡")) + 1 :]
+    rows = [line.strip("│").split("│") for line in body if line.startswith("│")]
+    return ["".join(piece.strip() for piece in column) for column in zip(*rows, strict=True)]
+
+
+def test_piped_table_honours_80_columns_and_folds_instead_of_cropping(
+    emulator_env: Any, project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator_env.reset()
+    staging = project / "stacks/Pulumi.staging.yaml"
+    # The longest image name in the catalog, with a replacement and a problem line to print.
+    staging.write_text(
+        staging.read_text()
+        .replace("os: ubuntu 24.04", "os: ubuntu 22.04")
+        .replace("imageEndOfLifeWindowDays: 90", "imageEndOfLifeWindowDays: 3650")
+    )
+    deploy_account(emulator_env, project, "staging")
+    monkeypatch.setenv("COLUMNS", "80")
+
+    code = main(["images", "--stack", "staging", "--project-dir", str(project)])
+
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert "…" not in "\n".join(lines)
+    assert max(len(line) for line in lines) <= 80
+    pool, status, image, sku, *_ = _cells(lines)
+    assert pool == "render" and status in ("in-window", "ended")
+    assert image == "canonical/0001-com-ubuntu-server-jammy/22_04-lts" and sku == "batch.node.ubuntu22.04"
+    problem = " ".join(
+        " ".join(line.split()) for line in lines if not line.startswith(("│", "┃", "┏", "┡", "└"))
+    )
+    assert "render: " in problem and "2027-06-30" in problem
