@@ -36,22 +36,33 @@ def emulator() -> None:
 )
 @click.option("--seed", type=int, default=None, help="Seed for probabilistic fault rules.")
 def start(port: int, state_file: Path | None, ready_file: Path | None, seed: int | None) -> None:
-    """Serve until SIGINT or SIGTERM.
+    """Serve until Ctrl-C (SIGINT), SIGTERM or SIGHUP.
 
-    An unusable --state file exits 1; a port that cannot be bound or an Azurite that does not start exits 3
-    (batch_infra.errors.ExitCode), each with the option, the path and the fix.
+    Once ready, that signal is the normal end of a foreground server: it stops Azurite, removes its work
+    directory and exits 0. Before it is ready the start was interrupted: exit 130 (SIGINT), 143 (SIGTERM)
+    or 129 (SIGHUP). An unusable --state file exits 1; a port that cannot be bound or an Azurite that does
+    not start exits 3 (batch_infra.errors.ExitCode), each with the option, the path and the fix.
     """
+    from batch_infra.cli.main import stopped_by
     from batch_infra.emulator.launch import Emulator, Options, StartAbandoned
 
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    received: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        received.append(signum)
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     running = Emulator(Options(port=port, state=state_file, ready_file=ready_file, seed=seed))
     try:
         try:
             info = running.start(stop)
         except StartAbandoned:
-            return  # stopped before it was ready (e.g. Ctrl-C on the command that embedded it)
+            code, word = stopped_by(received[0])
+            click.echo(f"{word} before the emulator was ready; nothing is served", err=True)
+            raise click.exceptions.Exit(code) from None
         click.echo(json.dumps(info))
         click.echo(
             f"emulator ready at {info['arm_endpoint']} (services: {', '.join(info['services'])}); "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import signal
 import sys
 
 import click
@@ -16,7 +17,7 @@ from batch_infra.errors import BatchInfraError, ExitCode
 DEBUG_ENV = "BATCH_INFRA_DEBUG"
 
 # Ctrl-C: the shell convention 128 + SIGINT, so scripts can tell an interrupted run from a failed one.
-INTERRUPTED = 130
+INTERRUPTED = 128 + signal.SIGINT
 
 # name -> "module:attribute". Each module owns one command (or group); importing it is deferred so
 # `batch-infra --help` does not pay for pulumi or the Azure SDKs.
@@ -53,6 +54,14 @@ def _available(name: str) -> bool:
 @click.version_option(__version__, prog_name="batch-infra")
 def cli() -> None:
     """Provision and operate Azure Batch environments as code."""
+
+
+def stopped_by(signum: int) -> tuple[int, str]:
+    """How a run stopped by a signal exits: 128 + the signal's number (the shell's convention: 130 for
+    Ctrl-C, 143 for SIGTERM, 129 for SIGHUP) and what to say on stderr."""
+    if signum == signal.SIGINT:
+        return INTERRUPTED, "interrupted"
+    return 128 + signum, f"terminated by {signal.Signals(signum).name}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -124,7 +124,12 @@ class Emulator:
                 Path(f"{self.options.state}.azurite") if self.options.state else self.workdir / "azurite"
             )
             self.azurite = Azurite(location, identity["azurite_key"])
-            blob = self.azurite.start()
+            try:
+                blob = self.azurite.start()
+            except AzureOperationError:
+                # A terminal's Ctrl-C reaches Azurite too (same process group): its exit is that stop.
+                _give_up_if(stop)
+                raise
         _give_up_if(stop)
         ctx = EmulatorContext(
             state=self.state,

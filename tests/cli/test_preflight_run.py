@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,6 +17,7 @@ from batch_infra.cli.main import main
 from batch_infra.emulator.launch import Emulator, Options, StartAbandoned
 from batch_infra.ops import embedded
 from batch_infra.ops import plan as plan_module
+from tests.cli.processes import children, group_members
 from tests.fixtures.plans import PROJECT_DIR
 
 pytestmark = pytest.mark.emulator
@@ -59,32 +59,6 @@ def test_start_gives_up_when_stop_is_set(tmp_path):
         emulator.stop()
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _group_members(pgid: int) -> list[int]:
-    members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                members.append(int(entry.name))
-    return members
-
-
 def test_ctrl_c_while_the_embedded_emulator_starts_stops_its_group_and_exits_130(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "BATCH_INFRA_EMULATOR"}
     cli = subprocess.Popen(
@@ -105,7 +79,7 @@ def test_ctrl_c_while_the_embedded_emulator_starts_stops_its_group_and_exits_130
     )
     try:
         deadline = time.monotonic() + 30
-        while not (emulators := _children(cli.pid)) and time.monotonic() < deadline:
+        while not (emulators := children(cli.pid)) and time.monotonic() < deadline:
             time.sleep(0.02)
         assert emulators, "the embedded emulator was never started"
         [emulator] = emulators
@@ -118,4 +92,4 @@ def test_ctrl_c_while_the_embedded_emulator_starts_stops_its_group_and_exits_130
             cli.wait()
     assert cli.returncode == 130, err.decode()
     assert "interrupted" in err.decode()
-    assert _group_members(emulator) == []  # the emulator and its Azurite are gone
+    assert group_members(emulator) == []  # the emulator and its Azurite are gone

@@ -19,6 +19,7 @@ from batch_infra.emulator.azurite import Azurite
 from batch_infra.emulator.launch import Emulator, Options, remove_dead_workdirs
 from batch_infra.errors import BatchInfraError, ExitCode
 from batch_infra.providers.azure_clients import EMULATOR_ENV, Target, blob_client_from_sas
+from tests.cli.processes import children, group_members, wait_until
 from tests.emulator.batch.helpers import RG, make_account, pool_body
 from tests.fixtures.emulator import EmulatorProcess
 
@@ -235,3 +236,32 @@ def test_a_port_in_use_exits_3_naming_the_port(tmp_path):
     assert result.returncode == ExitCode.AZURE, result.stderr
     assert f"--port {port}" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "ready.json").exists()
+
+
+def test_ctrl_c_before_ready_exits_130_not_an_azurite_failure(tmp_path):
+    """A terminal's Ctrl-C signals the whole foreground group, so Azurite exits during the emulator's start:
+    that is the interrupt, not an Azurite that failed to start (exit 3)."""
+    command = [sys.executable, "-m", "batch_infra", "emulator", "start", "--ready-file", str(tmp_path / "r")]
+    emulator = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert wait_until(lambda: children(emulator.pid), 30), "the emulator never started Azurite"
+        assert not (tmp_path / "r").exists()  # still starting: Azurite takes longer than our poll
+        os.killpg(emulator.pid, signal.SIGINT)
+        _, err = emulator.communicate(timeout=30)
+    finally:
+        if emulator.poll() is None:
+            os.killpg(emulator.pid, signal.SIGKILL)
+            emulator.wait()
+    assert emulator.returncode == 130, err
+    assert "interrupted before the emulator was ready" in err and "Azurite" not in err
+    assert group_members(emulator.pid) == []
+
+
+def test_ctrl_c_once_ready_is_a_normal_stop(tmp_path):
+    process = EmulatorProcess(tmp_path / "run").start()
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        assert process._process.wait(timeout=30) == 0  # type: ignore[union-attr]
+    finally:
+        process.stop()
+    assert not process.ready_file.exists()
