@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 
 import click
 
@@ -56,6 +57,25 @@ def cli() -> None:
     """Provision and operate Azure Batch environments as code."""
 
 
+# Signals that end a run the way Ctrl-C does (a closed terminal, `kill`, a CI job's timeout).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where Ctrl-C raises KeyboardInterrupt, so every cleanup that Ctrl-C runs
+    (stopping the embedded emulator and its Azurite, removing their folders) runs for it too."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    for other in STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)  # a second one must not cut that cleanup short
+    raise Terminated(signum)
+
+
 def stopped_by(signum: int) -> tuple[int, str]:
     """How a run stopped by a signal exits: 128 + the signal's number (the shell's convention: 130 for
     Ctrl-C, 143 for SIGTERM, 129 for SIGHUP) and what to say on stderr."""
@@ -72,10 +92,15 @@ def main(argv: list[str] | None = None) -> int:
         # azure-identity logs every failed credential attempt at WARNING and nothing configures logging, so
         # Python's last-resort handler printed each to stderr on top of the one error we render with its fix.
         azure_logger.setLevel(logging.ERROR)
+    # Only the main thread may set handlers; main() also runs in-process (tests): leave all as found.
+    handlers = threading.current_thread() is threading.main_thread()
+    previous = {signum: signal.signal(signum, _terminate) for signum in STOP_SIGNALS} if handlers else {}
     try:
         return _run(argv)
     finally:
-        azure_logger.setLevel(previous_level)  # main() also runs in-process (tests): leave logging as found
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        azure_logger.setLevel(previous_level)
 
 
 def _run(argv: list[str] | None) -> int:
@@ -88,10 +113,11 @@ def _run(argv: list[str] | None) -> int:
         return int(done.exit_code)
     except click.exceptions.Abort as err:
         if isinstance(err.__cause__, KeyboardInterrupt):
-            click.echo("interrupted", err=True)
-            return INTERRUPTED
+            return _stopped(err.__cause__)
         click.echo("aborted", err=True)
         return int(ExitCode.INVALID)
+    except KeyboardInterrupt as err:  # outside the command, where click does not turn it into Abort
+        return _stopped(err)
     except click.UsageError as err:
         err.show()
         return int(ExitCode.USAGE)
@@ -102,6 +128,12 @@ def _run(argv: list[str] | None) -> int:
         click.echo(f"error: {err.render()}", err=True)
         return int(err.exit_code)
     return int(ExitCode.OK)
+
+
+def _stopped(err: KeyboardInterrupt) -> int:
+    code, word = stopped_by(err.signum if isinstance(err, Terminated) else signal.SIGINT)
+    click.echo(word, err=True)
+    return code
 
 
 if __name__ == "__main__":

@@ -13,49 +13,27 @@ data lives next to the state file, so blobs survive a restart like the rest of t
 from __future__ import annotations
 
 import base64
-import ctypes
 import os
 import re
 import secrets
-import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from batch_infra.emulator.context import BlobService
+from batch_infra.emulator.lifetime import die_with_parent
 from batch_infra.errors import AzureOperationError
 
 ACCOUNT = "batchinfra"
 _READY = re.compile(r"successfully listens on (http://[\d.]+:\d+)")
 _START_TIMEOUT = 30.0
 REPO_ROOT = Path(__file__).resolve().parents[2]
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def new_key() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """A preexec_fn that makes Linux send Azurite SIGTERM when its parent dies, even by SIGKILL.
-
-    Without it a killed emulator leaves an orphaned Azurite holding a port and its data directory.
-    (Elsewhere there is no such call; the emulator's own shutdown and atexit stop Azurite.)
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    parent = os.getpid()
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def arm() -> None:  # runs in the child, between fork and exec; the setting survives exec
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent:  # the parent died before prctl: nobody would signal us
-            os._exit(1)
-
-    return arm
 
 
 def binary() -> Path:
@@ -103,7 +81,8 @@ class Azurite:
             text=True,
             env=env,
             cwd=self.location,
-            preexec_fn=_die_with_parent(),  # noqa: PLW1509 - prctl only; no locks are taken in the child
+            # A killed emulator must not leave Azurite holding a port and its data directory.
+            preexec_fn=die_with_parent(),  # noqa: PLW1509 - prctl only; no locks are taken in the child
         )
         endpoint = self._wait_ready()
         self.blob = BlobService(endpoint=f"{endpoint}/{ACCOUNT}", account_name=ACCOUNT, account_key=self.key)

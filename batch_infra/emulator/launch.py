@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import re
 import shutil
 import sqlite3
 import tempfile
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from batch_infra.emulator import tls
+from batch_infra.emulator import lifetime, tls
 from batch_infra.emulator.app import ADMIN_PREFIX, EmulatorApp
 from batch_infra.emulator.azurite import Azurite, new_key
 from batch_infra.emulator.context import EmulatorContext
@@ -27,7 +26,6 @@ from batch_infra.errors import AzureOperationError, BatchInfraError
 # (SAS URLs handed out before a restart are signed with it).
 IDENTITY = ("emulator", "identity")
 _WORKDIR_PREFIX = "batch-infra-emulator-"
-_WORKDIR = re.compile(re.escape(_WORKDIR_PREFIX) + r"(\d+)-")
 
 
 @dataclass(frozen=True)
@@ -62,23 +60,7 @@ def write_ready_file(path: Path, info: dict[str, Any]) -> None:
 
 def remove_dead_workdirs(root: Path | None = None) -> list[Path]:
     """Delete work directories left by emulators that were killed (SIGKILL skips every cleanup)."""
-    removed = []
-    for path in Path(root or tempfile.gettempdir()).glob(_WORKDIR_PREFIX + "*"):
-        found = _WORKDIR.match(path.name)
-        if found and not _alive(int(found.group(1))):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    return True
+    return lifetime.remove_dead_workdirs(_WORKDIR_PREFIX, root)
 
 
 def open_state(path: Path | None) -> State:

@@ -19,6 +19,7 @@ READY_TIMEOUT = 60.0
 STOP_GRACE = 20.0  # a normal end: the emulator stops Azurite and removes its work directory
 INTERRUPT_GRACE = 3.0  # Ctrl-C: the user wants the prompt back
 EMBEDDED = "embedded emulator (empty)"  # how reports name a fresh emulator started for the run
+WORKDIR_PREFIX = "batch-infra-embedded-"  # + our pid: the ready file and the emulator's stderr
 
 
 @contextmanager
@@ -78,8 +79,14 @@ def embedded_emulator() -> Iterator[Callable[[], Target]]:
 
     The emulator runs in its own session, so a terminal's Ctrl-C reaches only this process: it then gets
     SIGTERM and, if it has not exited after a short wait, its whole process group (Azurite too) is killed.
+    The CLI turns SIGTERM and SIGHUP into that same path (batch_infra.cli.main). If this process is killed
+    outright, the kernel sends the emulator SIGTERM (a parent-death signal), which stops its Azurite the
+    same way, and the next run sweeps the work directory left behind (its name carries our pid).
     """
-    with tempfile.TemporaryDirectory(prefix="batch-infra-embedded-") as workdir:
+    from batch_infra.emulator.lifetime import die_with_parent, remove_dead_workdirs
+
+    remove_dead_workdirs(WORKDIR_PREFIX)
+    with tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-") as workdir:
         ready = Path(workdir) / "ready.json"
         log = Path(workdir) / "emulator.stderr"
         command = [
@@ -95,7 +102,11 @@ def embedded_emulator() -> Iterator[Callable[[], Target]]:
         ]
         with log.open("wb") as stderr:
             process = subprocess.Popen(
-                command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+                command,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+                preexec_fn=die_with_parent(),  # noqa: PLW1509 - prctl only; no locks are taken in the child
             )
         grace = STOP_GRACE
         try:
