@@ -81,10 +81,13 @@ def test_a_broken_stack_exits_1_with_every_problem_on_stderr(capsys, tmp_path):
     code, out, err = run(capsys, "--stack", "dev", "--project-dir", str(project))
     assert code == 1 and out == ""
     assert "2 configuration problems" in err
-    assert ("batch-infra:network.subnetPrefix: subnetPrefix 10.99.0.0/22 "
-            "is not inside addressSpace 10.10.0.0/16") in err
-    assert ("batch-infra:pools[0].scale.targetLowPriorityNodes: "
-            "targetLowPriorityNodes (low-priority nodes) was retired") in err
+    assert (
+        "batch-infra:network.subnetPrefix: subnetPrefix 10.99.0.0/22 is not inside addressSpace 10.10.0.0/16"
+    ) in err
+    assert (
+        "batch-infra:pools[0].scale.targetLowPriorityNodes: "
+        "targetLowPriorityNodes (low-priority nodes) was retired"
+    ) in err
 
 
 def test_a_missing_stack_exits_1_and_names_the_file(capsys, tmp_path):
@@ -99,7 +102,9 @@ def test_without_stack_it_is_a_usage_error(capsys):
 
 
 def test_a_stack_name_that_is_a_path_is_a_usage_error(capsys):
-    code, out, err = run(capsys, "--stack", "../../etc/passwd", "--offline", "--project-dir", str(PROJECT_DIR))
+    code, out, err = run(
+        capsys, "--stack", "../../etc/passwd", "--offline", "--project-dir", str(PROJECT_DIR)
+    )
     assert code == 2 and out == ""
     assert "--stack '../../etc/passwd' is not a stack name" in err
     assert "dev, prod, staging" in err
