@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 
 class ExitCode(IntEnum):
@@ -55,3 +56,11 @@ class AzureOperationError(BatchInfraError):
         self.azure_message = message
         text = f"{operation}: {code}: {message}" if code else f"{operation}: {message}"
         super().__init__(text, fix=fix)
+
+
+def azure_error_code(err: Any) -> str | None:
+    """Azure's error code from an azure-core HttpResponseError, else its HTTP status; None (never the text
+    "None") when no response carried either, e.g. a credential that could not get a token at all."""
+    code = getattr(getattr(err, "error", None), "code", None)
+    status = getattr(err, "status_code", None)
+    return code or (str(status) if status is not None else None)

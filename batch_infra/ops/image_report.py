@@ -10,7 +10,7 @@ from typing import Any
 from batch_infra.config import StackConfig
 from batch_infra.config.pool_parts import ImageSelector
 from batch_infra.config.pools import PoolConfig
-from batch_infra.errors import AzureOperationError
+from batch_infra.errors import AzureOperationError, azure_error_code
 from batch_infra.images import (
     ImageChoice,
     ImageSelectionError,
@@ -263,14 +263,10 @@ def _call(operation: str, call: Any) -> Any:
             message = err.message or str(err)
             raise AzureOperationError(operation, "no credential", message, fix=SIGN_IN) from err
         message = getattr(err.error, "message", None) or str(err)
-        raise AzureOperationError(operation, _code(err), message) from err
+        raise AzureOperationError(operation, azure_error_code(err), message) from err
     except AzureError as err:  # no answer at all: DNS, refused or dropped connection, timeout
         raise AzureOperationError(
             operation, type(err).__name__, str(err), fix="check the endpoint and your network, then re-run"
         ) from err
 
 
-def _code(err: Any) -> str | None:
-    """Azure's error code, else the HTTP status; None (not "None") when no response carried either."""
-    code = getattr(err.error, "code", None)
-    return code or (str(err.status_code) if err.status_code is not None else None)

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
-from batch_infra.errors import AzureOperationError, BatchInfraError
+from batch_infra.errors import AzureOperationError, BatchInfraError, azure_error_code
 from batch_infra.providers.azure_clients import Target
 
 KEY_NAMES = ("primary", "secondary")
@@ -228,7 +228,7 @@ class KeyVaultSink:
         try:
             return operation()
         except HttpResponseError as err:
-            code = getattr(err.error, "code", None) or str(err.status_code)
+            code = azure_error_code(err)
             raise AzureOperationError(
                 f"{action} {self.description}",
                 code,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from batch_infra.config import StackConfig
-from batch_infra.errors import AzureOperationError, BatchInfraError
+from batch_infra.errors import AzureOperationError, BatchInfraError, azure_error_code
 from batch_infra.ops.key_sinks import (
     KEY_NAMES,
     RERUN,
@@ -301,7 +301,7 @@ class BatchKeyRotation:
                 list(itertools.islice(client.list_pools(), 1))
                 return
             except HttpResponseError as err:
-                code = getattr(err.error, "code", None) or str(err.status_code)
+                code = azure_error_code(err)
                 if err.status_code not in (401, 403):
                     raise AzureOperationError(operation, code, err.message or str(err)) from err
                 if delay is None:
@@ -334,7 +334,7 @@ def _azure(operation: str, call: Callable[[], Any], *, fix: str | None = None) -
     try:
         return call()
     except HttpResponseError as err:
-        code = getattr(err.error, "code", None) or str(err.status_code)
+        code = azure_error_code(err)
         message = getattr(err.error, "message", None) or err.message or str(err)
         raise AzureOperationError(operation, code, message, fix=fix) from err
     except AzureError as err:  # no answer at all: DNS, refused or dropped connection, timeout

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from batch_infra import quotas
-from batch_infra.errors import AzureOperationError
+from batch_infra.errors import AzureOperationError, azure_error_code
 from batch_infra.providers.azure_clients import Target, batch_mgmt_client
 from batch_infra.quotas import AccountQuotas, PoolNeed, QuotaReport, RegionAccounts
 
@@ -96,16 +96,15 @@ def _call(operation: str, action: Callable[[], T]) -> T:
             raise AzureOperationError(operation, "no credential", message, fix=SIGN_IN) from err
         raise AzureOperationError(
             operation,
-            getattr(err.error, "code", None) or str(err.status_code),
+            azure_error_code(err),
             err.message or str(err),
             fix="the token was refused: sign in to the subscription's tenant (`az login --tenant ...`) "
             "and check the credentials' Reader access to the subscription",
         ) from err
     except HttpResponseError as err:
-        code = getattr(err.error, "code", None) if err.error else None
         raise AzureOperationError(
             operation,
-            code or str(err.status_code),
+            azure_error_code(err),
             err.message or str(err),
             fix="check the credentials' Reader access to the subscription",
         ) from err
