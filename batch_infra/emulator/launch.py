@@ -84,6 +84,7 @@ class Emulator:
         self.app: EmulatorApp | None = None
         self.info: dict[str, Any] = {}
         self._stopped = False
+        self._serving: threading.Thread | None = None  # the thread running serve_forever, once started
         atexit.register(self.stop)  # an exception or exit on the way still stops Azurite and cleans up
 
     def start(self, stop: threading.Event | None = None) -> dict[str, Any]:
@@ -133,7 +134,7 @@ class Emulator:
 
         self.app.reset = reset_keeping_identity  # type: ignore[method-assign]
         _give_up_if(stop)
-        self.server.start()
+        self._serving = self.server.start()
         self.info = {
             "arm_endpoint": ctx.arm_endpoint,
             "ca_bundle": str(files.ca_bundle),
@@ -163,7 +164,10 @@ class Emulator:
             return
         self._stopped = True
         if self.server is not None:
-            self.server.shutdown()
+            # shutdown() waits for serve_forever to acknowledge, so it would block forever when the serving
+            # thread never started (a stop during start-up) or has already ended.
+            if self._serving is not None and self._serving.is_alive():
+                self.server.shutdown()
             self.server.server_close()
         if self.azurite is not None:
             self.azurite.stop()
