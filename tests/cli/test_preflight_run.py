@@ -63,22 +63,7 @@ def test_start_gives_up_when_stop_is_set(tmp_path):
 
 def test_ctrl_c_while_the_embedded_emulator_starts_stops_its_group_and_exits_130(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "BATCH_INFRA_EMULATOR"}
-    cli = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "batch_infra",
-            "preflight",
-            "--stack",
-            "dev",
-            "--project-dir",
-            str(PROJECT_DIR),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-        start_new_session=True,  # our own "terminal" group, as a shell gives a foreground job
-    )
+    cli = _preflight_dev(env)
     try:
         deadline = time.monotonic() + 30
         while not (emulators := children(cli.pid)) and time.monotonic() < deadline:
@@ -101,22 +86,7 @@ def _preflight_held_with_its_emulator_up(tmp_path: Path) -> tuple[subprocess.Pop
     """`batch-infra preflight` in a subprocess (temp files under tmp_path), stopped (SIGSTOP) as soon as it
     has started its embedded emulator so it cannot finish first; returns once that emulator is ready."""
     env = {k: v for k, v in os.environ.items() if k != "BATCH_INFRA_EMULATOR"} | {"TMPDIR": str(tmp_path)}
-    cli = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "batch_infra",
-            "preflight",
-            "--stack",
-            "dev",
-            "--project-dir",
-            str(PROJECT_DIR),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-        start_new_session=True,
-    )
+    cli = _preflight_dev(env)
     try:
         assert wait_until(lambda: children(cli.pid), 30), "the embedded emulator was never started"
         os.kill(cli.pid, signal.SIGSTOP)
@@ -172,3 +142,15 @@ def test_sigkill_takes_the_embedded_emulator_and_azurite_down_and_the_next_run_s
     with pytest.raises(Started), embedded.embedded_emulator():
         pass
     assert not workdir.exists()  # ...until the next run started
+
+
+def _preflight_dev(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`batch-infra preflight --stack dev` in its own process group, as a shell runs a foreground job."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "batch_infra", "preflight", "--stack", "dev",
+         "--project-dir", str(PROJECT_DIR)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
