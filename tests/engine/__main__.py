@@ -33,8 +33,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     try:
-        stack = Stack(args.cwd, args.stack, state_dir=args.state_dir or args.cwd / ".pulumi-test-engine",
-                      emulator=args.emulator)
+        stack = Stack(
+            args.cwd,
+            args.stack,
+            state_dir=args.state_dir or args.cwd / ".pulumi-test-engine",
+            emulator=args.emulator,
+        )
     except ProjectError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -191,7 +191,9 @@ class Stack:
                     "from the resource in your Pulumi program and run `pulumi up`, or use the "
                     f'command:\n`pulumi state unprotect "{old.urn}"`',
                 )
-            step = Step("discard" if old.external else "delete", old.urn, old.type, old.name)
+            replaced = deployment is not None and any(old is r for r in deployment.replaced_olds)
+            op = "delete-replaced" if replaced else "discard" if old.external else "delete"
+            step = Step(op, old.urn, old.type, old.name)
             if not preview and old.custom and not old.external and not old.retain_on_delete:
                 provider = providers.get(package_of(old.type))
                 if provider is None:

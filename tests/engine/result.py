@@ -17,6 +17,7 @@ SYMBOLS = {
     "read": ">",
     "discard": "<",
     "import": "=",
+    "delete-replaced": "--",
 }
 PREVIEW_WORDS = ["to create", "to update", "to replace", "to delete", "unchanged"]
 DONE_WORDS = ["created", "updated", "replaced", "deleted", "unchanged"]
@@ -45,7 +46,7 @@ class Result:
 
     def ops(self) -> dict[str, str]:
         """URN -> op, the form a test compares with another tool's plan."""
-        return {step.urn: step.op for step in self.steps}
+        return {step.urn: step.op for step in self.steps if step.op != "delete-replaced"}
 
     def errors(self) -> list[dict[str, str]]:
         return [d for d in self.diagnostics if d["severity"] == "error"]
@@ -56,7 +57,7 @@ class Result:
         return ", ".join(f"{counts[op]} {word}" for op, word in zip(_COUNTED, words, strict=True))
 
     def step(self, urn_suffix: str) -> Step:
-        matches = [s for s in self.steps if s.urn.endswith("::" + urn_suffix)]
+        matches = [s for s in self.steps if s.urn.endswith("::" + urn_suffix) and s.op != "delete-replaced"]
         if len(matches) != 1:
             raise KeyError(
                 f"{len(matches)} steps for a resource named {urn_suffix!r}: {[s.urn for s in matches]}"

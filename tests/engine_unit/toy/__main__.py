@@ -1,14 +1,15 @@
 """Toy program: items from the stack config `toy:items` (a list of {name, size, ...} objects)."""
 
-import pulumi
+import os
 
+import pulumi
 from toy_resources import Item
 
 config = pulumi.Config("toy")
 group = pulumi.ComponentResource("toy:index:Group", "group")
 items = {}
-for spec in config.get_object("items") or []:
-    spec = dict(spec)
+for raw in config.get_object("items") or []:
+    spec = dict(raw)
     opts = pulumi.ResourceOptions(
         parent=group,
         protect=spec.pop("protect", None),
@@ -18,10 +19,13 @@ for spec in config.get_object("items") or []:
         ignore_changes=spec.pop("ignore", None),
         depends_on=[items[d] for d in spec.pop("dependsOn", [])],
     )
+    if "sizeFrom" in spec:
+        spec["size"] = items[spec.pop("sizeFrom")].serial
     key = spec.pop("key", spec["name"])
     items[key] = Item(key, spec, opts)
 token = config.get_secret("token")
 if token is not None:
-    items["secret-holder"] = Item("secret-holder", {"name": "secret-holder", "token": token}, pulumi.ResourceOptions(parent=group))
+    holder = {"name": "secret-holder", "token": token}
+    items["secret-holder"] = Item("secret-holder", holder, pulumi.ResourceOptions(parent=group))
 pulumi.export("serials", {k: v.serial for k, v in items.items()})
-pulumi.export("cwd", __import__("os").getcwd())
+pulumi.export("cwd", os.getcwd())

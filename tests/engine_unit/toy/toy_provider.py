@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 from pulumi.runtime.rpc import contains_unknowns
 
 STORE = Path(os.environ.get("TOY_STORE", "toy-store.json"))
+_LOCK = threading.Lock()  # the plugin serves calls on 4 threads
 
 
-def _load() -> dict:
-    return json.loads(STORE.read_text()) if STORE.exists() else {"items": {}, "calls": []}
-
-
-def _save(data: dict) -> None:
-    STORE.write_text(json.dumps(data))
+@contextmanager
+def _store():
+    with _LOCK:
+        data = json.loads(STORE.read_text()) if STORE.exists() else {"items": {}, "calls": []}
+        yield data
+        STORE.write_text(json.dumps(data))
 
 
 def _log(op: str, **fields: object) -> None:
-    data = _load()
-    data["calls"].append({"op": op, **fields})
-    _save(data)
+    with _store() as data:
+        data["calls"].append({"op": op, **fields})
 
 
 class ToyProvider(ResourceProvider):
@@ -31,6 +33,7 @@ class ToyProvider(ResourceProvider):
         _log("check", olds=sorted((olds or {}).keys()), unknown=contains_unknowns(news))
         if not contains_unknowns(news.get("size")) and news.get("size", 0) < 0:
             from pulumi.dynamic import CheckFailure
+
             return CheckResult(news, [CheckFailure("size", "size must be >= 0")])
         return CheckResult(news, [])
 
@@ -41,29 +44,28 @@ class ToyProvider(ResourceProvider):
         return DiffResult(changes=bool(keys), replaces=replaces, delete_before_replace=news.get("dbr", False))
 
     def create(self, props):
-        data = _load()
-        item_id = props["name"]
-        data["items"][item_id] = props.get("size", 0)
-        data["calls"].append({"op": "create", "id": item_id})
-        _save(data)
-        return CreateResult(item_id, {**props, "serial": len(data["calls"])})
+        with _store() as data:
+            item_id = props["name"]
+            data["items"][item_id] = props.get("size", 0)
+            data["calls"].append({"op": "create", "id": item_id})
+            serial = len(data["calls"])
+        return CreateResult(item_id, {**props, "serial": serial})
 
     def update(self, id, olds, news):
-        data = _load()
-        data["items"][id] = news.get("size", 0)
-        data["calls"].append({"op": "update", "id": id})
-        _save(data)
+        with _store() as data:
+            data["items"][id] = news.get("size", 0)
+            data["calls"].append({"op": "update", "id": id})
         return UpdateResult({**news, "serial": olds.get("serial")})
 
     def read(self, id, props):
-        data = _load()
-        _log("read", id=id, keys=sorted(props))
-        if id not in data["items"]:
+        with _store() as data:
+            data["calls"].append({"op": "read", "id": id, "keys": sorted(props)})
+            size = data["items"].get(id)
+        if size is None:
             return ReadResult(None, {})
-        return ReadResult(id, {**props, "size": data["items"][id]})
+        return ReadResult(id, {**props, "size": size})
 
     def delete(self, id, props):
-        data = _load()
-        data["items"].pop(id, None)
-        data["calls"].append({"op": "delete", "id": id})
-        _save(data)
+        with _store() as data:
+            data["items"].pop(id, None)
+            data["calls"].append({"op": "delete", "id": id})

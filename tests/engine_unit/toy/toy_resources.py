@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pulumi
 from pulumi.dynamic import Resource
-
 from toy_provider import ToyProvider
 
 
