@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from batch_infra import packaging
+from batch_infra import package_content
 from batch_infra.components.packages import planned_zip_sha256
 from batch_infra.providers import azure_clients
 from batch_infra.providers.app_package import ApplicationPackageProvider
@@ -73,7 +73,7 @@ def package_inputs(path: Path, application: str = "tools", version: str = "1.0.0
         "application_name": application,
         "version": version,
         "path": str(path),
-        "content_hash": packaging.content_hash(path),
+        "content_hash": package_content.content_hash(path),
         "zip_sha256": planned_zip_sha256(path),  # as the component plans it
         "allow_updates": application != "frozen",
         "set_default": False,
@@ -106,7 +106,7 @@ def blob_bytes(outs: dict[str, Any]) -> bytes:
 def local_zip(path: Path, tmp_path: Path) -> bytes:
     work = tmp_path / "expected"
     work.mkdir(exist_ok=True)
-    return packaging.build(path, work).path.read_bytes()
+    return package_content.build(path, work).path.read_bytes()
 
 
 def package_calls(emulator, *methods: str) -> list[dict[str, Any]]:
