@@ -411,6 +411,7 @@ def test_a_pending_version_without_allow_updates_is_published_not_refused(accoun
     program = package_inputs(source, application="frozen")
     account.application_package.create(RG, ACCOUNT, "frozen", "1.0.0")  # a run that died before activate
     id_ = PackageInputs.from_props(program).resource_id()
+    provider.record(id_, program, program)  # the state that run left: its inputs, nothing from Azure
     _, refreshed, refreshed_inputs = provider.read(id_, program)
     assert refreshed_inputs["content_hash"] == ""  # nothing Active was published
     news, failures = provider.check(refreshed_inputs, program)

@@ -81,8 +81,12 @@ def test_refresh_shows_no_phantom_diff_and_import_reads_the_same(server, clean_e
     assert read_id == pool_id and paths(clean_emulator) == [("GET", "render", 200)]
     assert server.diff(pool_id, refreshed, checked).changes is False
     assert refreshed == outs
-    # Read returns inputs too (ReadResult(id, outs, inputs)), so the engine's recorded inputs follow Azure.
-    assert read_inputs is not None and server.diff(pool_id, read_inputs, checked).changes is False
+    # Read returns inputs too (ReadResult(id, outs, inputs)), so the engine's recorded inputs follow Azure:
+    # the next run checks the program's inputs against them and diffs against the refreshed outputs.
+    program = {k: v for k, v in checked.items() if k != "resolvedImage"}  # the program never sends it
+    rechecked, failures = server.check(read_inputs, program)
+    assert failures == [] and rechecked == checked
+    assert server.diff(pool_id, refreshed, rechecked, old_inputs=read_inputs).changes is False
 
 
 def test_ssh_keys_reach_nodes_through_the_start_task(server, clean_emulator, endpoint):
