@@ -29,8 +29,11 @@ class NoteProvider(ResourceProvider):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = ["path"] if olds["path"] != news["path"] else []
-        return DiffResult(changes=olds["text"] != news["text"] or bool(replaces), replaces=replaces,
-                          delete_before_replace=True)
+        return DiffResult(
+            changes=olds["text"] != news["text"] or bool(replaces),
+            replaces=replaces,
+            delete_before_replace=True,
+        )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         Path(props["path"]).write_text(props["text"])
