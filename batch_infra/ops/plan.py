@@ -34,6 +34,11 @@ class PlannedResource:
     custom: bool  # False for component resources
     inputs: dict[str, Any] = field(default_factory=dict)
     dependencies: tuple[str, ...] = ()  # URNs the engine orders this resource after (depends_on included)
+    # Resource options the engine acts on: replace order, destroy refusal, delete without Azure call.
+    delete_before_replace: bool = False
+    protect: bool = False
+    retain_on_delete: bool = False
+    aliases: tuple[str, ...] = ()  # former names or URNs, as the program declared them
 
     @property
     def properties(self) -> dict[str, Any]:
@@ -182,6 +187,12 @@ def _run(
     return list(monitor.planned), outputs
 
 
+def _alias_names(request: Any) -> tuple[str, ...]:
+    """Each alias as its former name (an alias by name) or URN (an alias by URN)."""
+    found = [alias.urn or alias.spec.name for alias in request.aliases]
+    return tuple(found) + tuple(request.aliasURNs)
+
+
 def _recording_monitor_class() -> type:
     """A MockMonitor that also records each registration's type, name, parent and inputs."""
     import pulumi
@@ -213,6 +224,10 @@ def _recording_monitor_class() -> type:
                         custom=bool(request.custom),
                         inputs=rpc.deserialize_properties(request.object),
                         dependencies=tuple(sorted(request.dependencies)),
+                        delete_before_replace=bool(request.deleteBeforeReplace),
+                        protect=bool(request.protect),
+                        retain_on_delete=bool(request.retainOnDelete),
+                        aliases=_alias_names(request),
                     )
                 )
             return response

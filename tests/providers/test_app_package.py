@@ -451,3 +451,15 @@ def test_storage_url_is_declared_a_secret_output():
     finally:
         pulumi.dynamic.Resource.__init__ = original
     assert captured[0].additional_secret_outputs == ["storage_url"] and captured[0].protect is True
+
+
+def test_up_replace_deletes_the_old_version_first_so_the_new_one_exists(account, provider, tmp_path, planned):
+    """`pulumi up --replace` skips Diff; only the resource option orders the delete first (issue 11, 4)."""
+    (option,) = {r.delete_before_replace for r in planned("prod").resources if r.type == URN_TYPE}
+    program = package_inputs(folder(tmp_path), set_default=True)
+    first = provider.up(program)
+    replaced = provider.up(program, first.state, replace=True, delete_before_replace=option)
+    assert provider.refresh(replaced.state) is not None  # the checkpoint's version is Azure's version
+    live = account.application_package.get(RG, ACCOUNT, "tools", "1.0.0")
+    assert live.state == "Active" and account.application.get(RG, ACCOUNT, "tools").default_version == "1.0.0"
+    assert replaced.calls == ["Check", "Check", "Delete", "Create"]
