@@ -18,7 +18,12 @@ def build(project_dir: Path | str) -> dict[str, pulumi.Output]:
     """Declares the environment from pulumi.Config and returns the stack outputs (names, ids; never keys)."""
     loaded = load_pulumi_config(project_dir)
     environment = BatchEnvironment(
-        ENVIRONMENT_NAME, {"config": loaded.config, "project_dir": str(project_dir)}
+        ENVIRONMENT_NAME,
+        {
+            "config": loaded.config,
+            "project_dir": str(project_dir),
+            "secret_sections": loaded.secret_sections,
+        },
     )
     return {
         "resourceGroupName": environment.resource_group_name,

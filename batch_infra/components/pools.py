@@ -7,7 +7,7 @@ from pulumi_azure_native import managedidentity
 
 from batch_infra.config.stack import StackConfig
 from batch_infra.providers.pool import Pool
-from batch_infra.providers.pool_spec import carries_sas, pool_inputs
+from batch_infra.providers.pool_spec import carries_sas, config_inputs, pool_inputs
 
 
 def stack_pools(
@@ -21,8 +21,13 @@ def stack_pools(
     account_endpoint: pulumi.Input[str],
     subnet_id: pulumi.Input[str],
     depends_on: list[pulumi.Resource],
+    secret: bool = False,
 ) -> dict[str, Pool]:
-    """Pools keyed by pool id, named f"{name}-pool-<pool id>" with `parent`; see pool_spec for the inputs."""
+    """Pools keyed by pool id, named f"{name}-pool-<pool id>" with `parent`; see pool_spec for the inputs.
+
+    `secret`: the pools config holds a secure value (the engine does not say which), so every input taken
+    from it, and the same-named output, is a secret.
+    """
     secrets = pulumi.Config("batch-infra")
     policies = config.policies.model_dump(by_alias=True, mode="json")
     pools: dict[str, Pool] = {}
@@ -52,7 +57,11 @@ def stack_pools(
             certificate_identity_client_id=client_id,
         )
         secret_outputs = []
-        if carries_sas(inputs.get("startTask")):
+        if secret:
+            for key in config_inputs(pool):
+                inputs[key] = pulumi.Output.secret(inputs[key])
+            secret_outputs += sorted(config_inputs(pool))
+        elif carries_sas(inputs.get("startTask")):
             # A SAS in the command line, a resource file URL or an environment value is a credential:
             # secret in the state's inputs too. The Pool cannot see inside the Output to mark the output
             # secret itself, so it is named here.

@@ -14,13 +14,10 @@ from typing import Any
 import yaml
 
 from batch_infra.config import load_stack_file, stack_file
-from batch_infra.config.loader import LoadedStack
+from batch_infra.config.loader import SECRET_PLACEHOLDER, LoadedStack, mask_nested_secrets
 from batch_infra.ops.mock_azure import AzureMocks
 
 PROJECT = "batch-infra"
-# Placeholder for `secure:` config values: only the Pulumi engine can decrypt them, and the plan needs
-# to know only that they exist.
-SECRET_PLACEHOLDER = "[secret]"
 
 
 @dataclass(frozen=True)
@@ -39,6 +36,7 @@ class PlannedResource:
     protect: bool = False
     retain_on_delete: bool = False
     aliases: tuple[str, ...] = ()  # former names or URNs, as the program declared them
+    additional_secret_outputs: tuple[str, ...] = ()
 
     @property
     def properties(self) -> dict[str, Any]:
@@ -128,11 +126,14 @@ def pulumi_config_values(path: Path, loaded: LoadedStack) -> tuple[dict[str, str
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in document["config"].items():
+        masked, nested = mask_nested_secrets({key: value})
         if isinstance(value, dict) and set(value) == {"secure"}:
             values[key] = SECRET_PLACEHOLDER
             secret_keys.append(key)
         else:
-            values[key] = value if isinstance(value, str) else json.dumps(value)
+            values[key] = masked[key] if isinstance(masked[key], str) else json.dumps(masked[key])
+            if nested:  # the engine lists the whole key when any value inside it is secure
+                secret_keys.append(key)
     values.setdefault("batch-infra:location", loaded.config.location)
     return values, secret_keys
 
@@ -228,6 +229,7 @@ def _recording_monitor_class() -> type:
                         protect=bool(request.protect),
                         retain_on_delete=bool(request.retainOnDelete),
                         aliases=_alias_names(request),
+                        additional_secret_outputs=tuple(request.additionalSecretOutputs),
                     )
                 )
             return response

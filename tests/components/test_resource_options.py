@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from batch_infra.config import load_stack_file, stack_file
-from batch_infra.ops.plan import PlannedResource, pulumi_config_values, run_under_mocks
-from batch_infra.program import build
-from tests.fixtures.plans import PROJECT_DIR, STACKS
+from tests.fixtures.plans import STACKS, plan_edited
 
 POOL = "pulumi-python:dynamic/pool:Pool"
 PACKAGE = "pulumi-python:dynamic/app_package:ApplicationPackage"
-
-
-def plan_edited(stack: str, edit: Callable[[dict[str, Any]], None]) -> list[PlannedResource]:
-    """The stack's program under mocks, after `edit` changed its config (key -> decoded value)."""
-    path = stack_file(stack, PROJECT_DIR)
-    config, secret_keys = pulumi_config_values(path, load_stack_file(path, environment=stack))
-    decoded = {k: json.loads(v) if v[:1] in "[{" else v for k, v in config.items()}
-    edit(decoded)
-    encoded = {k: v if isinstance(v, str) else json.dumps(v) for k, v in decoded.items()}
-    resources, _ = run_under_mocks(
-        lambda: build(PROJECT_DIR), stack=stack, config=encoded, secret_keys=secret_keys
-    )
-    return resources
 
 
 @pytest.mark.parametrize("stack", STACKS)
