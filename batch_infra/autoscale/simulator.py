@@ -59,8 +59,8 @@ class TimelineRow:
     low_priority_nodes: int
     provisioning_nodes: int
     leaving_nodes: int  # removed by a resize but finishing their tasks (taskcompletion, retaineddata)
-    active_tasks: float
-    running_tasks: float
+    active_tasks: int  # tasks are whole: a queue that drains reaches 0, as the service's counts do
+    running_tasks: int
     error: str = ""
 
 
@@ -71,8 +71,8 @@ class SimulationSummary:
     node_hours: float
     peak_nodes: int
     task_minutes_waiting: float
-    tasks_completed: float
-    tasks_terminated: float = 0.0  # running tasks lost to a resize with $NodeDeallocationOption = terminate
+    tasks_completed: int
+    tasks_terminated: int = 0  # running tasks lost to a resize with $NodeDeallocationOption = terminate
 
 
 @dataclass
@@ -142,8 +142,13 @@ class _Run:
         self.dedicated, self.low = NodeGroup(), NodeGroup()
         self.targets = (0, 0)
         self.option = "requeue"
-        self.queue = 0.0  # tasks waiting or running on ready nodes
-        self.running = 0.0
+        self.queue = 0  # whole tasks waiting or running on ready nodes
+        self.running = 0
+        # Fractions carried between ticks: arrivals not yet a whole task, and the running tasks' progress
+        # toward their next completion. Counts stay whole (a fluid queue decays forever and never reaches
+        # 0, which held "scale to zero when idle" formulas at one node all night).
+        self.arriving = 0.0
+        self.progress = 0.0
         self.rng = random.Random(config.seed)
         self.timeline: list[TimelineRow] = []
         self.totals = {"node_seconds": 0.0, "peak": 0, "waiting": 0.0, "completed": 0.0, "terminated": 0.0}
@@ -173,8 +178,8 @@ class _Run:
             round(t["node_seconds"] / 3600, 3),
             int(t["peak"]),
             round(t["waiting"], 3),
-            round(t["completed"], 3),
-            round(t["terminated"], 3),
+            round(t["completed"]),
+            round(t["terminated"]),
         )
         return SimulationResult(self.timeline, summary, self.metrics)
 
@@ -183,17 +188,26 @@ class _Run:
         leaving = self.dedicated.leaving_tasks + self.low.leaving_tasks
         if self.workload is None:
             return self._replayed(now)
-        self.queue += self.workload.arrivals(tick * _TICK)
+        self.arriving += self.workload.arrivals(tick * _TICK)
+        arrived = int(self.arriving)
+        self.arriving -= arrived
+        self.queue += arrived
         capacity = (self.dedicated.ready + self.low.ready) * self.config.task_slots_per_node
         self.running = min(self.queue, capacity)
-        finished = self.running * _TICK / self.config.task_duration.total_seconds()
-        self.queue = max(0.0, self.queue - finished)
+        finished = 0
+        if self.running:
+            self.progress += self.running * _TICK / self.config.task_duration.total_seconds()
+            finished = min(self.running, int(self.progress))
+            self.progress -= finished
+        else:
+            self.progress = 0.0
+        self.queue -= finished
         self.totals["completed"] += finished
         active = self.queue - min(self.queue, capacity)
-        running = self.running + leaving
+        running = self.running + round(leaving)
         if self.rng.random() >= self.config.missing_sample_rate:
             cpu = 100.0 * self.running / capacity if capacity else 0.0
-            samples = (active, running, active + running, cpu)
+            samples = (float(active), float(running), float(active + running), cpu)
             nodes = float(self.dedicated.ready + self.low.ready)
             for name, value in zip(_SAMPLED, (*samples, nodes), strict=True):
                 self.series[name].append(now, value)
@@ -244,8 +258,9 @@ class _Run:
             share = self.running * group.ready / ready if ready else 0.0  # tasks spread over ready nodes
             shrink = group.resize(target, now, delay, share, slots, self.option, drain)
             # Draining tasks now run on leaving nodes; terminated ones are gone; requeued ones stay queued.
-            self.queue = max(0.0, self.queue - shrink.draining - shrink.terminated)
-            self.running = max(0.0, self.running - shrink.draining - shrink.terminated - shrink.requeued)
+            moved = round(shrink.draining + shrink.terminated)
+            self.queue = max(0, self.queue - moved)
+            self.running = max(0, self.running - moved - round(shrink.requeued))
             self.totals["terminated"] += shrink.terminated
 
     def record(self, now: float, error: str | None, active: float, running: float) -> None:
@@ -259,8 +274,8 @@ class _Run:
                 self.low.ready,
                 self.dedicated.pending_count + self.low.pending_count,
                 self.dedicated.leaving_count + self.low.leaving_count,
-                round(active, 3),
-                round(running, 3),
+                round(active),
+                round(running),
                 error or "",
             )
         )
