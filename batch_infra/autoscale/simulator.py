@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from batch_infra.autoscale.evaluator import PoolState, compile_formula, evaluate
-from batch_infra.autoscale.language import SAMPLE_PERIOD
+from batch_infra.autoscale.language import SAMPLE_PERIOD, SERVICE_METRICS
 from batch_infra.autoscale.metrics import Metrics, MetricSeries
 from batch_infra.autoscale.pool_model import NodeGroup
 from batch_infra.autoscale.workloads import Workload
@@ -73,6 +74,13 @@ class SimulationSummary:
     task_minutes_waiting: float
     tasks_completed: int
     tasks_terminated: int = 0  # running tasks lost to a resize with $NodeDeallocationOption = terminate
+    main_failure: str = ""  # the most frequent evaluation error, with how often it happened
+    metrics_coverage: float | None = None  # replay only: share of the simulated window the file covers
+
+    @property
+    def mostly_failed(self) -> bool:
+        """Half or more of the evaluations failed: the pool never followed the formula; a run says so."""
+        return self.evaluations > 0 and self.failed_evaluations * 2 >= self.evaluations
 
 
 @dataclass
@@ -122,7 +130,17 @@ def _check_overlap(metrics: Metrics, start: datetime, days: float) -> None:
         )
 
 
+# What the workload model counts; every other service metric is sampled as 0 (the model has none of it).
+def _coverage(metrics: Metrics, start: datetime, days: float) -> float:
+    """The share of [start, start + days] that lies between the file's first and last sample."""
+    span = metrics.span() or (0.0, 0.0)
+    begin, end = start.timestamp(), start.timestamp() + days * 86400
+    covered = max(0.0, min(end, span[1]) - max(begin, span[0]))
+    return round(covered / (end - begin), 4)
+
+
 _SAMPLED = ("$ActiveTasks", "$RunningTasks", "$PendingTasks", "$CPUPercent", "$SampleNodeCount")
+_ZERO = tuple(name for name in SERVICE_METRICS if name not in _SAMPLED)
 
 
 class _Run:
@@ -137,7 +155,9 @@ class _Run:
         self.formula, self.config, self.start, self.workload = formula, config, start, workload
         self.metrics = replay if replay is not None else Metrics()
         self.series = (
-            {n: self.metrics.series.setdefault(n, MetricSeries()) for n in _SAMPLED} if replay is None else {}
+            {n: self.metrics.series.setdefault(n, MetricSeries()) for n in (*_SAMPLED, *_ZERO)}
+            if replay is None
+            else {}
         )
         self.dedicated, self.low = NodeGroup(), NodeGroup()
         self.targets = (0, 0)
@@ -153,6 +173,7 @@ class _Run:
         self.timeline: list[TimelineRow] = []
         self.totals = {"node_seconds": 0.0, "peak": 0, "waiting": 0.0, "completed": 0.0, "terminated": 0.0}
         self.evaluations = self.failed = 0
+        self.errors: Counter[str] = Counter()
 
     def run(self) -> SimulationResult:
         config = self.config
@@ -180,6 +201,8 @@ class _Run:
             round(t["waiting"], 3),
             round(t["completed"]),
             round(t["terminated"]),
+            self._main_failure(),
+            _coverage(self.metrics, self.start, config.days) if self.workload is None else None,
         )
         return SimulationResult(self.timeline, summary, self.metrics)
 
@@ -211,6 +234,8 @@ class _Run:
             nodes = float(self.dedicated.ready + self.low.ready)
             for name, value in zip(_SAMPLED, (*samples, nodes), strict=True):
                 self.series[name].append(now, value)
+            for name in _ZERO:
+                self.series[name].append(now, 0.0)
         return active, running
 
     def _replayed(self, now: float) -> tuple[float, float]:
@@ -240,6 +265,7 @@ class _Run:
         if result.error is not None:
             self.failed += 1
             detail = result.error.values[0]["value"] if result.error.values else ""
+            self.errors[detail or result.error.code] += 1
             return f"{result.error.code}: {detail}"
         self.option = result.node_deallocation_option
         self.targets = (
@@ -248,6 +274,12 @@ class _Run:
         )
         self._resize(now)
         return ""
+
+    def _main_failure(self) -> str:
+        if not self.errors:
+            return ""
+        message, count = self.errors.most_common(1)[0]
+        return f"{message} ({count} of {self.failed} failures)"
 
     def _resize(self, now: float) -> None:
         config = self.config
