@@ -53,11 +53,20 @@ def stack_file(stack: str, project_dir: Path | str = ".") -> Path:
     return Path(project_dir) / "stacks" / f"Pulumi.{stack}.yaml"
 
 
+def _stacks(project_dir: Path) -> list[str]:
+    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml")
+                  for p in (project_dir / "stacks").glob("Pulumi.*.yaml"))
+
+
+def _did_you_mean(stack: str, project_dir: Path) -> str:
+    close = difflib.get_close_matches(stack, _stacks(project_dir), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
 def _available(project_dir: Path) -> str:
-    stacks = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml")
-                    for p in (project_dir / "stacks").glob("Pulumi.*.yaml"))
+    stacks = _stacks(project_dir)
     if stacks:
-        return f"stacks in {project_dir / 'stacks'}: {', '.join(stacks)}"
+        return f"existing: {', '.join(stacks)}, in {project_dir / 'stacks'}/"
     return (f"{project_dir.resolve()} has no stacks/ folder: run from the project directory (where "
             "Pulumi.yaml is) or pass --project-dir DIR")
 
@@ -67,8 +76,9 @@ def load_stack_file(path: Path | str, *, environment: str | None = None) -> Load
     path = Path(path)
     source = _display(path)
     if not path.is_file():
-        raise ConfigError([f"{source}: no such stack file; fix: create it, or pass an existing --stack "
-                           f"({_available(path.parent.parent)})"])
+        wanted = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        raise ConfigError([f"{source}: no such stack file; fix: {_did_you_mean(wanted, path.parent.parent)}"
+                           f"create it, or name an existing stack ({_available(path.parent.parent)})"])
     try:
         document = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as err:
