@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from batch_infra.config.package_paths import package_path_problem
 from batch_infra.config.stack import StackConfig
+from batch_infra.config.yaml_source import read_yaml, shown
 from batch_infra.errors import ConfigError, UsageError
 
 NAMESPACE = "batch-infra"
@@ -79,10 +80,7 @@ def load_stack_file(path: Path | str, *, environment: str | None = None) -> Load
         wanted = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
         raise ConfigError([f"{source}: no such stack file; fix: {_did_you_mean(wanted, path.parent.parent)}"
                            f"create it, or name an existing stack ({_available(path.parent.parent)})"])
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError([f"{source}: not valid YAML: {err}"]) from err
+    document = read_yaml(path, source) or {}
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict):
         raise ConfigError([f"{source}: has no `config:` mapping; "
@@ -152,11 +150,8 @@ def _file_problems(values: dict[str, Any], source: str, secrets: set[str], proje
     for index, app in _items(values.get("applications")):
         for version, rel in ((app.get("packages") or {}).items()
                              if isinstance(app.get("packages"), dict) else ()):
-            target = project_dir / str(rel)
-            if not (target.is_dir() or (target.is_file() and target.suffix.lower() == ".zip")):
-                problems.append(f"{source}: {NAMESPACE}:applications[{index}].packages.{version}: "
-                                f"{rel!r} is not a folder or .zip under {project_dir}; "
-                                "fix: create it or correct the path")
+            if problem := package_path_problem(project_dir, rel):
+                problems.append(f"{source}: {NAMESPACE}:applications[{index}].packages.{version}: {problem}")
     environment = values.get("environment", "<stack>")
     for index, pool in _items(values.get("pools")):
         for user_index, user in _items(pool.get("userAccounts")):
@@ -304,7 +299,7 @@ def _plain(error: dict[str, Any]) -> str:
     if error["type"] == "missing":
         return "required key is missing"
     got = error.get("input")
-    return f"{error['msg'][:1].lower()}{error['msg'][1:]}; got {got!r}"
+    return f"{error['msg'][:1].lower()}{error['msg'][1:]}; got {shown(got)}"
 
 
 def _builtin_fix(error: dict[str, Any], loc: list[Any]) -> str:
