@@ -35,6 +35,8 @@ def stack_pools(
         passwords = {
             u.name: secrets.require_secret(u.password_secret) for u in pool.user_accounts if u.password_secret
         }
+        # Registry passwords, mount keys, SAS tokens, protected settings: secret config only, secret in state.
+        secret_values = {key: secrets.require_secret(key) for key in pool.secret_keys()}
         client_id = None
         if pool.certificates:
             # The Key Vault extension authenticates with the identity's client id, which only Azure knows.
@@ -55,6 +57,7 @@ def stack_pools(
             policies=policies,
             user_passwords=passwords,
             certificate_identity_client_id=client_id,
+            secret_values=secret_values,
         )
         secret_outputs = []
         if secret:
