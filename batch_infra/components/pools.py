@@ -7,7 +7,7 @@ from pulumi_azure_native import managedidentity
 
 from batch_infra.config.stack import StackConfig
 from batch_infra.providers.pool import Pool
-from batch_infra.providers.pool_spec import carries_sas, pool_inputs
+from batch_infra.providers.pool_spec import PRIVATE_ACCOUNT_ENDPOINT, carries_sas, pool_inputs
 
 
 def stack_pools(
@@ -25,6 +25,9 @@ def stack_pools(
     """Pools keyed by pool id, named f"{name}-pool-<pool id>" with `parent`; see pool_spec for the inputs."""
     secrets = pulumi.Config("batch-infra")
     policies = config.policies.model_dump(by_alias=True, mode="json")
+    if config.account.public_access("accountAccess") == "closed":
+        # Only private accounts carry the flag, so other stacks' pool inputs stay as they were.
+        policies[PRIVATE_ACCOUNT_ENDPOINT] = True
     pools: dict[str, Pool] = {}
     for pool in config.pools:
         child = pulumi.ResourceOptions(parent=parent)
