@@ -7,7 +7,7 @@ from pulumi_azure_native import managedidentity
 
 from batch_infra.config.stack import StackConfig
 from batch_infra.providers.pool import Pool
-from batch_infra.providers.pool_spec import carries_sas, config_inputs, pool_inputs
+from batch_infra.providers.pool_spec import PRIVATE_ACCOUNT_ENDPOINT, carries_sas, config_inputs, pool_inputs
 
 
 def stack_pools(
@@ -30,6 +30,9 @@ def stack_pools(
     """
     secrets = pulumi.Config("batch-infra")
     policies = config.policies.model_dump(by_alias=True, mode="json")
+    if config.account.public_access("accountAccess") == "closed":
+        # Only private accounts carry the flag, so other stacks' pool inputs stay as they were.
+        policies[PRIVATE_ACCOUNT_ENDPOINT] = True
     pools: dict[str, Pool] = {}
     for pool in config.pools:
         passwords = {

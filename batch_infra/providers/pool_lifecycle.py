@@ -152,9 +152,15 @@ def _vm_size_failures(inputs: Mapping[str, Any], pool: Any) -> list[CheckFailure
 def _resolve_image(
     olds: Mapping[str, Any], inputs: Mapping[str, Any], pool: Any
 ) -> tuple[dict[str, Any] | None, list[CheckFailure]]:
-    from batch_infra.images import ImageSelectionError, parse_images, resolve
+    from batch_infra.images import ImageChoice, ImageSelectionError, parse_images, resolve
+    from batch_infra.providers.pool_spec import PRIVATE_ACCOUNT_ENDPOINT
 
     policies = inputs.get("policies") or {}
+    if pool.image.pinned is not None and policies.get(PRIVATE_ACCOUNT_ENDPOINT):
+        # The account endpoint is private and this runs where Pulumi runs, outside the network: the pin is
+        # used as written, without the supported-image lookup (its end of life is `batch-infra images`'
+        # job, run inside the network). The config refuses a private account with unpinned pools.
+        return ImageChoice.from_pin(pool.image.pinned).to_record(pool.image), []
     try:
         resolution = resolve(
             pool.image,
