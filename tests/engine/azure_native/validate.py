@@ -70,7 +70,8 @@ def _value(token: str, f: Field, value: Any, where: str) -> list[CheckFailure]:
     if f.kind == "map" and f.of is not None:
         if not isinstance(value, dict):
             return [_wrong(where, "object", value)]
-        return [failure for k, v in value.items() for failure in _object(token, f.of, v, f"{where}.{k}.")]
+        item_field = Field("", "object", f.of)
+        return [failure for k, v in value.items() for failure in _value(token, item_field, v, f"{where}.{k}")]
     return []
 
 
