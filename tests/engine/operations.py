@@ -326,7 +326,9 @@ class Stack:
     def _finish(self, result: Result, diagnostics: Diagnostics, started: float, error: str) -> Result:
         result.diagnostics = diagnostics.entries
         result.ok = not error and not result.errors()
-        result.error = error or ("; ".join(d["message"] for d in result.errors()) if result.errors() else "")
+        # Pulumi prints each resource's error, then the program's exit: the message carries both.
+        messages = [d["message"] for d in result.errors() if d["urn"]] + ([error] if error else [])
+        result.error = "\n".join(dict.fromkeys(messages)) or "; ".join(d["message"] for d in result.errors())
         result.seconds = time.monotonic() - started
         return result
 
