@@ -114,7 +114,7 @@ def test_stale_resize_errors_do_not_fail_a_later_update(server, clean_emulator, 
     checked, _ = server.check({}, inputs_for(clean_emulator, endpoint, scale={"targetDedicatedNodes": 3}))
     clean_emulator.set_quotas(ACCOUNT, dedicatedCoreQuota=4)
     create_out_of_band(clean_emulator, build(checked))  # an earlier resize failed: 2 of 3 nodes
-    outs = {**checked, "currentDedicatedNodes": 2}
+    outs = server.record("render", checked, {**checked, "currentDedicatedNodes": 2}).outputs
     news, _ = server.check(checked, {**checked, "metadata": {"owner": "me"}})
     outs = server.update("render", outs, news)
     assert outs["metadata"] == {"owner": "me"}
@@ -155,7 +155,7 @@ def test_engine_shaped_import_cannot_reach_a_python_dynamic_provider(server, cle
     The supported path is adoption of an identical existing pool on create (test_pool.py)."""
     _, pool_id, _ = create(server, clean_emulator, endpoint)
     with pytest.raises(ProviderCallError, match="KeyError: '__provider'"):
-        server.read(pool_id, None, None)
+        server.import_(pool_id)
 
 
 def test_delete_wait_is_bounded_with_an_actionable_error(clean_emulator, endpoint):

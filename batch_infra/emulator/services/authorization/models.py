@@ -79,10 +79,9 @@ def create(ctx: EmulatorContext, scope: str, name: str, body: dict[str, Any]) ->
                 "principalType": props.get("principalType", "ServicePrincipal"),
                 "scope": scope,
                 **{k: props[k] for k in _OPTIONAL if props.get(k) is not None},
+                # createdBy/updatedBy name the caller's object id; the emulator's token has none.
                 "createdOn": now,
                 "updatedOn": now,
-                "createdBy": None,
-                "updatedBy": None,
             },
         }
         state.put(COLLECTION, key, doc)
