@@ -250,7 +250,9 @@ class Stack:
     def import_resource(self, type_token: str, name: str, resource_id: str) -> Result:
         """`pulumi import TYPE NAME ID`: Read(id) with no inputs and no state (step.go ~2037), then Check."""
 
-        def add(olds: list[ResourceState], providers: dict[str, Any], result: Result) -> list[ResourceState]:
+        def add(
+            olds: list[ResourceState], providers: dict[str, Any], result: Result, diagnostics: Diagnostics
+        ) -> list[ResourceState]:
             stack = next((s for s in olds if s.type == STACK_TYPE), None)
             deployment = Deployment(
                 project=self.project.name, stack=self.name, olds=olds, providers=providers, preview=False
@@ -269,9 +271,10 @@ class Stack:
             read = provider.read(urn, type_token, resource_id, None, None)
             if read is None:
                 raise StepError(urn, f"resource '{resource_id}' does not exist")
-            checked, failures = provider.check(urn, type_token, None, read.inputs or {})
-            if failures:
-                raise StepError(urn, "; ".join(f"{f.property}: {f.reason}" for f in failures))
+            # step.go ~2177: Check(olds = news = the read inputs); failures are shown, the import stands.
+            checked, failures = provider.check(urn, type_token, read.inputs or {}, read.inputs or {})
+            for failure in failures:
+                diagnostics.add("warning", f"{failure.property}: {failure.reason} (a provider bug)", urn)
             result.steps.append(Step("import", urn, type_token, name))
             state = ResourceState(
                 urn=urn,
@@ -303,7 +306,7 @@ class Stack:
         try:
             providers, plugin = self._providers("127.0.0.1:0", calls)
             if importer is not None:
-                remaining = importer(olds, providers, result)
+                remaining = importer(olds, providers, result, diagnostics)
             elif destroy:
                 remaining = []
                 self._delete(olds, providers, False, result, diagnostics)
