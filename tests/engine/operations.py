@@ -163,6 +163,7 @@ class Stack:
         finally:
             if plugin is not None:
                 plugin.stop()
+                _program_output(diagnostics, "", plugin.stderr())  # plugin.go: a plugin's stderr is shown
         if deployment is not None:
             result.outputs = next((s.outputs for s in deployment.news.values() if s.type == STACK_TYPE), {})
             if not preview:
