@@ -29,7 +29,7 @@ def stack_pools(
     from it, and the same-named output, is a secret.
     """
     secrets = pulumi.Config("batch-infra")
-    policies = config.policies.model_dump(by_alias=True, mode="json")
+    policies = config.policies.pool_policies()
     pools: dict[str, Pool] = {}
     for pool in config.pools:
         passwords = {
