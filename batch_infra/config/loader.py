@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from batch_infra.config.package_paths import package_path_problem
 from batch_infra.config.stack import StackConfig
+from batch_infra.config.yaml_source import read_yaml, shown
 from batch_infra.errors import ConfigError, UsageError
 
 NAMESPACE = "batch-infra"
@@ -53,11 +54,20 @@ def stack_file(stack: str, project_dir: Path | str = ".") -> Path:
     return Path(project_dir) / "stacks" / f"Pulumi.{stack}.yaml"
 
 
+def _stacks(project_dir: Path) -> list[str]:
+    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml")
+                  for p in (project_dir / "stacks").glob("Pulumi.*.yaml"))
+
+
+def _did_you_mean(stack: str, project_dir: Path) -> str:
+    close = difflib.get_close_matches(stack, _stacks(project_dir), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
 def _available(project_dir: Path) -> str:
-    stacks = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml")
-                    for p in (project_dir / "stacks").glob("Pulumi.*.yaml"))
+    stacks = _stacks(project_dir)
     if stacks:
-        return f"stacks in {project_dir / 'stacks'}: {', '.join(stacks)}"
+        return f"existing: {', '.join(stacks)}, in {project_dir / 'stacks'}/"
     return (f"{project_dir.resolve()} has no stacks/ folder: run from the project directory (where "
             "Pulumi.yaml is) or pass --project-dir DIR")
 
@@ -67,12 +77,10 @@ def load_stack_file(path: Path | str, *, environment: str | None = None) -> Load
     path = Path(path)
     source = _display(path)
     if not path.is_file():
-        raise ConfigError([f"{source}: no such stack file; fix: create it, or pass an existing --stack "
-                           f"({_available(path.parent.parent)})"])
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError([f"{source}: not valid YAML: {err}"]) from err
+        wanted = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        raise ConfigError([f"{source}: no such stack file; fix: {_did_you_mean(wanted, path.parent.parent)}"
+                           f"create it, or name an existing stack ({_available(path.parent.parent)})"])
+    document = read_yaml(path, source) or {}
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict):
         raise ConfigError([f"{source}: has no `config:` mapping; "
@@ -142,11 +150,8 @@ def _file_problems(values: dict[str, Any], source: str, secrets: set[str], proje
     for index, app in _items(values.get("applications")):
         for version, rel in ((app.get("packages") or {}).items()
                              if isinstance(app.get("packages"), dict) else ()):
-            target = project_dir / str(rel)
-            if not (target.is_dir() or (target.is_file() and target.suffix.lower() == ".zip")):
-                problems.append(f"{source}: {NAMESPACE}:applications[{index}].packages.{version}: "
-                                f"{rel!r} is not a folder or .zip under {project_dir}; "
-                                "fix: create it or correct the path")
+            if problem := package_path_problem(project_dir, rel):
+                problems.append(f"{source}: {NAMESPACE}:applications[{index}].packages.{version}: {problem}")
     environment = values.get("environment", "<stack>")
     for index, pool in _items(values.get("pools")):
         for user_index, user in _items(pool.get("userAccounts")):
@@ -294,7 +299,7 @@ def _plain(error: dict[str, Any]) -> str:
     if error["type"] == "missing":
         return "required key is missing"
     got = error.get("input")
-    return f"{error['msg'][:1].lower()}{error['msg'][1:]}; got {got!r}"
+    return f"{error['msg'][:1].lower()}{error['msg'][1:]}; got {shown(got)}"
 
 
 def _builtin_fix(error: dict[str, Any], loc: list[Any]) -> str:

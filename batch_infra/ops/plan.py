@@ -35,7 +35,7 @@ class PlannedResource:
     delete_before_replace: bool = False
     protect: bool = False
     retain_on_delete: bool = False
-    aliases: tuple[str, ...] = ()  # former names or URNs, as the program declared them
+    aliases: tuple[str, ...] = ()  # former URNs (the `aliases` option): state under these is this resource
     additional_secret_outputs: tuple[str, ...] = ()
 
     @property
@@ -98,6 +98,22 @@ class Plan:
     source: str  # the stack file, as errors name it
     resources: list[PlannedResource]
     outputs: dict[str, Any]
+
+    @property
+    def stack_urn(self) -> str:
+        """The root `pulumi:pulumi:Stack` resource, named `<project>-<stack>` as the language host does."""
+        return urn(self.stack, "pulumi:pulumi:Stack", f"{PROJECT}-{self.stack}")
+
+
+def urn(stack: str, qualified_type: str, name: str) -> str:
+    return f"urn:pulumi:{stack}::{PROJECT}::{qualified_type}::{name}"
+
+
+def qualified_type(parent_urn: str | None, type_: str) -> str:
+    """The engine qualifies a child's type with its parent's type chain (not the root stack's)."""
+    if parent_urn and parent_urn.split("::")[2] != "pulumi:pulumi:Stack":
+        return parent_urn.split("::")[2] + "$" + type_
+    return type_
 
 
 def plan_stack(stack: str, project_dir: Path | str = ".") -> Plan:
@@ -188,12 +204,6 @@ def _run(
     return list(monitor.planned), outputs
 
 
-def _alias_names(request: Any) -> tuple[str, ...]:
-    """Each alias as its former name (an alias by name) or URN (an alias by URN)."""
-    found = [alias.urn or alias.spec.name for alias in request.aliases]
-    return tuple(found) + tuple(request.aliasURNs)
-
-
 def _recording_monitor_class() -> type:
     """A MockMonitor that also records each registration's type, name, parent and inputs."""
     import pulumi
@@ -208,10 +218,7 @@ def _recording_monitor_class() -> type:
         def make_urn(self, parent: str, type_: str, name: str) -> str:
             # The engine qualifies a child's type with its parent's whole type chain; the stock mock keeps
             # only the parent's last type. Use the engine's form so URNs here are the URNs in real state.
-            # Children of the root stack are not qualified with its type.
-            if parent and parent.split("::")[2] != "pulumi:pulumi:Stack":
-                type_ = parent.split("::")[2] + "$" + type_
-            return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+            return urn(pulumi.get_stack(), qualified_type(parent, type_), name)
 
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
             response = super().RegisterResource(request)
@@ -228,10 +235,29 @@ def _recording_monitor_class() -> type:
                         delete_before_replace=bool(request.deleteBeforeReplace),
                         protect=bool(request.protect),
                         retain_on_delete=bool(request.retainOnDelete),
-                        aliases=_alias_names(request),
+                        aliases=alias_urns(request, pulumi.get_stack()),
                         additional_secret_outputs=tuple(request.additionalSecretOutputs),
                     )
                 )
             return response
 
     return RecordingMonitor
+
+
+def alias_urns(request: Any, stack: str) -> tuple[str, ...]:
+    """The URNs a registration's aliases stand for: given whole, or as a spec relative to the resource."""
+    found = []
+    for alias in request.aliases:
+        if alias.urn:
+            found.append(alias.urn)
+            continue
+        spec = alias.spec
+        parent = None if spec.noParent else (spec.parentUrn or request.parent or None)
+        found.append(
+            urn(
+                spec.stack or stack,
+                qualified_type(parent, spec.type or request.type),
+                spec.name or request.name,
+            )
+        )
+    return tuple(sorted({*found, *request.aliasURNs}))

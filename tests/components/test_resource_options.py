@@ -25,7 +25,9 @@ def test_a_recased_pool_id_keeps_its_urn_through_an_alias():
     resources = {r.name: r for r in plan_edited("prod", recase)}
     pool = resources["batch-pool-render"]
     assert pool.inputs["id"] == "Render"  # Azure gets the id as written; it compares ids case-insensitively
-    assert pool.aliases == ("batch-pool-Render",)
+    # The alias is the URN the pool had under its as-configured name, so its state carries over.
+    assert [a.rsplit("::", 1)[-1] for a in pool.aliases] == ["batch-pool-Render"]
+    assert pool.aliases[0] == pool.urn.replace("::batch-pool-render", "::batch-pool-Render")
     assert "batch-pool-Render" not in resources
 
 

@@ -277,12 +277,13 @@ IDENTITY = (
 
 def test_certificates_become_the_key_vault_extension_with_the_pool_identity(server, clean_emulator, endpoint):
     url = "https://contosovault.vault.azure.net/secrets/web-tls"
+    identity = clean_emulator.user_assigned_identity("pool-id")["id"]  # Azure refuses a missing one
     checked, pool_id, outs = create(
         server,
         clean_emulator,
         endpoint,
-        identities=[IDENTITY],
-        certificates={"certificateUrls": [url], "identity": IDENTITY},
+        identities=[identity],
+        certificates={"certificateUrls": [url], "identity": identity},
         _extra={"certificate_identity_client_id": "00000000-0000-0000-0000-000000000001"},
     )
     pool = azure_pool(clean_emulator)
@@ -291,7 +292,7 @@ def test_certificates_become_the_key_vault_extension_with_the_pool_identity(serv
     settings = extension["settings"]
     assert settings["secretsManagementSettings"]["observedCertificates"] == [url]
     assert settings["authenticationSettings"]["msiClientId"] == "00000000-0000-0000-0000-000000000001"
-    assert list(pool["identity"]["userAssignedIdentities"]) == [IDENTITY]
+    assert list(pool["identity"]["userAssignedIdentities"]) == [identity]
     _, refreshed, _ = server.read(pool_id, outs)
     assert server.diff(pool_id, refreshed, checked).changes is False
 

@@ -15,9 +15,6 @@ from tests.providers.harness import ProviderCallError
 from tests.providers.pool_support import ACCOUNT, RG, azure_pool, create, harness, inputs_for
 
 pytestmark = pytest.mark.emulator
-IDENTITY = (
-    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pool-id"
-)
 CLIENT_ID = {"certificate_identity_client_id": "00000000-0000-0000-0000-000000000001"}
 SPEC = Path(__file__).resolve().parents[2] / "batch_infra/emulator/specs"
 
@@ -98,11 +95,12 @@ def test_ssh_keys_with_a_nonadmin_start_task_fail_check_and_elevation_is_read_ba
 
 
 def test_certificate_change_replaces_and_azure_refuses_an_extension_patch(server, clean_emulator, endpoint):
+    identity = clean_emulator.user_assigned_identity("pool-id")["id"]  # Azure refuses a missing one
     checked, pool_id, outs = create(server, clean_emulator, endpoint, scale={"targetDedicatedNodes": 0},
-                                    identities=[IDENTITY])
+                                    identities=[identity])
     with_certs = inputs_for(
-        clean_emulator, endpoint, scale={"targetDedicatedNodes": 0}, identities=[IDENTITY], _extra=CLIENT_ID,
-        certificates={"certificateUrls": ["https://vault1.vault.azure.net/secrets/c"], "identity": IDENTITY},
+        clean_emulator, endpoint, scale={"targetDedicatedNodes": 0}, identities=[identity], _extra=CLIENT_ID,
+        certificates={"certificateUrls": ["https://vault1.vault.azure.net/secrets/c"], "identity": identity},
     )
     news, _ = server.check(checked, with_certs)
     assert set(server.diff(pool_id, outs, news).replaces) == {"certificates", "certificateIdentityClientId"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +105,9 @@ def _stack_file(tmp_path: Path, stack: str, edit) -> Path:
     document = yaml.safe_load((PROJECT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
     edit(document["config"])
     (tmp_path / "stacks").mkdir(exist_ok=True)
-    for package in (PROJECT / "packages").iterdir():
-        if not (tmp_path / "packages" / package.name).exists():
-            (tmp_path / "packages").mkdir(exist_ok=True)
-            (tmp_path / "packages" / package.name).symlink_to(package)
+    # A copy, not a symlink: package paths leading out of the project through a symlink are refused.
+    if not (tmp_path / "packages").exists():
+        shutil.copytree(PROJECT / "packages", tmp_path / "packages")
     path = tmp_path / "stacks" / f"Pulumi.{stack}.yaml"
     path.write_text(yaml.safe_dump(document))
     return path
