@@ -200,6 +200,7 @@ class BatchEnvironment(pulumi.ComponentResource):
             account_name=parts.account.batch_account_name,
             project_dir=parts.project_dir,
             parent=self,
+            storage_roles=list(parts.account.role_assignments),
         )
         return list(self.application_packages.values())
 
