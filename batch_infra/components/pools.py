@@ -7,7 +7,7 @@ from pulumi_azure_native import managedidentity
 
 from batch_infra.config.stack import StackConfig
 from batch_infra.providers.pool import Pool
-from batch_infra.providers.pool_spec import carries_sas, config_inputs, pool_inputs
+from batch_infra.providers.pool_spec import PRIVATE_ACCOUNT_ENDPOINT, carries_sas, config_inputs, pool_inputs
 
 
 def stack_pools(
@@ -30,11 +30,16 @@ def stack_pools(
     """
     secrets = pulumi.Config("batch-infra")
     policies = config.policies.pool_policies()
+    if config.account.public_access("accountAccess") == "closed":
+        # Only private accounts carry the flag, so other stacks' pool inputs stay as they were.
+        policies[PRIVATE_ACCOUNT_ENDPOINT] = True
     pools: dict[str, Pool] = {}
     for pool in config.pools:
         passwords = {
             u.name: secrets.require_secret(u.password_secret) for u in pool.user_accounts if u.password_secret
         }
+        # Registry passwords, mount keys, SAS tokens, protected settings: secret config only, secret in state.
+        secret_values = {key: secrets.require_secret(key) for key in pool.secret_keys()}
         client_id = None
         if pool.certificates:
             # The Key Vault extension authenticates with the identity's client id, which only Azure knows.
@@ -55,6 +60,7 @@ def stack_pools(
             policies=policies,
             user_passwords=passwords,
             certificate_identity_client_id=client_id,
+            secret_values=secret_values,
         )
         secret_outputs = []
         if secret:

@@ -11,7 +11,7 @@ from pulumi.runtime.rpc import contains_unknowns
 
 from batch_infra.errors import BatchInfraError
 from batch_infra.pool_changes import BY_KEY, CLEARS, Change, Plan, classify
-from batch_infra.providers import pool_ops, pool_spec
+from batch_infra.providers import pool_features, pool_ops, pool_spec
 from batch_infra.providers.pool_readback import read_back
 
 # Outputs that are not inputs: Azure's view of the pool, for programs and people (never diffed).
@@ -36,6 +36,9 @@ AZURE_PROPERTIES: dict[str, tuple[str, ...]] = {
     "startTask": ("startTask",),
     "applicationPackages": ("applicationPackages",),
     "metadata": ("metadata",),
+    **{key: ("deploymentConfiguration",) for key in pool_features.VM_KEYS},
+    "mountConfiguration": ("mountConfiguration",),
+    "upgradePolicy": ("upgradePolicy",),
 }
 
 
@@ -61,7 +64,7 @@ def check(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
                 "certificates.identity (BatchEnvironment looks it up)",
             )
         )
-    failures += _ssh_key_failures(pool, None)
+    failures += _ssh_key_failures(pool, None) + _secret_failures(inputs, pool)
     if failures or contains_unknowns(inputs):
         # A preview before the account (or subnet) exists: no request can name it yet; `up` checks the rest.
         return CheckResult(inputs, failures)
@@ -71,6 +74,17 @@ def check(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
         inputs["resolvedImage"] = resolved
         failures += _ssh_key_failures(pool, resolved.get("nodeAgentSkuId"))
     return CheckResult(inputs, failures + image_failures)
+
+
+def _secret_failures(inputs: Mapping[str, Any], pool: Any) -> list[CheckFailure]:
+    if contains_unknowns(inputs.get(pool_features.SECRETS_INPUT)):
+        return []
+    return [CheckFailure(pool_features.SECRETS_INPUT,
+                         f"pool {pool.id!r} names secret config key {key!r}, and no value reached the "
+                         "provider; "
+                         f"fix: `pulumi config set --secret batch-infra:{key} <value>` (BatchEnvironment "
+                         "passes every secret the pool names)")
+            for key in pool_features.missing_secrets(inputs)]
 
 
 def _ssh_key_failures(pool: Any, node_agent_sku_id: str | None) -> list[CheckFailure]:
@@ -138,9 +152,15 @@ def _vm_size_failures(inputs: Mapping[str, Any], pool: Any) -> list[CheckFailure
 def _resolve_image(
     olds: Mapping[str, Any], inputs: Mapping[str, Any], pool: Any
 ) -> tuple[dict[str, Any] | None, list[CheckFailure]]:
-    from batch_infra.images import ImageSelectionError, parse_images, resolve
+    from batch_infra.images import ImageChoice, ImageSelectionError, parse_images, resolve
+    from batch_infra.providers.pool_spec import PRIVATE_ACCOUNT_ENDPOINT
 
     policies = inputs.get("policies") or {}
+    if pool.image.pinned is not None and policies.get(PRIVATE_ACCOUNT_ENDPOINT):
+        # The account endpoint is private and this runs where Pulumi runs, outside the network: the pin is
+        # used as written, without the supported-image lookup (its end of life is `batch-infra images`'
+        # job, run inside the network). The config refuses a private account with unpinned pools.
+        return ImageChoice.from_pin(pool.image.pinned).to_record(pool.image), []
     try:
         resolution = resolve(
             pool.image,
@@ -265,7 +285,8 @@ def read(id_: str, props: Mapping[str, Any]) -> ReadResult:
         return ReadResult(None, {})  # gone: the engine drops it and the next `up` creates it again
     found = inputs_of(read_back(pool, inputs))
     # Returned inputs are not covered by additional_secret_outputs: never hand back passwords or a SAS.
-    plain = {k: v for k, v in found.items() if k != "userPasswords" and not _secret_start_task(k, v)}
+    plain = {k: v for k, v in found.items()
+             if k not in ("userPasswords", pool_features.SECRETS_INPUT) and not _secret_start_task(k, v)}
     return ReadResult(pool.get("id") or id_, outputs(found, pool), plain)
 
 
@@ -297,16 +318,20 @@ def update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> UpdateResult:
     if when_empty and pool_ops.node_count(pool):
         raise needs_empty_pool(inputs, plan, pool_ops.node_count(pool))
     identity = "identities" in plan.keys(Change.WHEN_EMPTY)
-    pool = _patch(inputs, body, pool, _azure_names(when_empty + live), identity=identity)
+    tags = "tags" in plan.keys(Change.WHEN_EMPTY) + plan.keys(Change.LIVE)
+    pool = _patch(inputs, body, pool, _azure_names(when_empty + live, inputs), identity=identity, tags=tags)
     return UpdateResult(outputs(inputs, pool))
 
 
-def _azure_names(changes: list[Any]) -> set[str]:
-    """The Pool body properties that carry these changes (an SSH-key-only change: the start task alone)."""
+def _azure_names(changes: list[Any], inputs: Mapping[str, Any]) -> set[str]:
+    """The Pool body properties that carry these changes (an SSH-key-only change: the start task alone;
+    a rotated secret: the properties that carry it)."""
     names: set[str] = set()
     for change in changes:
         if change.key == "userAccounts" and change.change is Change.LIVE:
             names.add("startTask")
+        elif change.key == pool_features.SECRETS_INPUT:
+            names.update(pool_features.secret_properties(inputs, set(change.new)))
         else:
             names.update(AZURE_PROPERTIES.get(change.key, ()))
     return names
@@ -314,7 +339,7 @@ def _azure_names(changes: list[Any]) -> set[str]:
 
 def _patch(
     inputs: dict[str, Any], body: Mapping[str, Any], pool: Mapping[str, Any], names: set[str],
-    *, identity: bool = False,
+    *, identity: bool = False, tags: bool = False,
 ) -> dict[str, Any]:
     """PATCH the named properties; one the new body leaves out is sent as Azure's explicit clear."""
     props = body["properties"]
@@ -333,7 +358,9 @@ def _patch(
             )
     if identity:
         patch["identity"] = body["identity"]
-    if not patch["properties"] and "identity" not in patch:
+    if tags:
+        patch["tags"] = body.get("tags") or {}  # ARM tags: the PATCH replaces them, {} removes them all
+    if not patch["properties"] and "identity" not in patch and "tags" not in patch:
         return dict(pool)
     previous = pool_ops.resize_started(pool)
     updated = pool_ops.update_pool(inputs, patch)

@@ -20,6 +20,9 @@ SERVICES: tuple[str, ...] = (
     "batch_mgmt",
     "batch_data",
     "keyvault",
+    "private_link",
+    "monitoring",
+    "locks",
 )
 
 

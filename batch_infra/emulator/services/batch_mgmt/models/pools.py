@@ -101,8 +101,8 @@ def patch(
     with ctx.state.transaction() as state:
         doc = _writable(ctx, account, pool)
         common.check_if_match(doc["resource"]["etag"], if_match, None, f"pool '{pool}'")
-        validation.check_update(props, account["location"], now)
         current = doc["resource"]["properties"]
+        validation.check_update(props, account["location"], now, current)
         validation.check_immutable(current, props, _node_count(doc), pool)
         if "taskSlotsPerNode" in props and "vmSize" not in props:
             validation.check_task_slots(props["taskSlotsPerNode"], scaling.vm_sku(account, current["vmSize"]))
