@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -75,11 +75,23 @@ class Naming(Model):
 
 
 class Policies(Model):
-    """Optional. Guard rails: how close to end of life an image may be, when quota use warns."""
+    """Optional. Guard rails: how close to end of life an image may be, when quota use warns, and what
+    Pulumi must not delete (Azure has no such property: these become Pulumi resource options)."""
 
     image_end_of_life_window_days: int = Field(90, ge=0, le=3650)
     image_end_of_life_action: Literal["fail", "warn"] = "fail"
     quota_warning_threshold: float = Field(0.8, gt=0, le=1)
+    # `protect` on the resource group, the storage account and the Batch account: `pulumi destroy` and any
+    # replacement of them stop with an error until the policy is turned off and `pulumi up` has run.
+    protect_stateful_resources: bool = False
+    # `retainOnDelete` on the same three: a delete (destroy, removal from the program) leaves them in Azure.
+    retain_on_delete: bool = False
+
+    def pool_policies(self) -> dict[str, Any]:
+        """What the pool provider reads (image end of life); the Pulumi options stay out of pool state."""
+        return self.model_dump(
+            by_alias=True, mode="json", exclude={"protect_stateful_resources", "retain_on_delete"}
+        )
 
 
 class StackConfig(Model):

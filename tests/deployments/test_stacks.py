@@ -42,6 +42,18 @@ def test_shipped_stack_lifecycle(name, project, arm, clean_emulator) -> None:  #
     after_refresh = stack.preview(expect_no_changes=True)
     assert after_refresh.ok, after_refresh.render()
 
+    if name == "prod":  # the shipped policy protects group, storage and account: destroy refuses
+        refused = stack.destroy()
+        assert not refused.ok and "protect" in refused.render(), refused.render()
+        stack_file = project / "stacks" / "Pulumi.prod.yaml"  # the user lifts the policy, then ups
+        text = stack_file.read_text()
+        for policy in ("protectStatefulResources", "retainOnDelete"):
+            text = text.replace(f"{policy}: true", f"{policy}: false")
+        stack_file.write_text(text)
+        lift = stack.up()
+        assert lift.ok, lift.render()
+        assert not any(lift.counts.get(op) for op in ("create", "replace", "delete")), lift.render()
+
     destroy = stack.destroy()
     assert destroy.ok, destroy.render()
     assert stack.state() == []
