@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import os
+import tempfile
 import types
 import typing
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from ruamel.yaml.tokens import CommentToken
 from batch_infra.config import StackConfig, load_stack_file, stack_file
 from batch_infra.config.base import is_promotable
 from batch_infra.config.loader import NAMESPACE
-from batch_infra.errors import ConfigError
+from batch_infra.errors import BatchInfraError, ConfigError
 
 ABSENT = None  # how a Change shows a key that is not set
 
@@ -113,8 +114,10 @@ def _promote_field(
     if not _holds_promotable(annotation) or yaml_key not in source:
         return
     if yaml_key not in target:
-        plan.notes.append(f"{path}: the target sets no {key}; its promotable keys were not copied "
-                          f"(add {key} to the target first)")
+        plan.notes.append(
+            f"{path}: the target sets no {key}; its promotable keys were not copied "
+            f"(add {key} to the target first)"
+        )
         return
     model = _model_of(annotation)
     if _is_list(annotation):
@@ -140,8 +143,10 @@ def _promote_entities(model: type[BaseModel], source: Any, target: Any, path: st
         entity_id = str(item.get("id", ""))
         match = by_id.get(entity_id.lower())
         if match is None:
-            plan.notes.append(f"{path}[{entity_id}]: only in the source; not created in the target "
-                              "(declare it there with its own sizes and names, then promote)")
+            plan.notes.append(
+                f"{path}[{entity_id}]: only in the source; not created in the target "
+                "(declare it there with its own sizes and names, then promote)"
+            )
             continue
         # Paths name the entity as the file being changed spells it (ids match case-insensitively).
         _promote_model(model, item, match, f"{path}[{match.get('id', entity_id)}]", plan)
@@ -314,20 +319,52 @@ def _read(yaml: YAML, path: Path) -> Any:
 
 
 def _validate_and_write(plan: Plan, target_path: Path, target_env: str, *, write: bool) -> None:
-    """Validate the promoted text with the full model from a sibling file (package paths resolve the same),
-    then atomically replace the target with it, or discard it."""
+    """Validate the promoted text with the full model, package paths resolving as for the target; with
+    `write`, from a sibling file that then atomically replaces the target. A preview writes nothing beside
+    the target (a read-only checkout can still be previewed)."""
+    if not write:
+        _validate_elsewhere(plan.text, target_path, target_env)
+        return
     scratch = target_path.with_name(f".{target_path.name}.promote-{os.getpid()}")
     try:
-        scratch.write_text(plan.text)
+        try:
+            scratch.write_text(plan.text)
+        except OSError as err:
+            raise BatchInfraError(
+                f"{target_path}: cannot write beside it ({err.strerror or err}), so --write cannot "
+                "replace it",
+                fix="make stacks/ writable, or drop --write to preview the promotion",
+            ) from err
         if target_path.exists():
             os.chmod(scratch, target_path.stat().st_mode & 0o777)
-        try:
-            load_stack_file(scratch, environment=target_env)
-        except ConfigError as err:
-            problems = [p.replace(scratch.name, target_path.name) for p in err.problems]
-            raise PromotionRefused(f"{target_path} would be invalid after promotion", problems) from err
-        if write:
-            os.replace(scratch, target_path)
-            plan.written = True
+        _validate(scratch, target_path, target_env)
+        os.replace(scratch, target_path)
+        plan.written = True
     finally:
         scratch.unlink(missing_ok=True)
+
+
+def _validate(candidate: Path, target_path: Path, target_env: str, project: Path | None = None) -> None:
+    try:
+        load_stack_file(candidate, environment=target_env)
+    except ConfigError as err:
+        problems = [p.replace(candidate.name, target_path.name) for p in err.problems]
+        if project is not None:
+            real = str(target_path.resolve().parent.parent)
+            problems = [p.replace(str(project.resolve()), real) for p in problems]
+        raise PromotionRefused(f"{target_path} would be invalid after promotion", problems) from err
+
+
+def _validate_elsewhere(text: str, target_path: Path, target_env: str) -> None:
+    """A temporary copy of the project's layout: links to every top-level entry but stacks/, whose
+    target file holds the promoted text, so relative package paths resolve exactly as for the target."""
+    project = target_path.resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="batch-infra-promote-") as scratch_dir:
+        root = Path(scratch_dir)
+        for entry in project.iterdir():
+            if entry.name != "stacks":
+                (root / entry.name).symlink_to(entry)
+        (root / "stacks").mkdir()
+        candidate = root / "stacks" / target_path.name
+        candidate.write_text(text)
+        _validate(candidate, target_path, target_env, project=root)
