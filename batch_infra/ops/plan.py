@@ -14,13 +14,10 @@ from typing import Any
 import yaml
 
 from batch_infra.config import load_stack_file, stack_file
-from batch_infra.config.loader import LoadedStack
+from batch_infra.config.loader import SECRET_PLACEHOLDER, LoadedStack, mask_nested_secrets
 from batch_infra.ops.mock_azure import AzureMocks
 
 PROJECT = "batch-infra"
-# Placeholder for `secure:` config values: only the Pulumi engine can decrypt them, and the plan needs
-# to know only that they exist.
-SECRET_PLACEHOLDER = "[secret]"
 
 
 @dataclass(frozen=True)
@@ -34,7 +31,12 @@ class PlannedResource:
     custom: bool  # False for component resources
     inputs: dict[str, Any] = field(default_factory=dict)
     dependencies: tuple[str, ...] = ()  # URNs the engine orders this resource after (depends_on included)
+    # Resource options the engine acts on: replace order, destroy refusal, delete without Azure call.
+    delete_before_replace: bool = False
+    protect: bool = False
+    retain_on_delete: bool = False
     aliases: tuple[str, ...] = ()  # former URNs (the `aliases` option): state under these is this resource
+    additional_secret_outputs: tuple[str, ...] = ()
 
     @property
     def properties(self) -> dict[str, Any]:
@@ -140,11 +142,14 @@ def pulumi_config_values(path: Path, loaded: LoadedStack) -> tuple[dict[str, str
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in document["config"].items():
+        masked, nested = mask_nested_secrets({key: value})
         if isinstance(value, dict) and set(value) == {"secure"}:
             values[key] = SECRET_PLACEHOLDER
             secret_keys.append(key)
         else:
-            values[key] = value if isinstance(value, str) else json.dumps(value)
+            values[key] = masked[key] if isinstance(masked[key], str) else json.dumps(masked[key])
+            if nested:  # the engine lists the whole key when any value inside it is secure
+                secret_keys.append(key)
     values.setdefault("batch-infra:location", loaded.config.location)
     return values, secret_keys
 
@@ -227,7 +232,11 @@ def _recording_monitor_class() -> type:
                         custom=bool(request.custom),
                         inputs=rpc.deserialize_properties(request.object),
                         dependencies=tuple(sorted(request.dependencies)),
+                        delete_before_replace=bool(request.deleteBeforeReplace),
+                        protect=bool(request.protect),
+                        retain_on_delete=bool(request.retainOnDelete),
                         aliases=alias_urns(request, pulumi.get_stack()),
+                        additional_secret_outputs=tuple(request.additionalSecretOutputs),
                     )
                 )
             return response
