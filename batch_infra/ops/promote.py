@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import io
 import os
-import tempfile
 import types
 import typing
 from dataclasses import dataclass, field
@@ -319,11 +318,14 @@ def _read(yaml: YAML, path: Path) -> Any:
 
 
 def _validate_and_write(plan: Plan, target_path: Path, target_env: str, *, write: bool) -> None:
-    """Validate the promoted text with the full model, package paths resolving as for the target; with
-    `write`, from a sibling file that then atomically replaces the target. A preview writes nothing beside
-    the target (a read-only checkout can still be previewed)."""
+    """Validate the promoted text with the full model as the target file (package paths resolve the same),
+    in memory: a preview writes nothing (a read-only checkout can still be previewed). With `write`, a
+    sibling file then atomically replaces the target."""
+    try:
+        load_stack_file(target_path, environment=target_env, text=plan.text)
+    except ConfigError as err:
+        raise PromotionRefused(f"{target_path} would be invalid after promotion", err.problems) from err
     if not write:
-        _validate_elsewhere(plan.text, target_path, target_env)
         return
     scratch = target_path.with_name(f".{target_path.name}.promote-{os.getpid()}")
     try:
@@ -337,34 +339,7 @@ def _validate_and_write(plan: Plan, target_path: Path, target_env: str, *, write
             ) from err
         if target_path.exists():
             os.chmod(scratch, target_path.stat().st_mode & 0o777)
-        _validate(scratch, target_path, target_env)
         os.replace(scratch, target_path)
         plan.written = True
     finally:
         scratch.unlink(missing_ok=True)
-
-
-def _validate(candidate: Path, target_path: Path, target_env: str, project: Path | None = None) -> None:
-    try:
-        load_stack_file(candidate, environment=target_env)
-    except ConfigError as err:
-        problems = [p.replace(candidate.name, target_path.name) for p in err.problems]
-        if project is not None:
-            real = str(target_path.resolve().parent.parent)
-            problems = [p.replace(str(project.resolve()), real) for p in problems]
-        raise PromotionRefused(f"{target_path} would be invalid after promotion", problems) from err
-
-
-def _validate_elsewhere(text: str, target_path: Path, target_env: str) -> None:
-    """A temporary copy of the project's layout: links to every top-level entry but stacks/, whose
-    target file holds the promoted text, so relative package paths resolve exactly as for the target."""
-    project = target_path.resolve().parent.parent
-    with tempfile.TemporaryDirectory(prefix="batch-infra-promote-") as scratch_dir:
-        root = Path(scratch_dir)
-        for entry in project.iterdir():
-            if entry.name != "stacks":
-                (root / entry.name).symlink_to(entry)
-        (root / "stacks").mkdir()
-        candidate = root / "stacks" / target_path.name
-        candidate.write_text(text)
-        _validate(candidate, target_path, target_env, project=root)

@@ -100,9 +100,9 @@ def test_a_preview_needs_no_write_access_and_write_says_why_it_cannot(
 ) -> None:
     """newcomer D5: promote wrote a scratch file beside the target even without --write (traceback)."""
     _read_only(monkeypatch, project / "stacks")
-    args = ["promote", "--from", "staging", "--to", "prod", "--project-dir", str(project)]
+    args = ["promote", "--from", "staging", "--to", "dev", "--project-dir", str(project)]
     assert main(args) == 0
-    assert "2 changes" in capsys.readouterr().out
+    assert "1 change; the result is valid" in capsys.readouterr().out
     assert main([*args, "--write"]) == 1
     err = capsys.readouterr().err
     assert "cannot write beside it (Read-only file system)" in err and "fix: make stacks/ writable" in err
@@ -112,7 +112,7 @@ def test_a_preview_needs_no_write_access_and_write_says_why_it_cannot(
 def test_a_preview_reports_invalid_package_paths_against_the_real_project(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shutil.rmtree(project / "packages" / "renderer" / "2.4.0")
-    code = main(["promote", "--from", "staging", "--to", "prod", "--project-dir", str(project)])
+    shutil.rmtree(project / "packages" / "renderer" / "2.3.0")
+    code = main(["promote", "--from", "staging", "--to", "dev", "--project-dir", str(project)])
     err = capsys.readouterr().err
-    assert code == 1 and "2.4.0" in err and "batch-infra-promote-" not in err
+    assert code == 1 and "packages/renderer/2.3.0" in err and "tmp/batch-infra-promote" not in err
