@@ -13,7 +13,7 @@ from tests.deployments.conftest import engine_stack
 from tests.engine.operations import Stack
 from tests.engine.result import Result
 
-pytestmark = [pytest.mark.slow, pytest.mark.emulator]
+pytestmark = [pytest.mark.slow, pytest.mark.emulator, pytest.mark.timeout(900)]  # several program runs each
 
 POOL = "batch-pool-dev-small"
 PACKAGE = "batch-package-renderer-2.4.0"

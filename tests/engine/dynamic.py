@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import threading
 from typing import Any
@@ -92,18 +94,28 @@ class DynamicProviderPlugin:
         return "".join(self._stderr)
 
     def stop(self) -> None:
+        """Ends the whole process group: the script runs python as its child (no exec), so killing the
+        shell alone would leave the provider server running."""
         process, self._process = self._process, None
         if process is None:
             return
-        process.terminate()
+        _signal_group(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+            pass
+        _signal_group(process.pid, signal.SIGKILL)  # the python child, whatever the shell did
+        process.wait(timeout=10)
 
     def plugin_info(self) -> plugin_pb2.PluginInfo:
         return self.stub().GetPluginInfo(plugin_pb2.PluginInfo())
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass  # the group is already gone
 
 
 def _call(plugin: DynamicProviderPlugin, op: str, urn: str, type_token: str, fn: Any) -> Any:
