@@ -145,7 +145,11 @@ def test_throttling_says_throttling_with_the_retries_not_a_missing_role():
     failure = failure_after("POST", 429, 429, 429, 429, access="Contributor on the Batch account")
     assert failure.cause == "throttled" and failure.status == 429
     assert failure.fix.startswith("Azure is throttling (429): retried 3 times over ")
-    assert "Contributor" not in failure.fix and "lower parallelism" in failure.fix and failure.fix.endswith("caller's fix")
+    assert (
+        "Contributor" not in failure.fix
+        and "lower parallelism" in failure.fix
+        and failure.fix.endswith("caller's fix")
+    )
 
 
 def test_a_server_error_says_server_error_not_reader_access():
