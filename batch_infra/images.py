@@ -234,7 +234,12 @@ def resolve(
                               creating=creating)
     current, source = _current(selector, recorded)
     if current is None:
-        choice = select(selector, catalog, today=today, window_days=window_days)
+        try:
+            choice = select(selector, catalog, today=today, window_days=window_days)
+        except ImageSelectionError as refused:
+            if action != "warn":
+                raise
+            return _selected_in_window(selector, catalog, refused, today=today)
         return Resolution(choice, "selected", record=choice.to_record(selector))
     listed = next((i for i in catalog if i.key == current.key), None)
     if listed is not None and listed.node_agent_sku_id != current.node_agent_sku_id:
@@ -251,6 +256,24 @@ def resolve(
         return Resolution(current, source, record=record)
     return _ending(selector, catalog, current, source, record, today=today, window_days=window_days,
                    action=action, creating=creating, listed=listed is not None)
+
+
+def _selected_in_window(
+    selector: ImageSelector, catalog: list[SupportedImage], refused: ImageSelectionError, *, today: date
+) -> Resolution:
+    """`imageEndOfLifeAction: warn` for a new selection: the best matching image whose support has not
+    ended yet, with the refusal as a warning. An ended image still fails (Azure refuses the create)."""
+    alive = [
+        i for i in catalog
+        if matches(selector, i) and (i.end_of_life is None or i.end_of_life > today)
+    ]
+    if not alive:
+        raise refused
+    choice = _choice(min(alive, key=rank), selector.version)
+    warning = f"{refused.message}; selected {choice.describe()} anyway (imageEndOfLifeAction: warn)"
+    if refused.fix:
+        warning += f"; fix: {refused.fix}"
+    return Resolution(choice, "selected", (warning,), None, choice.to_record(selector))
 
 
 def resolve_custom(

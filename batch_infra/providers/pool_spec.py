@@ -332,6 +332,11 @@ def _camel(name: str) -> str:
     return to_camel(name)
 
 
+# Set in the pool's `policies` input (components/pools.py) when the account endpoint is closed to the public:
+# the provider then resolves a pinned image without the data-plane lookup (pool_lifecycle._resolve_image).
+PRIVATE_ACCOUNT_ENDPOINT = "privateAccountEndpoint"
+
+
 def pool_inputs(
     pool: PoolConfig,
     *,

@@ -6,6 +6,7 @@ import base64
 import copy
 
 import pytest
+from pulumi.output import Unknown
 
 from batch_infra.config.pools import PoolConfig
 from batch_infra.pool_changes import classify
@@ -199,7 +200,7 @@ def test_secret_outputs_include_the_start_task_only_with_a_sas():
 
 
 def test_check_in_preview_skips_azure_when_the_account_is_not_known_yet():
-    preview = {**inputs(), "accountEndpoint": pool_lifecycle.UNKNOWN}
+    preview = {**inputs(), "accountEndpoint": Unknown()}  # what the provider server hands over
     preview.pop("resolvedImage")
     result = pool_lifecycle.check({}, preview)  # would fail on any network call: no emulator, no Azure
     assert result.failures == [] and "resolvedImage" not in result.inputs
