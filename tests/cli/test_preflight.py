@@ -43,7 +43,8 @@ def test_tree_shows_every_resource_under_its_parent(capsys, planned, stack, appl
     assert f"contoso{stack}batch" in out and "BatchNodeManagement.westeurope" in out
     custom = [r for r in planned(stack).resources if r.custom]
     assert len(custom) >= 6 + len(applications)  # six Azure resources, one per application, dynamic ones
-    assert f"{len(custom)} resources in 4 components" in out
+    components = 4 + (2 if stack == "prod" else 0)  # prod adds private-link and guard-rails
+    assert f"{len(custom)} resources in {components} components" in out
 
 
 def test_prod_tree_shows_private_access_and_managed_identity(capsys):
