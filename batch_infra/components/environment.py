@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import resources
@@ -24,6 +24,8 @@ class BatchEnvironmentArgs(TypedDict):
     """Required. The stack's validated configuration."""
     project_dir: str
     """Required. Directory holding Pulumi.yaml; application package paths are relative to it."""
+    secret_sections: NotRequired[frozenset[str]]
+    """Optional. Config keys holding secure values (LoadedStack.secret_sections): all they feed is secret."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class BatchEnvironment(pulumi.ComponentResource):
     ) -> None:
         super().__init__(TYPE, name, None, opts)
         config = args["config"]
+        self.secret_pools = "pools" in args.get("secret_sections", frozenset())
         parts = self._core(name, config, Path(args["project_dir"]))
         packages = self._add_packages(parts)
         quota_checks = self._add_quota_check(parts)
@@ -92,6 +95,8 @@ class BatchEnvironment(pulumi.ComponentResource):
         self.account_endpoint = parts.account.account_endpoint
         self.application_ids = parts.applications.application_ids
         self.pool_ids = pulumi.Output.from_input(sorted(pools))
+        if self.secret_pools:
+            self.pool_ids = pulumi.Output.secret(self.pool_ids)
         self.register_outputs(
             {
                 "resource_group_name": self.resource_group_name,
@@ -247,6 +252,8 @@ class BatchEnvironment(pulumi.ComponentResource):
         from batch_infra.providers.quota import QuotaCheck, quota_check_inputs
 
         inputs = quota_check_inputs(parts.config, parts.account.batch_account_id)
+        if self.secret_pools:
+            inputs["pools"] = pulumi.Output.secret(inputs["pools"])
         opts = pulumi.ResourceOptions(parent=self, depends_on=[parts.account, parts.applications])
         return [QuotaCheck(f"{parts.name}-quota", inputs, opts)]
 
@@ -270,6 +277,7 @@ class BatchEnvironment(pulumi.ComponentResource):
             account_endpoint=parts.account.account_endpoint,
             subnet_id=parts.network.subnet_id,
             depends_on=depends_on,
+            secret=self.secret_pools,
         )
 
 

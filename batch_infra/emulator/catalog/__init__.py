@@ -53,6 +53,14 @@ def find_vm_sku(location: str, vm_size: str) -> VmSku | None:
     return None
 
 
+def vm_sku_capabilities(location: str, vm_size: str) -> dict[str, str]:
+    """The capabilities (name -> value) of a size Batch offers in `location`; empty if it is not offered."""
+    for sku in vm_skus(location):
+        if sku["name"].lower() == vm_size.lower():
+            return {c["name"]: c["value"] for c in sku["capabilities"]}
+    return {}
+
+
 def vm_families() -> list[str]:
     """Every VM family in the catalog, in first-seen order."""
     return list(dict.fromkeys(s["familyName"] for s in _load("vm_skus.json")["skus"]))

@@ -15,6 +15,8 @@ SERVICES: tuple[str, ...] = (
     "resources",
     "storage",
     "network",
+    "managedidentity",
+    "authorization",
     "batch_mgmt",
     "batch_data",
     "keyvault",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from batch_infra.emulator import identities
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.services.batch_mgmt.models import (
     allocation,
@@ -85,7 +86,7 @@ def put(
             settable = {k: v for k, v in props.items() if k in validation.SETTABLE}
             validation.check_immutable(current, settable, _node_count(doc), pool)
         _apply_settable(doc, {**_DEFAULTS, **settable}, replace=True)
-        _apply_envelope(doc, body)
+        _apply_envelope(ctx, doc, body)
         scaling.resize_from_scale_settings(ctx, account, doc, sku)
         return _save(ctx, state, account, doc, now)
 
@@ -100,15 +101,15 @@ def patch(
     with ctx.state.transaction() as state:
         doc = _writable(ctx, account, pool)
         common.check_if_match(doc["resource"]["etag"], if_match, None, f"pool '{pool}'")
-        validation.check_update(props, account["location"], now)
         current = doc["resource"]["properties"]
+        validation.check_update(props, account["location"], now, current)
         validation.check_immutable(current, props, _node_count(doc), pool)
         if "taskSlotsPerNode" in props and "vmSize" not in props:
             validation.check_task_slots(props["taskSlotsPerNode"], scaling.vm_sku(account, current["vmSize"]))
         _check_package_references(ctx, account, props.get("applicationPackages"))
         scale_changed = "scaleSettings" in props and props["scaleSettings"] != current.get("scaleSettings")
         _apply_settable(doc, props, replace=False)
-        _apply_envelope(doc, body)
+        _apply_envelope(ctx, doc, body)
         if scale_changed and "autoScale" in current["scaleSettings"]:
             scaling.formula_changed(ctx, account, doc)
         elif scale_changed:
@@ -260,11 +261,18 @@ def _apply_settable(doc: dict[str, Any], props: dict[str, Any], *, replace: bool
         }
 
 
-def _apply_envelope(doc: dict[str, Any], body: dict[str, Any]) -> None:
+def _apply_envelope(ctx: EmulatorContext, doc: dict[str, Any], body: dict[str, Any]) -> None:
     if "tags" in body:
         doc["resource"]["tags"] = body["tags"] or {}
     if "identity" in body:
-        doc["resource"]["identity"] = pool_clears.identity(body["identity"])
+        # BatchPoolIdentity: UserAssigned or None; each identity must exist and is answered with its ids.
+        doc["resource"]["identity"] = identities.resolve(
+            ctx,
+            pool_clears.identity(body["identity"]),
+            doc["resource"]["id"],
+            None,
+            allowed=("None", "UserAssigned"),
+        )
 
 
 def _save(ctx: EmulatorContext, state: Any, account: dict[str, Any], doc: dict[str, Any], now: Any) -> dict:

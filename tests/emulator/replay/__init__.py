@@ -1,0 +1,1 @@
+"""Replay of Microsoft's published REST examples (x-ms-examples) against the emulator; see README.md."""

@@ -1,0 +1,160 @@
+"""Compare an emulator response with a published example's: presence, JSON type, and value unless the
+value is instance-specific (times, keys, GUIDs, endpoints, or a path the manifest row names)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Keys whose values belong to one instance of a resource (Azure generates them), compared by type only.
+INSTANCE_KEYS = frozenset(
+    {
+        "etag",
+        "accountendpoint",
+        "nodemanagementendpoint",
+        "storageurl",
+        "url",
+        "primary",
+        "secondary",
+        "principalid",
+        "clientid",
+        "tenantid",
+        "lastkeysync",
+        "lastmodified",
+    }
+)
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_SUBSCRIPTION = re.compile(r"/subscriptions/[^/]+", re.IGNORECASE)
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def to_subscription(value: Any, subscription: str) -> Any:
+    """Every ARM id in `value` moved into `subscription` (the emulator serves one subscription)."""
+    if isinstance(value, str):
+        return _SUBSCRIPTION.sub(f"/subscriptions/{subscription}", value)
+    if isinstance(value, list):
+        return [to_subscription(item, subscription) for item in value]
+    if isinstance(value, dict):
+        return {key: to_subscription(item, subscription) for key, item in value.items()}
+    return value
+
+
+def differences(expected: Any, actual: Any, instance_paths: frozenset[str] = frozenset()) -> list[str]:
+    """Every way `actual` falls short of `expected`, one line each, naming the JSON path.
+
+    `instance_paths` (JSON paths, `[]` for any index) are compared by type only; a list path among them is
+    a catalog (its items are Azure's current offer, the example's a sample): no item count, and example
+    items the emulator does not serve are checked for shape against one it does.
+    """
+    return _diff(expected, actual, "", "", instance_paths, types_only=False)
+
+
+def _diff(
+    expected: Any, actual: Any, path: str, key: str, instance_paths: frozenset[str], *, types_only: bool
+) -> list[str]:
+    where = path or "<root>"
+    if json_type(expected) != json_type(actual):
+        return [
+            f"{where}: expected {json_type(expected)} {_short(expected)}, got {json_type(actual)} "
+            f"{_short(actual)}"
+        ]
+    if isinstance(expected, dict):
+        problems: list[str] = []
+        for name, value in expected.items():
+            child = f"{path}.{name}" if path else name
+            if name not in actual:
+                problems.append(f"{child}: missing (expected {json_type(value)} {_short(value)})")
+            else:
+                problems += _diff(value, actual[name], child, name, instance_paths, types_only=types_only)
+        return problems
+    if isinstance(expected, list):
+        return _diff_list(expected, actual, path, instance_paths, types_only=types_only)
+    if types_only or _instance_specific(expected, path, key, instance_paths) or _same(expected, actual):
+        return []
+    return [f"{where}: expected {_short(expected)}, got {_short(actual)}"]
+
+
+def _diff_list(
+    expected: list[Any], actual: list[Any], path: str, instance_paths: frozenset[str], *, types_only: bool
+) -> list[str]:
+    catalog = _generic(path) in instance_paths
+    problems: list[str] = []
+    if len(expected) != len(actual) and not (catalog or types_only):
+        problems.append(f"{path or '<root>'}: expected {len(expected)} items, got {len(actual)}")
+    named = _pair_by_name(expected, actual)
+    if named is None:
+        pairs = [(w, g, types_only) for w, g in zip(expected, actual, strict=False)]
+    else:
+        matched, unmatched = named
+        pairs = [(w, g, types_only) for w, g in matched]
+        if catalog and actual:
+            pairs += [(item, _closest(item, actual), True) for item in unmatched]
+        else:
+            problems += [f"{path}: no item named {_short(_name(item))}" for item in unmatched]
+    for index, (want, got, shape_only) in enumerate(pairs):
+        problems += _diff(want, got, f"{path}[{index}]", "", instance_paths, types_only=shape_only)
+    return problems
+
+
+def _pair_by_name(expected: list[Any], actual: list[Any]) -> tuple[list[Any], list[Any]] | None:
+    """Items that carry a name (list results, metadata, capabilities) are matched by it: Azure's list order
+    is not part of the contract. None when the items carry no name."""
+    if not expected or not all(_name(item) is not None for item in expected + actual):
+        return None
+    found = {_name(item): item for item in actual}
+    pairs = [(item, found[_name(item)]) for item in expected if _name(item) in found]
+    return pairs, [item for item in expected if _name(item) not in found]
+
+
+def _closest(item: Any, served: list[Any]) -> Any:
+    """The served catalog item with the most property names in common with an example item."""
+    return max(served, key=lambda other: len(set(item) & set(other)) if isinstance(other, dict) else -1)
+
+
+def _name(item: Any) -> str | None:
+    if not isinstance(item, dict):
+        return None
+    for key in ("id", "name", "poolId", "nodeAgentSKUId"):
+        if isinstance(item.get(key), str):
+            extra = item.get("imageReference") if key == "nodeAgentSKUId" else None
+            return f"{item[key].lower()}{'|' + str(sorted(extra.items())).lower() if extra else ''}"
+    return None
+
+
+def _generic(path: str) -> str:
+    return re.sub(r"\[\d+\]", "[]", path)
+
+
+def _instance_specific(expected: Any, path: str, key: str, instance_paths: frozenset[str]) -> bool:
+    if key.lower() in INSTANCE_KEYS or key.lower().endswith("time"):
+        return True
+    if isinstance(expected, str) and (_DATETIME.match(expected) or _GUID.match(expected)):
+        return True
+    generic = _generic(path)
+    if generic in instance_paths or path in instance_paths:
+        return True
+    parents = [generic[:i] for i in range(len(generic)) if generic[i] in ".["]
+    return any(f"{parent}.*" in instance_paths for parent in parents)
+
+
+def _same(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, str) and isinstance(actual, str) and expected.startswith("/subscriptions/"):
+        return expected.lower() == actual.lower()  # ARM ids compare case-insensitively
+    return bool(expected == actual)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

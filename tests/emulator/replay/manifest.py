@@ -1,0 +1,97 @@
+"""The replay manifest: one row per copied example (where it came from, how to replay it, and any known
+exception with its reason). Rows are checked on load so a bad row names itself and the fix."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+MANIFEST = HERE / "manifest.json"
+EXAMPLES = HERE / "examples"
+METHODS = ("GET", "PUT", "PATCH", "POST", "DELETE", "HEAD")
+_REQUIRED = ("example", "provider", "apiVersion", "operation", "request", "source")
+_OPTIONAL = ("prerequisites", "bodyParameter", "schema", "instanceSpecific", "exception", "note")
+
+
+class ManifestError(ValueError):
+    """A manifest row that cannot be replayed as written."""
+
+
+@dataclass(frozen=True)
+class Row:
+    example: str
+    provider: str
+    api_version: str
+    operation: str
+    method: str
+    path: str
+    source: dict[str, str]
+    prerequisites: list[dict[str, Any]] = field(default_factory=list)
+    body_parameter: str | None = None
+    schema: dict[str, str] | None = None
+    instance_specific: dict[str, str] = field(default_factory=dict)
+    exception: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.example.removesuffix(".json")
+
+    def load_example(self) -> dict[str, Any]:
+        return json.loads((EXAMPLES / self.example).read_text())
+
+
+def load(path: Path = MANIFEST) -> list[Row]:
+    rows = json.loads(path.read_text())
+    if not isinstance(rows, list):
+        raise ManifestError(f"{path}: the manifest must be a JSON list of rows")
+    loaded = [_row(raw, f"{path.name} row {index}") for index, raw in enumerate(rows)]
+    seen: set[str] = set()
+    for row in loaded:
+        if row.example in seen:
+            raise ManifestError(f"{path.name}: example {row.example} is listed twice; keep one row")
+        seen.add(row.example)
+    return loaded
+
+
+def _row(raw: Any, where: str) -> Row:
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{where}: a row must be an object with keys {', '.join(_REQUIRED)}")
+    missing = [key for key in _REQUIRED if key not in raw]
+    unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL))
+    if missing or unknown:
+        raise ManifestError(
+            f"{where} ({raw.get('example', '?')}): missing {missing or 'nothing'}, "
+            f"unknown {unknown or 'nothing'}"
+            f"; the keys are {', '.join(_REQUIRED + _OPTIONAL)}"
+        )
+    method, _, path = str(raw["request"]).partition(" ")
+    if method not in METHODS or not path.startswith(("/", "{")):
+        raise ManifestError(
+            f"{where} ({raw['example']}): request must be 'METHOD /path/{{param}}', e.g. "
+            f"'GET /subscriptions/{{subscriptionId}}/resourcegroups/{{resourceGroupName}}'"
+        )
+    if not (EXAMPLES / raw["example"]).is_file():
+        raise ManifestError(f"{where}: example file {EXAMPLES / raw['example']} does not exist; copy it in")
+    if not {"repo", "path", "commit"} <= set(raw["source"]):
+        raise ManifestError(f"{where} ({raw['example']}): source needs repo, path and commit")
+    row = Row(
+        example=raw["example"],
+        provider=raw["provider"],
+        api_version=raw["apiVersion"],
+        operation=raw["operation"],
+        method=method,
+        path=path,
+        source=raw["source"],
+        prerequisites=list(raw.get("prerequisites", [])),
+        body_parameter=raw.get("bodyParameter"),
+        schema=raw.get("schema"),
+        instance_specific=dict(raw.get("instanceSpecific", {})),
+        exception=raw.get("exception"),
+    )
+    declared = row.load_example().get("operationId")
+    if declared and declared != row.operation:
+        raise ManifestError(f"{where}: {row.example} is an example of {declared}, not {row.operation}")
+    return row
