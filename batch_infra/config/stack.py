@@ -80,6 +80,29 @@ class Policies(Model):
     image_end_of_life_window_days: int = Field(90, ge=0, le=3650)
     image_end_of_life_action: Literal["fail", "warn"] = "fail"
     quota_warning_threshold: float = Field(0.8, gt=0, le=1)
+    # The security baseline (batch_infra/policy): mandatory = each rule at its own level (a violated
+    # mandatory rule fails preflight), advisory = every rule only warns, disabled = not checked.
+    security_baseline: Literal["mandatory", "advisory", "disabled"] = "advisory"
+    security_baseline_rules: dict[str, Literal["mandatory", "advisory", "disabled"]] = {}
+
+    @field_validator("security_baseline_rules")
+    @classmethod
+    def _known_rules(cls, value: dict[str, str]) -> dict[str, str]:
+        from batch_infra.policy.rules import RULES
+
+        names = [r.name for r in RULES]
+        for name in value:
+            if name not in names:
+                raise invalid(f"{name!r} is not a security baseline rule", f"use one of: {', '.join(names)}",
+                              at=name)
+        return value
+
+    def baseline_level(self, rule: str, default: str) -> str:
+        if rule in self.security_baseline_rules:
+            return self.security_baseline_rules[rule]
+        if self.security_baseline == "mandatory":
+            return default
+        return self.security_baseline
 
 
 class StackConfig(Model):

@@ -107,9 +107,9 @@ def _metric_alerts(resources: list[Resource]) -> list[str]:
 
 def _pool_disk_encryption(resources: list[Resource]) -> list[str]:
     return [
-        f"{r.name}: the pool enables no disk encryption (diskEncryption targets OsDisk and TemporaryDisk)"
+        f"{r.name}: the pool encrypts no disk; set diskEncryptionConfiguration.targets [OsDisk,TemporaryDisk]"
         for r in _of(resources, POOL)
-        if not (r.props.get("diskEncryption") or r.props.get("diskEncryptionConfiguration"))
+        if not ((r.props.get("diskEncryptionConfiguration") or {}).get("targets"))
     ]
 
 
