@@ -57,7 +57,8 @@ def test_json_lists_resources_with_parents_and_outputs(capsys):
     code, out, _ = run(capsys, "--stack", "dev", "--json", "--project-dir", str(PROJECT_DIR))
     assert code == 0
     document = json.loads(out)
-    assert set(document) == {"stack", "source", "resources", "outputs"}
+    assert set(document) == {"stack", "source", "resources", "outputs", "securityBaseline"}
+    assert document["securityBaseline"]["ok"] is True  # dev: advisory, so findings never fail it
     assert document["stack"] == "dev" and document["source"].endswith("stacks/Pulumi.dev.yaml")
     by_name = {r["name"]: r for r in document["resources"]}
     assert set(by_name["batch-rg"]) == {"urn", "type", "name", "parent", "component", "properties"}

@@ -118,3 +118,26 @@ def test_diagnostic_settings_need_a_destination_and_known_categories(clean_emula
     saved = arm("PUT", setting, body, api=DIAG_API)
     assert saved.status_code == 200, saved.text()
     assert arm("GET", setting, api=DIAG_API).json()["properties"]["workspaceId"] == got["id"]
+
+
+def test_a_diagnostic_setting_answers_like_microsofts_example(clean_emulator, arm):
+    import json
+    from pathlib import Path
+
+    from tests.emulator.test_private_link_examples import keys
+
+    example = json.loads(
+        (Path(__file__).parent / "examples" / "createOrUpdateDiagnosticSettingCategory.json").read_text()
+    )
+    storage = clean_emulator.storage_client()
+    clean_emulator.resource_client().resource_groups.create_or_update(RG, {"location": LOCATION})
+    account = storage.storage_accounts.begin_create(
+        RG, "diagsa", {"location": LOCATION, "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}
+    ).result()
+    body = json.loads(json.dumps(example["parameters"]))
+    body["properties"]["storageAccountId"] = account.id
+    saved = arm(
+        "PUT", f"{account.id}/providers/Microsoft.Insights/diagnosticSettings/mysetting", body, api=DIAG_API
+    )
+    assert saved.status_code == 200, saved.text()
+    assert keys(saved.json()) == keys(example["response"])
