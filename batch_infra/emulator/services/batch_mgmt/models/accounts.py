@@ -13,6 +13,7 @@ from batch_infra.emulator.services.batch_mgmt.models import (
     account_quotas,
     auto_storage_keys,
     common,
+    identities,
 )
 from batch_infra.emulator.services.batch_mgmt.models.common import ACCOUNTS
 
@@ -84,7 +85,7 @@ def create(
         if "tags" in body:
             doc["resource"]["tags"] = body["tags"] or {}
         if "identity" in body:
-            doc["resource"]["identity"] = body["identity"]
+            doc["resource"]["identity"] = identities.resolve(ctx, body["identity"], key)
         state.put(ACCOUNTS, key, doc)
         return doc["resource"], existing is None
 
@@ -123,7 +124,7 @@ def update(
         if "tags" in body:
             doc["resource"]["tags"] = body["tags"] or {}
         if "identity" in body:
-            doc["resource"]["identity"] = body["identity"]
+            doc["resource"]["identity"] = identities.resolve(ctx, body["identity"], doc["resource"]["id"])
         state.put(ACCOUNTS, doc["resource"]["id"], doc)
         return doc["resource"]
 
@@ -226,10 +227,15 @@ def _new_account(
         "allowedAuthenticationModes": list(AUTH_MODES),
         "encryption": {"keySource": "Microsoft.Batch"},
     }
-    if mode == "BatchService":
-        zero = ctx.settings.get(account_quotas.ZERO_CORES_SETTING, False)
-        properties.update(account_quotas.default_quotas(zero_cores=zero))
-    else:
+    zero = ctx.settings.get(account_quotas.ZERO_CORES_SETTING, False)
+    quotas = account_quotas.default_quotas(zero_cores=zero)
+    if mode == "UserSubscription":
+        # Core quotas: "For accounts with PoolAllocationMode set to UserSubscription, quota is managed on the
+        # subscription so this value is not returned." (BatchAccountProperties, 2025-06-01); the pool and
+        # job quotas carry no such clause and are returned.
+        quotas = {k: quotas[k] for k in ("poolQuota", "activeJobAndJobScheduleQuota")}
+    properties.update(quotas)
+    if props.get("keyVaultReference"):  # PrivateBatchAccountCreate: kept on a BatchService account too
         properties["keyVaultReference"] = props["keyVaultReference"]
     resource = {
         "id": arm_id,
