@@ -11,7 +11,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.emulator, pytest.mark.timeout(900)] 
 MUTATING = {"PUT", "PATCH", "DELETE"}
 
 
-@pytest.mark.parametrize("name", ["dev", "staging", "prod"])
+# prod (private, locked) has its own lifecycle: tests/deployments/test_private_prod.py.
+@pytest.mark.parametrize("name", ["dev", "staging"])
 def test_shipped_stack_lifecycle(name, project, arm, clean_emulator) -> None:  # noqa: ANN001 - fixtures
     if name == "prod":
         arm.create_identities(project / "stacks" / "Pulumi.prod.yaml")

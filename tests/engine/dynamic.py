@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import threading
 from typing import Any
@@ -11,6 +9,7 @@ from typing import Any
 import grpc
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
+from tests.engine.process_tree import stop_process_tree
 from tests.engine.project import DYNAMIC_PLUGIN, Project, upstream_dir
 from tests.engine.resource_provider import CheckFailure, DiffResult, ProviderError, ReadResult
 from tests.engine.values import contains_unknowns
@@ -99,23 +98,10 @@ class DynamicProviderPlugin:
         process, self._process = self._process, None
         if process is None:
             return
-        _signal_group(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        _signal_group(process.pid, signal.SIGKILL)  # the python child, whatever the shell did
-        process.wait(timeout=10)
+        stop_process_tree(process)  # the sh script's python child too
 
     def plugin_info(self) -> plugin_pb2.PluginInfo:
         return self.stub().GetPluginInfo(plugin_pb2.PluginInfo())
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except ProcessLookupError:
-        pass  # the group is already gone
 
 
 def _call(plugin: DynamicProviderPlugin, op: str, urn: str, type_token: str, fn: Any) -> Any:
