@@ -38,6 +38,12 @@ __all__ = ["BATCH_STEPS", "STORAGE_STEPS", "AccountRef", "RotationReport", "reso
 
 VERIFY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # seconds between data-plane checks of a new key
 StepCallback = Callable[[str, str], None]  # (part: "batch" | "storage", step)
+# Waits for consumers or nodes: (seconds, what for). The CLI shows a countdown; the default just sleeps.
+Sleeper = Callable[[float, str], None]
+
+
+def plain_sleep(seconds: float, _why: str) -> None:
+    time.sleep(seconds)
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,7 @@ def rotate(
     storage_propagation: float = DEFAULT_PROPAGATION,
     dry_run: bool = False,
     on_step: StepCallback | None = None,
+    sleep: Sleeper = plain_sleep,
 ) -> RotationReport:
     """Rotate the selected keys; a re-run after an interruption finishes the interrupted rotation.
 
@@ -119,7 +126,7 @@ def rotate(
             "read the key a moment before fails (give --grace at least the longest a consumer keeps a key)"
         )
     if dry_run:
-        _run(target, account, sink, report, on_step, batch, storage, grace, storage_propagation)
+        _run(target, account, sink, report, on_step, batch, storage, grace, storage_propagation, sleep)
         return report
     lease = RotationLease(sink, seconds=2 * (grace + storage_propagation) + 600)
     lease.acquire()
@@ -130,7 +137,7 @@ def rotate(
         )
     try:
         leased = LeasedSink(sink, lease)
-        _run(target, account, leased, report, on_step, batch, storage, grace, storage_propagation)
+        _run(target, account, leased, report, on_step, batch, storage, grace, storage_propagation, sleep)
     finally:
         lease.release()
     return report
@@ -146,6 +153,7 @@ def _run(
     storage: bool,
     grace: float,
     propagation: float,
+    sleep: Sleeper = plain_sleep,
 ) -> None:
     step = on_step or (lambda part, name: None)
     state = sink.read_state()
@@ -156,10 +164,14 @@ def _run(
         )
         batch = False
     if batch:
-        BatchKeyRotation(target, account, sink, grace, report, step, storage_requested=storage).run()
+        BatchKeyRotation(
+            target, account, sink, grace, report, step, storage_requested=storage, sleep=sleep
+        ).run()
     if storage:
         # Without a Batch key in the sink (AAD-only stacks) the progress is recorded there all the same.
-        rotate_storage(target, account, sink, report, step, propagation=propagation, azure=_azure)
+        rotate_storage(
+            target, account, sink, report, step, propagation=propagation, azure=_azure, sleep=sleep
+        )
 
 
 class BatchKeyRotation:
@@ -175,8 +187,10 @@ class BatchKeyRotation:
         step: StepCallback,
         *,
         storage_requested: bool = False,
+        sleep: Sleeper = plain_sleep,
     ) -> None:
         self.target, self.account, self.sink, self.grace = target, account, sink, grace
+        self.sleep = sleep
         self.storage_requested = storage_requested
         self.report, self.step = report, step
         self.mgmt = azure_clients.batch_mgmt_client(target)
@@ -228,7 +242,7 @@ class BatchKeyRotation:
             self.report.batch += [f"wait {wait:g}s for consumers to switch", f"regenerate {state.from_key}"]
             return
         # Consumers re-read the sink; the grace covers a read just before publishing and its use just after.
-        time.sleep(wait)
+        self.sleep(wait, f"for consumers to switch to the {state.to_key} key")
         self._done("consumers-switched", f"waited {wait:g}s for consumers to switch to {state.to_key}")
         self._regenerate(state.from_key)
         self._done("old-regenerated", f"regenerated {state.from_key} (no longer published)")

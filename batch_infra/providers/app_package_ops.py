@@ -15,7 +15,7 @@ from batch_infra import package_content
 from batch_infra.errors import AzureOperationError
 from batch_infra.providers import app_package_upload as uploading
 from batch_infra.providers import azure_clients
-from batch_infra.providers.app_package_rules import CONTENT_HASH_METADATA, PackageInputs
+from batch_infra.providers.app_package_rules import CLAIM_METADATA, CONTENT_HASH_METADATA, PackageInputs
 from batch_infra.providers.app_package_upload import Progress
 from batch_infra.providers.azure_failures import azure_failure
 
@@ -34,6 +34,7 @@ class LivePackage:
     content_hash: str | None
     is_default: bool
     allow_updates: bool
+    claim: str | None = None  # which resource of a stack last created or adopted it (blob metadata)
 
 
 def _client(inputs: PackageInputs) -> Any:
@@ -80,6 +81,7 @@ def read_live(inputs: PackageInputs) -> LivePackage | None:
         return None
     except AzureError as err:
         raise _azure_error(f"read {inputs.describe()}", err) from err
+    metadata = _blob_metadata(package.storage_url, inputs)
     return LivePackage(
         state=getattr(package.state, "value", package.state),  # a str enum; its value is Azure's word
         format=package.format,
@@ -88,27 +90,40 @@ def read_live(inputs: PackageInputs) -> LivePackage | None:
         last_activation_time=package.last_activation_time.isoformat()
         if package.last_activation_time
         else None,
-        content_hash=_uploaded_hash(package.storage_url, inputs),
+        content_hash=metadata.get(CONTENT_HASH_METADATA),
         is_default=(app.default_version or "").lower() == inputs.version.lower(),
         allow_updates=bool(app.allow_updates),
+        claim=metadata.get(CLAIM_METADATA),
     )
 
 
-def _uploaded_hash(storage_url: str | None, inputs: PackageInputs) -> str | None:
-    """The content hash stamped on the blob by our upload; None when there is no blob or no stamp."""
+def stamp_claim(inputs: PackageInputs, claim: str) -> None:
+    """Mark the published blob as this resource's (see app_package_lifecycle.delete for why)."""
+    live = read_live(inputs)
+    if live is None or not live.storage_url:
+        return
+    stamp = {CONTENT_HASH_METADATA: live.content_hash or "", CLAIM_METADATA: claim}
+    try:
+        azure_clients.blob_client_from_sas(live.storage_url).set_blob_metadata(stamp)
+    except AzureError as err:
+        raise _azure_error(f"mark the package blob of {inputs.describe()}", err) from err
+
+
+def _blob_metadata(storage_url: str | None, inputs: PackageInputs) -> dict[str, str]:
+    """The metadata our upload stamped on the blob (content hash, claim); {} when there is no blob."""
     if not storage_url:
-        return None
+        return {}
     try:
         properties = azure_clients.blob_client_from_sas(storage_url).get_blob_properties()
     except ResourceNotFoundError:
-        return None
+        return {}
     except AzureError as err:
         raise _azure_error(
             f"read the package blob of {inputs.describe()}",
             err,
             fix="check that the Batch account's auto-storage account is reachable",
         ) from err
-    return (properties.metadata or {}).get(CONTENT_HASH_METADATA)
+    return dict(properties.metadata or {})
 
 
 @contextmanager

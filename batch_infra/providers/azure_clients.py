@@ -174,10 +174,24 @@ def _account_name(endpoint: str) -> str:
 
 
 def blob_client_from_sas(url: str, **options: Any) -> BlobClient:
-    """A blob client for a SAS URL (e.g. an application package's storageUrl); the SAS is the credential.
+    """A blob client for an application package's storageUrl; `options` go to the client as is.
 
-    `options` go to the client as is (block sizes, retry policy, timeouts).
+    A URL with a SAS (auto-storage with storage keys) carries its own credential. Without one (auto-storage
+    the Batch account reaches by managed identity: Azure then returns the bare blob URL) the deploying
+    identity authenticates with its Entra token: DefaultAzureCredential, or the emulator's token.
     """
     from azure.storage.blob import BlobClient
 
-    return BlobClient.from_blob_url(url, **options)
+    if _has_sas(url):
+        return BlobClient.from_blob_url(url, **options)
+    ready = os.environ.get(EMULATOR_ENV)
+    target = Target.from_ready_file(ready) if ready else Target(AZURE_ARM, "", "azure")
+    if target.ca_bundle:
+        options.setdefault("connection_verify", target.ca_bundle)
+    return BlobClient.from_blob_url(url, credential=target.credential(), **options)
+
+
+def _has_sas(url: str) -> bool:
+    from urllib.parse import parse_qs, urlsplit
+
+    return "sig" in parse_qs(urlsplit(url).query)

@@ -67,6 +67,9 @@ def check(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     failures += _ssh_key_failures(pool, None) + _secret_failures(inputs, pool)
     if failures or contains_unknowns(inputs):
         # A preview before the account (or subnet) exists: no request can name it yet; `up` checks the rest.
+        # The recorded image stays while its selector does: the preview then shows only what is unknown.
+        if not failures and olds.get("resolvedImage") and olds.get("image") == inputs.get("image"):
+            inputs["resolvedImage"] = olds["resolvedImage"]
         return CheckResult(inputs, failures)
     failures += _vm_size_failures(inputs, pool)
     resolved, image_failures = _resolve_image(olds, inputs, pool)
