@@ -65,3 +65,25 @@ CRASHES = [
 @pytest.mark.parametrize(("operation", "step"), CRASHES)
 def test_a_crash_after_a_request_converges_on_the_rerun(env, operation, step):
     assert_converged(run_crash(env, BY_NAME[operation], step))
+
+
+def test_a_lost_delete_answer_while_azure_still_deletes_is_waited_out(env):
+    """The retried DELETE meets 409 PoolBeingDeleted: progress, not failure (issue 16, item 3)."""
+    operation = BY_NAME["pool.delete"]
+    state = operation.prepare(env)
+    env.emulator.settings(lro_delay_seconds=0.5)
+    env.emulator.add_fault(r"/pools/render$", method="DELETE", lose_response=True, count=1)
+    env.providers["pool"].delete(state.id, state.old_outputs)
+    statuses = [r["status"] for r in env.emulator.requests() if r["method"] == "DELETE"]
+    assert statuses[:2] == [None, 409], statuses  # the answer lost, then Azure: already being deleted
+    assert operation.verify(env, state) == []
+
+
+def test_transient_read_errors_while_a_new_pool_settles_never_delete_it(env):
+    """Four 500s on the GETs after the PUT: retried and waited through, the pool kept (item 2)."""
+    operation = BY_NAME["pool.create"]
+    state = operation.prepare(env)
+    env.emulator.add_fault(r"/pools/render$", method="GET", status=500, count=4, skip=1)
+    state.outputs = operation.run(env, env.providers["pool"], state)
+    assert operation.verify(env, state) == []
+    assert not [r for r in env.emulator.requests() if r["method"] == "DELETE"]
