@@ -147,7 +147,8 @@ def test_a_vm_size_the_emulator_catalog_does_not_list_is_unchecked_not_refused(c
     make_account(clean_emulator)
     report = read_report(clean_emulator.target, request(PoolNeed("p", "Standard_D2s_v99", 1, 0)))
     rows = [r for r in report.rows if r.kind == quotas.VM_SIZE]
-    assert report.failures == [] and [(r.subject, r.status) for r in rows] == [("Standard_D2s_v99", "unchecked")]
+    assert report.failures == []
+    assert [(r.subject, r.status) for r in rows] == [("Standard_D2s_v99", "unchecked")]
     assert "--azure" in rows[0].fix
     azure_row = quotas.unknown_size_row("p", "Standard_D2s_v99", "westeurope", complete=True)
     assert azure_row.status == "fail" and "does not offer" in azure_row.note
