@@ -77,17 +77,22 @@ class ImageChoice:
     version: str
     node_agent_sku_id: str
     end_of_life: date | None = None
+    # A custom image (Azure Compute Gallery or managed image): its resource id replaces publisher/offer/sku.
+    image_id: str | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.publisher.lower(), self.offer.lower(), self.sku.lower())
 
     def image_reference(self) -> dict[str, str]:
+        if self.image_id:
+            return {"id": self.image_id}
         return {"publisher": self.publisher, "offer": self.offer, "sku": self.sku, "version": self.version}
 
     def describe(self) -> str:
         eol = f", Batch support ends {self.end_of_life.isoformat()}" if self.end_of_life else ""
-        return f"{self.publisher}/{self.offer}/{self.sku} ({self.node_agent_sku_id}{eol})"
+        name = self.image_id or f"{self.publisher}/{self.offer}/{self.sku}"
+        return f"{name} ({self.node_agent_sku_id}{eol})"
 
     def to_record(self, selector: ImageSelector) -> dict[str, Any]:
         """What the provider stores so the next run can keep this choice (see `resolve`)."""
@@ -181,10 +186,18 @@ def select(
             fix=(f"choose a newer image (e.g. image.os: {newer[0]})" if newer else "choose another image")
             + " or, knowingly, lower policies.imageEndOfLifeWindowDays",
         )
+    capable = sorted({"/".join(i.key) for i in images if _has_capabilities(selector, i)})
+    hint = f"; images with {', '.join(selector.capabilities)}: {', '.join(capable[:4])}" if capable else ""
     raise ImageSelectionError(
         f"no supported image matches {wanted!r}" + _filters_text(selector),
-        fix="run `batch-infra images` to list the account's supported images and adjust the image selector",
+        fix="run `batch-infra images` to list the account's supported images and adjust the image selector"
+        + (hint if selector.capabilities else ""),
     )
+
+
+def _has_capabilities(selector: ImageSelector, image: SupportedImage) -> bool:
+    wanted = {c.lower() for c in selector.capabilities}
+    return bool(wanted) and wanted <= image.capabilities and (image.verified or not selector.verified_only)
 
 
 def newer_intent(
@@ -216,9 +229,17 @@ def resolve(
     refuses the create request.
     """
     catalog = list(images)
+    if selector.virtual_machine_image_id:
+        return resolve_custom(selector, catalog, today=today, window_days=window_days, action=action,
+                              creating=creating)
     current, source = _current(selector, recorded)
     if current is None:
-        choice = select(selector, catalog, today=today, window_days=window_days)
+        try:
+            choice = select(selector, catalog, today=today, window_days=window_days)
+        except ImageSelectionError as refused:
+            if action != "warn":
+                raise
+            return _selected_in_window(selector, catalog, refused, today=today)
         return Resolution(choice, "selected", record=choice.to_record(selector))
     listed = next((i for i in catalog if i.key == current.key), None)
     if listed is not None and listed.node_agent_sku_id != current.node_agent_sku_id:
@@ -235,6 +256,54 @@ def resolve(
         return Resolution(current, source, record=record)
     return _ending(selector, catalog, current, source, record, today=today, window_days=window_days,
                    action=action, creating=creating, listed=listed is not None)
+
+
+def _selected_in_window(
+    selector: ImageSelector, catalog: list[SupportedImage], refused: ImageSelectionError, *, today: date
+) -> Resolution:
+    """`imageEndOfLifeAction: warn` for a new selection: the best matching image whose support has not
+    ended yet, with the refusal as a warning. An ended image still fails (Azure refuses the create)."""
+    alive = [
+        i for i in catalog
+        if matches(selector, i) and (i.end_of_life is None or i.end_of_life > today)
+    ]
+    if not alive:
+        raise refused
+    choice = _choice(min(alive, key=rank), selector.version)
+    warning = f"{refused.message}; selected {choice.describe()} anyway (imageEndOfLifeAction: warn)"
+    if refused.fix:
+        warning += f"; fix: {refused.fix}"
+    return Resolution(choice, "selected", (warning,), None, choice.to_record(selector))
+
+
+def resolve_custom(
+    selector: ImageSelector, catalog: list[SupportedImage], *, today: date, window_days: int,
+    action: Literal["fail", "warn"], creating: bool,
+) -> Resolution:
+    """A custom image: its node agent SKU comes from the supported-image list (by the OS it is built on,
+    or named), and the end-of-life policy applies to that node agent SKU. Batch checks the image itself."""
+    agent = selector.node_agent_sku_id
+    if agent is None:
+        agent = select(ImageSelector(os=selector.os, verifiedOnly=selector.verified_only), catalog,
+                       today=today, window_days=window_days).node_agent_sku_id
+    entries = [i for i in catalog if i.node_agent_sku_id.lower() == agent.lower()]
+    if not entries:
+        known = ", ".join(sorted({i.node_agent_sku_id for i in catalog}))
+        raise ImageSelectionError(f"node agent SKU {agent!r} is not in the account's supported-image list",
+                                  fix=f"set image.nodeAgentSkuId to one of: {known}; or use image.os")
+    dates = [i.end_of_life for i in entries]
+    eol = None if None in dates else max(d for d in dates if d is not None)
+    choice = ImageChoice("", "", "", "", entries[0].node_agent_sku_id, eol, selector.virtual_machine_image_id)
+    record = choice.to_record(selector)
+    if not in_window(eol, today, window_days):
+        return Resolution(choice, "selected", record=record)
+    ended = eol is not None and eol <= today
+    state = "ended" if ended else f"ends within the {window_days}-day end-of-life window"
+    problem = f"custom image {choice.describe()}: Batch support for its node agent SKU {state}"
+    fix = "rebuild the image on a supported OS (e.g. ubuntu 24.04) and set image.os to it"
+    if action == "fail" or (creating and ended):
+        raise ImageSelectionError(problem, fix=fix)
+    return Resolution(choice, "selected", (f"{problem}; {fix}",), None, record)
 
 
 def _ending(

@@ -14,6 +14,20 @@ Vault VM extension. Recreate your pool." (learn.microsoft.com/azure/batch/batch-
 so the certificates, their identity's client id and any other extension change are REPLACE.
 `identity` is not listed on the page; treating it as update-when-empty is batch-infra policy (conservative).
 
+The Pool API 2025-06-01 sections (issue 13), each by the same page unless marked:
+  * containerConfiguration, securityProfile, nodePlacementConfiguration, diskEncryptionConfiguration,
+    windowsConfiguration, licenseType, osDisk.writeAcceleratorEnabled, a custom image (imageReference.id):
+    parts of deploymentConfiguration, "all other updatable pool properties": update-when-empty;
+  * mountConfiguration, upgradePolicy, network.endpointConfiguration (part of networkConfiguration):
+    update-when-empty;
+  * startTask.containerSettings: part of startTask, update-live;
+  * extensions: REPLACE. Sourced for the Key Vault extension (the migration guide above) and by
+    Azure/azure-sdk-for-net#40325 (PropertyCannotBeUpdated on deploymentConfiguration when an extension
+    changes); that every extension change is refused is UNKNOWN (no Microsoft statement), batch-infra policy;
+  * tags (the pool resource's ARM tags): UNKNOWN whether Azure accepts a change with nodes (the page lists
+    pool properties only); update-when-empty is batch-infra policy (conservative);
+  * secretValues: a rotated secret changes the property that carries it, so it takes that property's class.
+
 PATCH replaces only the properties it carries: a property left out is left as it is in Azure. So removing a
 property from the config is sent as Azure's explicit clear where the API has one (`CLEARS`); where it has
 none (displayName, networkConfiguration, parts of virtualMachineConfiguration) the removal is a REPLACE.
@@ -67,6 +81,21 @@ RULES: tuple[Rule, ...] = (
     Rule("subnetId", "properties.networkConfiguration.subnetId", Change.WHEN_EMPTY),
     Rule("certificateIdentityClientId", "virtualMachineConfiguration.extensions[].settings msiClientId",
          Change.REPLACE),
+    Rule("containerConfiguration", "virtualMachineConfiguration.containerConfiguration", Change.WHEN_EMPTY),
+    Rule("securityProfile", "virtualMachineConfiguration.securityProfile", Change.WHEN_EMPTY),
+    Rule("nodePlacementConfiguration", "virtualMachineConfiguration.nodePlacementConfiguration",
+         Change.WHEN_EMPTY),
+    Rule("diskEncryptionConfiguration", "virtualMachineConfiguration.diskEncryptionConfiguration",
+         Change.WHEN_EMPTY),
+    Rule("windowsConfiguration", "virtualMachineConfiguration.windowsConfiguration", Change.WHEN_EMPTY),
+    Rule("licenseType", "virtualMachineConfiguration.licenseType", Change.WHEN_EMPTY),
+    Rule("extensions", "virtualMachineConfiguration.extensions", Change.REPLACE),
+    Rule("mountConfiguration", "properties.mountConfiguration", Change.WHEN_EMPTY),
+    Rule("upgradePolicy", "properties.upgradePolicy", Change.WHEN_EMPTY),
+    Rule("tags", "tags (the pool resource's Azure tags)", Change.WHEN_EMPTY),
+    # Internal until a section uses the secret: then the class of that section (_secret_change).
+    Rule("secretValues", "(secret config values; classified by the property that carries each)",
+         Change.INTERNAL),
     Rule("scale", "properties.scaleSettings", Change.LIVE),
     Rule("startTask", "properties.startTask", Change.LIVE),
     Rule("applicationPackages", "properties.applicationPackages", Change.LIVE),
@@ -82,6 +111,8 @@ RULES: tuple[Rule, ...] = (
     Rule("certificateReferences", "(retired 2024-02-29)", Change.INTERNAL),
     Rule("cloudServiceConfiguration", "(retired 2024-02-29)", Change.INTERNAL),
     Rule("applicationLicenses", "(retired 2024-02-29)", Change.INTERNAL),
+    # The data-plane name of pool tags: the config model refuses it (renamed to tags).
+    Rule("resourceTags", "(refused: the management API calls it tags)", Change.INTERNAL),
 )
 BY_KEY: dict[str, Rule] = {rule.key: rule for rule in RULES}
 # Azure's explicit "remove this" value for a PATCH, where the API has one. Sources: the 2025-06-01 Pool
@@ -93,6 +124,7 @@ CLEARS: dict[str, Any] = {
     "metadata": [],
     "applicationPackages": [],
     "userAccounts": [],
+    "mountConfiguration": [],
 }
 # Input keys whose removal leaves Azure a property (or a part of one) the API cannot clear: replace.
 NOT_CLEARABLE = {
@@ -101,10 +133,23 @@ NOT_CLEARABLE = {
     "dataDisks": "virtualMachineConfiguration.dataDisks has no documented clear",
     "network": "properties.networkConfiguration has no clear value",
     "subnetId": "properties.networkConfiguration has no clear value",
+    "containerConfiguration": "virtualMachineConfiguration.containerConfiguration has no clear value",
+    "securityProfile": "virtualMachineConfiguration.securityProfile has no clear value",
+    "nodePlacementConfiguration": "virtualMachineConfiguration.nodePlacementConfiguration has no clear value",
+    "diskEncryptionConfiguration": (
+        "virtualMachineConfiguration.diskEncryptionConfiguration has no clear value"
+    ),
+    "windowsConfiguration": "virtualMachineConfiguration.windowsConfiguration has no clear value",
+    "licenseType": "virtualMachineConfiguration.licenseType has no clear value",
+    "upgradePolicy": "properties.upgradePolicy has no clear value",
 }
+ENDPOINTS_REMOVED = ("properties.networkConfiguration.endpointConfiguration: removed, and a PATCH has no "
+                     "documented clear for it")
+# Strictest first: a secret shared by sections of different classes takes the strictest.
+STRICTNESS = (Change.REPLACE, Change.WHEN_EMPTY, Change.LIVE, Change.INTERNAL)
 SSH_KEYS_ONLY = "properties.startTask (the SSH key installer; user accounts unchanged)"
 # Parts of resolvedImage that reach Azure; its endOfLife and selector text are bookkeeping.
-IMAGE_FIELDS = ("publisher", "offer", "sku", "version", "nodeAgentSkuId")
+IMAGE_FIELDS = ("publisher", "offer", "sku", "version", "id", "nodeAgentSkuId")
 
 
 @dataclass(frozen=True)
@@ -174,7 +219,41 @@ def _change(
                               old, new)
     if key == "userAccounts" and _keys_only_change(old, new):
         return PropertyChange(key, SSH_KEYS_ONLY, Change.LIVE, old, new)
+    if key == "network" and _endpoints_removed(old_inputs, new_inputs):
+        return PropertyChange(key, ENDPOINTS_REMOVED, Change.REPLACE, old, new)
+    if key == "secretValues":
+        return _secret_change(old, new, new_inputs)
     return PropertyChange(key, rule.azure, rule.change, old, new)
+
+
+def _endpoints_removed(old_inputs: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> bool:
+    def endpoints(inputs: Mapping[str, Any]) -> Any:
+        return (inputs.get("network") or {}).get("endpointConfiguration")
+
+    return endpoints(old_inputs) is not None and endpoints(new_inputs) is None
+
+
+def secret_carriers(inputs: Mapping[str, Any], names: set[str]) -> list[str]:
+    """The input keys whose sections name any of these secret config keys."""
+    from batch_infra.config.secret_refs import references
+
+    keys = sorted(k for k in inputs if k in BY_KEY and k not in ("secretValues", "userPasswords"))
+    return [key for key in keys if names & set(references(inputs.get(key)))]
+
+
+def _secret_change(old: Any, new: Any, new_inputs: Mapping[str, Any]) -> PropertyChange:
+    """A changed secret value takes the class of the strictest section that uses it (values never shown)."""
+    old, new = old or {}, new or {}
+    changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
+    carriers = secret_carriers(new_inputs, changed)
+    if not carriers:  # a secret nothing uses any more: its removal reaches Azure with that section
+        return PropertyChange("secretValues", "(secret config values no section uses)", Change.INTERNAL,
+                              [], sorted(changed))
+    change = min((BY_KEY[k].change for k in carriers), key=STRICTNESS.index)
+    where = ", ".join(BY_KEY[k].azure for k in carriers)
+    # old/new name the changed keys, never their values: a plan may be printed.
+    return PropertyChange("secretValues", f"secret value(s) {', '.join(sorted(changed))} in {where}", change,
+                          [], sorted(changed))
 
 
 def _removes(key: str, old_inputs: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> bool:
@@ -189,7 +268,8 @@ def has_network_configuration(inputs: Mapping[str, Any]) -> bool:
     net = inputs.get("network") or {}
     subnet = net.get("subnet", "environment") == "environment" and bool(inputs.get("subnetId"))
     public = net.get("publicIpProvisioning", "BatchManaged") != "BatchManaged"
-    return subnet or public or bool(net.get("acceleratedNetworking"))
+    extras = net.get("acceleratedNetworking") or net.get("endpointConfiguration")
+    return subnet or public or bool(extras)
 
 
 def _keys_only_change(old: Any, new: Any) -> bool:

@@ -1,4 +1,4 @@
-"""The Pulumi program (Pulumi.yaml `main`): the stack's config -> one BatchEnvironment -> stack outputs."""
+"""The Pulumi program (run by the root __main__.py): the stack's config -> one BatchEnvironment -> outputs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pulumi
 
 from batch_infra.components.environment import BatchEnvironment
 from batch_infra.config import load_pulumi_config
+from batch_infra.errors import BatchInfraError
 
 # The environment's logical name: every child's URN starts with it, so it is public API.
 ENVIRONMENT_NAME = "batch"
@@ -17,7 +18,12 @@ def build(project_dir: Path | str) -> dict[str, pulumi.Output]:
     """Declares the environment from pulumi.Config and returns the stack outputs (names, ids; never keys)."""
     loaded = load_pulumi_config(project_dir)
     environment = BatchEnvironment(
-        ENVIRONMENT_NAME, {"config": loaded.config, "project_dir": str(project_dir)}
+        ENVIRONMENT_NAME,
+        {
+            "config": loaded.config,
+            "project_dir": str(project_dir),
+            "secret_sections": loaded.secret_sections,
+        },
     )
     return {
         "resourceGroupName": environment.resource_group_name,
@@ -34,11 +40,18 @@ def build(project_dir: Path | str) -> dict[str, pulumi.Output]:
 
 
 def main() -> None:
-    # The Python language host runs the program from the project directory (where Pulumi.yaml is).
-    for key, value in build(Path.cwd()).items():
+    """Declares the stack. The project is where Pulumi.yaml is (the engine's root), whatever the cwd."""
+    for key, value in build(project_root()).items():
         pulumi.export(key, value)
 
 
-# The Pulumi language host runs this file with run_name "__main__"; importing it declares nothing.
-if __name__ == "__main__":
-    main()
+def project_root() -> Path:
+    """The directory of Pulumi.yaml, as the language host passes it (--root_directory)."""
+    root = pulumi.get_root_directory()
+    if not root:
+        raise BatchInfraError(
+            "the Pulumi engine did not say where the project is (no root directory)",
+            fix="run the program with `pulumi preview` / `pulumi up` (Pulumi CLI 3.100 or later) from the "
+            "project, not with python directly",
+        )
+    return Path(root)

@@ -83,14 +83,15 @@ def stack_needs(pools: Iterable[Any]) -> list[PoolNeed]:
 
 
 def pool_demands(
-    needs: Iterable[PoolNeed], sizes: Mapping[str, VmSize], location: str
+    needs: Iterable[PoolNeed], sizes: Mapping[str, VmSize], location: str, *, complete: bool = True
 ) -> tuple[list[PoolDemand], list[QuotaRow]]:
-    """Each pool's cores; a VM size Batch does not offer in `location` becomes a failing row instead."""
+    """Each pool's cores; a VM size Batch does not offer in `location` becomes a failing row instead, or an
+    unchecked one when the size list is not Azure's own (`complete=False`: the emulator's catalog)."""
     demands, rows = [], []
     for need in needs:
         size = sizes.get(need.vm_size.lower())
         if size is None:
-            rows.append(unknown_size_row(need.pool_id, need.vm_size, location))
+            rows.append(unknown_size_row(need.pool_id, need.vm_size, location, complete=complete))
             continue
         demands.append(
             PoolDemand(
@@ -100,7 +101,15 @@ def pool_demands(
     return demands, rows
 
 
-def unknown_size_row(pool_id: str, vm_size: str, location: str) -> QuotaRow:
+def unknown_size_row(pool_id: str, vm_size: str, location: str, *, complete: bool = True) -> QuotaRow:
+    if not complete:
+        return QuotaRow(
+            VM_SIZE, vm_size, 0, None, "unchecked",
+            note=f"the emulator's VM size catalog does not list {vm_size}: its cores are not counted "
+            "(Azure's own list decides whether Batch offers it)",
+            pools=(pool_id,),
+            fix="run `batch-infra quota --azure` against Azure to check this size",
+        )
     return QuotaRow(
         VM_SIZE,
         vm_size,

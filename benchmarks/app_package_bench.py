@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* helpers: the harness and emulator
 
-from batch_infra import packaging  # noqa: E402
+from batch_infra import package_content  # noqa: E402
 from batch_infra.providers import app_package_upload as uploading  # noqa: E402
 from batch_infra.providers import azure_clients  # noqa: E402
 from batch_infra.providers.app_package import ApplicationPackageProvider  # noqa: E402
@@ -112,12 +112,12 @@ def measure(
                uploading.CONCURRENCY_ENV: str(concurrency)}
         inputs = {"subscription_id": emulator.target.subscription_id, "resource_group_name": RG,
                   "account_name": ACCOUNT, "application_name": APP, "path": str(package),
-                  "content_hash": packaging.content_hash(package), "allow_updates": True,
-                  "zip_sha256": packaging.file_sha256(package),
+                  "content_hash": package_content.content_hash(package), "allow_updates": True,
+                  "zip_sha256": package_content.file_sha256(package),
                   "set_default": False}
         results: dict[str, list[float]] = {"provider": [], "plain-same": [], "plain-sdk-default": [],
                                            "zip_folder only": [], "provider-folder": []}
-        folder_inputs = {**inputs, "path": str(folder), "content_hash": packaging.content_hash(folder)}
+        folder_inputs = {**inputs, "path": str(folder), "content_hash": package_content.content_hash(folder)}
         with ProviderHarness(ApplicationPackageProvider(), name="bench", env=env,
                              urn_type="pulumi-python:dynamic/app_package:ApplicationPackage") as provider:
             for index in range(rounds):
@@ -125,7 +125,7 @@ def measure(
                 folder_checked, _ = provider.check({}, {**folder_inputs, "version": f"f{index}"})
                 results["provider-folder"].append(timed(partial(provider.create, folder_checked)))
                 with tempfile.TemporaryDirectory(dir=workdir) as zipdir:
-                    zipping = partial(packaging.zip_folder, folder, Path(zipdir))
+                    zipping = partial(package_content.zip_folder, folder, Path(zipdir))
                     results["zip_folder only"].append(timed(zipping))
         return results
     finally:

@@ -51,6 +51,10 @@ _METRICS = (
     "$PendingTasks $SucceededTasks $FailedTasks $PreemptedNodeCount"
 ).split()
 
+# Every metric the service samples for a pool, every 30 s (a simulator samples them all: 0 where its model
+# has nothing to count, as the service reports an idle pool).
+SERVICE_METRICS: tuple[str, ...] = tuple(_METRICS)
+
 _LEGACY = "legacy name (2017 and earlier); use {canonical}"
 _2015 = (
     "2015 name, probably not recognised by the service: it is a plain user variable "

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from batch_infra.autoscale.evaluator import PoolState, compile_formula, evaluate
-from batch_infra.autoscale.language import SAMPLE_PERIOD
+from batch_infra.autoscale.language import SAMPLE_PERIOD, SERVICE_METRICS
 from batch_infra.autoscale.metrics import Metrics, MetricSeries
 from batch_infra.autoscale.pool_model import NodeGroup
 from batch_infra.autoscale.workloads import Workload
@@ -59,8 +60,8 @@ class TimelineRow:
     low_priority_nodes: int
     provisioning_nodes: int
     leaving_nodes: int  # removed by a resize but finishing their tasks (taskcompletion, retaineddata)
-    active_tasks: float
-    running_tasks: float
+    active_tasks: int  # tasks are whole: a queue that drains reaches 0, as the service's counts do
+    running_tasks: int
     error: str = ""
 
 
@@ -71,8 +72,15 @@ class SimulationSummary:
     node_hours: float
     peak_nodes: int
     task_minutes_waiting: float
-    tasks_completed: float
-    tasks_terminated: float = 0.0  # running tasks lost to a resize with $NodeDeallocationOption = terminate
+    tasks_completed: int
+    tasks_terminated: int = 0  # running tasks lost to a resize with $NodeDeallocationOption = terminate
+    main_failure: str = ""  # the most frequent evaluation error, with how often it happened
+    metrics_coverage: float | None = None  # replay only: share of the simulated window the file covers
+
+    @property
+    def mostly_failed(self) -> bool:
+        """Half or more of the evaluations failed: the pool never followed the formula; a run says so."""
+        return self.evaluations > 0 and self.failed_evaluations * 2 >= self.evaluations
 
 
 @dataclass
@@ -122,7 +130,17 @@ def _check_overlap(metrics: Metrics, start: datetime, days: float) -> None:
         )
 
 
+# What the workload model counts; every other service metric is sampled as 0 (the model has none of it).
+def _coverage(metrics: Metrics, start: datetime, days: float) -> float:
+    """The share of [start, start + days] that lies between the file's first and last sample."""
+    span = metrics.span() or (0.0, 0.0)
+    begin, end = start.timestamp(), start.timestamp() + days * 86400
+    covered = max(0.0, min(end, span[1]) - max(begin, span[0]))
+    return round(covered / (end - begin), 4)
+
+
 _SAMPLED = ("$ActiveTasks", "$RunningTasks", "$PendingTasks", "$CPUPercent", "$SampleNodeCount")
+_ZERO = tuple(name for name in SERVICE_METRICS if name not in _SAMPLED)
 
 
 class _Run:
@@ -137,17 +155,25 @@ class _Run:
         self.formula, self.config, self.start, self.workload = formula, config, start, workload
         self.metrics = replay if replay is not None else Metrics()
         self.series = (
-            {n: self.metrics.series.setdefault(n, MetricSeries()) for n in _SAMPLED} if replay is None else {}
+            {n: self.metrics.series.setdefault(n, MetricSeries()) for n in (*_SAMPLED, *_ZERO)}
+            if replay is None
+            else {}
         )
         self.dedicated, self.low = NodeGroup(), NodeGroup()
         self.targets = (0, 0)
         self.option = "requeue"
-        self.queue = 0.0  # tasks waiting or running on ready nodes
-        self.running = 0.0
+        self.queue = 0  # whole tasks waiting or running on ready nodes
+        self.running = 0
+        # Fractions carried between ticks: arrivals not yet a whole task, and the running tasks' progress
+        # toward their next completion. Counts stay whole (a fluid queue decays forever and never reaches
+        # 0, which held "scale to zero when idle" formulas at one node all night).
+        self.arriving = 0.0
+        self.progress = 0.0
         self.rng = random.Random(config.seed)
         self.timeline: list[TimelineRow] = []
         self.totals = {"node_seconds": 0.0, "peak": 0, "waiting": 0.0, "completed": 0.0, "terminated": 0.0}
         self.evaluations = self.failed = 0
+        self.errors: Counter[str] = Counter()
 
     def run(self) -> SimulationResult:
         config = self.config
@@ -173,8 +199,10 @@ class _Run:
             round(t["node_seconds"] / 3600, 3),
             int(t["peak"]),
             round(t["waiting"], 3),
-            round(t["completed"], 3),
-            round(t["terminated"], 3),
+            round(t["completed"]),
+            round(t["terminated"]),
+            self._main_failure(),
+            _coverage(self.metrics, self.start, config.days) if self.workload is None else None,
         )
         return SimulationResult(self.timeline, summary, self.metrics)
 
@@ -183,20 +211,31 @@ class _Run:
         leaving = self.dedicated.leaving_tasks + self.low.leaving_tasks
         if self.workload is None:
             return self._replayed(now)
-        self.queue += self.workload.arrivals(tick * _TICK)
+        self.arriving += self.workload.arrivals(tick * _TICK)
+        arrived = int(self.arriving)
+        self.arriving -= arrived
+        self.queue += arrived
         capacity = (self.dedicated.ready + self.low.ready) * self.config.task_slots_per_node
         self.running = min(self.queue, capacity)
-        finished = self.running * _TICK / self.config.task_duration.total_seconds()
-        self.queue = max(0.0, self.queue - finished)
+        finished = 0
+        if self.running:
+            self.progress += self.running * _TICK / self.config.task_duration.total_seconds()
+            finished = min(self.running, int(self.progress))
+            self.progress -= finished
+        else:
+            self.progress = 0.0
+        self.queue -= finished
         self.totals["completed"] += finished
         active = self.queue - min(self.queue, capacity)
-        running = self.running + leaving
+        running = self.running + round(leaving)
         if self.rng.random() >= self.config.missing_sample_rate:
             cpu = 100.0 * self.running / capacity if capacity else 0.0
-            samples = (active, running, active + running, cpu)
+            samples = (float(active), float(running), float(active + running), cpu)
             nodes = float(self.dedicated.ready + self.low.ready)
             for name, value in zip(_SAMPLED, (*samples, nodes), strict=True):
                 self.series[name].append(now, value)
+            for name in _ZERO:
+                self.series[name].append(now, 0.0)
         return active, running
 
     def _replayed(self, now: float) -> tuple[float, float]:
@@ -226,6 +265,7 @@ class _Run:
         if result.error is not None:
             self.failed += 1
             detail = result.error.values[0]["value"] if result.error.values else ""
+            self.errors[detail or result.error.code] += 1
             return f"{result.error.code}: {detail}"
         self.option = result.node_deallocation_option
         self.targets = (
@@ -234,6 +274,12 @@ class _Run:
         )
         self._resize(now)
         return ""
+
+    def _main_failure(self) -> str:
+        if not self.errors:
+            return ""
+        message, count = self.errors.most_common(1)[0]
+        return f"{message} ({count} of {self.failed} failures)"
 
     def _resize(self, now: float) -> None:
         config = self.config
@@ -244,8 +290,9 @@ class _Run:
             share = self.running * group.ready / ready if ready else 0.0  # tasks spread over ready nodes
             shrink = group.resize(target, now, delay, share, slots, self.option, drain)
             # Draining tasks now run on leaving nodes; terminated ones are gone; requeued ones stay queued.
-            self.queue = max(0.0, self.queue - shrink.draining - shrink.terminated)
-            self.running = max(0.0, self.running - shrink.draining - shrink.terminated - shrink.requeued)
+            moved = round(shrink.draining + shrink.terminated)
+            self.queue = max(0, self.queue - moved)
+            self.running = max(0, self.running - moved - round(shrink.requeued))
             self.totals["terminated"] += shrink.terminated
 
     def record(self, now: float, error: str | None, active: float, running: float) -> None:
@@ -259,8 +306,8 @@ class _Run:
                 self.low.ready,
                 self.dedicated.pending_count + self.low.pending_count,
                 self.dedicated.leaving_count + self.low.leaving_count,
-                round(active, 3),
-                round(running, 3),
+                round(active),
+                round(running),
                 error or "",
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import click
 
@@ -95,7 +95,7 @@ def check(
     "--metrics",
     "metrics_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Metrics file (.csv or .json; format: README, \"Metrics files\").",
+    help='Metrics file (.csv or .json; format: README, "Metrics files").',
 )
 @click.option("--dedicated", default=0, type=click.IntRange(min=0), help="Current dedicated nodes.")
 @click.option("--low-priority", default=0, type=click.IntRange(min=0), help="Current Spot nodes.")
@@ -176,7 +176,9 @@ def eval_(
     show_default=True,
     help="Minutes from a resize to a usable node.",
 )
+@click.pass_context
 def simulate(
+    ctx: click.Context,
     formula_file: BinaryIO,
     workload: str | None,
     metrics_path: Path | None,
@@ -216,10 +218,34 @@ def simulate(
     result = run(_read(formula_file), config=config, **source)
     paths = write_outputs(result, out_dir)
     summary = result.summary
-    click.echo(
-        f"{summary.evaluations} evaluations ({summary.failed_evaluations} failed), "
-        f"{summary.node_hours:g} node-hours, peak {summary.peak_nodes} nodes, "
-        f"{summary.task_minutes_waiting:g} task-minutes waiting"
-    )
+    click.echo(summary_text(summary))
     for path in paths.values():
         click.echo(f"wrote {path}")
+    coverage = summary.metrics_coverage
+    if coverage is not None and coverage < 0.99:
+        click.echo(
+            f"warning: {metrics_path} covers {coverage:.0%} of the {days:g} simulated day(s); outside it "
+            "every metric holds its nearest sample. fix: pass --days to match the file, or a longer file",
+            err=True,
+        )
+    if summary.mostly_failed:
+        click.echo(
+            f"error: {summary.failed_evaluations} of {summary.evaluations} evaluations failed, so the pool "
+            f"never followed the formula; most often: {summary.main_failure}\n"
+            "  fix: `batch-infra autoscale eval FILE --at TIME` shows one evaluation; correct the formula "
+            "(or give --metrics every metric it reads)",
+            err=True,
+        )
+        ctx.exit(int(ExitCode.INVALID))
+
+
+def summary_text(summary: Any) -> str:
+    """One line, whole numbers where they are counts, the main failure when evaluations failed."""
+    failed = f"{summary.failed_evaluations} failed"
+    if summary.failed_evaluations:
+        failed += f": {summary.main_failure}"
+    return (
+        f"{summary.evaluations:,} evaluations ({failed}), {summary.node_hours:,.1f} node-hours, "
+        f"peak {summary.peak_nodes:,} nodes, {summary.task_minutes_waiting:,.0f} task-minutes waiting, "
+        f"{summary.tasks_completed:,} tasks completed"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import os
 import signal
@@ -126,8 +127,44 @@ def _run(argv: list[str] | None) -> int:
         return int(ExitCode.INVALID)
     except BatchInfraError as err:
         click.echo(f"error: {err.render()}", err=True)
+        if _wants_json(argv):
+            # Machines read stdout: a refusal is a document too (the same shape for every command).
+            click.echo(json.dumps(error_document(err, _command(argv)), indent=2))
         return int(err.exit_code)
     return int(ExitCode.OK)
+
+
+def error_document(err: BatchInfraError, command: str, **extra: object) -> dict[str, object]:
+    """The `--json` answer of any command that failed: `ok` false, what failed, every problem, the fix."""
+    from batch_infra.errors import ConfigError
+
+    return {
+        "ok": False,
+        "command": command,
+        "error": err.message,
+        "problems": err.problems if isinstance(err, ConfigError) else [],
+        "fix": err.fix,
+        "exitCode": int(err.exit_code),
+        **extra,
+    }
+
+
+def _args(argv: list[str] | None) -> list[str]:
+    return sys.argv[1:] if argv is None else argv
+
+
+def _wants_json(argv: list[str] | None) -> bool:
+    return "--json" in _args(argv)
+
+
+def _command(argv: list[str] | None) -> str:
+    """The command's words (`keys rotate`, `preflight`), options left out."""
+    words = []
+    for arg in _args(argv):
+        if arg.startswith("-"):
+            break
+        words.append(arg)
+    return " ".join(words)
 
 
 def _stopped(err: KeyboardInterrupt) -> int:

@@ -35,9 +35,23 @@ from batch_infra.ops.plan import Plan, PlannedResource, plan_stack
 )
 @click.option("--azure", is_flag=True, help="Read Azure (DefaultAzureCredential, AZURE_SUBSCRIPTION_ID).")
 @click.option("--offline", is_flag=True, help="Only validate and print the resource tree; read no target.")
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The stack's Pulumi state (`pulumi stack export --file F`, or a file backend's checkpoint): "
+    "says exactly what the stack manages, so deletes are exact. Without it, deletes are inferred "
+    "from what the stack's Batch account holds.",
+)
 @click.pass_context
 def preflight(
-    ctx: click.Context, stack: str, as_json: bool, project_dir: Path, azure: bool, offline: bool
+    ctx: click.Context,
+    stack: str,
+    as_json: bool,
+    project_dir: Path,
+    azure: bool,
+    offline: bool,
+    state_file: Path | None,
 ) -> None:
     """Validate a stack, read what exists on the target and print what `pulumi up` would do.
 
@@ -49,7 +63,11 @@ def preflight(
     if not offline:
         from batch_infra.cli.preflight_view import run_against_target
 
-        ctx.exit(run_against_target(stack, project_dir, azure=azure, as_json=as_json, started=started))
+        ctx.exit(
+            run_against_target(
+                stack, project_dir, azure=azure, as_json=as_json, started=started, state_file=state_file
+            )
+        )
     with Console(stderr=True).status(f"planning stack {stack} under Pulumi's mock runtime"):
         plan = plan_stack(stack, project_dir)
     if as_json:

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from batch_infra.ops.preflight import Preflight
+from batch_infra.ops.preflight_steps import SYMBOLS, summary_line
 
 ACTION_STYLES = {
     "create": "green",
@@ -24,15 +25,34 @@ ACTION_STYLES = {
     "fails": "bold red",
 }
 VERDICT_STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "unresolved": "dim"}
+# Pulumi's step colours: + green, ~ yellow, +- magenta, - red.
+STEP_STYLES = {
+    "create": "green",
+    "update": "yellow",
+    "replace": "magenta",
+    "delete": "red",
+    "same": "dim",
+    "fails": "bold red",
+}
 
 
-def run_against_target(stack: str, project_dir: Path, *, azure: bool, as_json: bool, started: float) -> int:
+def run_against_target(
+    stack: str,
+    project_dir: Path,
+    *,
+    azure: bool,
+    as_json: bool,
+    started: float,
+    state_file: Path | None = None,
+) -> int:
     """Start (or reach) the target and plan meanwhile, read it with progress on stderr, print; 0 if all
     checks pass, else 1. `started` is the command's start (perf_counter): the printed time is the total."""
     from batch_infra.cli.preflight import plan_document, plan_tree, to_json
     from batch_infra.ops import embedded, preflight
     from batch_infra.ops.plan import plan_stack
+    from batch_infra.ops.stack_state import load_state
 
+    state = load_state(state_file) if state_file is not None else None
     owned = embedded.owns_target(azure)
     with embedded.starting_target(azure) as ready:  # the embedded emulator boots while we plan
         with Console(stderr=True).status(f"planning stack {stack} under Pulumi's mock runtime") as status:
@@ -48,6 +68,7 @@ def run_against_target(stack: str, project_dir: Path, *, azure: bool, as_json: b
                 step=status.update,
                 scratch_catalog=owned,
                 where=embedded.describe(target, owned=owned),
+                state=state,
             )
         # Printed before the embedded emulator is stopped: the user reads while it shuts down.
         result.seconds.update(
@@ -70,6 +91,7 @@ def show(console: Console, tree: Tree, result: Preflight) -> None:
     console.print(quota_table(result.quotas, result.target))
     print_fixes(console, result.quotas)
     print_verdict(console, result.quotas, result.target)
+    console.print(f"Resources: {summary_line(result.counts)} [dim](deletes {escape(result.managed_from)})[/]")
     verdict = "[green]ok[/]" if result.ok else "[bold red]checks failed[/]"
     console.print(
         f"preflight {verdict} against {escape(result.target)} in {result.seconds.get('total', 0):.1f}s "
@@ -78,18 +100,19 @@ def show(console: Console, tree: Tree, result: Preflight) -> None:
 
 
 def resource_table(result: Preflight) -> Table:
-    """Per resource: its name with the type and the detail beneath (so at 80 columns names stay whole)."""
+    """Per step, as `pulumi preview` lists them: symbol and op, then the resource's name, type and detail
+    beneath (so at 80 columns names stay whole). Deletes come last."""
     table = Table(
         title=f"plan for stack {escape(result.stack)} on {escape(result.target)}", title_justify="left"
     )
+    table.add_column("step", no_wrap=True)
     table.add_column("resource / type / detail", overflow="fold", ratio=1)
-    table.add_column("action", no_wrap=True)
-    for r in result.resources:
-        style = ACTION_STYLES.get(r.action, "")
-        cell = f"[bold]{escape(r.name)}[/]\n[dim]{escape(r.type)}[/]" + (
-            f"\n{escape(r.detail)}" if r.detail else ""
+    for step in result.steps:
+        style = STEP_STYLES[step.op]
+        cell = f"[bold]{escape(step.name)}[/]\n[dim]{escape(step.type)}[/]" + (
+            f"\n{escape(step.detail)}" if step.detail else ""
         )
-        table.add_row(cell, f"[{style}]{escape(r.action)}[/]" if style else escape(r.action))
+        table.add_row(f"[{style}]{escape(SYMBOLS[step.op]):>2} {step.op}[/]", cell)
     return table
 
 

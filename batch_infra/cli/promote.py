@@ -23,7 +23,7 @@ def promote(source: str, target: str, write: bool, project_dir: Path, as_json: b
 
     Names, VM sizes, networks, node counts and secrets never move. Pools and applications are matched by id.
     """
-    from batch_infra.errors import BatchInfraError, ConfigError
+    from batch_infra.errors import BatchInfraError
     from batch_infra.ops.promote import promote as run
 
     try:
@@ -32,9 +32,10 @@ def promote(source: str, target: str, write: bool, project_dir: Path, as_json: b
         if not as_json:
             raise
         # Machines get a JSON document on stdout for a refusal too; the exit code stays the error's own.
-        problems = err.problems if isinstance(err, ConfigError) else []
-        click.echo(json.dumps({"from": source, "to": target, "error": err.message, "problems": problems,
-                               "fix": err.fix, "written": False}, indent=2))
+        from batch_infra.cli.main import error_document
+
+        document = error_document(err, "promote", **{"from": source, "to": target, "written": False})
+        click.echo(json.dumps(document, indent=2))
         raise click.exceptions.Exit(int(err.exit_code)) from err
     if as_json:
         click.echo(json.dumps(plan.as_json(), indent=2))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import resources
 
 from batch_infra.components.account import BatchAccount
 from batch_infra.components.applications import BatchApplications
+from batch_infra.components.guard_rails import GuardRails
 from batch_infra.components.network import BatchNetwork
+from batch_infra.components.private_link import PrivateLink
 from batch_infra.config.stack import StackConfig
 
 TYPE = "batch-infra:environment:BatchEnvironment"
@@ -22,6 +24,17 @@ class BatchEnvironmentArgs(TypedDict):
     """Required. The stack's validated configuration."""
     project_dir: str
     """Required. Directory holding Pulumi.yaml; application package paths are relative to it."""
+    secret_sections: NotRequired[frozenset[str]]
+    """Optional. Config keys holding secure values (LoadedStack.secret_sections): all they feed is secret."""
+
+
+@dataclass(frozen=True)
+class ExistingResourceGroup:
+    """A resource group the stack uses but does not own (naming.existingResourceGroup): never created or
+    deleted; its id is read off the Batch account's, so no invoke is needed."""
+
+    name: pulumi.Output[str]
+    id: pulumi.Output[str]
 
 
 @dataclass(frozen=True)
@@ -31,7 +44,7 @@ class EnvironmentParts:
     name: str
     config: StackConfig
     project_dir: Path
-    resource_group: resources.ResourceGroup
+    resource_group: resources.ResourceGroup | ExistingResourceGroup
     network: BatchNetwork
     account: BatchAccount
     applications: BatchApplications
@@ -66,6 +79,7 @@ class BatchEnvironment(pulumi.ComponentResource):
     ) -> None:
         super().__init__(TYPE, name, None, opts)
         config = args["config"]
+        self.secret_pools = "pools" in args.get("secret_sections", frozenset())
         parts = self._core(name, config, Path(args["project_dir"]))
         packages = self._add_packages(parts)
         quota_checks = self._add_quota_check(parts)
@@ -81,6 +95,8 @@ class BatchEnvironment(pulumi.ComponentResource):
         self.account_endpoint = parts.account.account_endpoint
         self.application_ids = parts.applications.application_ids
         self.pool_ids = pulumi.Output.from_input(sorted(pools))
+        if self.secret_pools:
+            self.pool_ids = pulumi.Output.secret(self.pool_ids)
         self.register_outputs(
             {
                 "resource_group_name": self.resource_group_name,
@@ -99,13 +115,21 @@ class BatchEnvironment(pulumi.ComponentResource):
     def _core(self, name: str, config: StackConfig, project_dir: Path) -> EnvironmentParts:
         names, tags, location = config.names(), config.all_tags(), config.location
         child = pulumi.ResourceOptions(parent=self)
-        group = resources.ResourceGroup(
-            f"{name}-rg", resource_group_name=names.resource_group, location=location, tags=tags, opts=child
-        )
+        group_name: pulumi.Input[str] = names.resource_group
+        group = None
+        if not config.naming.existing_resource_group:
+            group = resources.ResourceGroup(
+                f"{name}-rg",
+                resource_group_name=names.resource_group,
+                location=location,
+                tags=tags,
+                opts=child,
+            )
+            group_name = group.name
         network = BatchNetwork(
             f"{name}-network",
             {
-                "resource_group_name": group.name,
+                "resource_group_name": group_name,
                 "location": location,
                 "virtual_network_name": names.virtual_network,
                 "subnet_name": names.subnet,
@@ -118,7 +142,7 @@ class BatchEnvironment(pulumi.ComponentResource):
         account = BatchAccount(
             f"{name}-account",
             {
-                "resource_group_name": group.name,
+                "resource_group_name": group_name,
                 "location": location,
                 "storage_account_name": names.storage_account,
                 "batch_account_name": names.batch_account,
@@ -130,13 +154,68 @@ class BatchEnvironment(pulumi.ComponentResource):
         applications = BatchApplications(
             f"{name}-applications",
             {
-                "resource_group_name": group.name,
+                "resource_group_name": group_name,
                 "account_name": account.batch_account_name,
                 "applications": list(config.applications),
             },
             child,
         )
+        if group is None:
+            group = ExistingResourceGroup(
+                pulumi.Output.from_input(names.resource_group),
+                account.batch_account_id.apply(lambda i: i.split("/providers/", 1)[0]),
+            )
+        self._add_private_access(name, config, group, network, account, child)
         return EnvironmentParts(name, config, project_dir, group, network, account, applications)
+
+    def _add_private_access(
+        self,
+        name: str,
+        config: StackConfig,
+        group: resources.ResourceGroup | ExistingResourceGroup,
+        network: BatchNetwork,
+        account: BatchAccount,
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        """Private endpoints (with their DNS), then diagnostics, locks and role assignments on the result."""
+        names, tags = config.names(), config.all_tags()
+        if config.account.private_endpoints or config.account.auto_storage.private_endpoints:
+            PrivateLink(
+                f"{name}-private-link",
+                {
+                    "resource_group_name": group.name,
+                    "location": config.location,
+                    "virtual_network_id": network.virtual_network_id,
+                    "subnet_id": network.private_endpoint_subnet_id,
+                    "batch_account_id": account.batch_account_id,
+                    "batch_account_name": names.batch_account,
+                    "storage_account_id": account.storage_account_id,
+                    "storage_account_name": _storage_name(config),
+                    "account": config.account,
+                    "tags": tags,
+                },
+                child,
+            )
+        if config.account.diagnostic_settings is None and not config.locks and not config.role_assignments:
+            return
+        GuardRails(
+            f"{name}-guard-rails",
+            {
+                "resource_group_name": group.name,
+                "location": config.location,
+                "workspace_name": f"log-{config.naming.prefix}-{config.environment}-batch",
+                "scopes": {
+                    "resourceGroup": group.id,
+                    "batchAccount": account.batch_account_id,
+                    "storageAccount": account.storage_account_id,
+                },
+                "diagnostic_settings": config.account.diagnostic_settings,
+                "locks": list(config.locks),
+                "role_assignments": list(config.role_assignments),
+                "tags": tags,
+            },
+            child,
+        )
 
     # ---- Seams for the dynamic resources of later issues -------------------------------------------------
     # The order is fixed by __init__: packages after the applications; the quota check after the account and
@@ -173,6 +252,8 @@ class BatchEnvironment(pulumi.ComponentResource):
         from batch_infra.providers.quota import QuotaCheck, quota_check_inputs
 
         inputs = quota_check_inputs(parts.config, parts.account.batch_account_id)
+        if self.secret_pools:
+            inputs["pools"] = pulumi.Output.secret(inputs["pools"])
         opts = pulumi.ResourceOptions(parent=self, depends_on=[parts.account, parts.applications])
         return [QuotaCheck(f"{parts.name}-quota", inputs, opts)]
 
@@ -196,4 +277,10 @@ class BatchEnvironment(pulumi.ComponentResource):
             account_endpoint=parts.account.account_endpoint,
             subnet_id=parts.network.subnet_id,
             depends_on=depends_on,
+            secret=self.secret_pools,
         )
+
+
+def _storage_name(config: StackConfig) -> str:
+    existing = config.account.auto_storage.storage_account_id
+    return existing.rsplit("/", 1)[1] if existing else config.names().storage_account

@@ -1,4 +1,8 @@
-"""BatchNetwork: the VNet, the pool subnet and the NSG simplified node communication needs."""
+"""BatchNetwork: the VNet, the pool and endpoint subnets, and the NSG simplified node communication needs.
+
+With `network.subnetId` the network is brought (a landing zone): nothing is created and the component only
+hands the existing ids on.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from batch_infra.config.network import NetworkConfig
 
 TYPE = "batch-infra:network:BatchNetwork"
 FIRST_PRIORITY = 100
+# Deny rules sit below every allow rule the stack writes (100...) and above Azure's defaults (65000...).
+DENY_PRIORITY = 4000
 
 
 class BatchNetworkArgs(TypedDict):
@@ -69,6 +75,43 @@ def node_communication_rules(location: str, extra_outbound_443: list[str]) -> li
     ]
 
 
+def deny_rules(deny_internet_outbound: bool) -> list[dict[str, Any]]:
+    """No inbound from the Internet at all (simplified communication needs none, and no pool here declares
+    inbound endpoints); with denyInternetOutbound, no outbound to the Internet beyond the 443 allows."""
+    rules = [_deny("deny-internet-in", "Inbound", "Internet", "*", "Nothing from the Internet reaches nodes")]
+    if deny_internet_outbound:
+        rules.append(
+            _deny(
+                "deny-internet-out",
+                "Outbound",
+                "*",
+                "Internet",
+                "network.denyInternetOutbound: only the 443 allows above leave the VNet",
+            )
+        )
+    return rules
+
+
+def _deny(name: str, direction: str, source: str, destination: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": description,
+        "priority": DENY_PRIORITY,
+        "direction": direction,
+        "access": "Deny",
+        "protocol": "*",
+        "source_address_prefix": source,
+        "source_port_range": "*",
+        "destination_address_prefix": destination,
+        "destination_port_range": "*",
+    }
+
+
+def vnet_of(subnet_id: str) -> str:
+    """The VNet id of a subnet id (…/virtualNetworks/<vnet>/subnets/<subnet>)."""
+    return subnet_id.rsplit("/subnets/", 1)[0]
+
+
 class BatchNetwork(pulumi.ComponentResource):
     """The pool network: a VNet with one subnet for Batch nodes, guarded by an NSG."""
 
@@ -80,19 +123,27 @@ class BatchNetwork(pulumi.ComponentResource):
     """The pool subnet's resource id (what pools put in networkConfiguration.subnetId)."""
     subnet_name: pulumi.Output[str]
     """The pool subnet's name."""
-    network_security_group_id: pulumi.Output[str]
-    """The NSG's resource id."""
+    network_security_group_id: pulumi.Output[str | None]
+    """The NSG's resource id (None when the network is brought)."""
+    private_endpoint_subnet_id: pulumi.Output[str | None]
+    """The subnet private endpoints join, or None when the config asks for none."""
 
     def __init__(self, name: str, args: BatchNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         config = args["network"]
+        if not config.creates_network():
+            self._existing(config.subnet_id or "", config.private_endpoint_subnet_id)
+            return
         nsg = network.NetworkSecurityGroup(
             f"{name}-nsg",
             network_security_group_name=args["network_security_group_name"],
             resource_group_name=args["resource_group_name"],
             location=args["location"],
-            security_rules=node_communication_rules(args["location"], list(config.extra_outbound_443)),
+            security_rules=[
+                *node_communication_rules(args["location"], list(config.extra_outbound_443)),
+                *deny_rules(config.deny_internet_outbound),
+            ],
             tags=args["tags"],
             opts=child,
         )
@@ -116,11 +167,38 @@ class BatchNetwork(pulumi.ComponentResource):
             network_security_group={"id": nsg.id},
             opts=child,
         )
+        endpoint_subnet = None
+        if config.private_endpoint_subnet_prefix is not None:
+            # After the pool subnet: Azure serialises subnet writes on one VNet (AnotherOperationInProgress).
+            endpoint_subnet = network.Subnet(
+                f"{name}-endpoint-subnet",
+                subnet_name="snet-private-endpoints",
+                virtual_network_name=vnet.name,
+                resource_group_name=args["resource_group_name"],
+                address_prefix=config.private_endpoint_subnet_prefix,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[subnet]),
+            )
         self.virtual_network_id = vnet.id
         self.virtual_network_name = vnet.name
         self.subnet_id = subnet.id
         self.subnet_name = subnet.name
-        self.network_security_group_id = nsg.id
+        self.network_security_group_id = pulumi.Output.from_input(nsg.id)
+        self.private_endpoint_subnet_id = pulumi.Output.from_input(
+            endpoint_subnet.id if endpoint_subnet else None
+        )
+        self._register()
+
+    def _existing(self, subnet_id: str, endpoint_subnet_id: str | None) -> None:
+        vnet_id = vnet_of(subnet_id)
+        self.virtual_network_id = pulumi.Output.from_input(vnet_id)
+        self.virtual_network_name = pulumi.Output.from_input(vnet_id.rsplit("/", 1)[1])
+        self.subnet_id = pulumi.Output.from_input(subnet_id)
+        self.subnet_name = pulumi.Output.from_input(subnet_id.rsplit("/", 1)[1])
+        self.network_security_group_id = pulumi.Output.from_input(None)
+        self.private_endpoint_subnet_id = pulumi.Output.from_input(endpoint_subnet_id)
+        self._register()
+
+    def _register(self) -> None:
         self.register_outputs(
             {
                 "virtual_network_id": self.virtual_network_id,
@@ -128,5 +206,6 @@ class BatchNetwork(pulumi.ComponentResource):
                 "subnet_id": self.subnet_id,
                 "subnet_name": self.subnet_name,
                 "network_security_group_id": self.network_security_group_id,
+                "private_endpoint_subnet_id": self.private_endpoint_subnet_id,
             }
         )

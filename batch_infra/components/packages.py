@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pulumi
 
-from batch_infra import packaging
+from batch_infra import package_content
 from batch_infra.config.applications import ApplicationConfig
 from batch_infra.providers.app_package import ApplicationPackage
 
@@ -31,8 +31,8 @@ def _former_names(name: str, application_id: str, version: str) -> list[pulumi.A
 
 def planned_zip_sha256(path: Path) -> str | None:
     """The raw bytes' sha256 of a given .zip (the upload refuses other bytes); None for a folder."""
-    source = packaging.check_source(path)
-    return packaging.file_sha256(source) if packaging.is_zip_source(source) else None
+    source = package_content.check_source(path)
+    return package_content.file_sha256(source) if package_content.is_zip_source(source) else None
 
 
 def subscription_of(resource_id: str) -> str:
@@ -79,7 +79,7 @@ def application_packages(
                     "application_name": app.id,
                     "version": version,
                     "path": str((project_dir / rel).resolve()),
-                    "content_hash": packaging.content_hash(project_dir / rel),
+                    "content_hash": package_content.content_hash(project_dir / rel),
                     "zip_sha256": planned_zip_sha256(project_dir / rel),
                     "allow_updates": app.allow_updates,
                     "set_default": is_default,

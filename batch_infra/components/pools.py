@@ -7,7 +7,7 @@ from pulumi_azure_native import managedidentity
 
 from batch_infra.config.stack import StackConfig
 from batch_infra.providers.pool import Pool
-from batch_infra.providers.pool_spec import carries_sas, pool_inputs
+from batch_infra.providers.pool_spec import PRIVATE_ACCOUNT_ENDPOINT, carries_sas, config_inputs, pool_inputs
 
 
 def stack_pools(
@@ -21,21 +21,32 @@ def stack_pools(
     account_endpoint: pulumi.Input[str],
     subnet_id: pulumi.Input[str],
     depends_on: list[pulumi.Resource],
+    secret: bool = False,
 ) -> dict[str, Pool]:
-    """Pools keyed by pool id, named f"{name}-pool-<pool id>" with `parent`; see pool_spec for the inputs."""
+    """Pools keyed by pool id, named f"{name}-pool-<pool id>" with `parent`; see pool_spec for the inputs.
+
+    `secret`: the pools config holds a secure value (the engine does not say which), so every input taken
+    from it, and the same-named output, is a secret.
+    """
     secrets = pulumi.Config("batch-infra")
     policies = config.policies.model_dump(by_alias=True, mode="json")
+    if config.account.public_access("accountAccess") == "closed":
+        # Only private accounts carry the flag, so other stacks' pool inputs stay as they were.
+        policies[PRIVATE_ACCOUNT_ENDPOINT] = True
     pools: dict[str, Pool] = {}
     for pool in config.pools:
-        child = pulumi.ResourceOptions(parent=parent)
         passwords = {
             u.name: secrets.require_secret(u.password_secret) for u in pool.user_accounts if u.password_secret
         }
+        # Registry passwords, mount keys, SAS tokens, protected settings: secret config only, secret in state.
+        secret_values = {key: secrets.require_secret(key) for key in pool.secret_keys()}
         client_id = None
         if pool.certificates:
             # The Key Vault extension authenticates with the identity's client id, which only Azure knows.
             identity = managedidentity.UserAssignedIdentity.get(
-                f"{name}-pool-{pool.id}-identity", pool.certificates.identity, opts=child
+                f"{pool_name(name, pool.id)}-identity",
+                pool.certificates.identity,
+                opts=pulumi.ResourceOptions(parent=parent, aliases=_former_names(name, pool.id, "-identity")),
             )
             client_id = identity.client_id
         inputs = pool_inputs(
@@ -49,19 +60,43 @@ def stack_pools(
             policies=policies,
             user_passwords=passwords,
             certificate_identity_client_id=client_id,
+            secret_values=secret_values,
         )
         secret_outputs = []
-        if carries_sas(inputs.get("startTask")):
+        if secret:
+            for key in config_inputs(pool):
+                inputs[key] = pulumi.Output.secret(inputs[key])
+            secret_outputs += sorted(config_inputs(pool))
+        elif carries_sas(inputs.get("startTask")):
             # A SAS in the command line, a resource file URL or an environment value is a credential:
             # secret in the state's inputs too. The Pool cannot see inside the Output to mark the output
             # secret itself, so it is named here.
             inputs["startTask"] = pulumi.Output.secret(inputs["startTask"])
             secret_outputs.append("startTask")
         opts = pulumi.ResourceOptions(
-            parent=parent, depends_on=depends_on, additional_secret_outputs=secret_outputs
+            parent=parent,
+            depends_on=depends_on,
+            additional_secret_outputs=secret_outputs,
+            aliases=_former_names(name, pool.id),
         )
-        pools[pool.id] = Pool(f"{name}-pool-{pool.id}", inputs, opts)
+        pools[pool.id] = Pool(pool_name(name, pool.id), inputs, opts)
     return pools
+
+
+def pool_name(name: str, pool_id: str) -> str:
+    """Child name of a pool: public API (URNs), so pinned by tests.
+
+    Case-folded, as Batch compares pool ids: re-casing an id in the config keeps the URN (a new URN would
+    make the engine create the "new" pool, which adopts the live one, then delete the "old" one: the same
+    pool in Azure).
+    """
+    return f"{name}-pool-{pool_id.lower()}"
+
+
+def _former_names(name: str, pool_id: str, suffix: str = "") -> list[pulumi.Alias]:
+    """The name as configured, which child names used before they were case-folded."""
+    written = f"{name}-pool-{pool_id}{suffix}"
+    return [pulumi.Alias(name=written)] if written != f"{pool_name(name, pool_id)}{suffix}" else []
 
 
 def _subscription(resource_id: str) -> str:

@@ -7,6 +7,14 @@ from typing import Any, Literal
 from pydantic import field_validator, model_validator
 
 from batch_infra.config.base import Model, invalid, retired
+from batch_infra.config.private_access import (
+    BatchPrivateEndpoint,
+    BlobPrivateEndpoint,
+    Encryption,
+    NetworkAcls,
+    NetworkProfile,
+)
+from batch_infra.config.security import DiagnosticSettings, storage_account_id
 
 USER_ASSIGNED_IDENTITY_HINT = (
     "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>"
@@ -58,6 +66,23 @@ class AutoStorageConfig(Model):
     authentication_mode: Literal["StorageKeys", "BatchAccountManagedIdentity"] = "StorageKeys"
     # The user-assigned identity pools use to reach auto-storage when the mode is BatchAccountManagedIdentity.
     node_identity: str | None = None
+    # An existing storage account (landing zone); the stack then creates none and never deletes it.
+    storage_account_id: str | None = None
+    public_network_access: Literal["Enabled", "Disabled"] = "Enabled"
+    network_acls: NetworkAcls = NetworkAcls()
+    private_endpoints: list[BlobPrivateEndpoint] = []
+
+    @field_validator("storage_account_id")
+    @classmethod
+    def _existing(cls, value: str | None) -> str | None:
+        return storage_account_id(value)
+
+    @field_validator("private_endpoints")
+    @classmethod
+    def _one_blob_endpoint(cls, value: list[BlobPrivateEndpoint]) -> list[BlobPrivateEndpoint]:
+        if len(value) > 1:
+            raise invalid("more than one blob private endpoint", "keep one entry", at=1)
+        return value
 
     @field_validator("node_identity")
     @classmethod
@@ -87,6 +112,21 @@ class AccountConfig(Model):
     auto_storage: AutoStorageConfig = AutoStorageConfig()
     identity: AccountIdentity = AccountIdentity()
     key_vault_reference: KeyVaultReference | None = None
+    network_profile: NetworkProfile | None = None
+    private_endpoints: list[BatchPrivateEndpoint] = []
+    encryption: Encryption = Encryption()
+    diagnostic_settings: DiagnosticSettings | None = None
+
+    @field_validator("private_endpoints")
+    @classmethod
+    def _one_endpoint_per_group(cls, value: list[BatchPrivateEndpoint]) -> list[BatchPrivateEndpoint]:
+        seen: set[str] = set()
+        for index, endpoint in enumerate(value):
+            if endpoint.group_id in seen:
+                raise invalid(f"a second private endpoint for groupId {endpoint.group_id}",
+                              "keep one entry per groupId", at=[index, "groupId"])
+            seen.add(endpoint.group_id)
+        return value
 
     @field_validator("allowed_authentication_modes")
     @classmethod
@@ -116,7 +156,30 @@ class AccountConfig(Model):
                 "set account.identity.type to SystemAssigned or UserAssigned",
                 at=["identity", "type"],
             )
+        if self.encryption.customer_managed() and self.identity.type == "None":
+            raise invalid(
+                "a customer-managed key (encryption keySource Microsoft.KeyVault) is read with the account's "
+                "managed identity, and the account has none",
+                "set account.identity.type to SystemAssigned or UserAssigned and grant it the key "
+                "(Key Vault Crypto Service Encryption User)",
+                at=["identity", "type"],
+            )
         return self
+
+    def has_private_endpoint(self, group_id: str) -> bool:
+        return any(e.group_id == group_id for e in self.private_endpoints)
+
+    def public_access(self, endpoint: Literal["accountAccess", "nodeManagementAccess"]) -> str:
+        """'open' (anyone), 'restricted' (ipRules only) or 'closed' (private endpoints only)."""
+        if self.public_network_access != "Enabled":
+            return "closed"
+        profile = self.network_profile
+        access = None if profile is None else (
+            profile.account_access if endpoint == "accountAccess" else profile.node_management_access
+        )
+        if access is None or access.open_to_all():
+            return "open"
+        return "restricted" if access.ip_rules else "closed"
 
     def shared_key_allowed(self) -> bool:
         return "SharedKey" in self.allowed_authentication_modes

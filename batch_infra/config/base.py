@@ -6,7 +6,15 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -21,6 +29,21 @@ class Model(BaseModel):
         frozen=True,
         str_strip_whitespace=True,
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """pydantic reads `true` as 1 for a number; in a stack file that is always a mistake."""
+        if isinstance(value, bool) and info.field_name and _wants_number(cls.model_fields[info.field_name]):
+            raise invalid(f"{str(value).lower()} is a boolean, not a number", "write a whole number (e.g. 2)")
+        return value
+
+
+def _wants_number(field: Any) -> bool:
+    """Whether a field takes a number and not a boolean (int, float, or an optional of one)."""
+    annotation = field.annotation
+    kinds = set(getattr(annotation, "__args__", ())) or {annotation}
+    return bool(kinds & {int, float}) and bool not in kinds
 
 
 def invalid(

@@ -9,16 +9,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from batch_infra.config.package_paths import package_path_problem
 from batch_infra.config.stack import StackConfig
+from batch_infra.config.yaml_source import read_yaml, shown
 from batch_infra.errors import ConfigError, UsageError
 
 NAMESPACE = "batch-infra"
 TOP_LEVEL_KEYS = tuple(field.alias or name for name, field in StackConfig.model_fields.items())
 STACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 PLAIN_STRING_KEYS = ("environment", "location")
+# What a nested `secure:` value stands for when the stack file is read without the engine (which decrypts).
+SECRET_PLACEHOLDER = "[secret]"
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,19 @@ class SecretRef:
     key: str
 
 
+# Top-level keys that may hold secure values: everything derived from them reaches Pulumi as a secret.
+# The others become Azure names, ids and properties that Azure itself returns in plaintext.
+SECRET_SECTIONS = ("pools",)
+
+
 @dataclass(frozen=True)
 class LoadedStack:
     config: StackConfig
     source: str  # how errors name the file, e.g. stacks/Pulumi.prod.yaml
     secrets: frozenset[str]  # config keys stored as secrets (without the namespace)
     raw: dict[str, Any]  # the batch-infra:* values as written, namespace removed
+    # Top-level keys with a secure value somewhere inside (the engine does not say where): secret as a whole.
+    secret_sections: frozenset[str] = frozenset()
 
 
 def stack_file(stack: str, project_dir: Path | str = ".") -> Path:
@@ -44,11 +54,20 @@ def stack_file(stack: str, project_dir: Path | str = ".") -> Path:
     return Path(project_dir) / "stacks" / f"Pulumi.{stack}.yaml"
 
 
+def _stacks(project_dir: Path) -> list[str]:
+    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml")
+                  for p in (project_dir / "stacks").glob("Pulumi.*.yaml"))
+
+
+def _did_you_mean(stack: str, project_dir: Path) -> str:
+    close = difflib.get_close_matches(stack, _stacks(project_dir), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
 def _available(project_dir: Path) -> str:
-    stacks = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml")
-                    for p in (project_dir / "stacks").glob("Pulumi.*.yaml"))
+    stacks = _stacks(project_dir)
     if stacks:
-        return f"stacks in {project_dir / 'stacks'}: {', '.join(stacks)}"
+        return f"existing: {', '.join(stacks)}, in {project_dir / 'stacks'}/"
     return (f"{project_dir.resolve()} has no stacks/ folder: run from the project directory (where "
             "Pulumi.yaml is) or pass --project-dir DIR")
 
@@ -58,17 +77,17 @@ def load_stack_file(path: Path | str, *, environment: str | None = None) -> Load
     path = Path(path)
     source = _display(path)
     if not path.is_file():
-        raise ConfigError([f"{source}: no such stack file; fix: create it, or pass an existing --stack "
-                           f"({_available(path.parent.parent)})"])
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError([f"{source}: not valid YAML: {err}"]) from err
+        wanted = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        raise ConfigError([f"{source}: no such stack file; fix: {_did_you_mean(wanted, path.parent.parent)}"
+                           f"create it, or name an existing stack ({_available(path.parent.parent)})"])
+    document = read_yaml(path, source) or {}
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict):
         raise ConfigError([f"{source}: has no `config:` mapping; "
                            "fix: put the batch-infra:* keys under config:"])
+    config, sections = mask_nested_secrets(config)
     values, secrets, problems = _namespace_values(config, source)
+    problems += _section_problems(sections, source)
     values.setdefault("environment", environment or path.name.removeprefix("Pulumi.").removesuffix(".yaml"))
     if "location" not in values and isinstance(config.get("azure-native:location"), str):
         values["location"] = config["azure-native:location"]
@@ -76,7 +95,50 @@ def load_stack_file(path: Path | str, *, environment: str | None = None) -> Load
     problems += _file_problems(values, source, secrets, path.resolve().parent.parent)
     if problems or validated is None:
         raise ConfigError(problems)
-    return LoadedStack(validated, source, frozenset(secrets), values)
+    return LoadedStack(validated, source, frozenset(secrets), values, frozenset(sections))
+
+
+def mask_nested_secrets(config: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """A stack file's config with each nested `secure:` leaf (`pulumi config set --secret --path`) replaced
+    by SECRET_PLACEHOLDER, and the top-level keys (namespace removed) that held one."""
+    masked: dict[str, Any] = {}
+    sections: set[str] = set()
+    for full_key, value in config.items():
+        if isinstance(value, (dict, list)) and not _is_secure(value):
+            masked[full_key], found = _mask(value)
+            if found and str(full_key).startswith(f"{NAMESPACE}:"):
+                sections.add(_key_name(str(full_key)))
+        else:
+            masked[full_key] = value
+    return masked, sections
+
+
+def _mask(value: Any) -> tuple[Any, bool]:
+    if _is_secure(value):
+        return SECRET_PLACEHOLDER, True
+    if isinstance(value, dict):
+        pairs = {k: _mask(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(found for _, found in pairs.values())
+    if isinstance(value, list):
+        items = [_mask(v) for v in value]
+        return [v for v, _ in items], any(found for _, found in items)
+    return value, False
+
+
+def _is_secure(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"secure"}
+
+
+def _section_problems(sections: set[str], source: str) -> list[str]:
+    """Secure values are carried only where they can stay secret; elsewhere a refusal, never a leak."""
+    return [
+        f"{source}: {NAMESPACE}:{key}: holds a secure value, but its values become Azure names, ids and "
+        "properties that Azure returns in plaintext; fix: store it without --secret, and keep credentials "
+        f"in {' or '.join(f'{NAMESPACE}:{s}' for s in SECRET_SECTIONS)} (e.g. a start task's environment) or "
+        "in a secret key a pool's userAccounts[].passwordSecret names"
+        for key in sorted(sections)
+        if key in TOP_LEVEL_KEYS and key not in SECRET_SECTIONS
+    ]
 
 
 def _file_problems(values: dict[str, Any], source: str, secrets: set[str], project_dir: Path) -> list[str]:
@@ -88,11 +150,8 @@ def _file_problems(values: dict[str, Any], source: str, secrets: set[str], proje
     for index, app in _items(values.get("applications")):
         for version, rel in ((app.get("packages") or {}).items()
                              if isinstance(app.get("packages"), dict) else ()):
-            target = project_dir / str(rel)
-            if not (target.is_dir() or (target.is_file() and target.suffix.lower() == ".zip")):
-                problems.append(f"{source}: {NAMESPACE}:applications[{index}].packages.{version}: "
-                                f"{rel!r} is not a folder or .zip under {project_dir}; "
-                                "fix: create it or correct the path")
+            if problem := package_path_problem(project_dir, rel):
+                problems.append(f"{source}: {NAMESPACE}:applications[{index}].packages.{version}: {problem}")
     environment = values.get("environment", "<stack>")
     for index, pool in _items(values.get("pools")):
         for user_index, user in _items(pool.get("userAccounts")):
@@ -122,11 +181,16 @@ def load_pulumi_config(project_dir: Path | str = ".") -> LoadedStack:
     source = f"stacks/Pulumi.{stack}.yaml"
     passed = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     secret_keys = set(runtime_config.get_config_secret_keys_env()) | set(runtime_config._SECRET_KEYS.get())
+    # The engine lists a top-level key as secret when any value inside it is secure, and still passes the
+    # value: a known section is decoded (and kept secret by the program); any other secret is a value the
+    # program reads itself through pulumi.Config (e.g. a password a passwordSecret names).
+    sections = {_key_name(k) for k in secret_keys if _is_section(k)}
     engine_view = {
-        key: ({"secure": "(engine)"} if key in secret_keys else _decode(key, value))
+        key: ({"secure": "(engine)"} if key in secret_keys and not _is_section(key) else _decode(key, value))
         for key, value in passed.items()
     }
     values, secrets, problems = _namespace_values(engine_view, source)
+    problems += _section_problems(sections, source)
     values.setdefault("environment", stack)
     if "location" not in values and isinstance(engine_view.get("azure-native:location"), str):
         values["location"] = engine_view["azure-native:location"]
@@ -134,7 +198,17 @@ def load_pulumi_config(project_dir: Path | str = ".") -> LoadedStack:
     problems += _file_problems(values, source, secrets, Path(project_dir))
     if problems or validated is None:
         raise ConfigError(problems)
-    return LoadedStack(validated, source, frozenset(secrets), values)
+    return LoadedStack(validated, source, frozenset(secrets), values, frozenset(sections))
+
+
+def _is_section(full_key: str) -> bool:
+    namespace, _, _ = full_key.partition(":")
+    return namespace == NAMESPACE and _key_name(full_key) in TOP_LEVEL_KEYS
+
+
+def _key_name(full_key: str) -> str:
+    """The name of `<namespace>:<name>` or of the old `<namespace>:config:<name>` form (config/key.go)."""
+    return full_key.partition(":")[2].removeprefix("config:")
 
 
 def _decode(full_key: str, value: Any) -> Any:
@@ -152,7 +226,11 @@ def _namespace_values(config: dict[str, Any], source: str) -> tuple[dict[str, An
     secrets: set[str] = set()
     problems: list[str] = []
     for full_key, value in config.items():
-        namespace, _, key = str(full_key).partition(":")
+        namespace, colon, _ = str(full_key).partition(":")
+        key = _key_name(str(full_key))
+        if problem := _namespace_problem(str(full_key), namespace, bool(colon), key):
+            problems.append(f"{source}: {problem}")
+            continue
         if namespace != NAMESPACE or not key:
             continue
         if isinstance(value, dict) and set(value) == {"secure"}:
@@ -163,6 +241,30 @@ def _namespace_values(config: dict[str, Any], source: str) -> tuple[dict[str, An
             continue
         values[key] = value
     return values, secrets, problems
+
+
+def _namespace_problem(full_key: str, namespace: str, has_colon: bool, key: str) -> str | None:
+    """A key meant for batch-infra that the engine would never hand it (no namespace, a misspelt one)."""
+    if not has_colon:
+        # The Pulumi CLI refuses it (config/key.go ParseKey); say what it should be.
+        return (f"{full_key}: a config key needs a namespace, and the Pulumi CLI refuses this one; fix: "
+                f"did you mean {NAMESPACE}:{_closest(full_key)}?")
+    if namespace == NAMESPACE or not _looks_like_ours(namespace):
+        return None
+    return (f"{full_key}: namespace {namespace!r} is not batch-infra's, so the program would never see "
+            f"this key; fix: did you mean {NAMESPACE}:{_closest(key)}?")
+
+
+def _looks_like_ours(namespace: str) -> bool:
+    folded = re.sub(r"[^a-z0-9]", "", namespace.lower())
+    return folded == NAMESPACE.replace("-", "") or difflib.SequenceMatcher(
+        None, namespace.lower(), NAMESPACE
+    ).ratio() >= 0.8
+
+
+def _closest(key: str) -> str:
+    close = difflib.get_close_matches(key, TOP_LEVEL_KEYS, n=1)
+    return close[0] if close else key
 
 
 def _validate(
@@ -197,7 +299,7 @@ def _plain(error: dict[str, Any]) -> str:
     if error["type"] == "missing":
         return "required key is missing"
     got = error.get("input")
-    return f"{error['msg'][:1].lower()}{error['msg'][1:]}; got {got!r}"
+    return f"{error['msg'][:1].lower()}{error['msg'][1:]}; got {shown(got)}"
 
 
 def _builtin_fix(error: dict[str, Any], loc: list[Any]) -> str:

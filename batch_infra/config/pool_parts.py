@@ -10,6 +10,8 @@ from pydantic import Field, field_validator, model_validator
 
 from batch_infra.config.account import check_identity_id
 from batch_infra.config.base import Duration, Model, invalid, promotable, retired
+from batch_infra.config.pool_endpoints import EndpointConfiguration
+from batch_infra.config.pool_vm import TaskContainerSettings
 
 # OS intents an image selector may name, mapped to (publisher, offer, sku) patterns over the supported-image
 # list and the OS type. batch_infra.images applies them; unknown intents are config errors.
@@ -32,6 +34,12 @@ RETIRED_OS_INTENTS = {
     "windows 2012": ("2024-12-05", "use os: windows 2022"),
 }
 PATTERN = re.compile(r"^[A-Za-z0-9_.*-]{1,128}$")
+# An Azure Compute Gallery image (version or definition: latest version) or a managed image.
+GALLERY_IMAGE = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/"
+    r"(galleries/[^/]+/images/[^/]+(/versions/[^/]+)?|images/[^/]+)$",
+    re.IGNORECASE,
+)
 
 
 class PinnedImage(Model):
@@ -45,9 +53,12 @@ class PinnedImage(Model):
 
 
 class ImageSelector(Model):
-    """Required. Which supported image to run: an OS intent or publisher/offer/sku patterns (* wildcards)."""
+    """Required. Which supported image to run: an OS intent or publisher/offer/sku patterns (* wildcards);
+    or a custom image (virtualMachineImageId) with the OS it is built on (os, or nodeAgentSkuId)."""
 
     os: str | None = None
+    virtual_machine_image_id: str | None = None
+    node_agent_sku_id: str | None = None
     publisher: str | None = None
     offer: str | None = None
     sku: str | None = None
@@ -78,9 +89,24 @@ class ImageSelector(Model):
                           "letters, digits, . _ - and * wildcards only")
         return value
 
+    @field_validator("virtual_machine_image_id")
+    @classmethod
+    def _gallery(cls, value: str | None) -> str | None:
+        if value is not None and not GALLERY_IMAGE.match(value):
+            raise invalid(f"{value!r} is not an Azure Compute Gallery image or managed image resource id",
+                          "use /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/"
+                          "galleries/"
+                          "<gallery>/images/<definition>[/versions/<version>]")
+        return value
+
     @model_validator(mode="after")
     def _one_kind(self) -> ImageSelector:
         explicit = [self.publisher, self.offer, self.sku]
+        if self.virtual_machine_image_id is not None:
+            return self._custom_image(explicit)
+        if self.node_agent_sku_id is not None:
+            raise invalid("nodeAgentSkuId is chosen from the supported-image list for marketplace images",
+                          "remove nodeAgentSkuId (it is only for virtualMachineImageId)", at="nodeAgentSkuId")
         if self.os and any(explicit):
             raise invalid("image names both os and publisher/offer/sku",
                           "keep one: os, or publisher+offer+sku", at="os")
@@ -89,6 +115,28 @@ class ImageSelector(Model):
             raise invalid("image needs os, or all of publisher, offer and sku", "e.g. os: ubuntu 24.04",
                           at="os" if not any(explicit) else missing)
         return self
+
+    def _custom_image(self, explicit: list[str | None]) -> ImageSelector:
+        if any(explicit):
+            raise invalid("virtualMachineImageId replaces publisher/offer/sku",
+                          "keep virtualMachineImageId and os (the OS the image is built on)", at="publisher")
+        if (self.os is None) == (self.node_agent_sku_id is None):
+            raise invalid("a custom image needs the OS it is built on: os (e.g. ubuntu 24.04) or "
+                          "nodeAgentSkuId, exactly one",
+                          "add os: <the image's base OS>; batch-infra picks its node agent SKU from the "
+                          "supported-image list", at="os")
+        if self.pinned is not None:
+            raise invalid("pinned is for marketplace images; a custom image is already exact",
+                          "remove image.pinned", at="pinned")
+        return self
+
+    def os_type(self) -> str | None:
+        """'linux', 'windows' or None (unknown from the selector alone)."""
+        if self.os:
+            return OS_INTENTS[self.os][3]
+        if self.node_agent_sku_id:
+            return "windows" if self.node_agent_sku_id.lower().startswith("batch.node.windows") else "linux"
+        return None
 
     def patterns(self) -> tuple[str, str, str, str | None]:
         """(publisher, offer, sku, os type or None) patterns over the supported-image list."""
@@ -234,6 +282,7 @@ class StartTask(Model):
     elevation: Literal["admin", "nonadmin"] = "nonadmin"
     wait_for_success: bool = True
     max_task_retry_count: int = Field(0, ge=-1, le=100)
+    container_settings: TaskContainerSettings | None = None
 
     @field_validator("environment")
     @classmethod
@@ -332,8 +381,17 @@ class DataDisk(Model):
 class OsDisk(Model):
     ephemeral: bool = False
     disk_size_gb: int | None = Field(None, ge=30, le=4095, alias="diskSizeGB")
+    # Omitted: ReadOnly for an ephemeral disk (the only caching Azure accepts there), else ReadWrite.
     caching: Literal["None", "ReadOnly", "ReadWrite"] = "ReadWrite"
     storage_account_type: Literal["Standard_LRS", "Premium_LRS", "StandardSSD_LRS"] = "Premium_LRS"
+    write_accelerator_enabled: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _caching(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("ephemeral") and "caching" not in data:
+            return {**data, "caching": "ReadOnly"}
+        return data
 
 
 class PoolNetwork(Model):
@@ -342,9 +400,15 @@ class PoolNetwork(Model):
     public_ip_provisioning: Literal["BatchManaged", "UserManaged", "NoPublicIPAddresses"] = "BatchManaged"
     public_ip_ids: list[str] = []
     accelerated_networking: bool = False
+    endpoint_configuration: EndpointConfiguration | None = None
 
     @model_validator(mode="after")
     def _public_ips(self) -> PoolNetwork:
+        if self.endpoint_configuration and self.public_ip_provisioning == "NoPublicIPAddresses":
+            raise invalid("inbound NAT pools need public IPs, and publicIpProvisioning is "
+                          "NoPublicIPAddresses",
+                          "remove endpointConfiguration (reach the nodes through the VNet), or use "
+                          "publicIpProvisioning: BatchManaged", at="endpointConfiguration")
         if self.public_ip_provisioning == "UserManaged" and not self.public_ip_ids:
             raise invalid("publicIpProvisioning UserManaged needs publicIpIds",
                           "list the public IP resource ids", at="publicIpIds")

@@ -1,4 +1,4 @@
-"""Config of one Batch pool: size, image, scale, start task, certificates, users, slots and networking."""
+"""Config of one Batch pool: size, image, scale, start task, users, network, VM settings (API 2025-06-01)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from batch_infra.config import pool_checks
 from batch_infra.config.account import check_identity_id
 from batch_infra.config.base import Model, invalid, promotable, retired
+from batch_infra.config.pool_mounts import MountConfiguration
 from batch_infra.config.pool_parts import (
     DataDisk,
     ImageSelector,
@@ -19,6 +21,15 @@ from batch_infra.config.pool_parts import (
     ScaleConfig,
     StartTask,
     UserAccount,
+)
+from batch_infra.config.pool_vm import (
+    ContainerConfiguration,
+    DiskEncryptionConfiguration,
+    NodePlacementConfiguration,
+    SecurityProfile,
+    UpgradePolicy,
+    VmExtension,
+    WindowsConfiguration,
 )
 
 # Keys of retired Azure features, accepted only to be refused: field -> (feature, retired on, replacement).
@@ -66,6 +77,17 @@ class PoolConfig(Model):
     os_disk: OsDisk | None = None
     data_disks: list[DataDisk] = []
     metadata: dict[str, str] = {}
+    container_configuration: ContainerConfiguration | None = None
+    mount_configuration: list[MountConfiguration] = []
+    security_profile: SecurityProfile | None = None
+    node_placement_configuration: NodePlacementConfiguration | None = None
+    disk_encryption_configuration: DiskEncryptionConfiguration | None = None
+    extensions: list[VmExtension] = []
+    windows_configuration: WindowsConfiguration | None = None
+    license_type: Literal["Windows_Server", "Windows_Client"] | None = None
+    upgrade_policy: UpgradePolicy | None = None
+    # The pool resource's Azure tags (API 2025-06-01 puts them on the pool resource: `tags`).
+    tags: dict[str, str] = {}
     # What to do when a change Azure accepts only on an empty pool meets a pool with nodes:
     # fail with guidance (default) or delete and recreate the pool.
     on_immutable_change: Literal["fail", "replace"] = "fail"
@@ -73,6 +95,8 @@ class PoolConfig(Model):
     certificate_references: Any = None
     cloud_service_configuration: Any = None
     application_licenses: Any = None
+    # The data-plane name of pool tags; refused with the management API's name (see _renamed).
+    resource_tags: Any = None
 
     @field_validator("id")
     @classmethod
@@ -104,6 +128,25 @@ class PoolConfig(Model):
         if value == "Classic":
             raise retired("Classic node communication", "2026-03-31",
                           "use nodeCommunicationMode: Simplified (outbound 443 to BatchNodeManagement only)")
+        return value
+
+    @field_validator("resource_tags")
+    @classmethod
+    def _renamed(cls, value: Any) -> Any:
+        if value is not None:
+            raise invalid("resourceTags is the data-plane name; the management API 2025-06-01 that "
+                          "batch-infra uses calls the pool's tags `tags`", "rename resourceTags to tags")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > 50:
+            raise invalid(f"{len(value)} tags; Azure allows 50 per resource", "remove some tags")
+        for name, text in value.items():
+            if len(name) > 512 or len(text) > 256 or any(c in name for c in "<>%&\\?/"):
+                raise invalid(f"tag {name[:40]!r} breaks Azure's tag rules",
+                              "names up to 512 characters without < > % & \\ ? /, values up to 256", at=name)
         return value
 
     @field_validator(*RETIRED_POOL_KEYS)
@@ -141,7 +184,7 @@ class PoolConfig(Model):
         if len(set(names)) != len(names):
             raise invalid("two user accounts share a name", "give each user account its own name",
                           at="userAccounts")
-        for problem in self._ssh_key_installer_problems():
+        for problem in self._ssh_key_installer_problems() + pool_checks.all_problems(self):
             raise problem
         if self.image.patterns()[3] == "windows" and any(u.ssh_public_keys for u in self.user_accounts):
             raise invalid("SSH public keys are for Linux pools",
@@ -170,6 +213,15 @@ class PoolConfig(Model):
             return [invalid(f"the command line cannot be split into arguments ({err})", "balance its quotes",
                             at=["startTask", "commandLine"])]
         return []
+
+    def secret_keys(self) -> list[str]:
+        """The secret config keys the pool's Azure-shaped sections name (config.secret_refs), sorted."""
+        from batch_infra.config.secret_refs import references
+
+        dumped = self.model_dump(by_alias=True, mode="json", exclude_none=True,
+                                 include={"container_configuration", "mount_configuration", "extensions",
+                                          "start_task"})
+        return sorted(set(references(dumped)))
 
     @property
     def max_nodes(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from batch_infra.config.account import AccountConfig
 from batch_infra.config.applications import ApplicationConfig
@@ -20,6 +20,8 @@ from batch_infra.config.naming import (
 )
 from batch_infra.config.network import NetworkConfig
 from batch_infra.config.pools import PoolConfig
+from batch_infra.config.private_rules import private_problems
+from batch_infra.config.security import Lock, RoleAssignment, unique_locks
 
 # Public Azure regions where Batch is offered (az account list-locations, Batch availability).
 REGIONS = frozenset(
@@ -39,6 +41,8 @@ class Naming(Model):
     resource_group: str | None = None
     storage_account: str | None = None
     batch_account: str | None = None
+    # The resource group named by resourceGroup already exists (a landing zone): never created or deleted.
+    existing_resource_group: bool = False
 
     @field_validator("prefix")
     @classmethod
@@ -62,6 +66,13 @@ class Naming(Model):
             raise invalid(problem, "e.g. rg-contoso-prod-batch")
         return value
 
+    @model_validator(mode="after")
+    def _existing_needs_name(self) -> Naming:
+        if self.existing_resource_group and self.resource_group is None:
+            raise invalid("existingResourceGroup is set but no resource group is named",
+                          "set naming.resourceGroup to the existing group's name", at="resourceGroup")
+        return self
+
 
 class Policies(Model):
     """Optional. Guard rails: how close to end of life an image may be, when quota use warns."""
@@ -83,6 +94,8 @@ class StackConfig(Model):
     applications: list[ApplicationConfig] = []
     pools: list[PoolConfig] = []
     policies: Policies = Policies()
+    locks: list[Lock] = []
+    role_assignments: list[RoleAssignment] = []
 
     @field_validator("environment")
     @classmethod
@@ -123,6 +136,11 @@ class StackConfig(Model):
                           "case-insensitively)", "rename one of them", at=[index, "id"])
         return value
 
+    @field_validator("locks")
+    @classmethod
+    def _locks(cls, value: list[Lock]) -> list[Lock]:
+        return unique_locks(value)
+
     @field_validator("pools")
     @classmethod
     def _unique_pools(cls, value: list[PoolConfig]) -> list[PoolConfig]:
@@ -157,6 +175,7 @@ class StackConfig(Model):
                     problems.append((f"{key}.version", f"{ref.version!r} is not a package of {app.id!r} "
                                      f"({', '.join(app.packages) or 'none'}); {fix}"))
         problems += _undeclared_spot_maximums(self.pools)
+        problems += private_problems(self)
         return problems
 
     def names(self) -> ResourceNames:

@@ -132,6 +132,8 @@ class EmulatorApp:
             request.params = params
             self._authenticate(route, request)  # before the api-version, as ARM answers 401 first
             self.router.check_api_version(route, request)
+            if route.auth == "bearer" and self.ctx.arm_write_guard is not None:
+                self.ctx.arm_write_guard(request)
             fault = self.faults.pick(request.method, request.path)
             if fault is not None:
                 if fault.delay_ms:
@@ -161,6 +163,10 @@ class EmulatorApp:
 
     def _authenticate(self, route: Route, request: Request) -> None:
         if route.auth == "batch":
+            if self.ctx.data_plane_network is not None:
+                self.ctx.data_plane_network(
+                    request, request.params.get("location", ""), request.params.get("account", "")
+                )
             self._authenticate_data_plane(request)
             return
         if bearer_ok(request, self.ctx.token):

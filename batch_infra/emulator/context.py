@@ -73,6 +73,13 @@ class EmulatorContext:
     # Hooks the Batch service installs in its register(): the SharedKey / bearer check for routes with
     # auth="batch" (raise AzureError to refuse), and the admin API's `PUT /accounts/{account}/quotas`.
     data_plane_auth: Callable[[Request, str], None] | None = None
+    # The network check of Batch data-plane requests (publicNetworkAccess, networkProfile, private
+    # endpoints), run before auth as Azure's front end does; installed by the private_link service.
+    data_plane_network: Callable[[Request, str, str], None] | None = None
+    # Refuses an ARM write a management lock forbids (409 ScopeLocked); installed by the locks service.
+    arm_write_guard: Callable[[Request], None] | None = None
+    # https://127.0.0.1:PORT of the listener standing for "inside the environment's VNet" ("" if none).
+    vnet_endpoint: str = ""
     quota_setter: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
     lro: Operations = field(init=False)
 

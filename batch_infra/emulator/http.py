@@ -17,6 +17,9 @@ class Request:
     headers: dict[str, str]  # lower-cased names
     body: bytes = b""
     params: dict[str, str] = field(default_factory=dict)  # named groups of the matched route
+    # Where the caller is: "internet", or "vnet" when it came in on the listener that stands for "inside
+    # the environment's VNet" (reachable through private endpoints; see services/private_link/access.py).
+    network: str = "internet"
 
     @property
     def api_version(self) -> str | None:

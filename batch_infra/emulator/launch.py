@@ -81,6 +81,8 @@ class Emulator:
         self.state: State | None = None
         self.azurite: Azurite | None = None
         self.server: EmulatorServer | None = None
+        self.vnet_server: EmulatorServer | None = None
+        self._vnet_serving: threading.Thread | None = None
         self.app: EmulatorApp | None = None
         self.info: dict[str, Any] = {}
         self._stopped = False
@@ -126,6 +128,10 @@ class Emulator:
         self.app = EmulatorApp(ctx, seed=self.options.seed)
         self.server = _bind(self.app, files.server_context(), self.options.port)
         ctx.arm_endpoint = f"https://127.0.0.1:{self.server.port}"
+        # The second listener stands for "inside the environment's VNet": the Batch data plane reached
+        # through a private endpoint (services/private_link/access.py). Any free port; same CA and app.
+        self.vnet_server = EmulatorServer(self.app, files.server_context(), 0, network="vnet")
+        ctx.vnet_endpoint = f"https://127.0.0.1:{self.vnet_server.port}"
         original_reset = self.app.reset
 
         def reset_keeping_identity() -> None:
@@ -135,6 +141,7 @@ class Emulator:
         self.app.reset = reset_keeping_identity  # type: ignore[method-assign]
         _give_up_if(stop)
         self._serving = self.server.start()
+        self._vnet_serving = self.vnet_server.start()
         self.info = {
             "arm_endpoint": ctx.arm_endpoint,
             "ca_bundle": str(files.ca_bundle),
@@ -143,6 +150,7 @@ class Emulator:
             "tenant_id": ctx.tenant_id,
             "blob_endpoint": blob.endpoint if blob else None,
             "admin_endpoint": ctx.arm_endpoint + ADMIN_PREFIX,
+            "vnet_endpoint": ctx.vnet_endpoint,
             "location": ctx.location,
             "services": self.app.services,
             "pid": os.getpid(),
@@ -169,6 +177,10 @@ class Emulator:
             if self._serving is not None and self._serving.is_alive():
                 self.server.shutdown()
             self.server.server_close()
+        if self.vnet_server is not None:
+            if self._vnet_serving is not None and self._vnet_serving.is_alive():
+                self.vnet_server.shutdown()
+            self.vnet_server.server_close()
         if self.azurite is not None:
             self.azurite.stop()
         if self.state is not None:

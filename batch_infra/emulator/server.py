@@ -45,6 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=dict(reversed(parse_qsl(parts.query, keep_blank_values=True))),  # first value wins
             headers=headers,
             body=self._read_body(headers),
+            network=self.server.network,
         )
 
     def _read_body(self, headers: dict[str, str]) -> bytes:
@@ -85,9 +86,12 @@ class EmulatorServer(ThreadingMixIn, HTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, app: EmulatorApp, ssl_context: ssl.SSLContext, port: int = 0) -> None:
+    def __init__(
+        self, app: EmulatorApp, ssl_context: ssl.SSLContext, port: int = 0, network: str = "internet"
+    ) -> None:
         self.app = app
         self.ssl_context = ssl_context
+        self.network = network  # what every request on this listener is tagged with (Request.network)
         super().__init__(("127.0.0.1", port), _Handler)
 
     @property
@@ -112,7 +116,10 @@ class EmulatorServer(ThreadingMixIn, HTTPServer):
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.2}, name="emulator-https", daemon=True
+            target=self.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name=f"emulator-https-{self.network}",
+            daemon=True,
         )
         thread.start()
         return thread

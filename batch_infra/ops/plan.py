@@ -14,13 +14,10 @@ from typing import Any
 import yaml
 
 from batch_infra.config import load_stack_file, stack_file
-from batch_infra.config.loader import LoadedStack
+from batch_infra.config.loader import SECRET_PLACEHOLDER, LoadedStack, mask_nested_secrets
 from batch_infra.ops.mock_azure import AzureMocks
 
 PROJECT = "batch-infra"
-# Placeholder for `secure:` config values: only the Pulumi engine can decrypt them, and the plan needs
-# to know only that they exist.
-SECRET_PLACEHOLDER = "[secret]"
 
 
 @dataclass(frozen=True)
@@ -34,6 +31,12 @@ class PlannedResource:
     custom: bool  # False for component resources
     inputs: dict[str, Any] = field(default_factory=dict)
     dependencies: tuple[str, ...] = ()  # URNs the engine orders this resource after (depends_on included)
+    # Resource options the engine acts on: replace order, destroy refusal, delete without Azure call.
+    delete_before_replace: bool = False
+    protect: bool = False
+    retain_on_delete: bool = False
+    aliases: tuple[str, ...] = ()  # former URNs (the `aliases` option): state under these is this resource
+    additional_secret_outputs: tuple[str, ...] = ()
 
     @property
     def properties(self) -> dict[str, Any]:
@@ -96,6 +99,22 @@ class Plan:
     resources: list[PlannedResource]
     outputs: dict[str, Any]
 
+    @property
+    def stack_urn(self) -> str:
+        """The root `pulumi:pulumi:Stack` resource, named `<project>-<stack>` as the language host does."""
+        return urn(self.stack, "pulumi:pulumi:Stack", f"{PROJECT}-{self.stack}")
+
+
+def urn(stack: str, qualified_type: str, name: str) -> str:
+    return f"urn:pulumi:{stack}::{PROJECT}::{qualified_type}::{name}"
+
+
+def qualified_type(parent_urn: str | None, type_: str) -> str:
+    """The engine qualifies a child's type with its parent's type chain (not the root stack's)."""
+    if parent_urn and parent_urn.split("::")[2] != "pulumi:pulumi:Stack":
+        return parent_urn.split("::")[2] + "$" + type_
+    return type_
+
 
 def plan_stack(stack: str, project_dir: Path | str = ".") -> Plan:
     """Validate `stacks/Pulumi.<stack>.yaml` (ConfigError lists every problem), then plan it under mocks."""
@@ -123,11 +142,14 @@ def pulumi_config_values(path: Path, loaded: LoadedStack) -> tuple[dict[str, str
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in document["config"].items():
+        masked, nested = mask_nested_secrets({key: value})
         if isinstance(value, dict) and set(value) == {"secure"}:
             values[key] = SECRET_PLACEHOLDER
             secret_keys.append(key)
         else:
-            values[key] = value if isinstance(value, str) else json.dumps(value)
+            values[key] = masked[key] if isinstance(masked[key], str) else json.dumps(masked[key])
+            if nested:  # the engine lists the whole key when any value inside it is secure
+                secret_keys.append(key)
     values.setdefault("batch-infra:location", loaded.config.location)
     return values, secret_keys
 
@@ -196,10 +218,7 @@ def _recording_monitor_class() -> type:
         def make_urn(self, parent: str, type_: str, name: str) -> str:
             # The engine qualifies a child's type with its parent's whole type chain; the stock mock keeps
             # only the parent's last type. Use the engine's form so URNs here are the URNs in real state.
-            # Children of the root stack are not qualified with its type.
-            if parent and parent.split("::")[2] != "pulumi:pulumi:Stack":
-                type_ = parent.split("::")[2] + "$" + type_
-            return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+            return urn(pulumi.get_stack(), qualified_type(parent, type_), name)
 
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
             response = super().RegisterResource(request)
@@ -213,8 +232,32 @@ def _recording_monitor_class() -> type:
                         custom=bool(request.custom),
                         inputs=rpc.deserialize_properties(request.object),
                         dependencies=tuple(sorted(request.dependencies)),
+                        delete_before_replace=bool(request.deleteBeforeReplace),
+                        protect=bool(request.protect),
+                        retain_on_delete=bool(request.retainOnDelete),
+                        aliases=alias_urns(request, pulumi.get_stack()),
+                        additional_secret_outputs=tuple(request.additionalSecretOutputs),
                     )
                 )
             return response
 
     return RecordingMonitor
+
+
+def alias_urns(request: Any, stack: str) -> tuple[str, ...]:
+    """The URNs a registration's aliases stand for: given whole, or as a spec relative to the resource."""
+    found = []
+    for alias in request.aliases:
+        if alias.urn:
+            found.append(alias.urn)
+            continue
+        spec = alias.spec
+        parent = None if spec.noParent else (spec.parentUrn or request.parent or None)
+        found.append(
+            urn(
+                spec.stack or stack,
+                qualified_type(parent, spec.type or request.type),
+                spec.name or request.name,
+            )
+        )
+    return tuple(sorted({*found, *request.aliasURNs}))

@@ -13,9 +13,12 @@ from typing import Any
 from azure.core.exceptions import ResourceNotFoundError
 
 from batch_infra.images import SupportedImage, parse_images
+from batch_infra.ops import preflight_account as children
 from batch_infra.ops.plan import Plan, PlannedResource
-from batch_infra.ops.preflight_arm import ResourceAction, clients, compare, read_live
+from batch_infra.ops.preflight_arm import PROPERTIES, ResourceAction, clients, compare, read_live
 from batch_infra.ops.preflight_pools import PoolCheck, check_pool, desired_inputs
+from batch_infra.ops.preflight_steps import Step, plan_steps, summary, summary_line
+from batch_infra.ops.stack_state import StackState
 from batch_infra.providers import azure_clients
 from batch_infra.providers.azure_clients import Target
 from batch_infra.quotas import QuotaReport
@@ -43,6 +46,8 @@ class Preflight:
     quotas: QuotaReport
     catalog_source: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)  # Pulumi's view: one step per resource, deletes last
+    managed_from: str = ""  # where the deletes come from: the state given, or inferred from the target
 
     @property
     def ok(self) -> bool:
@@ -58,7 +63,15 @@ class Preflight:
             "images_from": self.catalog_source,
             "quotas": self.quotas.to_dict(),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "steps": [s.to_dict() for s in self.steps],
+            "summary": self.counts,
+            "summaryLine": summary_line(self.counts),
+            "managedFrom": self.managed_from,
         }
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return summary(self.steps)
 
 
 def run(
@@ -70,6 +83,7 @@ def run(
     scratch_catalog: bool = False,
     where: str | None = None,
     today: date | None = None,
+    state: StackState | None = None,
 ) -> Preflight:
     """Read the target for a stack planned under mocks (`plan_stack`, done once by the caller, e.g. while
     the embedded emulator boots): resources, quotas, the image catalog, pools.
@@ -77,6 +91,8 @@ def run(
     `scratch_catalog` (the embedded emulator only, which preflight started and owns): with no Batch
     account in the region, create a throwaway one in the emulator to read its catalog. Never on Azure.
     `where` names the target in the result (embedded.describe); by default from the target itself.
+    `state`: the stack's Pulumi state, which says what the stack manages (deletes); without it, deletes
+    are inferred from what the stack's Batch account holds.
     """
     from batch_infra.config import load_stack_file, stack_file
     from batch_infra.ops.embedded import describe
@@ -88,12 +104,17 @@ def run(
     step("reading what exists on the target")
     custom = _custom(plan)
     sdk = clients(target)
+    names = config.names()
     with ThreadPoolExecutor(READERS) as pool:
         reads = [pool.submit(read_live, sdk, r) for r in custom]
         pools_read = pool.submit(_live_pools, sdk["batch"], config)
+        children_read = pool.submit(
+            children.read_children, sdk["batch"], names.resource_group, names.batch_account, _uploaded_hash
+        )
         report = read_report(target, QuotaRequest.from_stack(config), sdk["batch"])  # meanwhile
         lives = [r.result() for r in reads]
         live_pools = pools_read.result()
+        held = children_read.result()
     account = next(
         (live for r, live in zip(custom, lives, strict=True) if r.type.endswith(":BatchAccount")), None
     )
@@ -113,8 +134,79 @@ def run(
         for p in config.pools
     ]
     clock.lap("pools")
+    by_name = {r.name: a for r, a in zip(custom, resources, strict=True)}
+    exists = lives_by_type(custom, lives)
+    decided = {r.urn: _step(r, by_name[r.name], pools, held, live_pools, sdk, exists) for r in custom}
+    orphans = [] if state else children.orphans(plan, held, live_pools)
+    steps = plan_steps(plan, decided, state=state, orphans=orphans)
+    clock.lap("steps")
     where = where or describe(target, owned=False)
-    return Preflight(plan.stack, where, resources, pools, report, catalog.source, seconds)
+    managed = f"the stack's state ({state.source})" if state else "inferred from the stack's Batch account"
+    return Preflight(plan.stack, where, resources, pools, report, catalog.source, seconds, steps, managed)
+
+
+ARM_OPS = {"create": "create", "update": "update", "replace": "replace", "no change": "same"}
+POOL_OPS = {
+    "create": "create",
+    "no change": "same",
+    "update live": "update",
+    "update when empty": "update",
+    "replace": "replace",
+    "fails": "fails",
+}
+
+
+def lives_by_type(custom: list[PlannedResource], lives: list[Any]) -> dict[str, bool]:
+    """Whether the first declared resource of each ARM type exists (role assignments ask for their scope)."""
+    found: dict[str, bool] = {}
+    for r, live in zip(custom, lives, strict=True):
+        found.setdefault(r.type, live is not None)
+    return found
+
+
+def _step(
+    resource: PlannedResource,
+    action: ResourceAction,
+    pools: list[PoolCheck],
+    held: children.AccountChildren,
+    live_pools: dict[str, Any],
+    sdk: dict[str, Any],
+    exists: dict[str, bool],
+) -> Step:
+    """One custom resource's step, from the check that knows its kind."""
+    if resource.type in PROPERTIES:
+        return Step(ARM_OPS[action.action], resource.urn, resource.type, resource.name, action.detail)
+    if resource.type == children.POOL:
+        wanted = str(resource.properties.get("id", "")).lower()
+        check = next(p for p in pools if p.pool_id.lower() == wanted)
+        return Step(POOL_OPS[check.action], resource.urn, resource.type, resource.name, check.detail)
+    if resource.type == children.PACKAGE:
+        if not held.exists:
+            return Step(
+                "create", resource.urn, resource.type, resource.name, "created with the Batch account"
+            )
+        return children.package_step(resource, held)
+    if resource.type == children.QUOTA:
+        return children.quota_step(resource, held, live_pools)
+    if resource.type == children.ROLE:
+        scope = exists.get("azure-native:storage:StorageAccount", False)
+        return children.role_step(resource, sdk["resource"], scope)
+    raise ValueError(f"{resource.type} {resource.name}: preflight has no check for this type; add one")
+
+
+def _uploaded_hash(storage_url: str | None) -> str | None:
+    """The content hash our upload stamped on a package blob (None: no blob, or not uploaded by us)."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    from batch_infra.providers.app_package_rules import CONTENT_HASH_METADATA
+
+    if not storage_url:
+        return None
+    try:
+        properties = azure_clients.blob_client_from_sas(storage_url).get_blob_properties()
+    except ResourceNotFoundError:
+        return None
+    return (properties.metadata or {}).get(CONTENT_HASH_METADATA)
 
 
 class _Clock:

@@ -55,7 +55,9 @@ def read_report(target: Target, request: QuotaRequest, client: Any = None) -> Qu
     if account is not None:
         needs += _other_pools(client, request)
         applications |= {a.lower() for a in _live_applications(client, request)}
-    demands, size_rows = quotas.pool_demands(needs, sizes, location)
+    # The emulator catalog is compiled from Microsoft size pages (scripts/vm_catalog.py), not Azure list.
+    complete = target.credential_source != "emulator"
+    demands, size_rows = quotas.pool_demands(needs, sizes, location, complete=complete)
     region = _region(client, location, account is not None)
     return quotas.evaluate(
         demands,

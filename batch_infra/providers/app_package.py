@@ -72,7 +72,9 @@ class ApplicationPackage(Resource, module="app_package", name="ApplicationPackag
             "storage_url_expiry": None,
             "last_activation_time": None,
         }
-        secret = pulumi.ResourceOptions(additional_secret_outputs=["storage_url"])
+        # A version is a name: a replacement deletes the old version first, also for `pulumi up --replace`
+        # (no Diff), else create would find the old version and the engine's delete would remove it.
+        secret = pulumi.ResourceOptions(additional_secret_outputs=["storage_url"], delete_before_replace=True)
         super().__init__(
             ApplicationPackageProvider(),
             name,

@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
 
-from batch_infra import packaging
+from batch_infra import package_content
 from batch_infra.errors import AzureOperationError, BatchInfraError
 from batch_infra.providers import app_package_ops as ops
 from batch_infra.providers import app_package_rules as rules
@@ -33,7 +33,7 @@ def check(olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
 
 def _path_problems(path: str) -> list[tuple[str, str]]:
     try:
-        bound = packaging.size_upper_bound(Path(path))
+        bound = package_content.size_upper_bound(Path(path))
     except BatchInfraError as err:
         return [("path", err.render().replace("\n  fix:", "; fix:"))]
     except (OSError, UnicodeError) as err:  # a file that changed under us: a failure to act on, never a trace

@@ -11,7 +11,7 @@ from typing import Any
 
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
-from batch_infra import packaging
+from batch_infra import package_content
 from batch_infra.errors import AzureOperationError
 from batch_infra.providers import app_package_upload as uploading
 from batch_infra.providers import azure_clients
@@ -109,28 +109,28 @@ def _uploaded_hash(storage_url: str | None, inputs: PackageInputs) -> str | None
 
 
 @contextmanager
-def built_package(inputs: PackageInputs) -> Iterator[packaging.BuiltPackage]:
+def built_package(inputs: PackageInputs) -> Iterator[package_content.BuiltPackage]:
     """The zip to upload, its content checked against the plan without an extra read of the package.
 
     A folder is zipped (to a temporary file) and hashed in the same pass, and refused here if its content
     moved since planning. A given .zip has its members hashed here and refused likewise; the upload then
     hashes the bytes it sends and refuses to commit them if they are not the bytes hashed here.
     """
-    source = packaging.check_source(Path(inputs.path))
-    if packaging.is_zip_source(source) and inputs.zip_sha256:
+    source = package_content.check_source(Path(inputs.path))
+    if package_content.is_zip_source(source) and inputs.zip_sha256:
         # The program hashed these bytes' members when it planned; the upload verifies the bytes it sends.
-        yield packaging.BuiltPackage(
+        yield package_content.BuiltPackage(
             source, source.stat().st_size, inputs.content_hash, expected_sha256=inputs.zip_sha256
         )
         return
-    if packaging.is_zip_source(source):
-        built, now = packaging.given_zip(source, inputs.content_hash)
+    if package_content.is_zip_source(source):
+        built, now = package_content.given_zip(source, inputs.content_hash)
         if now != inputs.content_hash:
             raise uploading.content_moved(inputs.path, inputs.describe(), inputs.content_hash, now)
         yield built
         return
     with tempfile.TemporaryDirectory(prefix="batch-infra-package-") as workdir:
-        built = packaging.zip_folder(source, Path(workdir))
+        built = package_content.zip_folder(source, Path(workdir))
         if built.content_hash != inputs.content_hash:
             raise uploading.content_moved(
                 inputs.path, inputs.describe(), inputs.content_hash, built.content_hash
@@ -140,7 +140,7 @@ def built_package(inputs: PackageInputs) -> Iterator[packaging.BuiltPackage]:
 
 def publish(
     inputs: PackageInputs,
-    built: packaging.BuiltPackage,
+    built: package_content.BuiltPackage,
     *,
     live: LivePackage | None = None,
     progress: Progress | None = None,
@@ -172,7 +172,7 @@ def publish(
 
 def upload(
     storage_url: str,
-    built: packaging.BuiltPackage,
+    built: package_content.BuiltPackage,
     inputs: PackageInputs,
     *,
     progress: Progress | None = None,

@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
-from batch_infra.config.applications import application_id_problem, application_version_problem
+from pulumi.runtime.rpc import contains_unknowns
 
-# The engine's placeholder for values not known during preview (pulumi.runtime.rpc.UNKNOWN).
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from batch_infra.config.applications import application_id_problem, application_version_problem
 
 # Batch's documented defaults (learn.microsoft.com/azure/batch/batch-quota-limit). The management API
 # (2025-06-01) reports no per-account application limits, so these are what check can enforce.
@@ -41,7 +40,7 @@ class PackageInputs:
     application_name: str
     version: str
     path: str  # absolute path of the folder or .zip (the provider runs in its own process and directory)
-    content_hash: str  # packaging.content_hash(path), computed when the program ran
+    content_hash: str  # package_content.content_hash(path), computed when the program ran
     allow_updates: bool  # the application's allowUpdates
     set_default: bool  # make this version the application's defaultVersion
     # Every version of this application the stack configures: the 40-packages limit counts them with the
@@ -83,7 +82,8 @@ def input_names() -> tuple[str, ...]:
 
 
 def is_unknown(value: Any) -> bool:
-    return value == UNKNOWN
+    """Not known in this preview: the provider server hands such values over as pulumi.output.Unknown."""
+    return contains_unknowns(value)
 
 
 def shape_problems(news: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -217,7 +217,7 @@ def block_size(size: int) -> int:
 
 
 def _is_sha256(value: Any) -> bool:
-    """"sha256:<64 hex>", as packaging.file_sha256 writes it."""
+    """"sha256:<64 hex>", as package_content.file_sha256 writes it."""
     if not isinstance(value, str) or not value.startswith("sha256:"):
         return False
     digest = value.removeprefix("sha256:")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import IO, Any
 
-from batch_infra import packaging
+from batch_infra import package_content
 from batch_infra.errors import BatchInfraError
 from batch_infra.providers import azure_clients
 from batch_infra.providers.app_package_rules import CONTENT_HASH_METADATA, block_size
@@ -64,7 +64,7 @@ def content_moved(path: str, what: str, planned: str, found: str) -> ContentMove
 
 def upload_zip(
     storage_url: str,
-    built: packaging.BuiltPackage,
+    built: package_content.BuiltPackage,
     what: str,
     progress: Progress | None,
     *,
@@ -108,7 +108,7 @@ def _blob_path(storage_url: str) -> str:
 
 
 def _put_whole(
-    client: Any, source: IO[bytes], built: packaging.BuiltPackage, what: str, report: Progress
+    client: Any, source: IO[bytes], built: package_content.BuiltPackage, what: str, report: Progress
 ) -> None:
     """A zip that fits one block goes as one Put Blob: read (and verified) entirely before it is sent."""
     data = source.read()
@@ -118,7 +118,12 @@ def _put_whole(
 
 
 def _put_blocks(
-    client: Any, source: IO[bytes], built: packaging.BuiltPackage, what: str, report: Progress, block: int
+    client: Any,
+    source: IO[bytes],
+    built: package_content.BuiltPackage,
+    what: str,
+    report: Progress,
+    block: int,
 ) -> list[str]:
     """Stage every block, hashing as they stream; the block ids, once the bytes proved to be the plan's."""
     digest = hashlib.sha256()
@@ -160,15 +165,15 @@ def _settle(in_flight: set[Future[int]], until: str) -> int:
     return sum(future.result() for future in done)
 
 
-def _verify(digest: Any, built: packaging.BuiltPackage, what: str) -> None:
+def _verify(digest: Any, built: package_content.BuiltPackage, what: str) -> None:
     if built.expected_sha256 is None:
         return  # a zip built here from content already verified while it was zipped
-    found = packaging.HASH_PREFIX + digest.hexdigest()
+    found = package_content.HASH_PREFIX + digest.hexdigest()
     if found != built.expected_sha256:
         raise content_moved(str(built.path), what, built.content_hash, f"other bytes (file {found})")
 
 
-def _blob_properties(built: packaging.BuiltPackage) -> dict[str, Any]:
+def _blob_properties(built: package_content.BuiltPackage) -> dict[str, Any]:
     from azure.storage.blob import ContentSettings
 
     return {

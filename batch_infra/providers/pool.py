@@ -78,9 +78,14 @@ class Pool(Resource, module="pool", name="Pool"):
         from batch_infra.providers.pool_spec import secret_output_keys
 
         outputs = {key: None for key in (*OUTPUT_KEYS, "resolvedImage") if key not in props}
-        secret = pulumi.ResourceOptions(additional_secret_outputs=secret_output_keys(props))
+        # Pool ids are names: a replacement must delete the old pool before creating the new one. The
+        # provider's Diff says so, but the engine skips Diff for `pulumi up --replace` and honours only
+        # this option there (otherwise create would find the old pool and the delete would remove it).
+        fixed = pulumi.ResourceOptions(
+            additional_secret_outputs=secret_output_keys(props), delete_before_replace=True
+        )
         super().__init__(
-            PoolProvider(), name, {**outputs, **props}, pulumi.ResourceOptions.merge(opts, secret)
+            PoolProvider(), name, {**outputs, **props}, pulumi.ResourceOptions.merge(opts, fixed)
         )
         # imageEndOfLifeAction: warn -> check records the warning with the resolved image; say it on the pool.
         self.resolvedImage.apply(self._warn_end_of_life)  # type: ignore[attr-defined]

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.runtime.rpc import contains_unknowns
 
 from batch_infra.errors import BatchInfraError
 from batch_infra.pool_changes import BY_KEY, CLEARS, Change, Plan, classify
-from batch_infra.providers import pool_ops, pool_spec
+from batch_infra.providers import pool_features, pool_ops, pool_spec
 from batch_infra.providers.pool_readback import read_back
 
 # Outputs that are not inputs: Azure's view of the pool, for programs and people (never diffed).
 OUTPUT_KEYS = ("azureId", "allocationState", "currentDedicatedNodes", "currentSpotNodes", "autoScaleFormula")
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN: a value not known in preview
 # Which properties of the Pool body carry each input key (for PATCH bodies with only what changed).
 AZURE_PROPERTIES: dict[str, tuple[str, ...]] = {
     "displayName": ("displayName",),
@@ -36,6 +36,9 @@ AZURE_PROPERTIES: dict[str, tuple[str, ...]] = {
     "startTask": ("startTask",),
     "applicationPackages": ("applicationPackages",),
     "metadata": ("metadata",),
+    **{key: ("deploymentConfiguration",) for key in pool_features.VM_KEYS},
+    "mountConfiguration": ("mountConfiguration",),
+    "upgradePolicy": ("upgradePolicy",),
 }
 
 
@@ -61,15 +64,27 @@ def check(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
                 "certificates.identity (BatchEnvironment looks it up)",
             )
         )
-    failures += _ssh_key_failures(pool, None)
-    if failures or _unknown(inputs, pool_spec.TARGET_KEYS):
-        return CheckResult(inputs, failures)  # preview before the account exists: validate the rest later
+    failures += _ssh_key_failures(pool, None) + _secret_failures(inputs, pool)
+    if failures or contains_unknowns(inputs):
+        # A preview before the account (or subnet) exists: no request can name it yet; `up` checks the rest.
+        return CheckResult(inputs, failures)
     failures += _vm_size_failures(inputs, pool)
     resolved, image_failures = _resolve_image(olds, inputs, pool)
     if resolved is not None:
         inputs["resolvedImage"] = resolved
         failures += _ssh_key_failures(pool, resolved.get("nodeAgentSkuId"))
     return CheckResult(inputs, failures + image_failures)
+
+
+def _secret_failures(inputs: Mapping[str, Any], pool: Any) -> list[CheckFailure]:
+    if contains_unknowns(inputs.get(pool_features.SECRETS_INPUT)):
+        return []
+    return [CheckFailure(pool_features.SECRETS_INPUT,
+                         f"pool {pool.id!r} names secret config key {key!r}, and no value reached the "
+                         "provider; "
+                         f"fix: `pulumi config set --secret batch-infra:{key} <value>` (BatchEnvironment "
+                         "passes every secret the pool names)")
+            for key in pool_features.missing_secrets(inputs)]
 
 
 def _ssh_key_failures(pool: Any, node_agent_sku_id: str | None) -> list[CheckFailure]:
@@ -137,9 +152,15 @@ def _vm_size_failures(inputs: Mapping[str, Any], pool: Any) -> list[CheckFailure
 def _resolve_image(
     olds: Mapping[str, Any], inputs: Mapping[str, Any], pool: Any
 ) -> tuple[dict[str, Any] | None, list[CheckFailure]]:
-    from batch_infra.images import ImageSelectionError, parse_images, resolve
+    from batch_infra.images import ImageChoice, ImageSelectionError, parse_images, resolve
+    from batch_infra.providers.pool_spec import PRIVATE_ACCOUNT_ENDPOINT
 
     policies = inputs.get("policies") or {}
+    if pool.image.pinned is not None and policies.get(PRIVATE_ACCOUNT_ENDPOINT):
+        # The account endpoint is private and this runs where Pulumi runs, outside the network: the pin is
+        # used as written, without the supported-image lookup (its end of life is `batch-infra images`'
+        # job, run inside the network). The config refuses a private account with unpinned pools.
+        return ImageChoice.from_pin(pool.image.pinned).to_record(pool.image), []
     try:
         resolution = resolve(
             pool.image,
@@ -158,10 +179,6 @@ def _resolve_image(
     return record, []
 
 
-def _unknown(inputs: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
-    return any(inputs.get(k) == UNKNOWN for k in keys)
-
-
 # -- diff -------------------------------------------------------------------------------------------------
 def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
     """No network calls: the classification of every changed input (batch_infra.pool_changes).
@@ -169,15 +186,31 @@ def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
     A change that needs an empty pool fails the preview when the recorded outputs show nodes, the new scale
     does not empty the pool and the pool does not opt into replacement: Azure would refuse the update.
     `update` checks the live node count again before sending anything.
+
+    In a preview, inputs computed by resources that change in the same run are unknown (Unknown objects).
+    Only known changes are classified (and refused); an unknown key is a change whose value `up` will
+    know: a replace when its kind replaces the pool (the account itself may be replaced, and the engine
+    asks exactly this to find dependent replacements), else an update.
     """
-    plan = classify(inputs_of(olds), inputs_of(news))
+    unknown = [key for key in BY_KEY if contains_unknowns(news.get(key))]
+    old_inputs = inputs_of(olds)
+    known = {k: v for k, v in inputs_of(news).items() if k not in unknown}
+    known |= {k: old_inputs[k] for k in unknown if k in old_inputs}
+    plan = classify(old_inputs, known)
     policy = news.get("onImmutableChange") or "fail"
     nodes = recorded_nodes(olds)
     if _refused_with_nodes(plan, policy, news) and nodes:
         raise needs_empty_pool(inputs_of(news), plan, nodes, recorded=True)
+    replaces = plan.replaces(policy)
+    replaces += [k for k in unknown if _replaces_when_changed(k, policy) and k not in replaces]
     return DiffResult(
-        changes=bool(plan.azure_changes), replaces=plan.replaces(policy), delete_before_replace=True
+        changes=bool(plan.azure_changes or unknown), replaces=replaces, delete_before_replace=True
     )  # pool ids are names: the old pool must go first
+
+
+def _replaces_when_changed(key: str, policy: str) -> bool:
+    change = BY_KEY[key].change
+    return change is Change.REPLACE or (change is Change.WHEN_EMPTY and policy == "replace")
 
 
 def recorded_nodes(outputs: Mapping[str, Any]) -> int:
@@ -252,7 +285,8 @@ def read(id_: str, props: Mapping[str, Any]) -> ReadResult:
         return ReadResult(None, {})  # gone: the engine drops it and the next `up` creates it again
     found = inputs_of(read_back(pool, inputs))
     # Returned inputs are not covered by additional_secret_outputs: never hand back passwords or a SAS.
-    plain = {k: v for k, v in found.items() if k != "userPasswords" and not _secret_start_task(k, v)}
+    plain = {k: v for k, v in found.items()
+             if k not in ("userPasswords", pool_features.SECRETS_INPUT) and not _secret_start_task(k, v)}
     return ReadResult(pool.get("id") or id_, outputs(found, pool), plain)
 
 
@@ -284,16 +318,20 @@ def update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> UpdateResult:
     if when_empty and pool_ops.node_count(pool):
         raise needs_empty_pool(inputs, plan, pool_ops.node_count(pool))
     identity = "identities" in plan.keys(Change.WHEN_EMPTY)
-    pool = _patch(inputs, body, pool, _azure_names(when_empty + live), identity=identity)
+    tags = "tags" in plan.keys(Change.WHEN_EMPTY) + plan.keys(Change.LIVE)
+    pool = _patch(inputs, body, pool, _azure_names(when_empty + live, inputs), identity=identity, tags=tags)
     return UpdateResult(outputs(inputs, pool))
 
 
-def _azure_names(changes: list[Any]) -> set[str]:
-    """The Pool body properties that carry these changes (an SSH-key-only change: the start task alone)."""
+def _azure_names(changes: list[Any], inputs: Mapping[str, Any]) -> set[str]:
+    """The Pool body properties that carry these changes (an SSH-key-only change: the start task alone;
+    a rotated secret: the properties that carry it)."""
     names: set[str] = set()
     for change in changes:
         if change.key == "userAccounts" and change.change is Change.LIVE:
             names.add("startTask")
+        elif change.key == pool_features.SECRETS_INPUT:
+            names.update(pool_features.secret_properties(inputs, set(change.new)))
         else:
             names.update(AZURE_PROPERTIES.get(change.key, ()))
     return names
@@ -301,7 +339,7 @@ def _azure_names(changes: list[Any]) -> set[str]:
 
 def _patch(
     inputs: dict[str, Any], body: Mapping[str, Any], pool: Mapping[str, Any], names: set[str],
-    *, identity: bool = False,
+    *, identity: bool = False, tags: bool = False,
 ) -> dict[str, Any]:
     """PATCH the named properties; one the new body leaves out is sent as Azure's explicit clear."""
     props = body["properties"]
@@ -320,7 +358,9 @@ def _patch(
             )
     if identity:
         patch["identity"] = body["identity"]
-    if not patch["properties"] and "identity" not in patch:
+    if tags:
+        patch["tags"] = body.get("tags") or {}  # ARM tags: the PATCH replaces them, {} removes them all
+    if not patch["properties"] and "identity" not in patch and "tags" not in patch:
         return dict(pool)
     previous = pool_ops.resize_started(pool)
     updated = pool_ops.update_pool(inputs, patch)

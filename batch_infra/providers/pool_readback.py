@@ -14,7 +14,7 @@ from typing import Any
 from batch_infra.autoscale.caps import cap_formula
 from batch_infra.config.base import format_duration, parse_duration
 from batch_infra.errors import BatchInfraError
-from batch_infra.providers import pool_spec
+from batch_infra.providers import pool_features, pool_spec
 
 
 def read_back(pool: Mapping[str, Any], prior: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,9 +38,10 @@ def read_back(pool: Mapping[str, Any], prior: Mapping[str, Any]) -> dict[str, An
             "identities": _identities(pool.get("identity") or {}, prior.get("identities") or []),
             "osDisk": _os_disk(vm.get("osDisk"), prior.get("osDisk")),
             "dataDisks": [_data_disk(d) for d in vm.get("dataDisks") or []],
-            "certificates": _certificates(vm.get("extensions") or [], prior.get("certificates")),
+            "certificates": _certificates(vm.get("extensions") or [], prior),
         }
     )
+    inputs.update(pool_features.read_back(pool, prior))
     inputs["displayName"] = props.get("displayName")
     inputs.update(_network(props.get("networkConfiguration") or {}, prior))
     return inputs
@@ -55,6 +56,11 @@ def _same_case(value: Any, prior: Any) -> Any:
 
 def _image(vm: Mapping[str, Any], prior: Mapping[str, Any]) -> dict[str, Any]:
     ref = vm.get("imageReference") or {}
+    if ref.get("id"):  # a custom image: the id is the whole reference
+        custom = {"id": ref["id"], "nodeAgentSkuId": vm.get("nodeAgentSkuId")}
+        if str(ref["id"]).lower() == str(prior.get("id")).lower():  # ids are case-insensitive
+            return {**prior, **custom, "id": prior["id"]}
+        return {**custom, "endOfLife": None, "selector": None}
     image = {k: ref.get(k) for k in ("publisher", "offer", "sku", "version")}
     image["nodeAgentSkuId"] = vm.get("nodeAgentSkuId")
     same = all(str(image[k]).lower() == str(prior.get(k)).lower() for k in ("publisher", "offer", "sku"))
@@ -143,6 +149,9 @@ def _start_task(
         "waitForSuccess": task.get("waitForSuccess", True),
         "maxTaskRetryCount": task.get("maxTaskRetryCount", 0),
     }
+    if task.get("containerSettings"):
+        prior_settings = (prior.get("startTask") or {}).get("containerSettings")
+        result["containerSettings"] = pool_features.restore(task["containerSettings"], prior_settings)
     return result, keys
 
 
@@ -202,6 +211,7 @@ def _os_disk(disk: Mapping[str, Any] | None, prior: Any) -> dict[str, Any] | Non
         "diskSizeGB": disk.get("diskSizeGB"),
         "caching": disk.get("caching", "ReadWrite"),
         "storageAccountType": (disk.get("managedDisk") or {}).get("storageAccountType", "Premium_LRS"),
+        "writeAcceleratorEnabled": disk.get("writeAcceleratorEnabled"),
     }
 
 
@@ -214,9 +224,15 @@ def _data_disk(disk: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _certificates(extensions: list[Mapping[str, Any]], prior: Any) -> dict[str, Any] | None:
-    vault = [e for e in extensions if e.get("publisher") == pool_spec.KEY_VAULT_PUBLISHER]
-    if not vault:
+def _certificates(
+    extensions: list[Mapping[str, Any]], prior_inputs: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    prior = prior_inputs.get("certificates")
+    vault = [e for e in extensions if pool_features.is_certificate_extension(e)]
+    configured = [
+        e for e in prior_inputs.get("extensions") or [] if pool_features.is_certificate_extension(e)
+    ]
+    if not vault or (configured and not prior):  # the user's own Key Vault extension, under `extensions`
         return None
     settings = vault[0].get("settings") or {}
     management = settings.get("secretsManagementSettings") or {}
@@ -241,6 +257,10 @@ def _network(config: Mapping[str, Any], prior: Mapping[str, Any]) -> dict[str, A
         "publicIpIds": list(public.get("ipAddressIds") or []),
         "acceleratedNetworking": bool(config.get("enableAcceleratedNetworking")),
     }
+    prior_endpoints = (prior.get("network") or {}).get("endpointConfiguration")
+    if config.get("endpointConfiguration") or prior_endpoints is not None:
+        network["endpointConfiguration"] = pool_features.restore(config.get("endpointConfiguration"),
+                                                                 prior_endpoints)
     subnet = config.get("subnetId")
     prior_subnet = prior.get("subnetId")
     if isinstance(subnet, str) and isinstance(prior_subnet, str) and subnet.lower() == prior_subnet.lower():

@@ -35,9 +35,11 @@ from typing import Any
 
 from batch_infra.autoscale.caps import cap_formula
 from batch_infra.config.pools import PoolConfig
+from batch_infra.providers import pool_features
 
 TARGET_KEYS = ("subscriptionId", "resourceGroupName", "accountName", "accountEndpoint", "location")
-EXTRA_INPUT_KEYS = ("subnetId", "resolvedImage", "policies", "userPasswords", "certificateIdentityClientId")
+EXTRA_INPUT_KEYS = ("subnetId", "resolvedImage", "policies", "userPasswords", "certificateIdentityClientId",
+                    pool_features.SECRETS_INPUT)
 SSH_KEYS_ENV = "BATCH_INFRA_SSH_KEYS"
 START_COMMAND_ENV = "BATCH_INFRA_START_COMMAND"
 KEY_VAULT_PUBLISHER = "Microsoft.Azure.KeyVault"
@@ -83,10 +85,7 @@ def build(inputs: Mapping[str, Any], *, with_passwords: bool = True) -> dict[str
     """The full Pool body (identity + properties) for Pool_Create, or the source of a Pool_Update."""
     pool = config_of(inputs)
     image = inputs["resolvedImage"]
-    vm: dict[str, Any] = {
-        "imageReference": {k: image[k] for k in ("publisher", "offer", "sku", "version")},
-        "nodeAgentSkuId": image["nodeAgentSkuId"],
-    }
+    vm: dict[str, Any] = {"imageReference": image_reference(image), "nodeAgentSkuId": image["nodeAgentSkuId"]}
     if pool.os_disk:
         vm["osDisk"] = _os_disk(pool)
     if pool.data_disks:
@@ -99,12 +98,11 @@ def build(inputs: Mapping[str, Any], *, with_passwords: bool = True) -> dict[str
             }
             for d in pool.data_disks
         ]
+    vm.update(pool_features.vm_sections(inputs, with_secrets=with_passwords))
     if pool.certificates:
-        vm["extensions"] = [
-            key_vault_extension(
-                pool, inputs.get("certificateIdentityClientId") or "", image["nodeAgentSkuId"]
-            )
-        ]
+        client_id = inputs.get("certificateIdentityClientId") or ""
+        vm["extensions"] = [key_vault_extension(pool, client_id, image["nodeAgentSkuId"]),
+                            *vm.get("extensions", [])]
     props: dict[str, Any] = {
         "vmSize": pool.vm_size,
         "deploymentConfiguration": {"virtualMachineConfiguration": vm},
@@ -120,12 +118,23 @@ def build(inputs: Mapping[str, Any], *, with_passwords: bool = True) -> dict[str
         props["displayName"] = pool.display_name
     if network := network_configuration(pool, inputs.get("subnetId")):
         props["networkConfiguration"] = network
-    if task := start_task(pool):
+    if task := start_task(pool, (inputs.get(pool_features.SECRETS_INPUT) or {}) if with_passwords else None):
         props["startTask"] = task
+    props.update(pool_features.pool_sections(inputs, with_secrets=with_passwords))
     identity: dict[str, Any] = {"type": "None"}
     if pool.identities:
         identity = {"type": "UserAssigned", "userAssignedIdentities": {i: {} for i in pool.identities}}
-    return {"identity": identity, "properties": props}
+    body = {"identity": identity, "properties": props}
+    if pool.tags:
+        body["tags"] = dict(pool.tags)
+    return body
+
+
+def image_reference(image: Mapping[str, Any]) -> dict[str, Any]:
+    """A custom (gallery or managed) image by id, else the marketplace publisher/offer/sku/version."""
+    if image.get("id"):
+        return {"id": image["id"]}
+    return {k: image[k] for k in ("publisher", "offer", "sku", "version")}
 
 
 def scale_settings(pool: PoolConfig) -> dict[str, Any]:
@@ -219,10 +228,14 @@ def network_configuration(pool: PoolConfig, subnet_id: str | None) -> dict[str, 
         if net.public_ip_ids:
             public["ipAddressIds"] = list(net.public_ip_ids)
         config["publicIPAddressConfiguration"] = public
+    if net.endpoint_configuration:
+        dumped = net.endpoint_configuration.model_dump(by_alias=True, mode="json", exclude_none=True)
+        config["endpointConfiguration"] = pool_features.compact(dumped)
     return config or None
 
 
-def start_task(pool: PoolConfig) -> dict[str, Any] | None:
+def start_task(pool: PoolConfig, secrets: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """The startTask body; `secrets` fill a container registry's password (None: left out)."""
     task = pool.start_task
     keys = [(u.name, k) for u in pool.user_accounts for k in u.ssh_public_keys]
     if task is None and not keys:
@@ -249,6 +262,12 @@ def start_task(pool: PoolConfig) -> dict[str, Any] | None:
         body["resourceFiles"] = [
             rf.model_dump(by_alias=True, exclude_none=True) for rf in task.resource_files
         ]
+    if task and task.container_settings:
+        settings = pool_features.compact(task.container_settings.model_dump(by_alias=True, mode="json"))
+        body["containerSettings"] = (
+            pool_features.with_values(settings, secrets, "startTask.containerSettings")
+            if secrets is not None else pool_features.without_secrets(settings)
+        )
     return body
 
 
@@ -292,6 +311,8 @@ def _os_disk(pool: PoolConfig) -> dict[str, Any]:
         body["diskSizeGB"] = disk.disk_size_gb
     if disk.ephemeral:
         body["ephemeralOSDiskSettings"] = {"placement": "CacheDisk"}
+    if disk.write_accelerator_enabled is not None:
+        body["writeAcceleratorEnabled"] = disk.write_accelerator_enabled
     return body
 
 
@@ -311,6 +332,11 @@ def _camel(name: str) -> str:
     return to_camel(name)
 
 
+# Set in the pool's `policies` input (components/pools.py) when the account endpoint is closed to the public:
+# the provider then resolves a pinned image without the data-plane lookup (pool_lifecycle._resolve_image).
+PRIVATE_ACCOUNT_ENDPOINT = "privateAccountEndpoint"
+
+
 def pool_inputs(
     pool: PoolConfig,
     *,
@@ -323,6 +349,7 @@ def pool_inputs(
     policies: Mapping[str, Any] | None = None,
     user_passwords: Mapping[str, Any] | None = None,
     certificate_identity_client_id: Any = None,
+    secret_values: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The Pool resource's inputs (values may be Outputs): the shape `pool_changes.classify` compares."""
     inputs: dict[str, Any] = {
@@ -340,12 +367,14 @@ def pool_inputs(
         inputs["userPasswords"] = dict(user_passwords)
     if certificate_identity_client_id is not None:
         inputs["certificateIdentityClientId"] = certificate_identity_client_id
+    if secret_values:
+        inputs[pool_features.SECRETS_INPUT] = dict(secret_values)
     return inputs
 
 
 def secret_output_keys(inputs: Mapping[str, Any]) -> list[str]:
     """Secret outputs: passwords always; the start task when it carries a SAS (see `carries_sas`)."""
-    keys = ["userPasswords"]
+    keys = ["userPasswords", pool_features.SECRETS_INPUT]
     if carries_sas(inputs.get("startTask")):
         keys.append("startTask")
     return keys

@@ -114,3 +114,21 @@ def test_a_missing_stack_lists_the_stacks_that_exist(capsys):
     code, _, err = run(capsys, "--stack", "qa", "--offline", "--project-dir", str(PROJECT_DIR))
     assert code == 1
     assert "stacks/Pulumi.qa.yaml: no such stack file" in err and "dev, prod, staging" in err
+
+
+@pytest.mark.parametrize("command", [["preflight", "--offline"], ["preflight"], ["quota"], ["images"]])
+def test_json_on_a_configuration_error_prints_the_one_error_document(capsys, command):
+    """newcomer D11: --json printed nothing on a config error (promote and autoscale check print JSON)."""
+    code = main([*command, "--stack", "dve", "--json", "--project-dir", str(PROJECT_DIR)])
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    assert code == 1 and document["ok"] is False and document["exitCode"] == 1
+    assert document["command"] == command[0]
+    assert "did you mean 'dev'?" in document["problems"][0] and "error: " in err
+    assert set(document) >= {"error", "problems", "fix"}
+
+
+def test_promote_refusals_use_the_same_error_document(capsys):
+    code = main(["promote", "--from", "staging", "--to", "qa", "--json", "--project-dir", str(PROJECT_DIR)])
+    document = json.loads(capsys.readouterr().out)
+    assert (code, document["ok"], document["command"], document["written"]) == (1, False, "promote", False)

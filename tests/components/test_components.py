@@ -47,6 +47,7 @@ def test_extra_outbound_destinations_get_their_own_rules_after_batch_and_storage
         ("allow-storage-out", "Storage.northeurope", 110),
         ("allow-extra-0-out", "AzureMonitor", 120),
         ("allow-extra-1-out", "10.0.0.0/24", 130),
+        ("deny-internet-in", "*", 4000),
     ]
 
 

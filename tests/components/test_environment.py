@@ -27,6 +27,37 @@ CHILDREN = {
 }
 
 
+# prod is the reference private environment: these exist only there (test_private_components covers variants).
+PRIVATE = {
+    "batch-private-link": ("batch-infra:privatelink:PrivateLink", "batch"),
+    "batch-network-endpoint-subnet": ("azure-native:network:Subnet", "batch-network"),
+    **{
+        name: (kind, "batch-private-link")
+        for group, zone in (("batchAccount", "batch"), ("nodeManagement", "batch"), ("blob", "blob"))
+        for name, kind in (
+            (f"batch-private-link-endpoint-{group}", "azure-native:network:PrivateEndpoint"),
+            (f"batch-private-link-endpoint-{group}-dns", "azure-native:network:PrivateDnsZoneGroup"),
+            (f"batch-private-link-zone-{zone}", "azure-native:privatedns:PrivateZone"),
+            (f"batch-private-link-zone-{zone}-link", "azure-native:privatedns:VirtualNetworkLink"),
+        )
+    },
+    "batch-guard-rails": ("batch-infra:guardrails:GuardRails", "batch"),
+    "batch-guard-rails-workspace": ("azure-native:operationalinsights:Workspace", "batch-guard-rails"),
+    "batch-guard-rails-diagnostics": ("azure-native:monitor:DiagnosticSetting", "batch-guard-rails"),
+    **{
+        f"batch-guard-rails-lock-{scope}": (
+            "azure-native:authorization:ManagementLockByScope",
+            "batch-guard-rails",
+        )
+        for scope in ("resourceGroup", "batchAccount", "storageAccount")
+    },
+    "batch-guard-rails-role-batchAccount-11111111-azure-batch-data-contributor": (
+        "azure-native:authorization:RoleAssignment",
+        "batch-guard-rails",
+    ),
+}
+
+
 def config_of(stack: str) -> StackConfig:
     return load_stack_file(stack_file(stack, PROJECT_DIR), environment=stack).config
 
@@ -63,6 +94,8 @@ def test_every_resource_has_the_expected_type_name_and_parent(planned, stack):
                 "batch-account-storage-node-reader",
             )
         }
+    if stack == "prod":
+        expected |= PRIVATE
     actual = {r.name: (r.type, parent_name(plan, r)) for r in plan.resources}
     assert actual == expected
     assert all(
@@ -107,17 +140,28 @@ def test_network_allows_only_what_simplified_node_communication_needs(planned, s
     resources, config = by_name(planned(stack)), config_of(stack)
     region = config.location
     rules = resources["batch-network-nsg"].inputs["securityRules"]
-    assert [(r["name"], r["destinationAddressPrefix"], r["priority"]) for r in rules] == [
+    allows = [r for r in rules if r["access"] == "Allow"]
+    assert [(r["name"], r["destinationAddressPrefix"], r["priority"]) for r in allows] == [
         ("allow-batch-node-management-out", f"BatchNodeManagement.{region}", 100),
         ("allow-storage-out", f"Storage.{region}", 110),
     ]
-    for rule in rules:
-        assert (rule["direction"], rule["access"], rule["protocol"], rule["destinationPortRange"]) == (
+    for rule in allows:
+        assert (rule["direction"], rule["protocol"], rule["destinationPortRange"]) == (
             "Outbound",
-            "Allow",
             "Tcp",
             "443",
         )
+    # The NSG enforces what it claims: nothing in from the Internet; denyInternetOutbound: nothing else out.
+    denies = {
+        (r["name"], r["direction"], r["sourceAddressPrefix"], r["destinationAddressPrefix"])
+        for r in rules
+        if r["access"] == "Deny"
+    }
+    expected = {("deny-internet-in", "Inbound", "Internet", "*")}
+    if config.network.deny_internet_outbound:
+        expected.add(("deny-internet-out", "Outbound", "*", "Internet"))
+    assert denies == expected
+    assert all(r["priority"] > 130 for r in rules if r["access"] == "Deny")
     vnet, subnet = resources["batch-network-vnet"].inputs, resources["batch-network-subnet"].inputs
     assert vnet["addressSpace"] == {"addressPrefixes": [config.network.address_space]}
     assert subnet["addressPrefix"] == config.network.subnet_prefix

@@ -13,6 +13,15 @@ from tests.providers.harness import ProviderHarness
 RG = "rg-pools"
 LOCATION = "westeurope"
 ACCOUNT = "poolsacct"
+# Batch opens no SSH port by default (API 2024-07-01+), so a pool with users needs this NAT pool.
+SSH_ENDPOINT = {"inboundNatPools": [{
+    "name": "ssh", "protocol": "TCP", "backendPort": 22, "frontendPortRangeStart": 40000,
+    "frontendPortRangeEnd": 40099,
+    "networkSecurityGroupRules": [
+        {"priority": 150, "access": "Allow", "sourceAddressPrefix": "203.0.113.0/24"}
+    ],
+}]}
+SSH_NETWORK = {"subnet": "none", "endpointConfiguration": SSH_ENDPOINT}
 
 
 def make_account(emulator: Any, name: str = ACCOUNT) -> str:
@@ -27,13 +36,14 @@ def make_account(emulator: Any, name: str = ACCOUNT) -> str:
 
 
 def inputs_for(emulator: Any, endpoint: str, **config: Any) -> dict[str, Any]:
-    """Pool provider inputs for a config (defaults: one Standard_D2s_v5 node of Ubuntu 24.04, no VNet)."""
+    """Pool provider inputs for a config (defaults: one Standard_D2s_v5 node of Ubuntu 24.04, no VNet; with
+    user accounts, the SSH NAT pool they need)."""
     body = {
         "id": "render",
         "vmSize": "Standard_D2s_v5",
         "image": {"os": "ubuntu 24.04"},
         "scale": {"targetDedicatedNodes": 1},
-        "network": {"subnet": "none"},
+        "network": SSH_NETWORK if config.get("userAccounts") else {"subnet": "none"},
         **config,
     }
     extra = body.pop("_extra", {})

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from batch_infra import packaging
+from batch_infra import package_content
 from batch_infra.components.packages import planned_zip_sha256
 from batch_infra.providers import azure_clients
 from batch_infra.providers.app_package import ApplicationPackageProvider
@@ -73,7 +73,7 @@ def package_inputs(path: Path, application: str = "tools", version: str = "1.0.0
         "application_name": application,
         "version": version,
         "path": str(path),
-        "content_hash": packaging.content_hash(path),
+        "content_hash": package_content.content_hash(path),
         "zip_sha256": planned_zip_sha256(path),  # as the component plans it
         "allow_updates": application != "frozen",
         "set_default": False,
@@ -106,7 +106,7 @@ def blob_bytes(outs: dict[str, Any]) -> bytes:
 def local_zip(path: Path, tmp_path: Path) -> bytes:
     work = tmp_path / "expected"
     work.mkdir(exist_ok=True)
-    return packaging.build(path, work).path.read_bytes()
+    return package_content.build(path, work).path.read_bytes()
 
 
 def package_calls(emulator, *methods: str) -> list[dict[str, Any]]:
@@ -411,6 +411,7 @@ def test_a_pending_version_without_allow_updates_is_published_not_refused(accoun
     program = package_inputs(source, application="frozen")
     account.application_package.create(RG, ACCOUNT, "frozen", "1.0.0")  # a run that died before activate
     id_ = PackageInputs.from_props(program).resource_id()
+    provider.record(id_, program, program)  # the state that run left: its inputs, nothing from Azure
     _, refreshed, refreshed_inputs = provider.read(id_, program)
     assert refreshed_inputs["content_hash"] == ""  # nothing Active was published
     news, failures = provider.check(refreshed_inputs, program)
@@ -450,3 +451,15 @@ def test_storage_url_is_declared_a_secret_output():
     finally:
         pulumi.dynamic.Resource.__init__ = original
     assert captured[0].additional_secret_outputs == ["storage_url"] and captured[0].protect is True
+
+
+def test_up_replace_deletes_the_old_version_first_so_the_new_one_exists(account, provider, tmp_path, planned):
+    """`pulumi up --replace` skips Diff; only the resource option orders the delete first (issue 11, 4)."""
+    (option,) = {r.delete_before_replace for r in planned("prod").resources if r.type == URN_TYPE}
+    program = package_inputs(folder(tmp_path), set_default=True)
+    first = provider.up(program)
+    replaced = provider.up(program, first.state, replace=True, delete_before_replace=option)
+    assert provider.refresh(replaced.state) is not None  # the checkpoint's version is Azure's version
+    live = account.application_package.get(RG, ACCOUNT, "tools", "1.0.0")
+    assert live.state == "Active" and account.application.get(RG, ACCOUNT, "tools").default_version == "1.0.0"
+    assert replaced.calls == ["Check", "Check", "Delete", "Create"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from pulumi.output import Unknown
 
 from batch_infra.providers import app_package_rules as rules
 from batch_infra.providers.app_package_rules import PackageInputs
@@ -28,13 +29,13 @@ def test_new_content_under_a_version_is_refused_only_without_allow_updates():
     assert rules.update_refused(BASE, {**BASE, "content_hash": "sha256:bb"}) is None
     assert rules.update_refused({}, frozen) is None  # a first publish is no update
     assert rules.update_refused(frozen, {**frozen, "version": "2", "content_hash": "sha256:bb"}) is None
-    assert rules.update_refused(frozen, {**frozen, "content_hash": rules.UNKNOWN}) is None
+    assert rules.update_refused(frozen, {**frozen, "content_hash": Unknown()}) is None
 
 
 def test_shape_problems_name_the_property_and_skip_unknowns():
     problems = dict(rules.shape_problems({**BASE, "allow_updates": "yes", "account_name": ""}))
     assert set(problems) == {"allow_updates", "account_name"}
-    assert rules.shape_problems({**BASE, "account_name": rules.UNKNOWN}) == []
+    assert rules.shape_problems({**BASE, "account_name": Unknown()}) == []
 
 
 def test_application_limit_counts_only_new_applications_case_insensitively():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from batch_infra import packaging
+from batch_infra import package_content
 from batch_infra.components.packages import package_name, subscription_of
 from batch_infra.config import load_stack_file, stack_file
 from batch_infra.providers.app_package_rules import input_names
@@ -32,7 +32,7 @@ def test_each_configured_version_is_one_package_with_its_content_hash(planned, s
         assert props.get("zip_sha256") is None
         assert props["application_name"] == app.id and props["version"] == version
         assert props["path"] == str((PROJECT_DIR / rel).resolve()) and Path(props["path"]).is_absolute()
-        assert props["content_hash"] == packaging.content_hash(PROJECT_DIR / rel)
+        assert props["content_hash"] == package_content.content_hash(PROJECT_DIR / rel)
         assert props["allow_updates"] is app.allow_updates
         assert props["sibling_versions"] == sorted(app.packages)
         assert props["set_default"] is (version.lower() == (app.default_version or "").lower())

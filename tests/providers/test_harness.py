@@ -16,6 +16,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from tests.engine.values import UNKNOWN, Secret
 from tests.providers.harness import ProviderCallError, ProviderHarness
 
 
@@ -28,8 +29,11 @@ class NoteProvider(ResourceProvider):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = ["path"] if olds["path"] != news["path"] else []
-        return DiffResult(changes=olds["text"] != news["text"] or bool(replaces), replaces=replaces,
-                          delete_before_replace=True)
+        return DiffResult(
+            changes=olds["text"] != news["text"] or bool(replaces),
+            replaces=replaces,
+            delete_before_replace=True,
+        )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         Path(props["path"]).write_text(props["text"])
@@ -96,3 +100,31 @@ def test_the_server_deserializes_the_stored_bytes(notes):
     import dill
 
     assert isinstance(dill.loads(base64.b64decode(notes.serialized)), NoteProvider)
+
+
+def test_steps_make_the_engines_calls_and_keep_its_checkpoint(notes, tmp_path):
+    path = str(tmp_path / "s.txt")
+    created = notes.up({"path": path, "text": Secret("hello")})
+    assert created.op == "create" and created.calls == ["Check", "Create"]
+    assert Path(path).read_text() == "hello"  # the provider got the plain value (secrets stripped)
+    assert created.state.outputs["text"] == Secret("hello")  # and the output is secret again
+    same = notes.up({"path": path, "text": Secret("hello")}, created.state)
+    assert same.op == "same" and same.calls == ["Check", "Diff"] and same.state.outputs["version"] == 1
+    updated = notes.up({"path": path, "text": "bye"}, same.state)
+    assert updated.op == "update" and updated.state.outputs["version"] == 2
+    moved = notes.up({"path": path + ".2", "text": "bye"}, updated.state)  # the provider asks to delete first
+    assert moved.op == "replace" and moved.calls == ["Check", "Diff", "Check", "Delete", "Create"]
+    assert not Path(path).exists() and Path(path + ".2").read_text() == "bye"
+    forced = notes.up({"path": path + ".2", "text": "bye"}, moved.state, replace=True)
+    # `up --replace` never asks the provider; without the option it creates first, then deletes "the old".
+    assert forced.calls == ["Check", "Check", "Create", "Delete"] and not Path(path + ".2").exists()
+    assert notes.preview({"path": path, "text": UNKNOWN}).checked["text"] is UNKNOWN
+
+
+def test_check_refuses_olds_that_are_not_recorded_inputs(notes, tmp_path):
+    state = notes.up({"path": str(tmp_path / "o.txt"), "text": "x"}).state
+    with pytest.raises(AssertionError, match="recorded inputs"):
+        notes.check(state.outputs, {"path": state.id, "text": "y"})  # outputs, not inputs
+    assert notes.refresh(state).outputs["text"] == "x"
+    notes.destroy(state)
+    assert notes.refresh(state) is None

@@ -7,7 +7,7 @@ import base64
 import dill
 import pytest
 
-from batch_infra.providers.pool import PoolProvider
+from batch_infra.providers.pool import TYPE_TOKEN, PoolProvider
 from tests.providers.harness import ProviderCallError
 from tests.providers.pool_support import (
     ACCOUNT,
@@ -81,8 +81,12 @@ def test_refresh_shows_no_phantom_diff_and_import_reads_the_same(server, clean_e
     assert read_id == pool_id and paths(clean_emulator) == [("GET", "render", 200)]
     assert server.diff(pool_id, refreshed, checked).changes is False
     assert refreshed == outs
-    # Read returns inputs too (ReadResult(id, outs, inputs)), so the engine's recorded inputs follow Azure.
-    assert read_inputs is not None and server.diff(pool_id, read_inputs, checked).changes is False
+    # Read returns inputs too (ReadResult(id, outs, inputs)), so the engine's recorded inputs follow Azure:
+    # the next run checks the program's inputs against them and diffs against the refreshed outputs.
+    program = {k: v for k, v in checked.items() if k != "resolvedImage"}  # the program never sends it
+    rechecked, failures = server.check(read_inputs, program)
+    assert failures == [] and rechecked == checked
+    assert server.diff(pool_id, refreshed, rechecked, old_inputs=read_inputs).changes is False
 
 
 def test_ssh_keys_reach_nodes_through_the_start_task(server, clean_emulator, endpoint):
@@ -175,9 +179,13 @@ def test_autoscale_pool_gets_the_capped_formula(server, clean_emulator, endpoint
         scale={"formula": formula, "maxDedicatedNodes": 4, "evaluationInterval": "PT5M"},
     )
     assert outs["autoScaleFormula"].startswith(formula)
-    assert outs["autoScaleFormula"].rstrip().endswith(
-        "$TargetDedicatedNodes = min($TargetDedicatedNodes, 4);\n"
-        "$TargetLowPriorityNodes = min($TargetLowPriorityNodes, 0);"  # omitted maxSpotNodes: 0 (issue 7)
+    assert (
+        outs["autoScaleFormula"]
+        .rstrip()
+        .endswith(
+            "$TargetDedicatedNodes = min($TargetDedicatedNodes, 4);\n"
+            "$TargetLowPriorityNodes = min($TargetLowPriorityNodes, 0);"  # omitted maxSpotNodes: 0 (issue 7)
+        )
     )
     auto = azure_pool(clean_emulator)["properties"]["scaleSettings"]["autoScale"]
     assert auto == {"formula": outs["autoScaleFormula"], "evaluationInterval": "PT5M"}
@@ -269,12 +277,13 @@ IDENTITY = (
 
 def test_certificates_become_the_key_vault_extension_with_the_pool_identity(server, clean_emulator, endpoint):
     url = "https://contosovault.vault.azure.net/secrets/web-tls"
+    identity = clean_emulator.user_assigned_identity("pool-id")["id"]  # Azure refuses a missing one
     checked, pool_id, outs = create(
         server,
         clean_emulator,
         endpoint,
-        identities=[IDENTITY],
-        certificates={"certificateUrls": [url], "identity": IDENTITY},
+        identities=[identity],
+        certificates={"certificateUrls": [url], "identity": identity},
         _extra={"certificate_identity_client_id": "00000000-0000-0000-0000-000000000001"},
     )
     pool = azure_pool(clean_emulator)
@@ -283,7 +292,7 @@ def test_certificates_become_the_key_vault_extension_with_the_pool_identity(serv
     settings = extension["settings"]
     assert settings["secretsManagementSettings"]["observedCertificates"] == [url]
     assert settings["authenticationSettings"]["msiClientId"] == "00000000-0000-0000-0000-000000000001"
-    assert list(pool["identity"]["userAssignedIdentities"]) == [IDENTITY]
+    assert list(pool["identity"]["userAssignedIdentities"]) == [identity]
     _, refreshed, _ = server.read(pool_id, outs)
     assert server.diff(pool_id, refreshed, checked).changes is False
 
@@ -329,3 +338,17 @@ def test_update_stops_a_pending_resize_first(server, clean_emulator, endpoint):
     methods = [(m, p) for m, p, _ in paths(clean_emulator)]
     assert methods.index(("POST", "render/stopResize")) < methods.index(("PATCH", "render"))
     assert outs["metadata"] == {"owner": "render-team"} and outs["allocationState"] == "Steady"
+
+
+def test_up_replace_deletes_the_old_pool_first_so_the_new_one_exists(
+    server, clean_emulator, endpoint, planned
+):
+    """`pulumi up --replace` skips Diff; only the resource option orders the delete first (issue 11, 4)."""
+    (option,) = {r.delete_before_replace for r in planned("prod").resources if r.type == TYPE_TOKEN}
+    first = server.up(inputs_for(clean_emulator, endpoint))
+    replaced = server.up(
+        inputs_for(clean_emulator, endpoint), first.state, replace=True, delete_before_replace=option
+    )
+    assert server.refresh(replaced.state) is not None  # the checkpoint's pool is Azure's pool
+    assert replaced.state.id == first.state.id and azure_pool(clean_emulator)["name"] == "render"
+    assert replaced.calls == ["Check", "Check", "Delete", "Create"]

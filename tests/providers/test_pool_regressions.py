@@ -15,9 +15,6 @@ from tests.providers.harness import ProviderCallError
 from tests.providers.pool_support import ACCOUNT, RG, azure_pool, create, harness, inputs_for
 
 pytestmark = pytest.mark.emulator
-IDENTITY = (
-    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pool-id"
-)
 CLIENT_ID = {"certificate_identity_client_id": "00000000-0000-0000-0000-000000000001"}
 SPEC = Path(__file__).resolve().parents[2] / "batch_infra/emulator/specs"
 
@@ -98,11 +95,12 @@ def test_ssh_keys_with_a_nonadmin_start_task_fail_check_and_elevation_is_read_ba
 
 
 def test_certificate_change_replaces_and_azure_refuses_an_extension_patch(server, clean_emulator, endpoint):
+    identity = clean_emulator.user_assigned_identity("pool-id")["id"]  # Azure refuses a missing one
     checked, pool_id, outs = create(server, clean_emulator, endpoint, scale={"targetDedicatedNodes": 0},
-                                    identities=[IDENTITY])
+                                    identities=[identity])
     with_certs = inputs_for(
-        clean_emulator, endpoint, scale={"targetDedicatedNodes": 0}, identities=[IDENTITY], _extra=CLIENT_ID,
-        certificates={"certificateUrls": ["https://vault1.vault.azure.net/secrets/c"], "identity": IDENTITY},
+        clean_emulator, endpoint, scale={"targetDedicatedNodes": 0}, identities=[identity], _extra=CLIENT_ID,
+        certificates={"certificateUrls": ["https://vault1.vault.azure.net/secrets/c"], "identity": identity},
     )
     news, _ = server.check(checked, with_certs)
     assert set(server.diff(pool_id, outs, news).replaces) == {"certificates", "certificateIdentityClientId"}
@@ -116,7 +114,7 @@ def test_stale_resize_errors_do_not_fail_a_later_update(server, clean_emulator, 
     checked, _ = server.check({}, inputs_for(clean_emulator, endpoint, scale={"targetDedicatedNodes": 3}))
     clean_emulator.set_quotas(ACCOUNT, dedicatedCoreQuota=4)
     create_out_of_band(clean_emulator, build(checked))  # an earlier resize failed: 2 of 3 nodes
-    outs = {**checked, "currentDedicatedNodes": 2}
+    outs = server.record("render", checked, {**checked, "currentDedicatedNodes": 2}).outputs
     news, _ = server.check(checked, {**checked, "metadata": {"owner": "me"}})
     outs = server.update("render", outs, news)
     assert outs["metadata"] == {"owner": "me"}
@@ -157,7 +155,7 @@ def test_engine_shaped_import_cannot_reach_a_python_dynamic_provider(server, cle
     The supported path is adoption of an identical existing pool on create (test_pool.py)."""
     _, pool_id, _ = create(server, clean_emulator, endpoint)
     with pytest.raises(ProviderCallError, match="KeyError: '__provider'"):
-        server.read(pool_id, None, None)
+        server.import_(pool_id)
 
 
 def test_delete_wait_is_bounded_with_an_actionable_error(clean_emulator, endpoint):

@@ -11,9 +11,7 @@ import pytest
 from tests.providers.pool_support import ACCOUNT, RG, inputs_for
 
 pytestmark = pytest.mark.emulator
-IDENTITY = (
-    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pool-id"
-)
+IDENTITY = "<the pool identity>"  # replaced by a user-assigned identity created in the emulator
 EMPTY = {"targetDedicatedNodes": 0}
 KEYS = [{"name": "ops", "sshPublicKeys": ["ssh-ed25519 AAAAC3Nza ops@host"]}]
 
@@ -39,6 +37,8 @@ def azure_properties(emulator):
 def test_removal_is_sent_as_azures_clear_and_refresh_shows_no_diff(
     server, clean_emulator, endpoint, key, config, gone
 ):
+    if config.get("identities") == [IDENTITY]:  # Azure refuses an identity that does not exist
+        config = {**config, "identities": [clean_emulator.user_assigned_identity("pool-id")["id"]]}
     checked, failures = server.check({}, inputs_for(clean_emulator, endpoint, **config))
     assert failures == []
     pool_id, outs = server.create(checked)

@@ -197,3 +197,20 @@ def test_pin_missing_from_the_list_is_treated_as_retired():
         "nodeAgentSkuId": "batch.node.ubuntu 18.04"})
     with pytest.raises(ImageSelectionError, match="no longer in the account's supported-image list"):
         resolve(pinned, catalog(), today=TODAY, window_days=90, action="fail")
+
+
+def test_warn_policy_applies_to_a_new_unpinned_pool_too():
+    """newcomer D6: under imageEndOfLifeAction: warn, a new pool whose images all end in the window failed."""
+    jammy = ImageSelector(os="ubuntu 22.04")
+    with pytest.raises(ImageSelectionError, match="within 600 days"):
+        resolve(jammy, catalog(), today=TODAY, window_days=600, action="fail", creating=True)
+    warned = resolve(jammy, catalog(), today=TODAY, window_days=600, action="warn", creating=True)
+    assert (warned.choice.offer, warned.source) == ("0001-com-ubuntu-server-jammy", "selected")
+    assert "within 600 days" in warned.warnings[0] and "imageEndOfLifeAction: warn" in warned.warnings[0]
+    assert warned.record["sku"] == "22_04-lts"
+
+
+def test_warn_policy_never_selects_an_image_whose_support_has_ended():
+    focal = ImageSelector(publisher="canonical", offer="*focal*", sku="*")
+    with pytest.raises(ImageSelectionError, match="ends Batch support within"):
+        resolve(focal, catalog(), today=TODAY, window_days=30, action="warn", creating=True)

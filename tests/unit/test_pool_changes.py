@@ -74,7 +74,7 @@ def test_account_change_replaces_whatever_the_policy():
 
 def test_unknown_key_is_refused_with_the_fix():
     with pytest.raises(ValueError, match="no change rule"):
-        classify(BASE, {**BASE, "mountConfiguration": []})
+        classify(BASE, {**BASE, "serviceArtifactReference": {"id": "x"}})
 
 
 @given(st.lists(st.sampled_from(sorted(BY_KEY)), unique=True, max_size=6))

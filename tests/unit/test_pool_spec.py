@@ -6,6 +6,7 @@ import base64
 import copy
 
 import pytest
+from pulumi.output import Unknown
 
 from batch_infra.config.pools import PoolConfig
 from batch_infra.pool_changes import classify
@@ -24,6 +25,14 @@ IMAGE = {
     "endOfLife": None,
     "selector": "{}",
 }
+# Batch opens no SSH port by default (API 2024-07-01+): SSH users need this NAT pool (else config refuses).
+SSH_ENDPOINT = {"inboundNatPools": [{
+    "name": "ssh", "protocol": "TCP", "backendPort": 22, "frontendPortRangeStart": 40000,
+    "frontendPortRangeEnd": 40099,
+    "networkSecurityGroupRules": [
+        {"priority": 150, "access": "Allow", "sourceAddressPrefix": "203.0.113.0/24"}
+    ],
+}]}
 CONFIGS = {
     "minimal": {"scale": {"targetDedicatedNodes": 1}},
     "fixed-everything": {
@@ -66,6 +75,7 @@ CONFIGS = {
             {"name": "ops", "sshPublicKeys": ["ssh-ed25519 AAAAC3 ops@a", "ssh-rsa AAAAB3 ops@b"]},
             {"name": "svc", "passwordSecret": "svcPassword", "uid": 1001, "gid": 1001},
         ],
+        "network": {"subnet": "environment", "endpointConfiguration": SSH_ENDPOINT},
     },
 }
 
@@ -177,7 +187,8 @@ def test_passwords_come_from_secrets_and_key_only_users_get_an_unstored_random_o
 
 
 def test_secret_outputs_include_the_start_task_only_with_a_sas():
-    assert pool_spec.secret_output_keys(inputs(scale={"targetDedicatedNodes": 1})) == ["userPasswords"]
+    plain = ["userPasswords", "secretValues"]
+    assert pool_spec.secret_output_keys(inputs(scale={"targetDedicatedNodes": 1})) == plain
     sas = inputs(
         scale={"targetDedicatedNodes": 1},
         startTask={
@@ -185,11 +196,11 @@ def test_secret_outputs_include_the_start_task_only_with_a_sas():
             "resourceFiles": [{"storageContainerUrl": "https://s.blob.core.windows.net/c?sv=2024&sig=abc"}],
         },
     )
-    assert pool_spec.secret_output_keys(sas) == ["userPasswords", "startTask"]
+    assert pool_spec.secret_output_keys(sas) == [*plain, "startTask"]
 
 
 def test_check_in_preview_skips_azure_when_the_account_is_not_known_yet():
-    preview = {**inputs(), "accountEndpoint": pool_lifecycle.UNKNOWN}
+    preview = {**inputs(), "accountEndpoint": Unknown()}  # what the provider server hands over
     preview.pop("resolvedImage")
     result = pool_lifecycle.check({}, preview)  # would fail on any network call: no emulator, no Azure
     assert result.failures == [] and "resolvedImage" not in result.inputs

@@ -371,3 +371,11 @@ def test_config_refuses_a_spot_formula_without_max_spot_nodes(formula, max_spot,
     [(key, message)] = problems
     assert key == "pools[0].scale.maxSpotNodes"
     assert "'auto'" in message and "fix: declare scale.maxSpotNodes" in message
+
+
+def test_a_vm_size_the_emulator_catalog_lacks_is_unchecked_not_refused():
+    need = PoolNeed("p", "Standard_Z9", 1, 0)
+    demands, rows = quotas.pool_demands([need], SIZES, "westeurope", complete=False)
+    report = quotas.evaluate(demands, account(), threshold=0.8, extra_rows=rows)
+    assert report.failures == [] and [(r.subject, r.status) for r in rows] == [("Standard_Z9", "unchecked")]
+    assert "--azure" in rows[0].fix

@@ -46,11 +46,27 @@ def vm_skus(location: str) -> list[dict[str, Any]]:
 
 def find_vm_sku(location: str, vm_size: str) -> VmSku | None:
     """The size named `vm_size` (case-insensitive, as Azure compares it) if Batch offers it in `location`."""
+    return _sku_index(location.lower().replace(" ", "")).get(vm_size.lower())
+
+
+@cache
+def _sku_index(location: str) -> dict[str, VmSku]:
+    """Every size offered in `location` by lower-cased name, built once: usage checks look sizes up for
+    every pool of an account on every pool PUT."""
+    index = {}
+    for sku in vm_skus(location):
+        caps = {c["name"]: c["value"] for c in sku["capabilities"]}
+        found = VmSku(sku["name"], sku["familyName"], int(caps["vCPUs"]), sku.get("batchSupportEndOfLife"))
+        index[sku["name"].lower()] = found
+    return index
+
+
+def vm_sku_capabilities(location: str, vm_size: str) -> dict[str, str]:
+    """The capabilities (name -> value) of a size Batch offers in `location`; empty if it is not offered."""
     for sku in vm_skus(location):
         if sku["name"].lower() == vm_size.lower():
-            caps = {c["name"]: c["value"] for c in sku["capabilities"]}
-            return VmSku(sku["name"], sku["familyName"], int(caps["vCPUs"]), sku.get("batchSupportEndOfLife"))
-    return None
+            return {c["name"]: c["value"] for c in sku["capabilities"]}
+    return {}
 
 
 def vm_families() -> list[str]:

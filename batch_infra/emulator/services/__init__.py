@@ -11,7 +11,19 @@ from batch_infra.emulator.routing import Router
 # Package names under batch_infra.emulator.services. A package that does not exist yet is skipped (the
 # services are built by different people at different times); one that exists but fails to import is
 # an error, never skipped.
-SERVICES: tuple[str, ...] = ("resources", "storage", "network", "batch_mgmt", "batch_data", "keyvault")
+SERVICES: tuple[str, ...] = (
+    "resources",
+    "storage",
+    "network",
+    "managedidentity",
+    "authorization",
+    "batch_mgmt",
+    "batch_data",
+    "keyvault",
+    "private_link",
+    "monitoring",
+    "locks",
+)
 
 
 def register_services(router: Router, ctx: EmulatorContext, names: tuple[str, ...] = SERVICES) -> list[str]:

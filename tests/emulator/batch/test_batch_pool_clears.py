@@ -9,7 +9,6 @@ from tests.emulator.batch.helpers import RG, make_account, needs_storage, pool_b
 
 pytestmark = [pytest.mark.emulator, needs_storage]
 
-IDENTITY = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1"
 START_TASK = {"commandLine": "/bin/true", "waitForSuccess": True}
 USERS = [{"name": "runner", "password": "Secret-123", "elevationLevel": "NonAdmin"}]
 
@@ -30,7 +29,8 @@ def _pool_url(batch) -> str:
     return batch.pool.get(RG, "batchacct", "p1").id
 
 
-def test_patch_clears_remove_start_task_lists_and_identity(batch):
+def test_patch_clears_remove_start_task_lists_and_identity(batch, clean_emulator):
+    identity = clean_emulator.user_assigned_identity("id1")["id"]  # Azure refuses one that does not exist
     app_id = batch.application.get(RG, "batchacct", "tool").id
     body = pool_body(
         dedicated=0,
@@ -39,7 +39,7 @@ def test_patch_clears_remove_start_task_lists_and_identity(batch):
         applicationPackages=[{"id": app_id, "version": "1.0"}],
         userAccounts=USERS,
     )
-    body["identity"] = {"type": "UserAssigned", "userAssignedIdentities": {IDENTITY: {}}}
+    body["identity"] = {"type": "UserAssigned", "userAssignedIdentities": {identity: {}}}
     batch.pool.create(RG, "batchacct", "p1", body)
     url = _pool_url(batch)
     clears = {"startTask": {}, "metadata": [], "applicationPackages": [], "userAccounts": []}

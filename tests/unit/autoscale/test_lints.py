@@ -112,3 +112,28 @@ def test_target_assigned_a_ternary_with_a_non_double_branch_is_an_error(formula:
     result = check(formula)
     assert not result.valid and "a ternary branch gets a" in result.errors[0].message
     assert (result.errors[0].line, result.errors[0].column) == (1, formula.index(branch) + 1)
+
+
+def test_following_the_fractional_advice_leaves_no_warning_at_all() -> None:
+    """newcomer D22: the fractional-target advice led to ceil(), which the secondary-function lint flags."""
+    fractional = "$TargetDedicatedNodes = avg($PendingTasks.GetSample(TimeInterval_Minute * 5));"
+    [warning] = check(fractional).warnings
+    assert "max() or min() of task counts rather than avg()" in warning.message
+    followed = "$TargetDedicatedNodes = max($PendingTasks.GetSample(TimeInterval_Minute * 5));"
+    assert check(followed).warnings == []
+    halved = "$TargetDedicatedNodes = $TargetDedicatedNodes / 2;"
+    assert "whole steps ($TargetDedicatedNodes - 1)" in check(halved).warnings[0].message
+    assert check("$TargetDedicatedNodes = max(0, $TargetDedicatedNodes - 1);").warnings == []
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_shipped_stacks_formulas_pass_every_lint(stack: str) -> None:
+    """newcomer D22: staging's and prod's formulas warned in every preflight."""
+    from batch_infra.config import load_stack_file, stack_file
+    from tests.fixtures.plans import PROJECT_DIR
+
+    config = load_stack_file(stack_file(stack, PROJECT_DIR), environment=stack).config
+    for pool in config.pools:
+        if pool.scale.is_autoscale:
+            result = check(pool.scale.formula)
+            assert result.valid and result.warnings == [], (pool.id, [str(w) for w in result.warnings])

@@ -175,3 +175,20 @@ def test_burst_spikes_then_drains() -> None:
     pending = [row.active_tasks + row.running_tasks for row in result.timeline]
     assert max(pending[:4]) == pytest.approx(120, abs=1)  # an hour's work (2/min) arrives at once
     assert pending[-2] < 1 and pending[-1] > 100  # drained just before the next burst at 6 h
+
+
+def test_tasks_are_whole_so_a_scale_to_zero_formula_empties_the_pool_at_night() -> None:
+    """newcomer D7: a fluid queue decayed forever (1.5e-24 tasks at 3 AM), holding a node all night."""
+    formula = (
+        "$busy = max($PendingTasks.GetSample(TimeInterval_Minute * 5));"
+        "$TargetDedicatedNodes = $busy > 0 ? max(1, ceil($busy / 4)) : 0;"
+    )
+    config = SimulationConfig(days=3, interval=FIVE)
+    result = simulate(formula, config=config, workload=workload("diurnal"))
+    night = [r for r in result.timeline if r.time.day == 2 and 1 <= r.time.hour < 4]
+    assert night and all(r.target_dedicated == 0 and r.dedicated_nodes == 0 for r in night)
+    assert all(r.active_tasks == 0 and r.running_tasks == 0 for r in night)
+    pending = result.metrics.get("$PendingTasks").last(10, night[-1].time.timestamp())
+    assert pending == [0.0] * 10
+    assert isinstance(result.summary.tasks_completed, int) and result.summary.tasks_completed > 0
+    assert all(isinstance(r.active_tasks, int) for r in result.timeline)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from batch_infra.config import load_pulumi_config
+from batch_infra.config import load_pulumi_config, load_stack_file
 from batch_infra.errors import ConfigError
 from batch_infra.ops.plan import run_under_mocks
 
@@ -66,3 +67,65 @@ def test_missing_package_paths_fail_the_program(tmp_path):
         _load(config, [], stack="dev")
     assert ("batch-infra:applications[0].packages.2.4.0: "
             "'packages/nowhere' is not a folder or .zip") in str(raised.value)
+
+
+def test_a_secret_structured_key_is_decoded_and_marked_never_dropped():
+    config = _engine_config("prod")
+    loaded = _load(config, ["batch-infra:pools"])  # what the engine lists for any secure value inside
+    assert [pool.id for pool in loaded.config.pools] == ["render", "encode"]
+    assert loaded.secret_sections == frozenset({"pools"}) and loaded.secrets == frozenset()
+
+
+def test_a_secret_key_whose_values_azure_shows_in_plaintext_is_refused():
+    with pytest.raises(ConfigError) as raised:
+        _load(_engine_config("prod"), ["batch-infra:naming"])
+    assert "batch-infra:naming: holds a secure value" in str(raised.value)
+    assert "fix: store it without --secret" in str(raised.value)
+
+
+@pytest.mark.parametrize("namespace", ["batchinfra", "batch_infra", "Batch-Infra", "batch-infar"])
+def test_a_misspelt_namespace_is_refused_with_the_key_it_meant(namespace):
+    config = _engine_config("dev")
+    config[f"{namespace}:pools"] = config.pop("batch-infra:pools")
+    with pytest.raises(ConfigError) as raised:
+        _load(config, [], stack="dev")
+    assert f"{namespace}:pools: namespace {namespace!r} is not batch-infra's" in str(raised.value)
+    assert "fix: did you mean batch-infra:pools?" in str(raised.value)
+
+
+def test_other_namespaces_and_the_old_config_form_are_read_as_the_engine_reads_them():
+    config = _engine_config("dev")
+    config["batch-infra:config:policies"] = json.dumps({"imageEndOfLifeWindowDays": 10})
+    config["azure-native:subscriptionId"] = "00000000-0000-0000-0000-000000000000"
+    loaded = _load(config, [], stack="dev")
+    assert loaded.config.policies.image_end_of_life_window_days == 10
+
+
+def _stack_file(tmp_path: Path, stack: str, edit) -> Path:
+    document = yaml.safe_load((PROJECT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
+    edit(document["config"])
+    (tmp_path / "stacks").mkdir(exist_ok=True)
+    # A copy, not a symlink: package paths leading out of the project through a symlink are refused.
+    if not (tmp_path / "packages").exists():
+        shutil.copytree(PROJECT / "packages", tmp_path / "packages")
+    path = tmp_path / "stacks" / f"Pulumi.{stack}.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def test_the_stack_file_refuses_a_key_without_namespace_as_the_cli_does(tmp_path):
+    path = _stack_file(tmp_path, "dev", lambda c: c.update(pools=c.pop("batch-infra:pools")))
+    with pytest.raises(ConfigError) as raised:
+        load_stack_file(path)
+    assert ("pools: a config key needs a namespace, and the Pulumi CLI refuses this one; "
+            "fix: did you mean batch-infra:pools?") in str(raised.value)
+
+
+def test_the_stack_file_reads_a_nested_secure_value_as_a_secret_section(tmp_path):
+    def secure_token(config):
+        config["batch-infra:pools"][0]["startTask"] = {
+            "commandLine": "/bin/true", "environment": {"TOKEN": {"secure": "v1:AAAA"}}}
+
+    loaded = load_stack_file(_stack_file(tmp_path, "dev", secure_token))
+    assert loaded.secret_sections == frozenset({"pools"})
+    assert loaded.config.pools[0].start_task.environment == {"TOKEN": "[secret]"}

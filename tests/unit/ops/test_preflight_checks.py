@@ -81,6 +81,18 @@ def test_a_new_pool_selects_outside_the_window_and_is_ok():
     assert check.image.image == "canonical/ubuntu-24_04-lts/server-gen1" and check.image.days_left == 400
 
 
+def test_a_new_pool_with_every_image_in_the_window_warns_under_the_warn_policy():
+    """newcomer D6: dev's policy is warn, yet a new pool with only near-end images failed preflight."""
+    config = stack("dev")
+    assert config.policies.image_end_of_life_action == "warn"
+    desired = desired_inputs(TARGET, config, config.pools[0], "acct.westeurope.batch.azure.com")
+    desired["policies"] = {**desired["policies"], "imageEndOfLifeWindowDays": 500}
+    check = check_pool(desired, None, CATALOG, TODAY)
+    assert (check.action, check.image.verdict) == ("create", "warn") and check.ok
+    assert check.image.image == "canonical/ubuntu-24_04-lts/server-gen1"
+    assert "imageEndOfLifeAction: warn" in check.image.message
+
+
 def test_without_a_catalog_the_image_is_unresolved_not_invented():
     config = stack("dev")
     check = check_pool(desired_inputs(TARGET, config, config.pools[0], None), None, None, TODAY)

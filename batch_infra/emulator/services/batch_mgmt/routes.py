@@ -47,6 +47,19 @@ def routes(h: BatchManagement) -> list[tuple[str, str, object]]:
     ]
 
 
+# azure-native 3.x manages accounts and applications at 2024-07-01 (its SDK docstrings: "Uses Azure REST API
+# version 2024-07-01"); their shapes match 2025-06-01 (BatchAccountCreate_*/ApplicationCreate examples of
+# both versions). Pools and packages stay 2025-06-01 only: only azure-mgmt-batch 19 calls them.
+OLDER_VERSIONS = {"2024-07-01": (ACCOUNTS, ACCOUNT, APPLICATION)}
+
+
+def api_versions(path: str) -> tuple[str, ...]:
+    older = tuple(
+        v for v, paths in OLDER_VERSIONS.items() if path in paths or path == ACCOUNT + r"/applications"
+    )
+    return (API_VERSION, *older)
+
+
 def add_routes(router: Router, handlers: BatchManagement) -> None:
     for method, path, handler in routes(handlers):
-        router.add(method, path, handler, api_versions=(API_VERSION,))  # type: ignore[arg-type]
+        router.add(method, path, handler, api_versions=api_versions(path))  # type: ignore[arg-type]

@@ -6,14 +6,13 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from batch_infra.emulator import catalog
+from batch_infra.emulator import catalog, identities
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.services.batch_mgmt.models import (
     account_keys,
     account_quotas,
     auto_storage_keys,
     common,
-    identities,
 )
 from batch_infra.emulator.services.batch_mgmt.models.common import ACCOUNTS
 
@@ -85,7 +84,7 @@ def create(
         if "tags" in body:
             doc["resource"]["tags"] = body["tags"] or {}
         if "identity" in body:
-            doc["resource"]["identity"] = identities.resolve(ctx, body["identity"], key)
+            doc["resource"]["identity"] = _identity(ctx, body["identity"], doc["resource"])
         state.put(ACCOUNTS, key, doc)
         return doc["resource"], existing is None
 
@@ -124,7 +123,7 @@ def update(
         if "tags" in body:
             doc["resource"]["tags"] = body["tags"] or {}
         if "identity" in body:
-            doc["resource"]["identity"] = identities.resolve(ctx, body["identity"], doc["resource"]["id"])
+            doc["resource"]["identity"] = _identity(ctx, body["identity"], doc["resource"])
         state.put(ACCOUNTS, doc["resource"]["id"], doc)
         return doc["resource"]
 
@@ -162,6 +161,17 @@ def list_accounts(ctx: EmulatorContext, subscription: str, resource_group: str |
         f"resourcegroups/{resource_group}/" if resource_group else ""
     )
     return [doc["resource"] for _, doc in ctx.state.items(ACCOUNTS, prefix)]
+
+
+def _identity(ctx: EmulatorContext, identity: Any, resource: dict[str, Any]) -> dict[str, Any]:
+    """BatchAccountIdentity: None, SystemAssigned or UserAssigned (no combination), resolved as ARM does."""
+    return identities.resolve(
+        ctx,
+        identity,
+        resource["id"],
+        resource.get("identity"),
+        allowed=("None", "SystemAssigned", "UserAssigned"),
+    )
 
 
 def _location(body: dict[str, Any]) -> str:

@@ -126,8 +126,9 @@ def served(ctx: EmulatorContext, package: dict[str, Any]) -> dict[str, Any]:
     where = package.get(_BLOB)
     if where is not None and ctx.blob is not None:
         expiry = common.parse_iso(package["properties"]["storageUrlExpiry"])
-        url = ctx.blob.sas_url(where["storageAccount"], where["container"], where["blob"],
-                               permission="rcw", expiry=expiry)
+        url = ctx.blob.sas_url(
+            where["storageAccount"], where["container"], where["blob"], permission="rcw", expiry=expiry
+        )
         answer["properties"] = {**package["properties"], "storageUrl": url}
     return answer
 

@@ -2,7 +2,8 @@
 
 - `startTask: {}`: the 2025-06-01 spec's StartTask description: "In an PATCH (update) operation, this property
   can be set to an empty object to remove the start task from the pool." A create with `{}` likewise has none.
-- `metadata`, `applicationPackages`, `userAccounts`: lists a body replaces whole (Pool_Update: "Properties
+- `metadata`, `applicationPackages`, `userAccounts`, `mountConfiguration`: lists a body replaces whole
+  (Pool_Update: "Properties
   that are supplied will be updated"), so `[]` leaves the pool without any; the Batch pool docs say the
   same ("If you specify an empty collection, any metadata is removed from the Pool"). The pool then has no
   such property, so an empty clear of a property the pool never had is no change.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-CLEARABLE_LISTS = ("metadata", "applicationPackages", "userAccounts")
+CLEARABLE_LISTS = ("metadata", "applicationPackages", "userAccounts", "mountConfiguration")
 NO_IDENTITY = {"type": "None"}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from batch_infra.emulator import catalog
 from batch_infra.emulator.errors import AzureError
-from batch_infra.emulator.services.batch_mgmt.models import autoscale_bridge, common
+from batch_infra.emulator.services.batch_mgmt.models import autoscale_bridge, common, pool_vm_validation
 
 # Properties Pool-Update can change while the pool has nodes (API >= 2024-07-01); others need 0 nodes.
 UPDATABLE_WITH_NODES = frozenset({"applicationPackages", "metadata", "scaleSettings", "startTask"})
@@ -72,10 +72,13 @@ def check_properties(props: dict[str, Any], location: str, now: datetime) -> cat
     check_deployment(props.get("deploymentConfiguration"), now)
     check_scale_settings(props.get("scaleSettings"))
     check_task_slots(props.get("taskSlotsPerNode", 1), sku)
+    pool_vm_validation.check(props, location)
     return sku
 
 
-def check_update(props: dict[str, Any], location: str, now: datetime) -> catalog.VmSku | None:
+def check_update(
+    props: dict[str, Any], location: str, now: datetime, current: dict[str, Any] | None = None
+) -> catalog.VmSku | None:
     """Validation of the properties a PATCH sends (each one only if present)."""
     _refuse_retired(props)
     read_only = sorted(set(props) & READ_ONLY)
@@ -91,6 +94,7 @@ def check_update(props: dict[str, Any], location: str, now: datetime) -> catalog
         check_scale_settings(props["scaleSettings"])
     if "taskSlotsPerNode" in props and sku is not None:
         check_task_slots(props["taskSlotsPerNode"], sku)
+    pool_vm_validation.check(props, location, current)
     return sku
 
 

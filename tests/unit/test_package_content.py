@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from batch_infra import packaging
-from batch_infra.packaging import PackageSourceError
+from batch_infra import package_content
+from batch_infra.package_content import PackageSourceError
 
 SAMPLES = Path(__file__).resolve().parents[2] / "packages"
 
@@ -42,7 +42,7 @@ def _materialise(root: Path, tree: dict, order: list[int], mtime: int, umask: in
 
 
 def _zip_bytes(folder: Path, out: Path) -> bytes:
-    packaging.write_zip(folder, out)
+    package_content.write_zip(folder, out)
     return out.read_bytes()
 
 
@@ -55,21 +55,21 @@ def test_same_content_in_any_creation_order_gives_the_same_bytes_and_hash(tmp_pa
     a = _materialise(base / "a", tree, order_a, mtime=1_000_000, umask=0o022)
     b = _materialise(base / "b", tree, order_b, mtime=1_700_000_000, umask=0o077)
     assert _zip_bytes(a, base / "a.zip") == _zip_bytes(b, base / "b.zip")
-    assert packaging.content_hash(a) == packaging.content_hash(b)
+    assert package_content.content_hash(a) == package_content.content_hash(b)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tree=_tree, flip=st.integers(min_value=0), byte=st.binary(min_size=1, max_size=1))
 def test_any_change_of_bytes_or_executable_bit_changes_the_hash(tmp_path_factory, tree, flip, byte):
     base = tmp_path_factory.mktemp("pkg")
-    original = packaging.content_hash(_materialise(base / "a", tree, list(range(len(tree))), 0, 0o022))
+    original = package_content.content_hash(_materialise(base / "a", tree, list(range(len(tree))), 0, 0o022))
     key = list(tree)[flip % len(tree)]
     data, executable = tree[key]
     changed_bytes = {**tree, key: (data + byte, executable)}
     changed_mode = {**tree, key: (data, not executable)}
     for index, variant in enumerate((changed_bytes, changed_mode)):
         folder = _materialise(base / f"v{index}", variant, list(range(len(variant))), 0, 0o022)
-        assert packaging.content_hash(folder) != original
+        assert package_content.content_hash(folder) != original
 
 
 def test_zip_members_are_sorted_with_fixed_time_and_normalised_modes(tmp_path):
@@ -80,11 +80,11 @@ def test_zip_members_are_sorted_with_fixed_time_and_normalised_modes(tmp_path):
     (tmp_path / "src" / "bin" / "run.sh").chmod(0o700)
     (tmp_path / "src" / "a.txt").write_text("a")
     (tmp_path / "src" / "a.txt").chmod(0o600)
-    packaging.write_zip(tmp_path / "src", tmp_path / "out.zip")
+    package_content.write_zip(tmp_path / "src", tmp_path / "out.zip")
     with zipfile.ZipFile(tmp_path / "out.zip") as archive:
         infos = archive.infolist()
         assert [i.filename for i in infos] == ["a.txt", "bin/run.sh", "empty/", "z.txt"]
-        assert {i.date_time for i in infos} == {packaging.FIXED_TIME}
+        assert {i.date_time for i in infos} == {package_content.FIXED_TIME}
         modes = {i.filename: stat.S_IMODE(i.external_attr >> 16) for i in infos}
         assert modes == {"a.txt": 0o644, "bin/run.sh": 0o755, "empty/": 0o755, "z.txt": 0o644}
         assert archive.read("bin/run.sh") == b"#!/bin/sh\n"
@@ -95,10 +95,10 @@ def test_a_given_zip_is_used_as_is(tmp_path):
     given_zip = tmp_path / "Tools.ZIP"
     with zipfile.ZipFile(given_zip, "w") as archive:
         archive.writestr("x.txt", "x")  # a real mtime: must be kept, not rewritten
-    built = packaging.build(given_zip, tmp_path / "work")
+    built = package_content.build(given_zip, tmp_path / "work")
     assert built.path == given_zip
     assert built.size == given_zip.stat().st_size
-    assert built.content_hash == packaging.content_hash(given_zip)
+    assert built.content_hash == package_content.content_hash(given_zip)
     assert built.content_hash.startswith("sha256:")
 
 
@@ -107,10 +107,11 @@ def test_a_given_zip_hashes_by_its_members_like_the_folder_it_holds(tmp_path):
     (tmp_path / "src" / "bin" / "run").write_bytes(b"#!/bin/sh\n")
     (tmp_path / "src" / "bin" / "run").chmod(0o755)
     (tmp_path / "src" / "f").write_bytes(b"data")
-    built = packaging.build(tmp_path / "src", tmp_path)
+    built = package_content.build(tmp_path / "src", tmp_path)
     copy = tmp_path / "copy.zip"
     copy.write_bytes(built.path.read_bytes())
-    assert packaging.content_hash(copy) == built.content_hash == packaging.content_hash(tmp_path / "src")
+    source_hash = package_content.content_hash(tmp_path / "src")
+    assert package_content.content_hash(copy) == built.content_hash == source_hash
 
 
 def _zip_of(
@@ -133,29 +134,30 @@ def test_a_zip_rebuilt_with_new_mtimes_order_and_folder_entries_keeps_its_hash(t
         tmp_path / "two.zip", dict(reversed(members.items())), when=(2025, 1, 2, 3, 4, 6), folders=["bin/"]
     )
     assert first.read_bytes() != rebuilt.read_bytes()
-    assert packaging.content_hash(first) == packaging.content_hash(rebuilt)
+    assert package_content.content_hash(first) == package_content.content_hash(rebuilt)
     changed = _zip_of(tmp_path / "three.zip", {**members, "a.txt": (b"a", 0o755)})
-    assert packaging.content_hash(changed) != packaging.content_hash(first)  # the execute bit counts
+    # the execute bit counts
+    assert package_content.content_hash(changed) != package_content.content_hash(first)
 
 
 def test_names_are_compared_in_nfc_form(tmp_path):
     nfc, nfd = "caf\u00e9.txt", "cafe\u0301.txt"
-    assert packaging.content_hash(
+    assert package_content.content_hash(
         _zip_of(tmp_path / "nfc.zip", {nfc: (b"x", 0o644)})
-    ) == packaging.content_hash(_zip_of(tmp_path / "nfd.zip", {nfd: (b"x", 0o644)}))
+    ) == package_content.content_hash(_zip_of(tmp_path / "nfd.zip", {nfd: (b"x", 0o644)}))
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / nfd).write_bytes(b"x")
-    built = packaging.build(tmp_path / "src", tmp_path)
+    built = package_content.build(tmp_path / "src", tmp_path)
     with zipfile.ZipFile(built.path) as archive:
         assert archive.namelist() == [nfc]
-    assert built.content_hash == packaging.content_hash(tmp_path / "nfc.zip")
+    assert built.content_hash == package_content.content_hash(tmp_path / "nfc.zip")
 
 
 @pytest.mark.parametrize("name", ["dir\\file.txt", "../escape.txt", "/abs.txt"])
 def test_zip_members_with_backslashes_or_outside_names_are_refused(tmp_path, name):
     given = _zip_of(tmp_path / "bad.zip", {name: (b"x", 0o644)})
     with pytest.raises(PackageSourceError) as err:
-        packaging.content_hash(given)
+        package_content.content_hash(given)
     assert repr(name) in err.value.message and err.value.fix
 
 
@@ -163,14 +165,14 @@ def test_a_backslash_in_a_folder_file_name_is_refused_with_the_fix(tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "a\\b.txt").write_text("x")
     with pytest.raises(PackageSourceError) as err:
-        packaging.content_hash(tmp_path / "src")
+        package_content.content_hash(tmp_path / "src")
     assert "backslash" in err.value.message and "/" in err.value.fix
 
 
 def test_a_broken_link_is_named_with_the_fix(tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "dangling").symlink_to(tmp_path / "nowhere")
-    for call in (packaging.content_hash, lambda p: packaging.build(p, tmp_path)):
+    for call in (package_content.content_hash, lambda p: package_content.build(p, tmp_path)):
         with pytest.raises(PackageSourceError) as err:
             call(tmp_path / "src")
         assert (
@@ -184,7 +186,7 @@ def test_a_file_name_that_is_not_utf8_is_named_with_the_fix(tmp_path):
     with open(os.path.join(os.fsencode(tmp_path / "src"), b"caf\xe9.txt"), "wb") as latin1:
         latin1.write(b"x")
     with pytest.raises(PackageSourceError) as err:
-        packaging.content_hash(tmp_path / "src")
+        package_content.content_hash(tmp_path / "src")
     assert "caf\\xe9.txt" in err.value.message and "not UTF-8" in err.value.message
     assert "rename" in err.value.fix
 
@@ -196,7 +198,7 @@ def test_an_unreadable_subfolder_is_an_error_not_a_smaller_package(tmp_path):
     (tmp_path / "src" / "locked").chmod(0)
     try:
         with pytest.raises(PackageSourceError) as err:
-            packaging.content_hash(tmp_path / "src")
+            package_content.content_hash(tmp_path / "src")
     finally:
         (tmp_path / "src" / "locked").chmod(0o755)
     assert str(tmp_path / "src" / "locked") in err.value.message and "permission" in err.value.fix
@@ -211,9 +213,9 @@ def test_a_walk_error_is_an_error_naming_the_folder(tmp_path, monkeypatch):
         kwargs["onerror"](PermissionError(13, "Permission denied", str(tmp_path / "src" / "locked")))
         yield from real_walk(top, **kwargs)
 
-    monkeypatch.setattr(packaging.os, "walk", walk)
+    monkeypatch.setattr(package_content.os, "walk", walk)
     with pytest.raises(PackageSourceError) as err:
-        packaging.content_hash(tmp_path / "src")
+        package_content.content_hash(tmp_path / "src")
     assert (
         f"folder {tmp_path / 'src' / 'locked'}" in err.value.message
         and "Permission denied" in err.value.message
@@ -224,19 +226,19 @@ def test_an_entry_that_deflate_could_grow_past_the_zip64_limit_is_written_as_zip
     monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 1000)  # a scale model of 4 GiB
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "blob.bin").write_bytes(os.urandom(998))
-    built = packaging.build(tmp_path / "src", tmp_path)
+    built = package_content.build(tmp_path / "src", tmp_path)
     with zipfile.ZipFile(built.path) as archive:
         assert archive.read("blob.bin") == (tmp_path / "src" / "blob.bin").read_bytes()
     monkeypatch.undo()
     limit = zipfile.ZIP64_LIMIT
-    assert packaging.needs_zip64(limit - 2**20) and not packaging.needs_zip64(100 * 2**20)
+    assert package_content.needs_zip64(limit - 2**20) and not package_content.needs_zip64(100 * 2**20)
 
 
 def test_incompressible_entries_are_stored_and_text_is_deflated(tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "random.bin").write_bytes(os.urandom(200_000))
     (tmp_path / "src" / "text.txt").write_bytes(b"hello world\n" * 20_000)
-    built = packaging.build(tmp_path / "src", tmp_path)
+    built = package_content.build(tmp_path / "src", tmp_path)
     with zipfile.ZipFile(built.path) as archive:
         kinds = {i.filename: i.compress_type for i in archive.infolist()}
     assert kinds == {"random.bin": zipfile.ZIP_STORED, "text.txt": zipfile.ZIP_DEFLATED}
@@ -244,34 +246,34 @@ def test_incompressible_entries_are_stored_and_text_is_deflated(tmp_path):
 
 def test_sample_packages_build_reproducibly_and_fit_their_upper_bound(tmp_path):
     for folder in sorted(p for p in SAMPLES.glob("*/*") if p.is_dir()):
-        first = packaging.build(folder, _fresh(tmp_path / "one"))
-        second = packaging.build(folder, _fresh(tmp_path / "two"))
+        first = package_content.build(folder, _fresh(tmp_path / "one"))
+        second = package_content.build(folder, _fresh(tmp_path / "two"))
         assert first.path.read_bytes() == second.path.read_bytes(), folder
         # zipped and hashed in one pass, to the same hash as planning computes
-        assert first.content_hash == second.content_hash == packaging.content_hash(folder)
-        assert first.size <= packaging.size_upper_bound(folder)
+        assert first.content_hash == second.content_hash == package_content.content_hash(folder)
+        assert first.size <= package_content.size_upper_bound(folder)
 
 
 def test_large_files_stream_without_holding_the_package_in_memory(tmp_path):
     import tracemalloc
 
     (tmp_path / "src").mkdir()
-    payload = os.urandom(packaging.CHUNK) * 24  # 24 MiB, incompressible per chunk
+    payload = os.urandom(package_content.CHUNK) * 24  # 24 MiB, incompressible per chunk
     (tmp_path / "src" / "big.bin").write_bytes(payload)
     del payload
     tracemalloc.start()
-    built = packaging.build(tmp_path / "src", tmp_path)
+    built = package_content.build(tmp_path / "src", tmp_path)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert built.size > 24 * packaging.CHUNK
-    assert peak < 8 * packaging.CHUNK, f"peak {peak} bytes: the package was buffered"
+    assert built.size > 24 * package_content.CHUNK
+    assert peak < 8 * package_content.CHUNK, f"peak {peak} bytes: the package was buffered"
 
 
 @pytest.mark.parametrize("name", ["missing", "notes.txt"])
 def test_a_path_that_is_not_a_folder_or_zip_names_the_fix(tmp_path, name):
     (tmp_path / "notes.txt").write_text("n")
     with pytest.raises(PackageSourceError) as err:
-        packaging.content_hash(tmp_path / name)
+        package_content.content_hash(tmp_path / name)
     assert str(tmp_path / name) in err.value.message
     assert "folder or a .zip" in (err.value.fix or "")
 
@@ -281,7 +283,7 @@ def test_a_link_to_a_folder_is_refused(tmp_path):
     (tmp_path / "src" / "real" / "f").write_text("f")
     (tmp_path / "src" / "alias").symlink_to(tmp_path / "src" / "real")
     with pytest.raises(PackageSourceError, match="symbolic link to a folder"):
-        packaging.content_hash(tmp_path / "src")
+        package_content.content_hash(tmp_path / "src")
 
 
 def _fresh(path: Path) -> Path:
