@@ -164,7 +164,7 @@ def bench_pools(target: Target, args: argparse.Namespace, ready: Path) -> None:
 
 
 POOL_COUNTS = (10, 100, 300)
-PROBE_PUTS = 20
+PROBE_PUTS = 50
 RATIO_TARGET = 1.3  # PUT time at 300 existing pools over the time at 10
 
 
