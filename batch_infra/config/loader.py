@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from batch_infra.config.package_paths import package_path_problem
 from batch_infra.config.stack import StackConfig
-from batch_infra.config.yaml_source import read_yaml, shown
+from batch_infra.config.yaml_source import parse_text, read_yaml, shown
 from batch_infra.errors import ConfigError, UsageError
 
 NAMESPACE = "batch-infra"
@@ -72,15 +72,20 @@ def _available(project_dir: Path) -> str:
             "Pulumi.yaml is) or pass --project-dir DIR")
 
 
-def load_stack_file(path: Path | str, *, environment: str | None = None) -> LoadedStack:
-    """Read `stacks/Pulumi.<env>.yaml` directly (no Pulumi engine); the environment defaults to <env>."""
+def load_stack_file(
+    path: Path | str, *, environment: str | None = None, text: str | None = None
+) -> LoadedStack:
+    """Read `stacks/Pulumi.<env>.yaml` directly (no Pulumi engine); the environment defaults to <env>.
+
+    `text`: validate this text as if it were the file at `path` (package paths resolve the same), e.g. a
+    promotion's result before anything is written."""
     path = Path(path)
     source = _display(path)
-    if not path.is_file():
+    if text is None and not path.is_file():
         wanted = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
         raise ConfigError([f"{source}: no such stack file; fix: {_did_you_mean(wanted, path.parent.parent)}"
                            f"create it, or name an existing stack ({_available(path.parent.parent)})"])
-    document = read_yaml(path, source) or {}
+    document = (read_yaml(path, source) if text is None else parse_text(text, source)) or {}
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict):
         raise ConfigError([f"{source}: has no `config:` mapping; "
