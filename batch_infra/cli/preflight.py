@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.tree import Tree
 
-from batch_infra.ops.plan import Plan, PlannedResource, plan_stack
+if TYPE_CHECKING:  # `batch-infra --help` must not pay for pulumi, pydantic or rich
+    from rich.tree import Tree
+
+    from batch_infra.ops.plan import Plan, PlannedResource
 
 
 @click.command()
@@ -59,6 +59,10 @@ def preflight(
     Azure with --azure. Exit codes: 0 ok, 1 the config, a quota or an autoscale formula is wrong,
     2 usage, 3 Azure failed, 130 interrupted (Ctrl-C).
     """
+    from rich.console import Console
+
+    from batch_infra.ops.plan import plan_stack
+
     started = time.perf_counter()
     if not offline:
         from batch_infra.cli.preflight_view import run_against_target
@@ -118,6 +122,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 def plan_tree(plan: Plan) -> Tree:
     """A rich tree: the stack, then each resource under its parent with its key properties."""
+    from rich.markup import escape
+    from rich.tree import Tree
+
     root = Tree(f"[bold]stack {escape(plan.stack)}[/] [dim]{escape(plan.source)}[/]")
     by_urn = {r.urn: r for r in plan.resources}
     children: dict[str | None, list[PlannedResource]] = {}
@@ -136,6 +143,8 @@ def plan_tree(plan: Plan) -> Tree:
 
 
 def _label(resource: PlannedResource) -> str:
+    from rich.markup import escape
+
     style = "bold cyan" if not resource.custom else "bold"
     text = f"[{style}]{escape(resource.name)}[/] [dim]{escape(resource.type)}[/]"
     properties = "  ".join(f"{escape(k)}={escape(_show(v))}" for k, v in resource.key_properties().items())

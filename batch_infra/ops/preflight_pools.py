@@ -70,7 +70,7 @@ def desired_inputs(target: Target, config: Any, pool: Any, account_endpoint: str
         account_endpoint=account_endpoint or "",
         location=config.location,
         subnet_id=subnet,
-        policies=config.policies.model_dump(by_alias=True, mode="json"),
+        policies=config.policies.pool_policies(),
         user_passwords={u.name: SECRET for u in pool.user_accounts if u.password_secret},
     )
 
