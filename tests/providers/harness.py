@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -145,8 +146,14 @@ class ProviderHarness:
         # A file, not a pipe: nobody reads stderr while the server runs, and a full pipe would block it.
         self._stderr = tempfile.TemporaryFile()
         command = ["/bin/sh", str(upstream_script(PLUGIN_SCRIPT)), _ENGINE_ADDRESS]
+        # Its own process group: the script runs python as a child, and stop() must end both.
         self._process = subprocess.Popen(
-            command, cwd=self.launch.pwd, stdout=subprocess.PIPE, stderr=self._stderr, env=env
+            command,
+            cwd=self.launch.pwd,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=env,
+            start_new_session=True,
         )
         port = self._read_port()
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -179,14 +186,15 @@ class ProviderHarness:
             self._channel.close()
             self._channel = None
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        if process is not None and process.stdout is not None:
+        if process is None:
+            return
+        _signal_group(process, signal.SIGTERM)  # the script's python outlives the shell otherwise
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGKILL)
+            process.wait(timeout=10)
+        if process.stdout is not None:
             process.stdout.close()
 
     def __enter__(self) -> ProviderHarness:
@@ -415,6 +423,13 @@ class ProviderHarness:
             return ""
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace")
+
+
+def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass  # the group has already exited
 
 
 def _wire(value: Any) -> Any:
