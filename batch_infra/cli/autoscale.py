@@ -216,7 +216,14 @@ def simulate(
     )
     source = {"workload": Workload(workload, rate)} if workload else {"metrics": Metrics.load(metrics_path)}
     result = run(_read(formula_file), config=config, **source)
-    paths = write_outputs(result, out_dir)
+    try:
+        paths = write_outputs(result, out_dir)
+    except OSError as err:
+        raise BatchInfraError(
+            f"--out {out_dir}: cannot write the results there "
+            f"({err.strerror or err}: {err.filename or out_dir})",
+            fix="choose a folder you can write to",
+        ) from err
     summary = result.summary
     click.echo(summary_text(summary))
     for path in paths.values():

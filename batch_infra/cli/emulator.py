@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 from pathlib import Path
@@ -53,6 +54,9 @@ def start(port: int, state_file: Path | None, ready_file: Path | None, seed: int
         received.append(signum)
         stop.set()
 
+    for option, path in (("--state", state_file), ("--ready-file", ready_file)):
+        if path is not None:
+            writable_folder(option, path)
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, on_signal)
     running = Emulator(Options(port=port, state=state_file, ready_file=ready_file, seed=seed))
@@ -73,3 +77,21 @@ def start(port: int, state_file: Path | None, ready_file: Path | None, seed: int
             pass
     finally:
         running.stop()
+
+
+def writable_folder(option: str, path: Path) -> None:
+    """Create the file's folder (a fresh clone has no .emulator/); say which option and why when we cannot."""
+    from batch_infra.errors import BatchInfraError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise BatchInfraError(
+            f"{option} {path}: cannot create its folder {path.parent} ({err.strerror or err})",
+            fix="pass a path under a folder you can write to",
+        ) from err
+    if not os.access(path.parent, os.W_OK):
+        raise BatchInfraError(
+            f"{option} {path}: its folder {path.parent} is not writable",
+            fix="pass a path under a folder you can write to",
+        )

@@ -110,17 +110,23 @@ def rotate(
         click.echo(
             "warning: --grace 0: consumers that read the old key just before the switch will fail", err=True
         )
-    report = run(
-        target,
-        account,
-        key_sink,
-        batch=batch,
-        storage=storage,
-        grace=grace,
-        storage_propagation=storage_propagation,
-        dry_run=dry_run,
-        on_step=progress.step,
-    )
+    try:
+        report = run(
+            target,
+            account,
+            key_sink,
+            batch=batch,
+            storage=storage,
+            grace=grace,
+            storage_propagation=storage_propagation,
+            dry_run=dry_run,
+            on_step=progress.step,
+            sleep=Countdown(enabled=not as_json),
+        )
+    except KeyboardInterrupt:
+        if not dry_run:
+            click.echo(half_done(key_sink, stack), err=True)
+        raise
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2))
     else:
@@ -145,6 +151,55 @@ def _sink(
     if vault_url is None and not target.is_emulator:
         raise click.UsageError("--sink keyvault needs --vault-url (https://<vault>.vault.azure.net)")
     return KeyVaultSink(target, vault_url or target.arm_endpoint, secret_name or f"{account}-shared-key")
+
+
+class Countdown:
+    """Waits in one-second steps and shows what for and how long is left: a rotation waits minutes, and a
+    silent one looks hung. On a terminal one line counts down; in a CI log a line every 30 s."""
+
+    def __init__(self, *, enabled: bool, clock: Any = None) -> None:
+        import sys
+        import time
+
+        self.enabled, self.tty = enabled, sys.stderr.isatty()
+        self.sleep, self.now = (clock.sleep, clock.now) if clock else (time.sleep, time.monotonic)
+
+    def __call__(self, seconds: float, why: str) -> None:
+        end = self.now() + seconds
+        last_shown = None
+        while (left := end - self.now()) > 0:
+            whole = int(left + 0.999)
+            if self.enabled and (self.tty or last_shown is None or last_shown - whole >= 30):
+                line = f"  waiting {whole}s {why} (Ctrl-C is safe: a re-run resumes)"
+                click.echo(f"\r{line}\033[K" if self.tty else line, err=True, nl=not self.tty)
+                last_shown = whole
+            self.sleep(min(1.0, left))
+        if self.enabled and self.tty:
+            click.echo("", err=True)
+
+
+def half_done(sink: Any, stack: str) -> str:
+    """What an interrupted rotation left behind, from the progress it records in the sink, and the fix."""
+    from batch_infra.ops.storage_keys import STORAGE_PENDING
+
+    rerun = f"re-run `batch-infra keys rotate --stack {stack}` to finish it"
+    try:
+        state = sink.read_state()
+    except (BatchInfraError, OSError) as err:
+        return f"rotation interrupted; its progress could not be read ({err}); {rerun}"
+    parts = []
+    if state.phase == "published":
+        parts.append(
+            f"the {state.to_key} key is published to consumers and the {state.from_key} key is not yet "
+            "regenerated (both keys still work)"
+        )
+    if state.storage_phase in STORAGE_PENDING:
+        parts.append(f"the auto-storage rotation stopped after step '{state.storage_phase}'")
+    if not parts:
+        return (
+            f"rotation interrupted before any key changed hands; {rerun} (or leave it: nothing is half done)"
+        )
+    return "rotation interrupted: " + "; ".join(parts) + f"; {rerun}"
 
 
 class _Progress:

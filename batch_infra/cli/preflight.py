@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.tree import Tree
 
-from batch_infra.ops.plan import Plan, PlannedResource, plan_stack
+if TYPE_CHECKING:  # `batch-infra --help` must not pay for pulumi, pydantic or rich
+    from rich.tree import Tree
+
+    from batch_infra.ops.plan import Plan, PlannedResource
 
 
 @click.command()
@@ -59,6 +59,10 @@ def preflight(
     Azure with --azure. Exit codes: 0 ok, 1 the config, a quota or an autoscale formula is wrong,
     2 usage, 3 Azure failed, 130 interrupted (Ctrl-C).
     """
+    from rich.console import Console
+
+    from batch_infra.ops.plan import plan_stack
+
     started = time.perf_counter()
     if not offline:
         from batch_infra.cli.preflight_view import run_against_target
@@ -70,11 +74,16 @@ def preflight(
         )
     with Console(stderr=True).status(f"planning stack {stack} under Pulumi's mock runtime"):
         plan = plan_stack(stack, project_dir)
+    from batch_infra.cli.preflight_view import show_baseline, stack_baseline
+
+    baseline = stack_baseline(plan, project_dir)
     if as_json:
-        click.echo(to_json(plan_document(plan)))
-        return
+        click.echo(to_json({**plan_document(plan), "securityBaseline": baseline.to_dict()}))
+        ctx.exit(0 if baseline.ok else 1)
     Console().print(plan_tree(plan))
+    show_baseline(Console(), baseline)
     Console().print(f"planned offline in {time.perf_counter() - started:.1f}s (total wall time)")
+    ctx.exit(0 if baseline.ok else 1)
 
 
 def to_json(document: dict[str, Any]) -> str:
@@ -113,6 +122,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 def plan_tree(plan: Plan) -> Tree:
     """A rich tree: the stack, then each resource under its parent with its key properties."""
+    from rich.markup import escape
+    from rich.tree import Tree
+
     root = Tree(f"[bold]stack {escape(plan.stack)}[/] [dim]{escape(plan.source)}[/]")
     by_urn = {r.urn: r for r in plan.resources}
     children: dict[str | None, list[PlannedResource]] = {}
@@ -131,6 +143,8 @@ def plan_tree(plan: Plan) -> Tree:
 
 
 def _label(resource: PlannedResource) -> str:
+    from rich.markup import escape
+
     style = "bold cyan" if not resource.custom else "bold"
     text = f"[{style}]{escape(resource.name)}[/] [dim]{escape(resource.type)}[/]"
     properties = "  ".join(f"{escape(k)}={escape(_show(v))}" for k, v in resource.key_properties().items())

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from batch_infra.config.package_paths import package_path_problem
 from batch_infra.config.stack import StackConfig
-from batch_infra.config.yaml_source import read_yaml, shown
+from batch_infra.config.yaml_source import parse_text, read_yaml, shown
 from batch_infra.errors import ConfigError, UsageError
 
 NAMESPACE = "batch-infra"
@@ -72,15 +72,20 @@ def _available(project_dir: Path) -> str:
             "Pulumi.yaml is) or pass --project-dir DIR")
 
 
-def load_stack_file(path: Path | str, *, environment: str | None = None) -> LoadedStack:
-    """Read `stacks/Pulumi.<env>.yaml` directly (no Pulumi engine); the environment defaults to <env>."""
+def load_stack_file(
+    path: Path | str, *, environment: str | None = None, text: str | None = None
+) -> LoadedStack:
+    """Read `stacks/Pulumi.<env>.yaml` directly (no Pulumi engine); the environment defaults to <env>.
+
+    `text`: validate this text as if it were the file at `path` (package paths resolve the same), e.g. a
+    promotion's result before anything is written."""
     path = Path(path)
     source = _display(path)
-    if not path.is_file():
+    if text is None and not path.is_file():
         wanted = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
         raise ConfigError([f"{source}: no such stack file; fix: {_did_you_mean(wanted, path.parent.parent)}"
                            f"create it, or name an existing stack ({_available(path.parent.parent)})"])
-    document = read_yaml(path, source) or {}
+    document = (read_yaml(path, source) if text is None else parse_text(text, source)) or {}
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict):
         raise ConfigError([f"{source}: has no `config:` mapping; "
@@ -160,7 +165,21 @@ def _file_problems(values: dict[str, Any], source: str, secrets: set[str], proje
                 key = f"pools[{index}].userAccounts[{user_index}].passwordSecret"
                 problems.append(f"{source}: {NAMESPACE}:{key}: no secret config key {name!r}; fix: "
                                 f"pulumi config set --secret {name} <password> --stack {environment}")
+        problems += _section_secret_problems(index, pool, source, secrets, environment)
     return problems
+
+
+def _section_secret_problems(
+    index: int, pool: dict[str, Any], source: str, secrets: set[str], environment: Any
+) -> list[str]:
+    """Registry passwords, mount keys and protected settings name secret config keys (config.secret_refs)."""
+    from batch_infra.config.secret_refs import references
+
+    sections = ("containerConfiguration", "mountConfiguration", "extensions", "startTask")
+    named = sorted({k for section in sections for k in references(pool.get(section))})
+    return [f"{source}: {NAMESPACE}:pools[{index}]: names secret config key {name!r}, which the stack "
+            f"does not hold as a secret; fix: pulumi config set --secret {name} <value> --stack {environment}"
+            for name in named if name not in secrets]
 
 
 def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:

@@ -37,7 +37,11 @@ def shown(value: Any, limit: int = MAX_SHOWN) -> str:
 
 def read_yaml(path: Path, source: str) -> Any:
     """The parsed document of a stack file; a ConfigError for anything a stack file cannot be."""
-    text = _text(path, source)
+    return parse_text(_text(path, source), source)
+
+
+def parse_text(text: str, source: str) -> Any:
+    """The parsed document of a stack file's text (read_yaml's checks, for text not yet on disk)."""
     _check_structure(text, source)
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass

@@ -144,6 +144,8 @@ class EmulatorApp:
                     raise fault.error
             self.ctx.lro.settle()  # operations whose time has come finish before anyone reads
             response = route.handler(request)
+            if fault is not None and fault.lose_response:
+                return DROP  # served, answer lost: what a client sees when a connection dies on the way back
         except AzureError as err:
             response = Response(err.status, err.body(envelope), dict(err.headers))
         except Exception:  # noqa: BLE001 - a handler bug must reach the client as Azure's 500 AND stderr

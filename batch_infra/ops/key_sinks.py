@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
-from batch_infra.errors import AzureOperationError, BatchInfraError, azure_error_code
+from batch_infra.errors import AzureOperationError, BatchInfraError
+from batch_infra.providers import azure_failures
 from batch_infra.providers.azure_clients import Target
 
 KEY_NAMES = ("primary", "secondary")
@@ -149,9 +150,7 @@ def secret_client(target: Target, vault_url: str) -> Any:
     """A SecretClient for `vault_url` with the target's credential; the emulator's vault trusts its CA."""
     from azure.keyvault.secrets import SecretClient
 
-    options: dict[str, Any] = {}
-    if target.ca_bundle:
-        options["connection_verify"] = target.ca_bundle
+    options = {k: v for k, v in target.client_options().items() if k != "polling_interval"}
     # The emulator answers Key Vault's vault.azure.net challenge from 127.0.0.1; Azure is verified as usual.
     return SecretClient(
         vault_url, target.credential(), verify_challenge_resource=not target.is_emulator, **options
@@ -223,25 +222,12 @@ class KeyVaultSink:
             raise
 
     def _call(self, action: str, operation: Any) -> Any:
-        from azure.core.exceptions import AzureError, HttpResponseError
-
-        try:
-            return operation()
-        except HttpResponseError as err:
-            code = azure_error_code(err)
-            raise AzureOperationError(
-                f"{action} {self.description}",
-                code,
-                err.message or str(err),
-                fix="check the vault URL and that you may get/set its secrets",
-            ) from err
-        except AzureError as err:  # no answer at all: DNS, refused or dropped connection, timeout
-            raise AzureOperationError(
-                f"{action} {self.description}",
-                type(err).__name__,
-                str(err),
-                fix=f"check the vault URL and your network, then {RERUN}",
-            ) from err
+        return azure_failures.call(
+            f"{action} {self.description}",
+            operation,
+            access="get and set on the vault's secrets (Key Vault Secrets Officer)",
+            fix="check the vault URL, then " + RERUN,
+        )
 
 
 class FileSink:

@@ -21,7 +21,7 @@ from batch_infra.ops.key_sinks import (
     RotationState,
 )
 from batch_infra.ops.storage_keys import DEFAULT_PROPAGATION, STORAGE_PENDING, STORAGE_STEPS, rotate_storage
-from batch_infra.providers import azure_clients
+from batch_infra.providers import azure_clients, azure_failures
 from batch_infra.providers.azure_clients import Target
 
 # Steps reported to `on_step` (the CLI's progress, the tests' fault points), in order.
@@ -38,6 +38,12 @@ __all__ = ["BATCH_STEPS", "STORAGE_STEPS", "AccountRef", "RotationReport", "reso
 
 VERIFY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # seconds between data-plane checks of a new key
 StepCallback = Callable[[str, str], None]  # (part: "batch" | "storage", step)
+# Waits for consumers or nodes: (seconds, what for). The CLI shows a countdown; the default just sleeps.
+Sleeper = Callable[[float, str], None]
+
+
+def plain_sleep(seconds: float, _why: str) -> None:
+    time.sleep(seconds)
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,7 @@ def rotate(
     storage_propagation: float = DEFAULT_PROPAGATION,
     dry_run: bool = False,
     on_step: StepCallback | None = None,
+    sleep: Sleeper = plain_sleep,
 ) -> RotationReport:
     """Rotate the selected keys; a re-run after an interruption finishes the interrupted rotation.
 
@@ -119,13 +126,13 @@ def rotate(
             "read the key a moment before fails (give --grace at least the longest a consumer keeps a key)"
         )
     if dry_run:
-        _run(target, account, sink, report, on_step, batch, storage, grace, storage_propagation)
+        _run(target, account, sink, report, on_step, batch, storage, grace, storage_propagation, sleep)
         return report
     lease = RotationLease(sink, seconds=2 * (grace + storage_propagation) + 600)
     lease.acquire()
     try:
         leased = LeasedSink(sink, lease)
-        _run(target, account, leased, report, on_step, batch, storage, grace, storage_propagation)
+        _run(target, account, leased, report, on_step, batch, storage, grace, storage_propagation, sleep)
     finally:
         lease.release()
     return report
@@ -141,6 +148,7 @@ def _run(
     storage: bool,
     grace: float,
     propagation: float,
+    sleep: Sleeper = plain_sleep,
 ) -> None:
     step = on_step or (lambda part, name: None)
     state = sink.read_state()
@@ -151,10 +159,14 @@ def _run(
         )
         batch = False
     if batch:
-        BatchKeyRotation(target, account, sink, grace, report, step, storage_requested=storage).run()
+        BatchKeyRotation(
+            target, account, sink, grace, report, step, storage_requested=storage, sleep=sleep
+        ).run()
     if storage:
         # Without a Batch key in the sink (AAD-only stacks) the progress is recorded there all the same.
-        rotate_storage(target, account, sink, report, step, propagation=propagation, azure=_azure)
+        rotate_storage(
+            target, account, sink, report, step, propagation=propagation, azure=_azure, sleep=sleep
+        )
 
 
 class BatchKeyRotation:
@@ -170,8 +182,10 @@ class BatchKeyRotation:
         step: StepCallback,
         *,
         storage_requested: bool = False,
+        sleep: Sleeper = plain_sleep,
     ) -> None:
         self.target, self.account, self.sink, self.grace = target, account, sink, grace
+        self.sleep = sleep
         self.storage_requested = storage_requested
         self.report, self.step = report, step
         self.mgmt = azure_clients.batch_mgmt_client(target)
@@ -223,7 +237,7 @@ class BatchKeyRotation:
             self.report.batch += [f"wait {wait:g}s for consumers to switch", f"regenerate {state.from_key}"]
             return
         # Consumers re-read the sink; the grace covers a read just before publishing and its use just after.
-        time.sleep(wait)
+        self.sleep(wait, f"for consumers to switch to the {state.to_key} key")
         self._done("consumers-switched", f"waited {wait:g}s for consumers to switch to {state.to_key}")
         self._regenerate(state.from_key)
         self._done("old-regenerated", f"regenerated {state.from_key} (no longer published)")
@@ -303,7 +317,9 @@ class BatchKeyRotation:
             except HttpResponseError as err:
                 code = azure_error_code(err)
                 if err.status_code not in (401, 403):
-                    raise AzureOperationError(operation, code, err.message or str(err)) from err
+                    raise azure_failures.azure_failure(
+                        operation, err, fix=f"nothing was published; {RERUN}"
+                    ) from err
                 if delay is None:
                     raise AzureOperationError(
                         operation,
@@ -312,9 +328,9 @@ class BatchKeyRotation:
                         fix="nothing was published; re-run `batch-infra keys rotate` in a minute",
                     ) from err
                 time.sleep(delay)
-            except AzureError as err:
-                raise AzureOperationError(
-                    operation, type(err).__name__, str(err), fix=f"nothing was published; {RERUN}"
+            except AzureError as err:  # no answer at all, after the retry policy's tries
+                raise azure_failures.azure_failure(
+                    operation, err, fix=f"nothing was published; {RERUN}"
                 ) from err
 
     @staticmethod
@@ -324,20 +340,14 @@ class BatchKeyRotation:
         return next((name for name, value in keys.items() if value == published.value), None)
 
 
+KEYS_ACCESS = "Contributor on the Batch account (listKeys and regenerateKey need it)"
+
+
 def _other(key_name: str) -> str:
     return "secondary" if key_name == "primary" else "primary"
 
 
 def _azure(operation: str, call: Callable[[], Any], *, fix: str | None = None) -> Any:
-    from azure.core.exceptions import AzureError, HttpResponseError
-
-    try:
-        return call()
-    except HttpResponseError as err:
-        code = azure_error_code(err)
-        message = getattr(err.error, "message", None) or err.message or str(err)
-        raise AzureOperationError(operation, code, message, fix=fix) from err
-    except AzureError as err:  # no answer at all: DNS, refused or dropped connection, timeout
-        raise AzureOperationError(
-            operation, type(err).__name__, str(err), fix=f"check the endpoint and your network, then {RERUN}"
-        ) from err
+    """Run one Azure call; a failure becomes an AzureOperationError whose fix matches its cause (a 403 says
+    which role; throttling says it was throttling, never that a role is missing)."""
+    return azure_failures.call(operation, call, access=KEYS_ACCESS, fix=fix)

@@ -19,7 +19,7 @@ from ruamel.yaml.tokens import CommentToken
 from batch_infra.config import StackConfig, load_stack_file, stack_file
 from batch_infra.config.base import is_promotable
 from batch_infra.config.loader import NAMESPACE
-from batch_infra.errors import ConfigError
+from batch_infra.errors import BatchInfraError, ConfigError
 
 ABSENT = None  # how a Change shows a key that is not set
 
@@ -113,8 +113,10 @@ def _promote_field(
     if not _holds_promotable(annotation) or yaml_key not in source:
         return
     if yaml_key not in target:
-        plan.notes.append(f"{path}: the target sets no {key}; its promotable keys were not copied "
-                          f"(add {key} to the target first)")
+        plan.notes.append(
+            f"{path}: the target sets no {key}; its promotable keys were not copied "
+            f"(add {key} to the target first)"
+        )
         return
     model = _model_of(annotation)
     if _is_list(annotation):
@@ -140,8 +142,10 @@ def _promote_entities(model: type[BaseModel], source: Any, target: Any, path: st
         entity_id = str(item.get("id", ""))
         match = by_id.get(entity_id.lower())
         if match is None:
-            plan.notes.append(f"{path}[{entity_id}]: only in the source; not created in the target "
-                              "(declare it there with its own sizes and names, then promote)")
+            plan.notes.append(
+                f"{path}[{entity_id}]: only in the source; not created in the target "
+                "(declare it there with its own sizes and names, then promote)"
+            )
             continue
         # Paths name the entity as the file being changed spells it (ids match case-insensitively).
         _promote_model(model, item, match, f"{path}[{match.get('id', entity_id)}]", plan)
@@ -314,20 +318,28 @@ def _read(yaml: YAML, path: Path) -> Any:
 
 
 def _validate_and_write(plan: Plan, target_path: Path, target_env: str, *, write: bool) -> None:
-    """Validate the promoted text with the full model from a sibling file (package paths resolve the same),
-    then atomically replace the target with it, or discard it."""
+    """Validate the promoted text with the full model as the target file (package paths resolve the same),
+    in memory: a preview writes nothing (a read-only checkout can still be previewed). With `write`, a
+    sibling file then atomically replaces the target."""
+    try:
+        load_stack_file(target_path, environment=target_env, text=plan.text)
+    except ConfigError as err:
+        raise PromotionRefused(f"{target_path} would be invalid after promotion", err.problems) from err
+    if not write:
+        return
     scratch = target_path.with_name(f".{target_path.name}.promote-{os.getpid()}")
     try:
-        scratch.write_text(plan.text)
+        try:
+            scratch.write_text(plan.text)
+        except OSError as err:
+            raise BatchInfraError(
+                f"{target_path}: cannot write beside it ({err.strerror or err}), so --write cannot "
+                "replace it",
+                fix="make stacks/ writable, or drop --write to preview the promotion",
+            ) from err
         if target_path.exists():
             os.chmod(scratch, target_path.stat().st_mode & 0o777)
-        try:
-            load_stack_file(scratch, environment=target_env)
-        except ConfigError as err:
-            problems = [p.replace(scratch.name, target_path.name) for p in err.problems]
-            raise PromotionRefused(f"{target_path} would be invalid after promotion", problems) from err
-        if write:
-            os.replace(scratch, target_path)
-            plan.written = True
+        os.replace(scratch, target_path)
+        plan.written = True
     finally:
         scratch.unlink(missing_ok=True)

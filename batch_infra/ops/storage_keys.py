@@ -37,6 +37,7 @@ def rotate_storage(
     *,
     propagation: float,
     azure: Callable[..., Any],
+    sleep: Callable[[float, str], None] = lambda seconds, _why: time.sleep(seconds),
 ) -> None:
     """Regenerate key2, sync, wait `propagation`, regenerate key1, sync; progress recorded in the sink."""
     if account.storage_account is None or account.storage_mode != "StorageKeys":
@@ -47,7 +48,7 @@ def rotate_storage(
     done = STORAGE_PENDING.get(state.storage_phase, 0)
     if done:
         report.notes.append(f"resuming the auto-storage rotation after {state.storage_phase}")
-    actions = _actions(target, account, azure, propagation, fresh=not done)
+    actions = _actions(target, account, azure, propagation, fresh=not done, sleep=sleep)
     for phase, text, action in actions[done:]:
         if report.dry_run:
             report.storage.append(text)
@@ -63,7 +64,13 @@ def rotate_storage(
 
 
 def _actions(
-    target: Target, account: Any, azure: Callable[..., Any], propagation: float, *, fresh: bool
+    target: Target,
+    account: Any,
+    azure: Callable[..., Any],
+    propagation: float,
+    *,
+    fresh: bool,
+    sleep: Callable[[float, str], None],
 ) -> list[tuple[str, str, Callable[[Any], float | None]]]:
     """(phase recorded after it, text, action(state) -> the sync time when it synced)."""
     storage = azure_clients.storage_client(target)
@@ -94,7 +101,8 @@ def _actions(
         return time.time()
 
     def wait_for_nodes(state: Any) -> None:
-        time.sleep(max(0.0, state.storage_synced_at + propagation - time.time()))
+        wait = max(0.0, state.storage_synced_at + propagation - time.time())
+        sleep(wait, "for the synced auto-storage keys to reach the compute nodes")
 
     return [
         (

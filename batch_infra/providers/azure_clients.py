@@ -105,8 +105,12 @@ class Target:
         return DefaultAzureCredential()
 
     def client_options(self) -> dict[str, Any]:
-        """Keyword arguments every SDK client takes: TLS trust and LRO polling interval."""
-        options: dict[str, Any] = {}
+        """Keyword arguments every SDK client takes: TLS trust, LRO polling interval and the one retry policy
+        (azure_retry.py) in place of azure-core's, which repeats no POST/PATCH on a 429 without Retry-After
+        or a lost connection."""
+        from batch_infra.providers.azure_retry import AzureRetryPolicy
+
+        options: dict[str, Any] = {"retry_policy": AzureRetryPolicy()}
         if self.ca_bundle:
             options["connection_verify"] = self.ca_bundle
         if self.polling_interval is not None:

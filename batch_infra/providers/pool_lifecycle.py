@@ -9,7 +9,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 from pulumi.runtime.rpc import contains_unknowns
 
-from batch_infra.errors import BatchInfraError
+from batch_infra.errors import AzureOperationError, BatchInfraError
 from batch_infra.pool_changes import BY_KEY, CLEARS, Change, Plan, classify
 from batch_infra.providers import pool_features, pool_ops, pool_spec
 from batch_infra.providers.pool_readback import read_back
@@ -236,12 +236,22 @@ def create(props: Mapping[str, Any]) -> CreateResult:
     if existing is not None:
         adopted = _adopt(inputs, existing)
         return CreateResult(adopted["id"], outputs(inputs, adopted))
-    pool = pool_ops.create_pool(inputs, pool_spec.build(inputs))
+    try:
+        pool = pool_ops.create_pool(inputs, pool_spec.build(inputs))
+    except AzureOperationError as err:
+        # If-None-Match refused a retried PUT: the first try made the pool and its answer was lost. It is
+        # adopted like any existing pool (only if identical), never overwritten.
+        existing = pool_ops.get_pool(inputs) if err.code == "ConditionNotMet" else None
+        if existing is None:
+            raise
+        adopted = _adopt(inputs, existing)
+        return CreateResult(adopted["id"], outputs(inputs, adopted))
     try:
         pool = pool_ops.wait_steady(inputs, pool, timeout_seconds=_timeout(inputs), started_resize=True)
-    except BatchInfraError:
-        # This call created the pool, so it removes it: a pool left with resize errors would otherwise be
-        # adopted next time. A pool this call did not create is never deleted (see _adopt).
+    except pool_ops.ResizeFailed:
+        # This call created the pool and Azure says its resize failed, so it removes it: a pool left with
+        # resize errors would otherwise be adopted next time. A read error or a timeout is no such verdict
+        # (the pool may be fine) and never deletes; nor is a pool this call did not create (see _adopt).
         pool_ops.delete_pool(inputs)
         raise
     return CreateResult(pool["id"], outputs(inputs, pool))
@@ -307,12 +317,8 @@ def update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> UpdateResult:
             f"pool {inputs['id']!r} no longer exists in Batch account {inputs['accountName']!r}",
             fix="run `pulumi refresh` so the engine knows, then `pulumi up` recreates it",
         )
-    state = (pool.get("properties") or {}).get("allocationState")
-    if state == "Resizing":  # someone else's resize: stopped, and its errors are not this update's failure
-        pool = pool_ops.stop_resize(inputs)
-    if state != "Steady":  # Stopping (ours or someone's) turns Steady on its own: only wait
-        pool = pool_ops.wait_steady(inputs, pool, timeout_seconds=_timeout(inputs))
     body = pool_spec.build(inputs)
+    pool = _settle(inputs, pool, body)
     when_empty = [c for c in plan.changes if c.change is Change.WHEN_EMPTY]
     live = [c for c in plan.changes if c.change is Change.LIVE]
     if when_empty and pool_ops.node_count(pool) and scales_to_zero(inputs):
@@ -324,6 +330,27 @@ def update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> UpdateResult:
     tags = "tags" in plan.keys(Change.WHEN_EMPTY) + plan.keys(Change.LIVE)
     pool = _patch(inputs, body, pool, _azure_names(when_empty + live, inputs), identity=identity, tags=tags)
     return UpdateResult(outputs(inputs, pool))
+
+
+def _settle(inputs: dict[str, Any], pool: dict[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
+    """A Steady pool to update. A resize toward the config's own targets is finished, not stopped: it is an
+    interrupted run's (the config is the truth), and its errors are this update's. Any other resize is
+    someone else's: stopped, its errors not ours. Stopping turns Steady on its own: only waited out."""
+    state = (pool.get("properties") or {}).get("allocationState")
+    if state == "Steady":
+        return pool
+    wanted = _fixed_targets(body)
+    ours = state == "Resizing" and wanted is not None and _fixed_targets(pool) == wanted
+    if state == "Resizing" and not ours:
+        pool = pool_ops.stop_resize(inputs)
+    return pool_ops.wait_steady(inputs, pool, timeout_seconds=_timeout(inputs), started_resize=ours)
+
+
+def _fixed_targets(pool: Mapping[str, Any]) -> tuple[int, int] | None:
+    fixed = ((pool.get("properties") or {}).get("scaleSettings") or {}).get("fixedScale")
+    if not fixed:
+        return None
+    return int(fixed.get("targetDedicatedNodes") or 0), int(fixed.get("targetLowPriorityNodes") or 0)
 
 
 def _azure_names(changes: list[Any], inputs: Mapping[str, Any]) -> set[str]:

@@ -283,3 +283,24 @@ def test_simulate_summary_prints_counts_as_whole_numbers(capsys, tmp_path: Path)
     )
     first = out.splitlines()[0]
     assert "e+" not in first and re.search(r" \d{1,3}(,\d{3})+ task-minutes waiting", first), first
+
+
+def test_simulate_into_an_unwritable_out_names_it_with_the_fix(capsys, tmp_path: Path) -> None:
+    """newcomer D5: `--out` on a read-only folder exited 3 "internal error"."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, _, err = run(
+        capsys,
+        "simulate",
+        str(CORPUS / "F023.txt"),
+        "--workload",
+        "constant",
+        "--days",
+        "0.1",
+        "--interval",
+        "5",
+        "--out",
+        str(blocker / "sim"),
+    )
+    assert code == 1 and f"error: --out {blocker / 'sim'}: cannot write the results there" in err
+    assert "fix: choose a folder you can write to" in err and "internal error" not in err

@@ -162,3 +162,72 @@ def test_an_unreachable_endpoint_exits_3_with_rerun_guidance(
     err = capsys.readouterr().err
     emulator_env.clear_faults()
     assert code == 3 and "ServiceResponseError" in err and "re-run" in err and "Traceback" not in err
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.slept: list[float] = []
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.t += seconds
+
+
+def test_a_wait_counts_down_and_says_ctrl_c_is_safe(capsys: pytest.CaptureFixture[str]) -> None:
+    """newcomer D4: the 60 s and 300 s waits were silent."""
+    from batch_infra.cli.keys import Countdown
+
+    clock = FakeClock()
+    Countdown(enabled=True, clock=clock)(75, "for consumers to switch to the secondary key")
+    err = capsys.readouterr().err
+    assert sum(clock.slept) == pytest.approx(75) and max(clock.slept) <= 1.0
+    lines = err.splitlines()  # not a terminal here: a line at the start, then every 30 s
+    assert (
+        lines[0]
+        == "  waiting 75s for consumers to switch to the secondary key (Ctrl-C is safe: a re-run resumes)"
+    )
+    assert [line.split()[1] for line in lines] == ["75s", "45s", "15s"]
+
+
+def test_an_interrupted_rotation_says_what_is_half_done_and_how_to_finish(
+    emulator_env: Any, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    """newcomer D4: Ctrl-C during the grace wait printed a bare 'interrupted'."""
+    from batch_infra.cli import keys as keys_cli
+
+    emulator_env.reset()
+    make_account(emulator_env)
+
+    def interrupted(self, seconds: float, why: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(keys_cli.Countdown, "__call__", interrupted)
+    code = run(project, "--batch", "--sink", "file", "--sink-path", str(tmp_path / "k.json"), "--grace", "30")
+    err = capsys.readouterr().err
+    assert code == 130
+    assert (
+        "rotation interrupted: the secondary key is published to consumers and the primary key is not yet "
+        "regenerated (both keys still work); re-run `batch-infra keys rotate --stack dev` to finish it"
+    ) in err
+    assert err.rstrip().endswith("interrupted")
+
+
+def test_without_credentials_the_fix_is_to_sign_in(project: Path, capsys, monkeypatch) -> None:
+    """newcomer D19: no credential gave 'deploy the stack first (pulumi up)'."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    from batch_infra.ops import keys as keys_ops
+
+    def no_credential(*_args: Any, **_kwargs: Any) -> Any:
+        raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+
+    monkeypatch.delenv("BATCH_INFRA_EMULATOR", raising=False)
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "11111111-1111-1111-1111-111111111111")
+    monkeypatch.setattr(keys_ops.azure_clients, "batch_mgmt_client", no_credential)
+    code = run(project, "--sink", "file", "--sink-path", "k.json")
+    err = capsys.readouterr().err
+    assert code == 3 and "no credential" in err and "az login" in err and "pulumi up" not in err

@@ -41,8 +41,10 @@ def test_json_and_write(project: Path, capsys: pytest.CaptureFixture[str]) -> No
     result = json.loads(capsys.readouterr().out)
     assert code == 0
     assert result["written"] is True
-    assert {c["path"] for c in result["changes"]} == {"applications[renderer].defaultVersion",
-                                                      "pools[render].scale.formula"}
+    assert {c["path"] for c in result["changes"]} == {
+        "applications[renderer].defaultVersion",
+        "pools[render].scale.formula",
+    }
     assert "defaultVersion: 2.4.0" in (project / "stacks/Pulumi.prod.yaml").read_text()
 
     again = main(args)
@@ -79,3 +81,38 @@ def test_refused_json_prints_an_error_document(project: Path, capsys: pytest.Cap
     assert code == 1 and document["written"] is False
     assert document["error"].startswith("promotion refused")
     assert any("mixes fixed keys" in p for p in document["problems"])
+
+
+def _read_only(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Writes into `folder` fail as on a read-only mount (the tests run as root, so modes would not)."""
+    write_text = Path.write_text
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> int:
+        if self.parent.resolve() == folder.resolve():
+            raise OSError(30, "Read-only file system", str(self))
+        return write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", refuse)
+
+
+def test_a_preview_needs_no_write_access_and_write_says_why_it_cannot(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """newcomer D5: promote wrote a scratch file beside the target even without --write (traceback)."""
+    _read_only(monkeypatch, project / "stacks")
+    args = ["promote", "--from", "staging", "--to", "dev", "--project-dir", str(project)]
+    assert main(args) == 0
+    assert "1 change; the result is valid" in capsys.readouterr().out
+    assert main([*args, "--write"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write beside it (Read-only file system)" in err and "fix: make stacks/ writable" in err
+    assert "Traceback" not in err
+
+
+def test_a_preview_reports_invalid_package_paths_against_the_real_project(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.rmtree(project / "packages" / "renderer" / "2.3.0")
+    code = main(["promote", "--from", "staging", "--to", "dev", "--project-dir", str(project)])
+    err = capsys.readouterr().err
+    assert code == 1 and "packages/renderer/2.3.0" in err and "tmp/batch-infra-promote" not in err

@@ -51,7 +51,7 @@ PRIVATE = {
         )
         for scope in ("resourceGroup", "batchAccount", "storageAccount")
     },
-    "batch-guard-rails-role-batchAccount-11111111-azure-batch-data-contributor": (
+    "batch-guard-rails-role-batch-11111111-6aaa78f1": (
         "azure-native:authorization:RoleAssignment",
         "batch-guard-rails",
     ),

@@ -7,13 +7,17 @@ inputs projected back from those outputs (what a refresh keeps) must equal the w
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi._types import input_type_py_to_pulumi_names
 
 from tests.engine.azure_native import convert
+from tests.engine.azure_native.shapes import Shape
 from tests.engine.azure_native.types import TYPES
 from tests.engine.resource_provider import ProviderError
 from tests.engine.values import UNKNOWN
@@ -269,3 +273,35 @@ def test_preview_maps_inputs_by_type_and_leaves_a_string_set_output_unknown() ->
     assert preview["identity"]["userAssignedIdentities"] is UNKNOWN  # a list in, a map of objects out
     assert preview["identity"]["principalId"] is UNKNOWN
     assert preview["accountEndpoint"] is UNKNOWN and preview["id"] is UNKNOWN
+
+
+def sdk_inputs(module: str, class_name: str) -> set[str] | None:
+    """The camelCase input names of the installed SDK's `class_name` (an input type), or None if absent."""
+    found = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), class_name, None)
+    return set(input_type_py_to_pulumi_names(found).values()) if found is not None else None
+
+
+def nested_shapes(shape: Shape, found: dict[str, Shape]) -> dict[str, Shape]:
+    for f in shape.fields.values():
+        if isinstance(f.of, Shape) and not f.read_only and f.of.name not in found:
+            found[f.of.name] = f.of
+            nested_shapes(f.of, found)
+    return found
+
+
+@pytest.mark.parametrize("token", sorted(TYPES))
+def test_the_tables_take_exactly_the_inputs_the_installed_sdk_sends(token: str) -> None:
+    spec = TYPES[token]
+    _, module, name = token.split(":")
+    # Through the package, whose lazy loader must do the importing (a direct submodule import breaks it).
+    resource = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), name)
+    resource_module = sys.modules[resource.__module__]
+    # A resource whose name clashes with an input type has its arguments as <Name>InitArgs.
+    args = getattr(resource_module, f"{name}InitArgs", None) or getattr(resource_module, f"{name}Args")
+    assert set(input_type_py_to_pulumi_names(args).values()) == set(spec.body.inputs()) | set(
+        spec.path_params
+    )
+    for shape_name, shape in nested_shapes(spec.body, {}).items():
+        wanted = sdk_inputs(f"{module}._inputs", f"{shape_name}Args")
+        assert wanted is not None, f"{token}: no {shape_name}Args in the SDK (name the shape after it)"
+        assert set(shape.inputs()) == wanted, (token, shape_name)

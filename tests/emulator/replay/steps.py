@@ -101,7 +101,8 @@ def put_response(run: Run, step: dict[str, Any]) -> None:
     spec = (run.row.schema or {}).get("spec")
     items = body["value"] if step.get("each") else [body]
     for item in items:
-        path = run.fill(item["id"]) if step.get("each") else run.fill(step.get("path", run.row.path))
+        target = step.get("path") or step["putResponse"] or run.row.path
+        path = run.fill(item["id"]) if step.get("each") else run.fill(target)
         clean = strip_read_only(run.body(item), spec, definition) if spec and definition else item
         for name in step.get("drop", []):
             _drop(clean, name)

@@ -68,19 +68,21 @@ def pool(resource: dict[str, Any], endpoint: str) -> dict[str, Any]:
     return redaction.for_spec(specs.BATCH_DATA).strip(view, "BatchPool")
 
 
-def node_counts(resource: dict[str, Any]) -> dict[str, Any]:
-    """BatchPoolNodeCounts: allocated nodes are idle (the emulator runs no tasks)."""
+def node_counts(resource: dict[str, Any], unusable: str | None = None) -> dict[str, Any]:
+    """BatchPoolNodeCounts: allocated nodes are idle (the emulator runs no tasks), or all unusable when
+    `unusable` says why they cannot reach the account's node management endpoint."""
     props = resource["properties"]
+    state = "unusable" if unusable else "idle"
     return {
         "poolId": resource["name"],
-        "dedicated": _counts(props["currentDedicatedNodes"]),
-        "lowPriority": _counts(props["currentLowPriorityNodes"]),
+        "dedicated": _counts(props["currentDedicatedNodes"], state),
+        "lowPriority": _counts(props["currentLowPriorityNodes"], state),
     }
 
 
-def _counts(nodes: int) -> dict[str, int]:
+def _counts(nodes: int, state: str = "idle") -> dict[str, int]:
     counts = dict.fromkeys(_NODE_STATES, 0)
-    counts["idle"] = counts["total"] = nodes
+    counts[state] = counts["total"] = nodes
     return counts
 
 

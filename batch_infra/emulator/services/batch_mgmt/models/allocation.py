@@ -100,8 +100,9 @@ def start_resize(
         "resizeTimeout": resize_timeout,
         "startTime": common.iso(now),
     }
-    if deallocation:
-        status["nodeDeallocationOption"] = deallocation
+    # Azure reports the option the resize runs with, "Requeue" unless the scale settings name another
+    # (every PoolCreate_*/PoolGet_* answer in Microsoft's 2025-06-01 examples).
+    status["nodeDeallocationOption"] = deallocation or "Requeue"
     props["resizeOperationStatus"] = status
     doc["alloc"] = {
         "due": common.iso(now + timedelta(seconds=delay_seconds)),

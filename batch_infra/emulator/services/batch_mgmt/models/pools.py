@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from batch_infra.emulator import identities
+from batch_infra.emulator import casing, identities, specs
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.services.batch_mgmt.models import (
     allocation,
@@ -12,6 +12,7 @@ from batch_infra.emulator.services.batch_mgmt.models import (
     autoscale_bridge,
     common,
     pool_clears,
+    pool_defaults,
 )
 from batch_infra.emulator.services.batch_mgmt.models import pool_scaling as scaling
 from batch_infra.emulator.services.batch_mgmt.models import pool_validation as validation
@@ -61,7 +62,7 @@ def put(
 ) -> dict[str, Any]:
     """PUT: create the pool (200, not LRO) or replace its settable properties under Azure's rules."""
     validation.check_pool_name(pool)
-    body = common.require_object(body, "the pool")
+    body = _canonical(common.require_object(body, "the pool"))
     props = pool_clears.normalize(common.properties_of(body, "the pool"))
     now = ctx.now()
     common.require_account_ready(account)
@@ -86,6 +87,7 @@ def put(
             settable = {k: v for k, v in props.items() if k in validation.SETTABLE}
             validation.check_immutable(current, settable, _node_count(doc), pool)
         _apply_settable(doc, {**_DEFAULTS, **settable}, replace=True)
+        pool_defaults.apply(doc["resource"]["properties"])
         _apply_envelope(ctx, doc, body)
         scaling.resize_from_scale_settings(ctx, account, doc, sku)
         return _save(ctx, state, account, doc, now)
@@ -95,7 +97,7 @@ def patch(
     ctx: EmulatorContext, account: dict[str, Any], pool: str, body: Any, *, if_match: str | None
 ) -> dict[str, Any]:
     """PATCH: only the given properties change; most need the pool at 0 nodes (PropertyCannotBeUpdated)."""
-    body = common.require_object(body, "the pool update")
+    body = _canonical(common.require_object(body, "the pool update"))
     props = pool_clears.normalize(common.properties_of(body, "the pool update"))
     now = ctx.now()
     with ctx.state.transaction() as state:
@@ -109,6 +111,7 @@ def patch(
         _check_package_references(ctx, account, props.get("applicationPackages"))
         scale_changed = "scaleSettings" in props and props["scaleSettings"] != current.get("scaleSettings")
         _apply_settable(doc, props, replace=False)
+        pool_defaults.apply(doc["resource"]["properties"])
         _apply_envelope(ctx, doc, body)
         if scale_changed and "autoScale" in current["scaleSettings"]:
             scaling.formula_changed(ctx, account, doc)
@@ -197,6 +200,11 @@ def mark_deleting(ctx: EmulatorContext, account: dict[str, Any], pool: str) -> s
 
 def delete(ctx: EmulatorContext, key: str) -> None:
     ctx.state.delete(POOLS, key)
+
+
+def _canonical(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with property names and enum values in the spec's spelling, as ARM reads them."""
+    return casing.for_spec(specs.BATCH_MGMT).canonical(body, "Pool")  # type: ignore[no-any-return]
 
 
 def _not_found(account: dict[str, Any], pool: str) -> AzureError:
