@@ -65,6 +65,15 @@ def test_private_prod_deploys_from_outside_and_locks_hold(project, arm, clean_em
     blocked = stack.destroy()
     assert not blocked.ok
     assert "ScopeLocked" in blocked.render()
+    # The shipped policy also protects (and retains) the group, storage and Batch account: lift it first, as a
+    # user would (Pulumi refuses to delete a protected resource; a retained one would stay in Azure).
+    stack_file = project / "stacks" / "Pulumi.prod.yaml"
+    text = stack_file.read_text()
+    for policy in ("protectStatefulResources", "retainOnDelete"):
+        text = text.replace(f"{policy}: true", f"{policy}: false")
+    stack_file.write_text(text)
+    lift = stack.up()
+    assert lift.ok and not any(lift.counts.get(op) for op in ("replace", "delete")), lift.render()
     # README "Locks": lift them in Azure (az lock delete), then destroy.
     status, locks = arm.call("GET", f"{group}/providers/Microsoft.Authorization/locks", LOCK_API)
     assert status == 200 and len(locks["value"]) == 3
