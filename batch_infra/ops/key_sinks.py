@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 import uuid
 from dataclasses import asdict, dataclass, field, fields
@@ -84,7 +85,10 @@ class RotationLease:
     publishing (ops.keys) catches what that leaves."""
 
     def __init__(self, sink: KeySink, seconds: float) -> None:
-        self.sink, self.seconds, self.owner = sink, seconds, uuid.uuid4().hex[:12]
+        # The owner names its process, so a later run on the same host can tell a dead holder from a live one.
+        self.sink, self.seconds = sink, seconds
+        self.owner = f"{uuid.uuid4().hex[:12]}@{socket.gethostname()}:{os.getpid()}"
+        self.took_over: str | None = None  # the dead run whose lease this one took, for the report
 
     def acquire(self) -> None:
         state = self.sink.read_state()
@@ -110,12 +114,32 @@ class RotationLease:
 
     def _refuse_if_held(self, state: RotationState) -> None:
         if state.lease_owner and state.lease_owner != self.owner and state.lease_expires > time.time():
+            if holder_is_gone(state.lease_owner):
+                self.took_over = state.lease_owner  # its process is dead: nothing can still write as it
+                return
             left = state.lease_expires - time.time()
             raise BatchInfraError(
                 f"another key rotation (run {state.lease_owner}) holds {self.sink.description} for "
                 f"{left:.0f}s more; two rotations at once would regenerate a key consumers hold",
-                fix=f"let that run finish, or if it died, {RERUN} after {left:.0f}s",
+                fix=f"let that run finish; if it died on another machine, {RERUN} after {left:.0f}s (a run "
+                "that died on this machine is taken over at once)",
             )
+
+
+def holder_is_gone(owner: str) -> bool:
+    """Whether a lease owner `<id>@<host>:<pid>` is a process of this host that no longer runs. A holder on
+    another host, or one written before owners named their process, cannot be checked: it is not gone."""
+    _, _, where = owner.partition("@")
+    host, _, pid = where.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    return False
 
 
 class LeasedSink:

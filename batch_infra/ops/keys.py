@@ -130,6 +130,11 @@ def rotate(
         return report
     lease = RotationLease(sink, seconds=2 * (grace + storage_propagation) + 600)
     lease.acquire()
+    if lease.took_over:
+        report.notes.append(
+            f"took over the lease of run {lease.took_over}: its process no longer runs on this host; the "
+            "rotation resumes where that run stopped"
+        )
     try:
         leased = LeasedSink(sink, lease)
         _run(target, account, leased, report, on_step, batch, storage, grace, storage_propagation, sleep)

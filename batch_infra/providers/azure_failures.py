@@ -100,7 +100,10 @@ def _fix(kind: str, err: Any, access: str | None, fix: str | None) -> str:
     status = getattr(err, "status_code", None)
     then = f"; {fix}" if fix else ""  # the caller's recovery (what a re-run resumes), after the cause
     if kind == THROTTLED:
-        return f"Azure is throttling (429){tried}; re-run later or lower parallelism (`--parallel 4`)" + then
+        return (
+            f"Azure is throttling (429){tried}; re-run later or lower parallelism (e.g. `pulumi up "
+            "--parallel 4`)" + then
+        )
     if kind == SERVER:
         return (
             f"Azure had a transient server error ({status} {_code(err) or ''}".rstrip()

@@ -16,8 +16,8 @@ from batch_infra.providers.pool_readback import read_back
 
 # Outputs that are not inputs: Azure's view of the pool, for programs and people (never diffed).
 OUTPUT_KEYS = ("azureId", "allocationState", "currentDedicatedNodes", "currentSpotNodes", "autoScaleFormula")
-# Batch pool ids and ARM names and regions compare case-insensitively (a pool "Render" is pool "render").
-CASE_INSENSITIVE = ("id", "subscriptionId", "resourceGroupName", "accountName", "accountEndpoint", "location")
+# ARM names and regions compare case-insensitively (pool_changes.classify does the same for the pool id).
+CASE_INSENSITIVE = ("subscriptionId", "resourceGroupName", "accountName", "accountEndpoint", "location")
 # Which properties of the Pool body carry each input key (for PATCH bodies with only what changed).
 AZURE_PROPERTIES: dict[str, tuple[str, ...]] = {
     "displayName": ("displayName",),
@@ -215,7 +215,7 @@ def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
 
 
 def _same_names(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
-    """Names Azure compares case-insensitively (the pool id, its account): a re-cased one is no change."""
+    """Names Azure compares case-insensitively (the pool's account): a re-cased one is no change."""
     return {
         key: olds[key]
         for key in CASE_INSENSITIVE

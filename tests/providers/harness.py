@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import proto, rpc
 from pulumi.runtime.proto import provider_pb2_grpc
 
+from tests.engine.process_tree import stop_process_tree
 from tests.engine.values import UNKNOWN, UNKNOWN_GUID, Secret, strip_secrets
 from tests.fixtures.pulumi_launch import PLUGIN_SCRIPT, Launch, project_launch, upstream_script
 
@@ -153,7 +153,7 @@ class ProviderHarness:
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             env=env,
-            start_new_session=True,
+            start_new_session=True,  # one process group: stop() reaches the script's python child
         )
         port = self._read_port()
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -186,15 +186,9 @@ class ProviderHarness:
             self._channel.close()
             self._channel = None
         process, self._process = self._process, None
-        if process is None:
-            return
-        _signal_group(process, signal.SIGTERM)  # the script's python outlives the shell otherwise
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            _signal_group(process, signal.SIGKILL)
-            process.wait(timeout=10)
-        if process.stdout is not None:
+        if process is not None:
+            stop_process_tree(process)  # the upstream script runs python as a child, not by exec
+        if process is not None and process.stdout is not None:
             process.stdout.close()
 
     def __enter__(self) -> ProviderHarness:
@@ -423,13 +417,6 @@ class ProviderHarness:
             return ""
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace")
-
-
-def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    try:
-        os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass  # the group has already exited
 
 
 def _wire(value: Any) -> Any:

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from batch_infra import packaging
+try:
+    from batch_infra import package_content
+except ImportError:  # before its rename from packaging: the benchmark's "before" figures run older trees
+    from batch_infra import packaging as package_content  # type: ignore[no-redef]
 from batch_infra.components.packages import planned_zip_sha256
 from batch_infra.providers import azure_clients
 from batch_infra.providers.app_package import ApplicationPackageProvider
@@ -197,7 +200,7 @@ def _prepare_package_account(env: Env) -> State:
         "application_name": "tools",
         "version": "1.0.0",
         "path": str(source),
-        "content_hash": packaging.content_hash(source),
+        "content_hash": package_content.content_hash(source),
         "zip_sha256": planned_zip_sha256(source),
         "allow_updates": True,
         "set_default": True,

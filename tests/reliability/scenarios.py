@@ -36,6 +36,7 @@ FIX_WORDS = {
     "drop": "no answer",
     "lost-response": "no answer",
 }
+CRASH_ALLOCATION_SECONDS = 1.5
 _RAISED = re.compile(r"^([A-Za-z_][\w.]*)(?::|$)")
 
 
@@ -83,6 +84,8 @@ def run_crash(env: Env, operation: Operation, step: int) -> Outcome:
     """Serve `step` requests, then drop the rest, SIGKILL the provider server, re-run in a new one."""
     name = f"{operation.name} crash after {step} request(s)"
     state = operation.prepare(env)
+    # Slow enough allocations that a resize started before the kill is still running at the re-run.
+    env.emulator.settings(allocation_delay_seconds=CRASH_ALLOCATION_SECONDS)
     env.emulator.clear_requests()
     try:
         env.emulator.add_fault(path=".", drop=True, skip=step)

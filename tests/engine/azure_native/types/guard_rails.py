@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from tests.engine.azure_native.shapes import ResourceSpec, Shape, array, obj, props, ro, top
 
-RETENTION = Shape("RetentionPolicy", top(enabled="boolean", days="integer"))
+RETENTION = Shape("MicrosoftCommonRetentionPolicy", top(enabled="boolean", days="integer"))
 LOG = Shape(
-    "LogSettings",
+    "DiagnosticsLogSettings",
     top(category="string", categoryGroup="string", enabled="boolean", retentionPolicy=obj(RETENTION)),
 )
 METRIC = Shape(
-    "MetricSettings",
+    "DiagnosticsMetricSettings",
     top(category="string", timeGrain="string", enabled="boolean", retentionPolicy=obj(RETENTION)),
 )
 
@@ -71,7 +71,7 @@ WORKSPACE = ResourceSpec(
                 tags="map",
                 name=ro(),
                 type=ro(),
-                etag="string",
+                etag=ro(),
                 identity="any",
                 systemData=ro("object"),
             ),

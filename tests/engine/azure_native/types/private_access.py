@@ -8,6 +8,7 @@ x-ms-client-flatten on the resources and inside privateLinkServiceConnections[] 
 from __future__ import annotations
 
 from tests.engine.azure_native.shapes import ResourceSpec, Shape, array, obj, props, ref_id, ro, top
+from tests.engine.azure_native.types.network import SUBNET_ITEM
 
 RG = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
 _COMMON = dict(etag=ro(), type=ro())
@@ -29,6 +30,20 @@ SERVICE_CONNECTION = Shape(
     },
 )
 
+# ipConfigurations[] carry a flattened `properties` bag (privateEndpoint.json PrivateEndpointIPConfiguration);
+# the SDK's input types name every field the tables must take (tests/engine/test_azure_native_mapping.py).
+IP_CONFIGURATION = Shape(
+    "PrivateEndpointIPConfiguration",
+    {
+        **top(name="string", etag=ro(), type=ro()),
+        **props(groupId="string", memberName="string", privateIPAddress="string"),
+    },
+)
+APPLICATION_SECURITY_GROUP = Shape(
+    "ApplicationSecurityGroup",
+    top(id="string", location="string", tags="map", name=ro(), type=ro(), etag=ro()),
+)
+
 PRIVATE_ENDPOINT = ResourceSpec(
     token="azure-native:network:PrivateEndpoint",
     api_version="2024-05-01",
@@ -38,12 +53,12 @@ PRIVATE_ENDPOINT = ResourceSpec(
         {
             **top(id="string", location="string", tags="map", extendedLocation="any", name=ro(), **_COMMON),
             **props(
-                subnet=obj(ref_id("Subnet")),
+                subnet=obj(SUBNET_ITEM),
                 privateLinkServiceConnections=array(SERVICE_CONNECTION),
                 manualPrivateLinkServiceConnections=array(SERVICE_CONNECTION),
                 customNetworkInterfaceName="string",
-                ipConfigurations="any",
-                applicationSecurityGroups=array(ref_id("ApplicationSecurityGroup")),
+                ipConfigurations=array(IP_CONFIGURATION),
+                applicationSecurityGroups=array(APPLICATION_SECURITY_GROUP),
                 customDnsConfigs="any",
                 networkInterfaces=ro("array"),
                 provisioningState=ro(),
