@@ -19,6 +19,8 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from batch_infra.providers import sdk_imports
+
 
 class ApplicationPackageProvider(ResourceProvider):
     """check / diff / create / read / update / delete of one application package version."""
@@ -26,32 +28,38 @@ class ApplicationPackageProvider(ResourceProvider):
     serialize_as_secret_always = False  # it captures no secrets; nothing but plain inputs reach it
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.app_package_lifecycle import check
 
         return check(_olds, news)
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers import app_package_rules as rules
 
         found = rules.diff(_olds, _news)
         return DiffResult(changes=found.changes, replaces=found.replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.app_package_lifecycle import create
 
         return create(props)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.app_package_lifecycle import read
 
         return read(id_, props)
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.app_package_lifecycle import update
 
         return update(_olds, _news)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.app_package_lifecycle import delete
 
         delete(_props)

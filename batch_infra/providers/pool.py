@@ -24,6 +24,8 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from batch_infra.providers import sdk_imports
+
 TYPE_TOKEN = "pulumi-python:dynamic/pool:Pool"
 
 
@@ -33,31 +35,37 @@ class PoolProvider(ResourceProvider):
     serialize_as_secret_always = False  # nothing secret is captured: the provider object has no state
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.pool_lifecycle import check
 
         return check(_olds, news)
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.pool_lifecycle import diff
 
         return diff(_olds, _news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.pool_lifecycle import create
 
         return create(props)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.pool_lifecycle import read
 
         return read(id_, props)
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.pool_lifecycle import update
 
         return update(_olds, _news)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.pool_lifecycle import delete
 
         delete(_props)

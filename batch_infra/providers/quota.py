@@ -23,6 +23,8 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from batch_infra.providers import sdk_imports
+
 TYPE = "pulumi-python:dynamic/quota:QuotaCheck"
 
 
@@ -32,32 +34,38 @@ class QuotaCheckProvider(ResourceProvider):
     serialize_as_secret_always = False  # it captures nothing; only plain inputs reach it
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.quota_lifecycle import check
 
         return check(news)
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.quota_lifecycle import diff
 
         return diff(_olds, _news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.quota_lifecycle import create
 
         return create(props)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.quota_lifecycle import read
 
         return read(id_, props)
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
+        sdk_imports.ensure_loaded()
         from batch_infra.providers.quota_lifecycle import update
 
         return update(_news)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing in Azure to delete: the check is a record of a verdict."""
+        sdk_imports.ensure_loaded()
 
 
 class QuotaCheck(Resource, module="quota", name="QuotaCheck"):
