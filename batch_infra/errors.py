@@ -49,6 +49,11 @@ class AzureOperationError(BatchInfraError):
     """Azure (or the emulator) refused or failed an operation; carries Azure's own code and message."""
 
     exit_code = ExitCode.AZURE
+    # Set by providers.azure_failures: HTTP status (None: no answer), the cause class ("throttled",
+    # "server", "connection", "authentication", "access", "refused") and the retry policy's record.
+    status: int | None = None
+    cause: str | None = None
+    retry: Any = None
 
     def __init__(self, operation: str, code: str | None, message: str, *, fix: str | None = None) -> None:
         self.operation = operation

@@ -195,6 +195,12 @@ class Plan:
         return [f"{c.key} ({c.azure}): {c.change.value}" for c in self.azure_changes]
 
 
+# Batch pool ids are case-insensitive (Pool - Add: "The ID is case-preserving and case-insensitive (that is,
+# you may not have two Pool IDs within an Account that differ only by case)"): a re-cased id names the same
+# pool, which keeps the case it was created with.
+RECASED_ID = "pool id re-cased: Batch compares pool ids case-insensitively, so it is the same pool"
+
+
 def classify(old_inputs: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> Plan:
     """Compare two sets of pool provider inputs key by key; every key must have a rule."""
     keys = sorted((set(old_inputs) | set(new_inputs)) - {"__provider"})
@@ -223,6 +229,8 @@ def _change(
         return PropertyChange(key, ENDPOINTS_REMOVED, Change.REPLACE, old, new)
     if key == "secretValues":
         return _secret_change(old, new, new_inputs)
+    if key == "id" and isinstance(old, str) and isinstance(new, str) and old.lower() == new.lower():
+        return PropertyChange(key, RECASED_ID, Change.INTERNAL, old, new)
     return PropertyChange(key, rule.azure, rule.change, old, new)
 
 

@@ -36,6 +36,11 @@ def build(project_dir: Path | str) -> dict[str, pulumi.Output]:
         "accountEndpoint": environment.account_endpoint,
         "applicationIds": environment.application_ids,
         "poolIds": environment.pool_ids,
+        # For other stacks (StackReference): where things are, by ARM id, and what is published.
+        "subscriptionId": environment.subscription_id,
+        "storageAccountId": environment.storage_account_id,
+        "poolResourceIds": environment.pool_resource_ids,
+        "applicationPackageVersions": environment.application_package_versions,
     }
 
 

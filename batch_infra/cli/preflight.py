@@ -74,11 +74,16 @@ def preflight(
         )
     with Console(stderr=True).status(f"planning stack {stack} under Pulumi's mock runtime"):
         plan = plan_stack(stack, project_dir)
+    from batch_infra.cli.preflight_view import show_baseline, stack_baseline
+
+    baseline = stack_baseline(plan, project_dir)
     if as_json:
-        click.echo(to_json(plan_document(plan)))
-        return
+        click.echo(to_json({**plan_document(plan), "securityBaseline": baseline.to_dict()}))
+        ctx.exit(0 if baseline.ok else 1)
     Console().print(plan_tree(plan))
+    show_baseline(Console(), baseline)
     Console().print(f"planned offline in {time.perf_counter() - started:.1f}s (total wall time)")
+    ctx.exit(0 if baseline.ok else 1)
 
 
 def to_json(document: dict[str, Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -74,11 +75,35 @@ def run_against_target(
         result.seconds.update(
             plan=planned - started, target=reached - planned, total=time.perf_counter() - started
         )
+        baseline = stack_baseline(plan, project_dir)
         if as_json:
-            click.echo(to_json({**plan_document(plan), "preflight": result.to_dict()}))
+            document = {**plan_document(plan), "preflight": result.to_dict()}
+            click.echo(to_json({**document, "securityBaseline": baseline.to_dict()}))
         else:
             show(Console(), plan_tree(plan), result)
-    return 0 if result.ok else 1
+            show_baseline(Console(), baseline)
+    return 0 if result.ok and baseline.ok else 1
+
+
+def stack_baseline(plan: Any, project_dir: Path) -> Any:
+    """The security baseline (policy pack rules) over the plan, at the stack's policies.securityBaseline."""
+    from batch_infra.config import load_stack_file, stack_file
+    from batch_infra.ops.baseline import check_plan
+
+    config = load_stack_file(stack_file(plan.stack, project_dir), environment=plan.stack).config
+    return check_plan(plan, config.policies)
+
+
+def show_baseline(console: Console, baseline: Any) -> None:
+    """One line per finding: mandatory ones fail the run (as the policy pack fails `pulumi preview`)."""
+    if not baseline.findings:
+        console.print("security baseline: [green]every rule passes[/]")
+        return
+    for finding in baseline.findings:
+        style = "bold red" if finding.level == "mandatory" else "yellow"
+        console.print(f"[{style}]{finding.level}[/] {escape(finding.rule)}: {escape(finding.message)}")
+    verdict = "[green]no mandatory rule broken[/]" if baseline.ok else "[bold red]mandatory rule broken[/]"
+    console.print(f'security baseline: {verdict} (policies.securityBaseline; README "Policy pack")')
 
 
 def show(console: Console, tree: Tree, result: Preflight) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import batch, storage
@@ -27,6 +27,10 @@ class BatchAccountArgs(TypedDict):
     """Required. Validated allocation mode, access, authentication modes, identity, auto-storage settings."""
     tags: dict[str, str]
     """Required. Tags for both accounts."""
+    protect: NotRequired[bool]
+    """Optional. Pulumi's `protect` on both accounts (policies.protectStatefulResources)."""
+    retain_on_delete: NotRequired[bool]
+    """Optional. Pulumi's `retainOnDelete` on both accounts (policies.retainOnDelete)."""
 
 
 def auto_storage_properties(account: AccountConfig, storage_account_id: pulumi.Input[str]) -> dict[str, Any]:
@@ -111,8 +115,14 @@ class BatchAccount(pulumi.ComponentResource):
     def __init__(self, name: str, args: BatchAccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # What holds data or cannot be recreated under the same name: the stack policy may protect it.
+        stateful = pulumi.ResourceOptions(
+            parent=self,
+            protect=args.get("protect", False),
+            retain_on_delete=args.get("retain_on_delete", False),
+        )
         account = args["account"]
-        storage_id, storage_name = self._storage(name, args, child)
+        storage_id, storage_name = self._storage(name, args, stateful)
         batch_account = batch.BatchAccount(
             f"{name}-batch",
             account_name=args["batch_account_name"],
@@ -131,7 +141,7 @@ class BatchAccount(pulumi.ComponentResource):
                 else None
             ),
             tags=args["tags"],
-            opts=child,
+            opts=stateful,
         )
         # Managed-identity auto-storage: blob roles on the storage account (storage_roles docs why).
         self.role_assignments = auto_storage_role_assignments(
@@ -157,7 +167,7 @@ class BatchAccount(pulumi.ComponentResource):
         )
 
     def _storage(
-        self, name: str, args: BatchAccountArgs, child: pulumi.ResourceOptions
+        self, name: str, args: BatchAccountArgs, stateful: pulumi.ResourceOptions
     ) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
         """(id, name) of the auto-storage account: the one storageAccountId names, else a new one."""
         existing = args["account"].auto_storage.storage_account_id
@@ -175,6 +185,6 @@ class BatchAccount(pulumi.ComponentResource):
             allow_blob_public_access=False,
             **storage_network_properties(args["account"]),
             tags=args["tags"],
-            opts=child,
+            opts=stateful,
         )
         return auto_storage.id, auto_storage.name

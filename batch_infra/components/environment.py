@@ -13,6 +13,7 @@ from batch_infra.components.account import BatchAccount
 from batch_infra.components.applications import BatchApplications
 from batch_infra.components.guard_rails import GuardRails
 from batch_infra.components.network import BatchNetwork
+from batch_infra.components.packages import subscription_of
 from batch_infra.components.private_link import PrivateLink
 from batch_infra.config.stack import StackConfig
 
@@ -73,6 +74,14 @@ class BatchEnvironment(pulumi.ComponentResource):
     """Application id -> resource id."""
     pool_ids: pulumi.Output[list[str]]
     """Ids of the pools this environment manages (empty until pools are wired)."""
+    subscription_id: pulumi.Output[str]
+    """The subscription everything lives in (from the Batch account's id)."""
+    storage_account_id: pulumi.Output[str]
+    """The auto-storage account's resource id."""
+    pool_resource_ids: pulumi.Output[dict[str, str]]
+    """Pool id -> the pool's ARM resource id (the Pool's azureId output)."""
+    application_package_versions: pulumi.Output[dict[str, list[str]]]
+    """Application id -> its package versions, once they are published."""
 
     def __init__(
         self, name: str, args: BatchEnvironmentArgs, opts: pulumi.ResourceOptions | None = None
@@ -95,10 +104,19 @@ class BatchEnvironment(pulumi.ComponentResource):
         self.account_endpoint = parts.account.account_endpoint
         self.application_ids = parts.applications.application_ids
         self.pool_ids = pulumi.Output.from_input(sorted(pools))
+        self.subscription_id = parts.account.batch_account_id.apply(subscription_of)
+        self.storage_account_id = parts.account.storage_account_id
+        self.pool_resource_ids = pulumi.Output.all(**{k: p.azureId for k, p in pools.items()})  # type: ignore[attr-defined]
+        self.application_package_versions = self._package_versions()
         if self.secret_pools:
             self.pool_ids = pulumi.Output.secret(self.pool_ids)
+            self.pool_resource_ids = pulumi.Output.secret(self.pool_resource_ids)
         self.register_outputs(
             {
+                "subscription_id": self.subscription_id,
+                "storage_account_id": self.storage_account_id,
+                "pool_resource_ids": self.pool_resource_ids,
+                "application_package_versions": self.application_package_versions,
                 "resource_group_name": self.resource_group_name,
                 "location": self.location,
                 "virtual_network_id": self.virtual_network_id,
@@ -112,9 +130,19 @@ class BatchEnvironment(pulumi.ComponentResource):
             }
         )
 
+    def _package_versions(self) -> pulumi.Output[dict[str, list[str]]]:
+        """Application id -> versions, resolved once every package is published (its id is known)."""
+        versions: dict[str, list[str]] = {}
+        for application, version in self.application_packages:
+            versions.setdefault(application, []).append(version)
+        published = [package.id for package in self.application_packages.values()]
+        return pulumi.Output.all(*published).apply(lambda _: {a: sorted(v) for a, v in versions.items()})
+
     def _core(self, name: str, config: StackConfig, project_dir: Path) -> EnvironmentParts:
         names, tags, location = config.names(), config.all_tags(), config.location
         child = pulumi.ResourceOptions(parent=self)
+        policies = config.policies
+        kept = {"protect": policies.protect_stateful_resources, "retain_on_delete": policies.retain_on_delete}
         group_name: pulumi.Input[str] = names.resource_group
         group = None
         if not config.naming.existing_resource_group:
@@ -123,7 +151,7 @@ class BatchEnvironment(pulumi.ComponentResource):
                 resource_group_name=names.resource_group,
                 location=location,
                 tags=tags,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, **kept),
             )
             group_name = group.name
         network = BatchNetwork(
@@ -135,6 +163,7 @@ class BatchEnvironment(pulumi.ComponentResource):
                 "subnet_name": names.subnet,
                 "network_security_group_name": names.network_security_group,
                 "network": config.network,
+                "pools": list(config.pools),
                 "tags": tags,
             },
             child,
@@ -148,6 +177,7 @@ class BatchEnvironment(pulumi.ComponentResource):
                 "batch_account_name": names.batch_account,
                 "account": config.account,
                 "tags": tags,
+                **kept,
             },
             child,
         )
@@ -241,6 +271,7 @@ class BatchEnvironment(pulumi.ComponentResource):
             account_name=parts.account.batch_account_name,
             project_dir=parts.project_dir,
             parent=self,
+            storage_roles=list(parts.account.role_assignments),
         )
         return list(self.application_packages.values())
 

@@ -17,6 +17,7 @@ from batch_infra.config.security import LOG_CATEGORY_GROUPS, DiagnosticSettings,
 
 TYPE = "batch-infra:guardrails:GuardRails"
 DIAGNOSTIC_SETTING_NAME = "batch-infra"
+SCOPE_LABELS = {"resourceGroup": "rg", "batchAccount": "batch", "storageAccount": "storage"}
 
 
 class GuardRailsArgs(TypedDict):
@@ -106,10 +107,10 @@ class GuardRails(pulumi.ComponentResource):
         self, name: str, assignment: RoleAssignment, scope: pulumi.Input[str], child: pulumi.ResourceOptions
     ) -> None:
         role = assignment.role_definition_guid()
-        slug = assignment.role_definition_name.lower().replace(" ", "-")
         scope_out = pulumi.Output.from_input(scope)
+        # Short enough for preflight's 80-column tree; unique per (scope, principal, role).
         authorization.RoleAssignment(
-            f"{name}-role-{assignment.scope}-{assignment.principal_id[:8]}-{slug}",
+            f"{name}-role-{SCOPE_LABELS[assignment.scope]}-{assignment.principal_id[:8]}-{role[:8]}",
             role_assignment_name=scope_out.apply(
                 lambda s: role_assignment_name(s, assignment.principal_id, role)
             ),

@@ -53,12 +53,15 @@ def application_packages(
     account_name: pulumi.Input[str],
     project_dir: Path,
     parent: pulumi.Resource,
+    storage_roles: list[pulumi.Resource] | None = None,
 ) -> dict[PackageKey, ApplicationPackage]:
     """Every configured package, each after its application; pools depend on the ones they reference.
 
     The content hash is computed here, when the program runs, so `pulumi preview` shows exactly the packages
     whose content changed. The path is absolute (the provider runs in another process and directory); the
     provider's diff ignores it, so a checkout in another directory changes nothing.
+    `storage_roles`: with managed-identity auto-storage, Batch reaches the package blobs with the account's
+    identity, so every package waits for those role assignments (never racing them).
     """
     subscription_id = pulumi.Output.from_input(batch_account_id).apply(subscription_of)
     packages: dict[PackageKey, ApplicationPackage] = {}
@@ -87,7 +90,11 @@ def application_packages(
                 },
                 pulumi.ResourceOptions(
                     parent=parent,
-                    depends_on=[application_resources[app.id], *(siblings if is_default else [])],
+                    depends_on=[
+                        application_resources[app.id],
+                        *(storage_roles or []),
+                        *(siblings if is_default else []),
+                    ],
                     aliases=_former_names(name, app.id, version),
                 ),
             )

@@ -29,7 +29,7 @@ def stack_pools(
     from it, and the same-named output, is a secret.
     """
     secrets = pulumi.Config("batch-infra")
-    policies = config.policies.model_dump(by_alias=True, mode="json")
+    policies = config.policies.pool_policies()
     if config.account.public_access("accountAccess") == "closed":
         # Only private accounts carry the flag, so other stacks' pool inputs stay as they were.
         policies[PRIVATE_ACCOUNT_ENDPOINT] = True

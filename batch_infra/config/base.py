@@ -33,9 +33,14 @@ class Model(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        """pydantic reads `true` as 1 for a number; in a stack file that is always a mistake."""
-        if isinstance(value, bool) and info.field_name and _wants_number(cls.model_fields[info.field_name]):
+        """pydantic reads `true` as 1 for a number, and an empty value passes as "not set"; in a stack file
+        both are mistakes."""
+        if not info.field_name or not _wants_number(cls.model_fields[info.field_name]):
+            return value
+        if isinstance(value, bool):
             raise invalid(f"{str(value).lower()} is a boolean, not a number", "write a whole number (e.g. 2)")
+        if value is None:  # only a key written with no value gets here: absent keys are not validated
+            raise invalid("the key has no value", "write a number, or remove the key to use the default")
         return value
 
 

@@ -165,7 +165,21 @@ def _file_problems(values: dict[str, Any], source: str, secrets: set[str], proje
                 key = f"pools[{index}].userAccounts[{user_index}].passwordSecret"
                 problems.append(f"{source}: {NAMESPACE}:{key}: no secret config key {name!r}; fix: "
                                 f"pulumi config set --secret {name} <password> --stack {environment}")
+        problems += _section_secret_problems(index, pool, source, secrets, environment)
     return problems
+
+
+def _section_secret_problems(
+    index: int, pool: dict[str, Any], source: str, secrets: set[str], environment: Any
+) -> list[str]:
+    """Registry passwords, mount keys and protected settings name secret config keys (config.secret_refs)."""
+    from batch_infra.config.secret_refs import references
+
+    sections = ("containerConfiguration", "mountConfiguration", "extensions", "startTask")
+    named = sorted({k for section in sections for k in references(pool.get(section))})
+    return [f"{source}: {NAMESPACE}:pools[{index}]: names secret config key {name!r}, which the stack "
+            f"does not hold as a secret; fix: pulumi config set --secret {name} <value> --stack {environment}"
+            for name in named if name not in secrets]
 
 
 def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:

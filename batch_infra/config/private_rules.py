@@ -27,6 +27,7 @@ def private_problems(config: StackConfig) -> list[Problem]:
         *_unusable_pools(config),
         *_unreachable_image_lookups(config),
         *_endpoints_without_subnet(config),
+        *_unreachable_package_uploads(config),
         *_read_only_locks(config),
     ]
 
@@ -87,6 +88,33 @@ def _unreachable_image_lookups(config: StackConfig) -> list[Problem]:
         for index, pool in enumerate(config.pools)
         if pool.image.pinned is None
     ]
+
+
+def _unreachable_package_uploads(config: StackConfig) -> list[Problem]:
+    """Application packages are uploaded to auto-storage by the package provider, where Pulumi runs."""
+    auto = config.account.auto_storage
+    if not any(app.packages for app in config.applications) or auto.storage_account_id is not None:
+        return []
+    fix = (
+        "fix: keep publicNetworkAccess Enabled with networkAcls defaultAction: Deny and the deploying "
+        "machine's address in networkAcls.ipRules (nodes still use the blob private endpoint)"
+    )
+    if auto.public_network_access == "Disabled":
+        return [
+            (
+                "account.autoStorage.publicNetworkAccess",
+                "auto-storage refuses every public caller, so the package provider cannot upload application "
+                f"packages from the deploying machine; {fix}",
+            )
+        ]
+    if auto.network_acls.default_action == "Deny" and not auto.network_acls.ip_rules:
+        return [
+            (
+                "account.autoStorage.networkAcls.ipRules",
+                f"networkAcls denies every public address, so application packages cannot be uploaded; {fix}",
+            )
+        ]
+    return []
 
 
 def _endpoints_without_subnet(config: StackConfig) -> list[Problem]:

@@ -144,6 +144,8 @@ class EmulatorApp:
                     raise fault.error
             self.ctx.lro.settle()  # operations whose time has come finish before anyone reads
             response = route.handler(request)
+            if fault is not None and fault.lose_response:
+                return DROP  # served, answer lost: what a client sees when a connection dies on the way back
         except AzureError as err:
             response = Response(err.status, err.body(envelope), dict(err.headers))
         except Exception:  # noqa: BLE001 - a handler bug must reach the client as Azure's 500 AND stderr
@@ -169,6 +171,8 @@ class EmulatorApp:
                 )
             self._authenticate_data_plane(request)
             return
+        if route.auth == "storage":
+            return  # Storage refuses in its own XML form: its handler checks (storage/blob_front_door.py)
         if bearer_ok(request, self.ctx.token):
             return
         if route.auth == "keyvault":

@@ -19,7 +19,19 @@ _CODES = {
     504: ("GatewayTimeout", "The gateway did not receive a response in time. Please retry the request."),
 }
 HTTP_METHODS = ("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS")
-_FIELDS = {"method", "path", "status", "retry_after", "delay_ms", "count", "probability", "drop"}
+_FIELDS = {
+    "method",
+    "path",
+    "status",
+    "retry_after",
+    "delay_ms",
+    "count",
+    "probability",
+    "drop",
+    "lose_response",
+    "skip",
+    "seed",
+}
 
 
 @dataclass
@@ -31,7 +43,10 @@ class FaultRule:
     delay_ms: int = 0
     count: int | None = None  # matching requests still to fault; None = every one
     probability: float = 1.0
-    drop: bool = False  # close the connection without a response
+    drop: bool = False  # close the connection without a response (the request is not served)
+    lose_response: bool = False  # serve the request, then close the connection before the answer
+    skip: int = 0  # matching requests let through untouched first (a crash "after step N" in tests)
+    rng: random.Random | None = None  # the rule's own draws ("seed"), else the injector's shared ones
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -43,16 +58,20 @@ class FaultRule:
             "count": self.count,
             "probability": self.probability,
             "drop": self.drop,
+            "lose_response": self.lose_response,
+            "skip": self.skip,
         }
 
 
 @dataclass(frozen=True)
 class Fault:
-    """What to do to one request: wait `delay_ms`, then fail with `error`, drop it, or go on."""
+    """What to do to one request: wait `delay_ms`, then fail with `error`, drop it, or go on (and with
+    `lose_response`, close the connection once it has been served)."""
 
     delay_ms: int
     error: AzureError | None
     drop: bool
+    lose_response: bool = False
 
 
 def parse_rule(spec: Any) -> FaultRule:
@@ -86,6 +105,9 @@ def parse_rule(spec: Any) -> FaultRule:
         count=_opt(spec, "count", int),
         probability=float(_opt(spec, "probability", (int, float)) if "probability" in spec else 1.0),
         drop=bool(_opt(spec, "drop", bool)),
+        lose_response=bool(_opt(spec, "lose_response", bool)),
+        skip=_opt(spec, "skip", int) or 0,
+        rng=random.Random(spec["seed"]) if _opt(spec, "seed", int) is not None else None,
     )
     if rule.method is not None and rule.method not in HTTP_METHODS:
         raise AzureError(
@@ -95,7 +117,7 @@ def parse_rule(spec: Any) -> FaultRule:
             f"got {spec['method']!r}.",
             target="method",
         )
-    for field in ("delay_ms", "retry_after"):
+    for field in ("delay_ms", "retry_after", "skip"):
         value = getattr(rule, field)
         if value is not None and value < 0:
             raise AzureError(
@@ -160,13 +182,17 @@ class FaultInjector:
             for rule in self._rules:
                 if rule.method not in (None, method) or not rule.path.search(path):
                     continue
+                if rule.skip:
+                    rule.skip -= 1
+                    continue
                 # Draw only for probabilistic rules so adding a certain rule does not shift others' draws.
-                if rule.probability < 1.0 and self._rng.random() >= rule.probability:
+                draw = (rule.rng or self._rng).random if rule.probability < 1.0 else None
+                if draw is not None and draw() >= rule.probability:
                     continue
                 if rule.count is not None:
                     rule.count -= 1
                     if rule.count == 0:
                         self._rules.remove(rule)
                 error = error_for(rule.status, rule.retry_after) if rule.status is not None else None
-                return Fault(rule.delay_ms, error, rule.drop)
+                return Fault(rule.delay_ms, error, rule.drop, rule.lose_response)
         return None

@@ -88,9 +88,15 @@ def _user_assigned(ctx: EmulatorContext, ids: Any, owner_id: str) -> dict[str, A
     return resolved
 
 
+DIRECTORY_SETTING = "directory_principals"
+
+
 def principal_exists(ctx: EmulatorContext, principal_id: str) -> bool:
     """Whether `principal_id` is the principal of an identity this emulator handed out (user or system)."""
     wanted = principal_id.lower()
+    # Users and groups live in the directory, not in ARM: tests declare them (setting directory_principals).
+    if wanted in {str(p).lower() for p in ctx.settings.get(DIRECTORY_SETTING) or []}:
+        return True
     for collection in (USER_ASSIGNED, *HOLDERS):
         for _key, doc in ctx.state.items(collection):
             if wanted in _principals(doc):

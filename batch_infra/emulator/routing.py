@@ -23,7 +23,9 @@ class Route:
     handler: Handler
     api_versions: frozenset[str]  # accepted api-version values; empty means none is required
     envelope: Envelope  # how errors on this route are rendered
-    auth: str  # "bearer" (ARM), "batch" (SharedKey or bearer, data plane), "keyvault" (bearer, KV challenge)
+    # "bearer" (ARM), "batch" (SharedKey or bearer, data plane), "keyvault" (bearer, KV challenge),
+    # "storage" (the handler checks, answering in Storage's XML)
+    auth: str
 
 
 class Router:

@@ -10,7 +10,7 @@ from typing import Any
 from batch_infra.config import StackConfig
 from batch_infra.config.pool_parts import ImageSelector
 from batch_infra.config.pools import PoolConfig
-from batch_infra.errors import AzureOperationError, azure_error_code
+from batch_infra.errors import AzureOperationError
 from batch_infra.images import (
     ImageChoice,
     ImageSelectionError,
@@ -22,7 +22,7 @@ from batch_infra.images import (
     rank,
     resolve,
 )
-from batch_infra.providers import azure_clients
+from batch_infra.providers import azure_clients, azure_failures
 from batch_infra.providers.azure_clients import Target
 
 STATUSES = ("ok", "in-window", "ended", "no-image")  # best to worst
@@ -251,22 +251,5 @@ def _name(choice: ImageChoice) -> str:
 
 
 def _call(operation: str, call: Any) -> Any:
-    from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
-
-    from batch_infra.ops.quota_report import SIGN_IN
-
-    try:
-        return call()
-    except HttpResponseError as err:
-        if isinstance(err, ClientAuthenticationError) and err.response is None:
-            # No token at all (nothing signed in, or no network to sign in over): Azure never answered.
-            message = err.message or str(err)
-            raise AzureOperationError(operation, "no credential", message, fix=SIGN_IN) from err
-        message = getattr(err.error, "message", None) or str(err)
-        raise AzureOperationError(operation, azure_error_code(err), message) from err
-    except AzureError as err:  # no answer at all: DNS, refused or dropped connection, timeout
-        raise AzureOperationError(
-            operation, type(err).__name__, str(err), fix="check the endpoint and your network, then re-run"
-        ) from err
-
-
+    """Run one Azure read; a failure becomes an AzureOperationError whose fix matches its cause."""
+    return azure_failures.call(operation, call, access="Reader on the Batch account")

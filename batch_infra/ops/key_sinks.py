@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 import uuid
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
-from batch_infra.errors import AzureOperationError, BatchInfraError, azure_error_code
+from batch_infra.errors import AzureOperationError, BatchInfraError
+from batch_infra.providers import azure_failures
 from batch_infra.providers.azure_clients import Target
 
 KEY_NAMES = ("primary", "secondary")
@@ -83,7 +85,10 @@ class RotationLease:
     publishing (ops.keys) catches what that leaves."""
 
     def __init__(self, sink: KeySink, seconds: float) -> None:
-        self.sink, self.seconds, self.owner = sink, seconds, uuid.uuid4().hex[:12]
+        # The owner names its process, so a later run on the same host can tell a dead holder from a live one.
+        self.sink, self.seconds = sink, seconds
+        self.owner = f"{uuid.uuid4().hex[:12]}@{socket.gethostname()}:{os.getpid()}"
+        self.took_over: str | None = None  # the dead run whose lease this one took, for the report
 
     def acquire(self) -> None:
         state = self.sink.read_state()
@@ -109,12 +114,32 @@ class RotationLease:
 
     def _refuse_if_held(self, state: RotationState) -> None:
         if state.lease_owner and state.lease_owner != self.owner and state.lease_expires > time.time():
+            if holder_is_gone(state.lease_owner):
+                self.took_over = state.lease_owner  # its process is dead: nothing can still write as it
+                return
             left = state.lease_expires - time.time()
             raise BatchInfraError(
                 f"another key rotation (run {state.lease_owner}) holds {self.sink.description} for "
                 f"{left:.0f}s more; two rotations at once would regenerate a key consumers hold",
-                fix=f"let that run finish, or if it died, {RERUN} after {left:.0f}s",
+                fix=f"let that run finish; if it died on another machine, {RERUN} after {left:.0f}s (a run "
+                "that died on this machine is taken over at once)",
             )
+
+
+def holder_is_gone(owner: str) -> bool:
+    """Whether a lease owner `<id>@<host>:<pid>` is a process of this host that no longer runs. A holder on
+    another host, or one written before owners named their process, cannot be checked: it is not gone."""
+    _, _, where = owner.partition("@")
+    host, _, pid = where.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    return False
 
 
 class LeasedSink:
@@ -149,9 +174,7 @@ def secret_client(target: Target, vault_url: str) -> Any:
     """A SecretClient for `vault_url` with the target's credential; the emulator's vault trusts its CA."""
     from azure.keyvault.secrets import SecretClient
 
-    options: dict[str, Any] = {}
-    if target.ca_bundle:
-        options["connection_verify"] = target.ca_bundle
+    options = {k: v for k, v in target.client_options().items() if k != "polling_interval"}
     # The emulator answers Key Vault's vault.azure.net challenge from 127.0.0.1; Azure is verified as usual.
     return SecretClient(
         vault_url, target.credential(), verify_challenge_resource=not target.is_emulator, **options
@@ -223,25 +246,12 @@ class KeyVaultSink:
             raise
 
     def _call(self, action: str, operation: Any) -> Any:
-        from azure.core.exceptions import AzureError, HttpResponseError
-
-        try:
-            return operation()
-        except HttpResponseError as err:
-            code = azure_error_code(err)
-            raise AzureOperationError(
-                f"{action} {self.description}",
-                code,
-                err.message or str(err),
-                fix="check the vault URL and that you may get/set its secrets",
-            ) from err
-        except AzureError as err:  # no answer at all: DNS, refused or dropped connection, timeout
-            raise AzureOperationError(
-                f"{action} {self.description}",
-                type(err).__name__,
-                str(err),
-                fix=f"check the vault URL and your network, then {RERUN}",
-            ) from err
+        return azure_failures.call(
+            f"{action} {self.description}",
+            operation,
+            access="get and set on the vault's secrets (Key Vault Secrets Officer)",
+            fix="check the vault URL, then " + RERUN,
+        )
 
 
 class FileSink:

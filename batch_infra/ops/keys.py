@@ -21,7 +21,7 @@ from batch_infra.ops.key_sinks import (
     RotationState,
 )
 from batch_infra.ops.storage_keys import DEFAULT_PROPAGATION, STORAGE_PENDING, STORAGE_STEPS, rotate_storage
-from batch_infra.providers import azure_clients
+from batch_infra.providers import azure_clients, azure_failures
 from batch_infra.providers.azure_clients import Target
 
 # Steps reported to `on_step` (the CLI's progress, the tests' fault points), in order.
@@ -130,6 +130,11 @@ def rotate(
         return report
     lease = RotationLease(sink, seconds=2 * (grace + storage_propagation) + 600)
     lease.acquire()
+    if lease.took_over:
+        report.notes.append(
+            f"took over the lease of run {lease.took_over}: its process no longer runs on this host; the "
+            "rotation resumes where that run stopped"
+        )
     try:
         leased = LeasedSink(sink, lease)
         _run(target, account, leased, report, on_step, batch, storage, grace, storage_propagation, sleep)
@@ -317,7 +322,9 @@ class BatchKeyRotation:
             except HttpResponseError as err:
                 code = azure_error_code(err)
                 if err.status_code not in (401, 403):
-                    raise AzureOperationError(operation, code, err.message or str(err)) from err
+                    raise azure_failures.azure_failure(
+                        operation, err, fix=f"nothing was published; {RERUN}"
+                    ) from err
                 if delay is None:
                     raise AzureOperationError(
                         operation,
@@ -326,9 +333,9 @@ class BatchKeyRotation:
                         fix="nothing was published; re-run `batch-infra keys rotate` in a minute",
                     ) from err
                 time.sleep(delay)
-            except AzureError as err:
-                raise AzureOperationError(
-                    operation, type(err).__name__, str(err), fix=f"nothing was published; {RERUN}"
+            except AzureError as err:  # no answer at all, after the retry policy's tries
+                raise azure_failures.azure_failure(
+                    operation, err, fix=f"nothing was published; {RERUN}"
                 ) from err
 
     @staticmethod
@@ -338,27 +345,14 @@ class BatchKeyRotation:
         return next((name for name, value in keys.items() if value == published.value), None)
 
 
+KEYS_ACCESS = "Contributor on the Batch account (listKeys and regenerateKey need it)"
+
+
 def _other(key_name: str) -> str:
     return "secondary" if key_name == "primary" else "primary"
 
 
 def _azure(operation: str, call: Callable[[], Any], *, fix: str | None = None) -> Any:
-    from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
-
-    try:
-        return call()
-    except ClientAuthenticationError as err:
-        from batch_infra.ops.quota_report import SIGN_IN
-
-        # No credential, or one Azure refused: signing in is the fix, whatever the operation's own fix.
-        message = getattr(err.error, "message", None) or err.message or str(err)
-        code = "no credential" if err.response is None else azure_error_code(err)
-        raise AzureOperationError(operation, code, message, fix=SIGN_IN) from err
-    except HttpResponseError as err:
-        code = azure_error_code(err)
-        message = getattr(err.error, "message", None) or err.message or str(err)
-        raise AzureOperationError(operation, code, message, fix=fix) from err
-    except AzureError as err:  # no answer at all: DNS, refused or dropped connection, timeout
-        raise AzureOperationError(
-            operation, type(err).__name__, str(err), fix=f"check the endpoint and your network, then {RERUN}"
-        ) from err
+    """Run one Azure call; a failure becomes an AzureOperationError whose fix matches its cause (a 403 says
+    which role; throttling says it was throttling, never that a role is missing)."""
+    return azure_failures.call(operation, call, access=KEYS_ACCESS, fix=fix)

@@ -46,8 +46,18 @@ def arm_id(type_token: str, inputs: dict[str, Any]) -> str:
     return group + path.format(**inputs)
 
 
+POOL = "pulumi-python:dynamic/pool:Pool"
+
+
+def pool_arm_id(inputs: dict[str, Any]) -> str:
+    account = arm_id("azure-native:batch:BatchAccount", inputs)
+    return f"{account}/pools/{inputs['id']}"
+
+
 def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """(id, outputs) for one registered resource; unknown custom types (dynamic providers) echo inputs."""
+    if type_token == POOL:  # the pool provider's azureId output: the pool's ARM id
+        return f"{name}-id", {**inputs, "azureId": pool_arm_id(inputs)}
     if type_token not in ARM_TYPES:
         return f"{name}-id", dict(inputs)
     name_key, _ = ARM_TYPES[type_token]

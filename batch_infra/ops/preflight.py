@@ -247,6 +247,14 @@ def read_catalog(target: Target, config: Any, account: dict[str, Any] | None, *,
     """One supported-image list: the stack's account, else another in its region, else (embedded emulator
     only) a throwaway account; else say honestly that images resolve once the account exists."""
     names = config.names()
+    if account is not None and config.account.public_access("accountAccess") == "closed":
+        # Preflight runs where Pulumi runs, outside the account's network: its data plane is out of
+        # reach (README "Private environments"), and the config has made every pool pin its image.
+        return Catalog(
+            None,
+            f"not read: Batch account {names.batch_account}'s endpoint is private; pinned images are used "
+            "as written (run `batch-infra images` inside the network for their end of life)",
+        )
     if account is not None:
         return Catalog(_list_images(target, account), f"Batch account {names.batch_account}")
     other = _account_in_region(target, config.location)

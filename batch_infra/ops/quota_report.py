@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from batch_infra import quotas
-from batch_infra.errors import AzureOperationError, azure_error_code
+from batch_infra.providers import azure_failures
 from batch_infra.providers.azure_clients import Target, batch_mgmt_client
 from batch_infra.quotas import AccountQuotas, PoolNeed, QuotaReport, RegionAccounts
 
@@ -87,33 +87,8 @@ def account_quotas(account: Any) -> AccountQuotas:
 
 
 def _call(operation: str, action: Callable[[], T]) -> T:
-    """Run one Azure read; Azure's refusal becomes an AzureOperationError naming the operation."""
-    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
-
-    try:
-        return action()
-    except ClientAuthenticationError as err:
-        if err.response is None:  # no token at all: nothing signed in (Azure never answered)
-            message = err.message or str(err)
-            raise AzureOperationError(operation, "no credential", message, fix=SIGN_IN) from err
-        raise AzureOperationError(
-            operation,
-            azure_error_code(err),
-            err.message or str(err),
-            fix="the token was refused: sign in to the subscription's tenant (`az login --tenant ...`) "
-            "and check the credentials' Reader access to the subscription",
-        ) from err
-    except HttpResponseError as err:
-        raise AzureOperationError(
-            operation,
-            azure_error_code(err),
-            err.message or str(err),
-            fix="check the credentials' Reader access to the subscription",
-        ) from err
-    except ServiceRequestError as err:
-        raise AzureOperationError(
-            operation, None, str(err), fix="check the network path to Azure (or that the emulator is running)"
-        ) from err
+    """Run one Azure read; a failure becomes an AzureOperationError whose fix matches its cause."""
+    return azure_failures.call(operation, action, access="Reader on the subscription")
 
 
 SIGN_IN = (
@@ -199,8 +174,9 @@ def text_table(rows: Iterable[quotas.QuotaRow]) -> str:
     """A plain, aligned table (for check failures in the Pulumi engine's output, which has no rich)."""
     cells = [COLUMNS, *(row_cells(r) for r in rows)]
     widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
-    return "\n".join("  " + "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-                     for line in cells)
+    return "\n".join(
+        "  " + "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells
+    )
 
 
 def row_text(row: quotas.QuotaRow) -> str:

@@ -71,6 +71,7 @@ class ApplicationPackage(Resource, module="app_package", name="ApplicationPackag
             "storage_url": None,
             "storage_url_expiry": None,
             "last_activation_time": None,
+            "claim": None,
         }
         # A version is a name: a replacement deletes the old version first, also for `pulumi up --replace`
         # (no Diff), else create would find the old version and the engine's delete would remove it.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +45,13 @@ def _path_problems(path: str) -> list[tuple[str, str]]:
 
 
 def create(props: dict[str, Any]) -> CreateResult:
-    """Adopt an identical existing version, else create -> upload -> activate; then the default version."""
+    """Adopt an identical existing version, else create -> upload -> activate; then the default version.
+
+    Either way the version is claimed for this resource (a fresh claim on its blob, kept in the outputs),
+    so a resource that held it before can no longer delete it (see `delete`).
+    """
     inputs = PackageInputs.from_props(props)
+    claim = uuid.uuid4().hex
     live = ops.read_live(inputs)
     if live is not None and live.state == "Active":
         if live.content_hash != inputs.content_hash:
@@ -55,9 +62,10 @@ def create(props: dict[str, Any]) -> CreateResult:
             )
     else:
         _publish_or_roll_back(inputs, live)
+    ops.stamp_claim(inputs, claim)
     if inputs.set_default:
         ops.set_default_version(inputs)
-    return CreateResult(inputs.resource_id(), _outputs(inputs))
+    return CreateResult(inputs.resource_id(), _outputs(inputs, claim))
 
 
 def _publish_or_roll_back(inputs: PackageInputs, live: ops.LivePackage | None) -> None:
@@ -77,22 +85,24 @@ def _publish_or_roll_back(inputs: PackageInputs, live: ops.LivePackage | None) -
 def update(olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
     """Re-upload and re-activate on new content (check refused it unless allowed); the default version."""
     inputs = PackageInputs.from_props(news)
+    claim = olds.get("claim") or uuid.uuid4().hex
     content_changed = olds.get("content_hash") != inputs.content_hash
     if content_changed:
         with ops.built_package(inputs) as built:
             ops.publish(inputs, built, live=ops.read_live(inputs), progress=_progress(inputs))
+        ops.stamp_claim(inputs, claim)  # the upload wrote the blob's metadata anew
     if inputs.set_default and (content_changed or not olds.get("set_default")):
         ops.set_default_version(inputs)
     elif olds.get("set_default") and not inputs.set_default:
         ops.clear_default_version(inputs)  # defaultVersion removed from the config: Azure keeps it otherwise
-    return UpdateResult(_outputs(inputs))
+    return UpdateResult(_outputs(inputs, claim))
 
 
 def _progress(inputs: PackageInputs) -> ops.Progress:
     return ops.stderr_progress(f"{inputs.application_name} {inputs.version}")
 
 
-def _outputs(inputs: PackageInputs) -> dict[str, Any]:
+def _outputs(inputs: PackageInputs, claim: str | None) -> dict[str, Any]:
     live = ops.read_live(inputs)
     if live is None:
         raise AzureOperationError(
@@ -101,7 +111,7 @@ def _outputs(inputs: PackageInputs) -> dict[str, Any]:
             "the version vanished right after it was published",
             fix="check whether something else deletes packages, then run `pulumi up` again",
         )
-    return {**inputs.as_props(), **_live_outputs(live)}
+    return {**inputs.as_props(), **_live_outputs(live), "claim": claim}
 
 
 def _live_outputs(live: ops.LivePackage) -> dict[str, Any]:
@@ -128,8 +138,25 @@ def read(id_: str, props: dict[str, Any]) -> ReadResult:
     }
     if live.state != "Active":
         refreshed["content_hash"] = ""  # a Pending version serves nothing: the next up must publish it
-    return ReadResult(id_, {**refreshed, **_live_outputs(live)}, inputs=refreshed)
+    outputs = {**refreshed, **_live_outputs(live), "claim": props.get("claim")}
+    return ReadResult(id_, outputs, inputs=refreshed)
 
 
 def delete(props: dict[str, Any]) -> None:
-    ops.delete(PackageInputs.from_props(props))
+    """Delete the version, unless another resource has claimed it since this one did.
+
+    That happens when the engine creates a replacement before deleting the old resource (a URN change
+    without alias, or a replace without delete-before-replace): the new resource's create adopted this
+    very version, and deleting "the old one" would delete it. States written before claims existed have
+    none, and delete as before.
+    """
+    inputs = PackageInputs.from_props(props)
+    mine = props.get("claim")
+    live = ops.read_live(inputs) if mine else None
+    if live is not None and live.claim and live.claim != mine:
+        sys.stderr.write(
+            f"{inputs.describe()} was adopted by another resource of the stack after this one: "
+            "left in place\n"
+        )
+        return
+    ops.delete(inputs)

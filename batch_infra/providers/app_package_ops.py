@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import AzureError, ResourceNotFoundError
 
 from batch_infra import package_content
 from batch_infra.errors import AzureOperationError
 from batch_infra.providers import app_package_upload as uploading
 from batch_infra.providers import azure_clients
-from batch_infra.providers.app_package_rules import CONTENT_HASH_METADATA, PackageInputs
+from batch_infra.providers.app_package_rules import CLAIM_METADATA, CONTENT_HASH_METADATA, PackageInputs
 from batch_infra.providers.app_package_upload import Progress
+from batch_infra.providers.azure_failures import azure_failure
 
 stderr_progress = uploading.stderr_progress
 
@@ -33,6 +34,7 @@ class LivePackage:
     content_hash: str | None
     is_default: bool
     allow_updates: bool
+    claim: str | None = None  # which resource of a stack last created or adopted it (blob metadata)
 
 
 def _client(inputs: PackageInputs) -> Any:
@@ -43,10 +45,12 @@ def _scope(inputs: PackageInputs) -> tuple[str, str, str]:
     return inputs.resource_group_name, inputs.account_name, inputs.application_name
 
 
-def _azure_error(operation: str, err: HttpResponseError, fix: str | None = None) -> AzureOperationError:
-    code = getattr(err.error, "code", None) if err.error is not None else None
-    message = getattr(err.error, "message", None) or err.message or str(err)
-    return AzureOperationError(operation, code, message, fix=fix)
+PACKAGE_ACCESS = "Contributor (or Azure Batch Account Contributor) on the Batch account"
+
+
+def _azure_error(operation: str, err: AzureError, fix: str | None = None) -> AzureOperationError:
+    """Any azure-core failure (an answer or none) with the fix its cause calls for (azure_failures)."""
+    return azure_failure(operation, err, access=PACKAGE_ACCESS, fix=fix)
 
 
 def existing_names(inputs: PackageInputs) -> tuple[list[str], list[str]] | None:
@@ -56,13 +60,13 @@ def existing_names(inputs: PackageInputs) -> tuple[list[str], list[str]] | None:
         apps = [app.name for app in client.application.list(inputs.resource_group_name, inputs.account_name)]
     except ResourceNotFoundError:
         return None  # account (or group) created later in this same deployment: nothing to count yet
-    except HttpResponseError as err:
+    except AzureError as err:
         raise _azure_error(f"list applications of Batch account {inputs.account_name!r}", err) from err
     if inputs.application_name.lower() not in {a.lower() for a in apps}:
         return apps, []
     try:
         versions = [p.name for p in client.application_package.list(*_scope(inputs))]
-    except HttpResponseError as err:
+    except AzureError as err:
         raise _azure_error(f"list versions of application {inputs.application_name!r}", err) from err
     return apps, versions
 
@@ -75,8 +79,9 @@ def read_live(inputs: PackageInputs) -> LivePackage | None:
         app = client.application.get(*_scope(inputs))
     except ResourceNotFoundError:
         return None
-    except HttpResponseError as err:
+    except AzureError as err:
         raise _azure_error(f"read {inputs.describe()}", err) from err
+    metadata = _blob_metadata(package.storage_url, inputs)
     return LivePackage(
         state=getattr(package.state, "value", package.state),  # a str enum; its value is Azure's word
         format=package.format,
@@ -85,27 +90,40 @@ def read_live(inputs: PackageInputs) -> LivePackage | None:
         last_activation_time=package.last_activation_time.isoformat()
         if package.last_activation_time
         else None,
-        content_hash=_uploaded_hash(package.storage_url, inputs),
+        content_hash=metadata.get(CONTENT_HASH_METADATA),
         is_default=(app.default_version or "").lower() == inputs.version.lower(),
         allow_updates=bool(app.allow_updates),
+        claim=metadata.get(CLAIM_METADATA),
     )
 
 
-def _uploaded_hash(storage_url: str | None, inputs: PackageInputs) -> str | None:
-    """The content hash stamped on the blob by our upload; None when there is no blob or no stamp."""
+def stamp_claim(inputs: PackageInputs, claim: str) -> None:
+    """Mark the published blob as this resource's (see app_package_lifecycle.delete for why)."""
+    live = read_live(inputs)
+    if live is None or not live.storage_url:
+        return
+    stamp = {CONTENT_HASH_METADATA: live.content_hash or "", CLAIM_METADATA: claim}
+    try:
+        azure_clients.blob_client_from_sas(live.storage_url).set_blob_metadata(stamp)
+    except AzureError as err:
+        raise _azure_error(f"mark the package blob of {inputs.describe()}", err) from err
+
+
+def _blob_metadata(storage_url: str | None, inputs: PackageInputs) -> dict[str, str]:
+    """The metadata our upload stamped on the blob (content hash, claim); {} when there is no blob."""
     if not storage_url:
-        return None
+        return {}
     try:
         properties = azure_clients.blob_client_from_sas(storage_url).get_blob_properties()
     except ResourceNotFoundError:
-        return None
-    except HttpResponseError as err:
+        return {}
+    except AzureError as err:
         raise _azure_error(
             f"read the package blob of {inputs.describe()}",
             err,
             fix="check that the Batch account's auto-storage account is reachable",
         ) from err
-    return (properties.metadata or {}).get(CONTENT_HASH_METADATA)
+    return dict(properties.metadata or {})
 
 
 @contextmanager
@@ -157,7 +175,7 @@ def publish(
     def create() -> str:
         try:
             return str(client.application_package.create(*_scope(inputs), inputs.version).storage_url)
-        except HttpResponseError as err:
+        except AzureError as err:
             raise _azure_error(f"create {inputs.describe()}", err) from err
 
     if live is not None and live.storage_url:
@@ -166,7 +184,7 @@ def publish(
         upload(create(), built, inputs, progress=progress)
     try:
         client.application_package.activate(*_scope(inputs), inputs.version, {"format": "zip"})
-    except HttpResponseError as err:
+    except AzureError as err:
         raise _azure_error(f"activate {inputs.describe()}", err) from err
 
 
@@ -181,19 +199,12 @@ def upload(
     """Upload the zip (app_package_upload), turning storage failures into errors that say what to do."""
     try:
         uploading.upload_zip(storage_url, built, inputs.describe(), progress, before_commit=before_commit)
-    except HttpResponseError as err:
+    except AzureError as err:
         raise _azure_error(
             f"upload {built.path} for {inputs.describe()}",
             err,
             fix="run `pulumi up` again; a new version stays Pending (an updated one keeps its old content) "
             "until an upload completes",
-        ) from err
-    except AzureError as err:  # every retry of a connection failed (ServiceRequestError/ResponseError)
-        raise AzureOperationError(
-            f"upload {built.path} for {inputs.describe()}",
-            None,
-            str(err),
-            fix="run `pulumi up` again once storage is reachable",
         ) from err
 
 
@@ -202,7 +213,7 @@ def set_default_version(inputs: PackageInputs) -> None:
         _client(inputs).application.update(
             *_scope(inputs), {"properties": {"defaultVersion": inputs.version}}
         )
-    except HttpResponseError as err:
+    except AzureError as err:
         raise _azure_error(
             f"make {inputs.version!r} the default version of application {inputs.application_name!r}", err
         ) from err
@@ -225,7 +236,7 @@ def clear_default_version(inputs: PackageInputs) -> None:
         client.application.update(
             *_scope(inputs), {"properties": {"defaultVersion": None}}
         )
-    except HttpResponseError as err:
+    except AzureError as err:
         raise _azure_error(what, err, fix="run `pulumi up` again") from err
 
 
@@ -240,7 +251,7 @@ def delete(inputs: PackageInputs) -> None:
         _client(inputs).application_package.delete(*_scope(inputs), inputs.version)
     except ResourceNotFoundError:
         return  # already gone (deleted by hand or with its account): the goal of delete holds
-    except HttpResponseError as err:
+    except AzureError as err:
         raise _azure_error(
             f"delete {inputs.describe()}",
             err,

@@ -28,6 +28,7 @@ IDENTITY = ("subscription_id", "resource_group_name", "account_name", "applicati
 # Inputs that say how to plan, not what is published: never a change by themselves.
 _PLANNING_ONLY = ("path", "sibling_versions", "zip_sha256")
 CONTENT_HASH_METADATA = "batchinfra_content_hash"  # blob metadata: what the uploaded zip was built from
+CLAIM_METADATA = "batchinfra_claim"  # blob metadata: the claim of the resource that created or adopted it
 
 
 @dataclass(frozen=True)

@@ -105,8 +105,12 @@ class Target:
         return DefaultAzureCredential()
 
     def client_options(self) -> dict[str, Any]:
-        """Keyword arguments every SDK client takes: TLS trust and LRO polling interval."""
-        options: dict[str, Any] = {}
+        """Keyword arguments every SDK client takes: TLS trust, LRO polling interval and the one retry policy
+        (azure_retry.py) in place of azure-core's, which repeats no POST/PATCH on a 429 without Retry-After
+        or a lost connection."""
+        from batch_infra.providers.azure_retry import AzureRetryPolicy
+
+        options: dict[str, Any] = {"retry_policy": AzureRetryPolicy()}
         if self.ca_bundle:
             options["connection_verify"] = self.ca_bundle
         if self.polling_interval is not None:
@@ -170,10 +174,24 @@ def _account_name(endpoint: str) -> str:
 
 
 def blob_client_from_sas(url: str, **options: Any) -> BlobClient:
-    """A blob client for a SAS URL (e.g. an application package's storageUrl); the SAS is the credential.
+    """A blob client for an application package's storageUrl; `options` go to the client as is.
 
-    `options` go to the client as is (block sizes, retry policy, timeouts).
+    A URL with a SAS (auto-storage with storage keys) carries its own credential. Without one (auto-storage
+    the Batch account reaches by managed identity: Azure then returns the bare blob URL) the deploying
+    identity authenticates with its Entra token: DefaultAzureCredential, or the emulator's token.
     """
     from azure.storage.blob import BlobClient
 
-    return BlobClient.from_blob_url(url, **options)
+    if _has_sas(url):
+        return BlobClient.from_blob_url(url, **options)
+    ready = os.environ.get(EMULATOR_ENV)
+    target = Target.from_ready_file(ready) if ready else Target(AZURE_ARM, "", "azure")
+    if target.ca_bundle:
+        options.setdefault("connection_verify", target.ca_bundle)
+    return BlobClient.from_blob_url(url, credential=target.credential(), **options)
+
+
+def _has_sas(url: str) -> bool:
+    from urllib.parse import parse_qs, urlsplit
+
+    return "sig" in parse_qs(urlsplit(url).query)

@@ -36,6 +36,16 @@ DEFAULTS: dict[str, Any] = {
     "networkConfiguration.dynamicVnetAssignmentScope": "none",
     "networkConfiguration.publicIPAddressConfiguration.provision": "BatchManaged",
     "deploymentConfiguration.virtualMachineConfiguration.nodePlacementConfiguration": {"policy": "Regional"},
+    # Server defaults every Pool-Get answers (Microsoft's 2025-06-01 PoolCreate_* examples; the emulator's
+    # pool_defaults.py fills the same ones in).
+    "taskSchedulingPolicy.jobDefaultOrder": "None",
+    "scaleSettings.fixedScale.resizeTimeout": "PT15M",
+    "scaleSettings.fixedScale.targetDedicatedNodes": 0,
+    "scaleSettings.fixedScale.targetLowPriorityNodes": 0,
+    "scaleSettings.autoScale.evaluationInterval": "PT15M",
+    "deploymentConfiguration.virtualMachineConfiguration.imageReference.version": "latest",
+    "deploymentConfiguration.virtualMachineConfiguration.osDisk.caching": "None",
+    "deploymentConfiguration.virtualMachineConfiguration.dataDisks.caching": "None",
 }
 # Nested members Azure computes (readOnly) or never returns (secrets): not part of the comparison.
 IGNORED = frozenset({"exactVersion", "password"})

@@ -170,7 +170,9 @@ def restore(azure: Any, prior: Any) -> Any:
                 continue
             out[key] = restore(value, before.get(key))
         for key, value in before.items():
-            if key.endswith(SUFFIX) and key[: -len(SUFFIX)] in SECRET_PROPERTIES and key not in out:
+            secret_reference = key.endswith(SUFFIX) and key[: -len(SUFFIX)] in SECRET_PROPERTIES
+            # Empty lists and maps were not sent (compact): Azure has nothing, which is the same thing.
+            if key not in out and (secret_reference or value in ([], {})):
                 out[key] = value
         return out
     if isinstance(azure, list):

@@ -9,13 +9,15 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 from pulumi.runtime.rpc import contains_unknowns
 
-from batch_infra.errors import BatchInfraError
+from batch_infra.errors import AzureOperationError, BatchInfraError
 from batch_infra.pool_changes import BY_KEY, CLEARS, Change, Plan, classify
 from batch_infra.providers import pool_features, pool_ops, pool_spec
 from batch_infra.providers.pool_readback import read_back
 
 # Outputs that are not inputs: Azure's view of the pool, for programs and people (never diffed).
 OUTPUT_KEYS = ("azureId", "allocationState", "currentDedicatedNodes", "currentSpotNodes", "autoScaleFormula")
+# ARM names and regions compare case-insensitively (pool_changes.classify does the same for the pool id).
+CASE_INSENSITIVE = ("subscriptionId", "resourceGroupName", "accountName", "accountEndpoint", "location")
 # Which properties of the Pool body carry each input key (for PATCH bodies with only what changed).
 AZURE_PROPERTIES: dict[str, tuple[str, ...]] = {
     "displayName": ("displayName",),
@@ -67,6 +69,9 @@ def check(olds: Mapping[str, Any], news: Mapping[str, Any]) -> CheckResult:
     failures += _ssh_key_failures(pool, None) + _secret_failures(inputs, pool)
     if failures or contains_unknowns(inputs):
         # A preview before the account (or subnet) exists: no request can name it yet; `up` checks the rest.
+        # The recorded image stays while its selector does: the preview then shows only what is unknown.
+        if not failures and olds.get("resolvedImage") and olds.get("image") == inputs.get("image"):
+            inputs["resolvedImage"] = olds["resolvedImage"]
         return CheckResult(inputs, failures)
     failures += _vm_size_failures(inputs, pool)
     resolved, image_failures = _resolve_image(olds, inputs, pool)
@@ -196,6 +201,7 @@ def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
     old_inputs = inputs_of(olds)
     known = {k: v for k, v in inputs_of(news).items() if k not in unknown}
     known |= {k: old_inputs[k] for k in unknown if k in old_inputs}
+    known |= _same_names(old_inputs, known)
     plan = classify(old_inputs, known)
     policy = news.get("onImmutableChange") or "fail"
     nodes = recorded_nodes(olds)
@@ -206,6 +212,16 @@ def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
     return DiffResult(
         changes=bool(plan.azure_changes or unknown), replaces=replaces, delete_before_replace=True
     )  # pool ids are names: the old pool must go first
+
+
+def _same_names(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+    """Names Azure compares case-insensitively (the pool's account): a re-cased one is no change."""
+    return {
+        key: olds[key]
+        for key in CASE_INSENSITIVE
+        if isinstance(olds.get(key), str) and isinstance(news.get(key), str)
+        and olds[key].casefold() == news[key].casefold()
+    }
 
 
 def _replaces_when_changed(key: str, policy: str) -> bool:
@@ -233,12 +249,22 @@ def create(props: Mapping[str, Any]) -> CreateResult:
     if existing is not None:
         adopted = _adopt(inputs, existing)
         return CreateResult(adopted["id"], outputs(inputs, adopted))
-    pool = pool_ops.create_pool(inputs, pool_spec.build(inputs))
+    try:
+        pool = pool_ops.create_pool(inputs, pool_spec.build(inputs))
+    except AzureOperationError as err:
+        # If-None-Match refused a retried PUT: the first try made the pool and its answer was lost. It is
+        # adopted like any existing pool (only if identical), never overwritten.
+        existing = pool_ops.get_pool(inputs) if err.code == "ConditionNotMet" else None
+        if existing is None:
+            raise
+        adopted = _adopt(inputs, existing)
+        return CreateResult(adopted["id"], outputs(inputs, adopted))
     try:
         pool = pool_ops.wait_steady(inputs, pool, timeout_seconds=_timeout(inputs), started_resize=True)
-    except BatchInfraError:
-        # This call created the pool, so it removes it: a pool left with resize errors would otherwise be
-        # adopted next time. A pool this call did not create is never deleted (see _adopt).
+    except pool_ops.ResizeFailed:
+        # This call created the pool and Azure says its resize failed, so it removes it: a pool left with
+        # resize errors would otherwise be adopted next time. A read error or a timeout is no such verdict
+        # (the pool may be fine) and never deletes; nor is a pool this call did not create (see _adopt).
         pool_ops.delete_pool(inputs)
         raise
     return CreateResult(pool["id"], outputs(inputs, pool))
@@ -304,12 +330,8 @@ def update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> UpdateResult:
             f"pool {inputs['id']!r} no longer exists in Batch account {inputs['accountName']!r}",
             fix="run `pulumi refresh` so the engine knows, then `pulumi up` recreates it",
         )
-    state = (pool.get("properties") or {}).get("allocationState")
-    if state == "Resizing":  # someone else's resize: stopped, and its errors are not this update's failure
-        pool = pool_ops.stop_resize(inputs)
-    if state != "Steady":  # Stopping (ours or someone's) turns Steady on its own: only wait
-        pool = pool_ops.wait_steady(inputs, pool, timeout_seconds=_timeout(inputs))
     body = pool_spec.build(inputs)
+    pool = _settle(inputs, pool, body)
     when_empty = [c for c in plan.changes if c.change is Change.WHEN_EMPTY]
     live = [c for c in plan.changes if c.change is Change.LIVE]
     if when_empty and pool_ops.node_count(pool) and scales_to_zero(inputs):
@@ -321,6 +343,27 @@ def update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> UpdateResult:
     tags = "tags" in plan.keys(Change.WHEN_EMPTY) + plan.keys(Change.LIVE)
     pool = _patch(inputs, body, pool, _azure_names(when_empty + live, inputs), identity=identity, tags=tags)
     return UpdateResult(outputs(inputs, pool))
+
+
+def _settle(inputs: dict[str, Any], pool: dict[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
+    """A Steady pool to update. A resize toward the config's own targets is finished, not stopped: it is an
+    interrupted run's (the config is the truth), and its errors are this update's. Any other resize is
+    someone else's: stopped, its errors not ours. Stopping turns Steady on its own: only waited out."""
+    state = (pool.get("properties") or {}).get("allocationState")
+    if state == "Steady":
+        return pool
+    wanted = _fixed_targets(body)
+    ours = state == "Resizing" and wanted is not None and _fixed_targets(pool) == wanted
+    if state == "Resizing" and not ours:
+        pool = pool_ops.stop_resize(inputs)
+    return pool_ops.wait_steady(inputs, pool, timeout_seconds=_timeout(inputs), started_resize=ours)
+
+
+def _fixed_targets(pool: Mapping[str, Any]) -> tuple[int, int] | None:
+    fixed = ((pool.get("properties") or {}).get("scaleSettings") or {}).get("fixedScale")
+    if not fixed:
+        return None
+    return int(fixed.get("targetDedicatedNodes") or 0), int(fixed.get("targetLowPriorityNodes") or 0)
 
 
 def _azure_names(changes: list[Any], inputs: Mapping[str, Any]) -> set[str]:

@@ -1,7 +1,8 @@
 """Azure calls of the pool provider: pool CRUD, the steady-state wait, and the per-deployment look-ups.
 
 Clients are built per call from the inputs and `Target.from_environment()`; nothing is kept on the
-provider object. The SDK pipeline retries 408/429/5xx and honours Retry-After (azure-core RetryPolicy).
+provider object. Every call goes through the one retry policy (azure_retry.py) and its failures through
+the classifier (azure_failures.py), so a message's fix matches its cause.
 
 The supported-image list and the region's VM sizes are fetched at most once per account (or region) per
 deployment: the engine runs one `python -m pulumi.dynamic` process for a whole `pulumi up`/`preview`, and
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 
 from batch_infra.errors import AzureOperationError, BatchInfraError
 from batch_infra.providers import azure_clients
+from batch_infra.providers.azure_failures import CONNECTION, SERVER, THROTTLED, calling, is_not_found
 
 T = TypeVar("T")
 _MEMO: dict[tuple[str, ...], Any] = {}
@@ -30,6 +32,12 @@ STEADY_MARGIN_SECONDS = 600.0
 # How long a pool delete may take (Batch first removes every node); BATCH_INFRA_POOL_DELETE_TIMEOUT overrides.
 DELETE_TIMEOUT_ENV = "BATCH_INFRA_POOL_DELETE_TIMEOUT"
 DELETE_TIMEOUT_SECONDS = 3600.0
+POOL_ACCESS = "Contributor (or Azure Batch Account Contributor) on the Batch account"
+TRANSIENT = (THROTTLED, SERVER, CONNECTION)  # failure causes a wait keeps polling through
+
+
+class ResizeFailed(AzureOperationError):
+    """Azure reports that a resize this operation started failed (quota, allocation): the pool's own fault."""
 
 
 def _once(key: tuple[str, ...], fetch: Callable[[], T]) -> T:
@@ -71,14 +79,12 @@ def vm_sizes(inputs: Mapping[str, Any]) -> set[str]:
 
 def get_pool(inputs: Mapping[str, Any]) -> dict[str, Any] | None:
     """The pool's Azure body (wire names), or None if it does not exist."""
-    from azure.core.exceptions import ResourceNotFoundError
-
     client = azure_clients.batch_mgmt_client(target(inputs))
     try:
         with _azure(f"reading pool {inputs['id']!r}"):
             pool = client.pool.get(inputs["resourceGroupName"], inputs["accountName"], inputs["id"])
     except AzureOperationError as err:
-        if isinstance(err.__cause__, ResourceNotFoundError):
+        if is_not_found(err):
             return None
         raise
     return pool.as_dict()
@@ -115,9 +121,11 @@ def stop_resize(inputs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def delete_pool(inputs: Mapping[str, Any]) -> None:
-    """Delete and wait (bounded) for the long-running operation; a pool already gone is fine."""
-    from azure.core.exceptions import ResourceNotFoundError
+    """Delete and wait (bounded) for the long-running operation; a pool already gone is fine.
 
+    A pool already being deleted (409 PoolBeingDeleted: an earlier DELETE whose answer was lost, or
+    someone else's) is progress, not failure: wait for it to be gone.
+    """
     client = azure_clients.batch_mgmt_client(target(inputs))
     timeout = float(os.environ.get(DELETE_TIMEOUT_ENV) or DELETE_TIMEOUT_SECONDS)
     try:
@@ -127,16 +135,47 @@ def delete_pool(inputs: Mapping[str, Any]) -> None:
             )
             poller.result(timeout=timeout)
     except AzureOperationError as err:
-        if not isinstance(err.__cause__, ResourceNotFoundError):
+        if is_not_found(err):
+            return
+        if err.code != "PoolBeingDeleted":
             raise
+        _wait_gone(inputs, timeout)
         return
     if not poller.done():
-        raise BatchInfraError(
-            f"pool {inputs['id']!r} in Batch account {inputs['accountName']!r} was still being deleted after "
-            f"{timeout:.0f}s",
-            fix="check the pool in the Azure portal (nodes still leaving, tasks blocking the delete); "
-            f"when it is gone run `pulumi up` again; to wait longer set {DELETE_TIMEOUT_ENV} (seconds)",
-        )
+        raise _still_deleting(inputs, timeout)
+
+
+def _wait_gone(inputs: Mapping[str, Any], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    delay = _first_delay(inputs)
+    while _read_through(inputs, deadline) is not None:
+        if time.monotonic() > deadline:
+            raise _still_deleting(inputs, timeout)
+        time.sleep(delay)
+        delay = min(delay * 2, MAX_POLL_DELAY)
+
+
+def _still_deleting(inputs: Mapping[str, Any], timeout: float) -> BatchInfraError:
+    return BatchInfraError(
+        f"pool {inputs['id']!r} in Batch account {inputs['accountName']!r} was still being deleted after "
+        f"{timeout:.0f}s",
+        fix="check the pool in the Azure portal (nodes still leaving, tasks blocking the delete); "
+        f"when it is gone run `pulumi up` again; to wait longer set {DELETE_TIMEOUT_ENV} (seconds)",
+    )
+
+
+def _read_through(inputs: Mapping[str, Any], deadline: float) -> dict[str, Any] | None:
+    """get_pool inside a wait: a transient failure (throttled, 5xx, lost connection) is one more poll, never
+    the wait's end, until the deadline; then it is reported as it is."""
+    delay = _first_delay(inputs)
+    while True:
+        try:
+            return get_pool(inputs)
+        except AzureOperationError as err:
+            if err.cause not in TRANSIENT or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, MAX_POLL_DELAY)
 
 
 def wait_steady(
@@ -165,7 +204,7 @@ def wait_steady(
             )
         time.sleep(delay)
         delay = min(delay * 2, MAX_POLL_DELAY)
-        found = get_pool(inputs)
+        found = _read_through(inputs, deadline)
         if found is None:
             raise BatchInfraError(
                 f"pool {inputs['id']!r} disappeared while waiting for it to become steady",
@@ -197,7 +236,7 @@ def wait_empty(inputs: Mapping[str, Any], pool: dict[str, Any], *, timeout_secon
             )
         time.sleep(delay)
         delay = min(delay * 2, MAX_POLL_DELAY)
-        found = get_pool(inputs)
+        found = _read_through(inputs, deadline)
         if found is None:
             raise BatchInfraError(
                 f"pool {inputs['id']!r} disappeared while waiting for it to have no nodes",
@@ -222,7 +261,7 @@ def raise_resize_errors(inputs: Mapping[str, Any], pool: Mapping[str, Any]) -> N
         first = errors[0]
         more = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors[1:])
         message = first.get("message", "") + (f" (also: {more})" if more else "")
-        raise AzureOperationError(
+        raise ResizeFailed(
             f"resizing pool {inputs['id']!r}", first.get("code"), message, fix=_resize_fix(first.get("code"))
         )
 
@@ -252,20 +291,6 @@ def _props(pool: Mapping[str, Any]) -> Mapping[str, Any]:
     return pool.get("properties") or {}
 
 
-class _azure:
-    """Turn an Azure SDK error into AzureOperationError with Azure's code and message (the SDK error kept)."""
-
-    def __init__(self, operation: str) -> None:
-        self.operation = operation
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> bool:
-        from azure.core.exceptions import HttpResponseError
-
-        if isinstance(error, HttpResponseError):
-            code = getattr(getattr(error, "error", None), "code", None)
-            message = getattr(getattr(error, "error", None), "message", None) or str(error.message or error)
-            raise AzureOperationError(self.operation, code, message) from error
-        return False
+def _azure(operation: str) -> Any:
+    """Azure SDK errors inside become AzureOperationError with the fix their cause calls for."""
+    return calling(operation, access=POOL_ACCESS)

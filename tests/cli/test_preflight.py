@@ -43,7 +43,8 @@ def test_tree_shows_every_resource_under_its_parent(capsys, planned, stack, appl
     assert f"contoso{stack}batch" in out and "BatchNodeManagement.westeurope" in out
     custom = [r for r in planned(stack).resources if r.custom]
     assert len(custom) >= 6 + len(applications)  # six Azure resources, one per application, dynamic ones
-    assert f"{len(custom)} resources in 4 components" in out
+    components = 4 + (2 if stack == "prod" else 0)  # prod adds private-link and guard-rails
+    assert f"{len(custom)} resources in {components} components" in out
 
 
 def test_prod_tree_shows_private_access_and_managed_identity(capsys):
@@ -56,7 +57,8 @@ def test_json_lists_resources_with_parents_and_outputs(capsys):
     code, out, _ = run(capsys, "--stack", "dev", "--json", "--project-dir", str(PROJECT_DIR))
     assert code == 0
     document = json.loads(out)
-    assert set(document) == {"stack", "source", "resources", "outputs"}
+    assert set(document) == {"stack", "source", "resources", "outputs", "securityBaseline"}
+    assert document["securityBaseline"]["ok"] is True  # dev: advisory, so findings never fail it
     assert document["stack"] == "dev" and document["source"].endswith("stacks/Pulumi.dev.yaml")
     by_name = {r["name"]: r for r in document["resources"]}
     assert set(by_name["batch-rg"]) == {"urn", "type", "name", "parent", "component", "properties"}

@@ -51,7 +51,7 @@ PRIVATE = {
         )
         for scope in ("resourceGroup", "batchAccount", "storageAccount")
     },
-    "batch-guard-rails-role-batchAccount-11111111-azure-batch-data-contributor": (
+    "batch-guard-rails-role-batch-11111111-6aaa78f1": (
         "azure-native:authorization:RoleAssignment",
         "batch-guard-rails",
     ),
@@ -245,6 +245,24 @@ def test_outputs_are_names_ids_and_endpoint_never_keys(planned, stack):
         "accountEndpoint": f"{names.batch_account}.{config.location}.batch.azure.com",
         "applicationIds": {a.id: f"{account_id}/applications/{a.id}" for a in config.applications},
         "poolIds": sorted(p.id for p in config.pools),
+        # What other stacks read through StackReference (issue 11: protect and export).
+        "subscriptionId": "00000000-0000-0000-0000-000000000000",
+        "storageAccountId": account_id.replace(
+            f"Microsoft.Batch/batchAccounts/{names.batch_account}",
+            f"Microsoft.Storage/storageAccounts/{names.storage_account}",
+        ),
+        "poolResourceIds": {p.id: f"{account_id}/pools/{p.id}" for p in config.pools},
+        "applicationPackageVersions": {a.id: sorted(a.packages) for a in config.applications},
     }
     assert plan.outputs["virtualNetworkId"].endswith(f"/virtualNetworks/{names.virtual_network}")
     assert not [key for key in plan.outputs if "key" in key.lower() or "secret" in key.lower()]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_stack_policy_protects_and_retains_group_storage_and_account(planned, stack):
+    policies = config_of(stack).policies
+    assert (policies.protect_stateful_resources, policies.retain_on_delete) == ((stack == "prod",) * 2)
+    options = {r.name: (r.protect, r.retain_on_delete) for r in planned(stack).resources}
+    stateful = ("batch-rg", "batch-account-storage", "batch-account-batch")
+    assert {name: options[name] for name in stateful} == dict.fromkeys(stateful, (stack == "prod",) * 2)
+    assert not any(p for name, (p, _) in options.items() if name not in stateful)  # the policy's reach

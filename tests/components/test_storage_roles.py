@@ -99,3 +99,13 @@ def test_assignment_names_are_guids_stable_across_runs_and_id_casing():
     assert storage_roles.role_definition_id(scope, "r") == (
         "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/r"
     )
+
+
+def test_packages_wait_for_the_storage_role_assignments(planned):
+    """Managed-identity auto-storage: Batch reaches package blobs with the account's identity (issue 11)."""
+    resources = planned("prod").resources
+    role = "azure-native:authorization:RoleAssignment"
+    roles = {r.urn for r in resources if r.type == role and r.name.startswith("batch-account-storage-")}
+    packages = [r for r in resources if r.type == "pulumi-python:dynamic/app_package:ApplicationPackage"]
+    assert len(roles) == 2 and packages
+    assert all(roles <= set(p.dependencies) for p in packages)

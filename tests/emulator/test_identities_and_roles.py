@@ -192,5 +192,17 @@ def test_a_pool_naming_a_missing_identity_is_refused_and_pools_stay_at_2025_06_0
     }
     status, refused = call(clean_emulator, "PUT", f"{pools}/p1", "2025-06-01", body)
     assert (status, refused["error"]["code"]) == (400, "FailedIdentityOperation")
+    existing = identity_path(clean_emulator, "id-pool")
+    _, made = call(clean_emulator, "PUT", existing, "2023-01-31", {"location": "westeurope"})
+    body["identity"] = {"type": "UserAssigned", "userAssignedIdentities": {existing: {}}}
+    status, pool = call(clean_emulator, "PUT", f"{pools}/p1", "2025-06-01", body)
+    assert status == 200, pool
+    assert pool["identity"]["userAssignedIdentities"] == {
+        existing: {
+            "principalId": made["properties"]["principalId"],
+            "clientId": made["properties"]["clientId"],
+        }
+    }
+    assert call(clean_emulator, "DELETE", f"{pools}/p1", "2025-06-01")[0] in (200, 202, 204)
     status, refused = call(clean_emulator, "PUT", f"{pools}/p1", "2024-07-01", pool_body(dedicated=0))
     assert (status, refused["error"]["code"]) == (400, "InvalidApiVersionParameter")

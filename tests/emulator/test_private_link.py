@@ -216,3 +216,45 @@ def test_private_dns_rules(clean_emulator, arm, account):
     assert duplicate.status_code == 409
     nested = arm("DELETE", f"{base}/{ZONE}", api=DNS_API)
     assert nested.status_code == 409 and nested.json()["error"]["code"] == "CannotDeleteResource"
+
+
+def test_nodes_are_unusable_until_the_vnet_resolves_a_node_management_endpoint(clean_emulator, arm, account):
+    from tests.emulator.batch.helpers import pool_body
+
+    network(clean_emulator, arm)
+    nodes = (
+        clean_emulator.network_client()
+        .subnets.begin_create_or_update(RG, "vnet", "nodes", {"address_prefix": "10.40.2.0/24"})
+        .result()
+    )
+    clean_emulator.settings(allocation_delay_seconds=0)
+    private_endpoint(arm, account)
+    private_dns(arm)
+    network_config = {
+        "subnetId": nodes.id,
+        "publicIPAddressConfiguration": {"provision": "NoPublicIPAddresses"},
+    }
+    clean_emulator.batch_mgmt_client().pool.create(
+        RG, "privacct", "p1", pool_body(networkConfiguration=network_config)
+    )
+    inside = data_client(clean_emulator, account, inside=True)
+
+    def dedicated():
+        (counts,) = list(inside.list_pool_node_counts())
+        return counts.dedicated.unusable, counts.dedicated.idle
+
+    assert dedicated() == (1, 0)  # no nodeManagement endpoint: nodes never reach the service
+    private_endpoint(arm, account, "nodeManagement", "pe-nodes")
+    base = f"/resourceGroups/{RG}/providers/Microsoft.Network"
+    zone_id = account.id.split("/providers/")[0] + f"/providers/Microsoft.Network/privateDnsZones/{ZONE}"
+    arm(
+        "PUT",
+        f"{base}/privateEndpoints/pe-nodes/privateDnsZoneGroups/default",
+        {
+            "properties": {
+                "privateDnsZoneConfigs": [{"name": "z", "properties": {"privateDnsZoneId": zone_id}}]
+            }
+        },
+        expect=201,
+    )
+    assert dedicated() == (0, 1)

@@ -9,6 +9,7 @@ from typing import Any
 import grpc
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
+from tests.engine.process_tree import stop_process_tree
 from tests.engine.project import DYNAMIC_PLUGIN, Project, upstream_dir
 from tests.engine.resource_provider import CheckFailure, DiffResult, ProviderError, ReadResult
 from tests.engine.values import contains_unknowns
@@ -92,15 +93,12 @@ class DynamicProviderPlugin:
         return "".join(self._stderr)
 
     def stop(self) -> None:
+        """Ends the whole process group: the script runs python as its child (no exec), so killing the
+        shell alone would leave the provider server running."""
         process, self._process = self._process, None
         if process is None:
             return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process_tree(process)  # the sh script's python child too
 
     def plugin_info(self) -> plugin_pb2.PluginInfo:
         return self.stub().GetPluginInfo(plugin_pb2.PluginInfo())

@@ -163,6 +163,7 @@ class Stack:
         finally:
             if plugin is not None:
                 plugin.stop()
+                _program_output(diagnostics, "", plugin.stderr())  # plugin.go: a plugin's stderr is shown
         if deployment is not None:
             result.outputs = next((s.outputs for s in deployment.news.values() if s.type == STACK_TYPE), {})
             if not preview:
@@ -250,7 +251,9 @@ class Stack:
     def import_resource(self, type_token: str, name: str, resource_id: str) -> Result:
         """`pulumi import TYPE NAME ID`: Read(id) with no inputs and no state (step.go ~2037), then Check."""
 
-        def add(olds: list[ResourceState], providers: dict[str, Any], result: Result) -> list[ResourceState]:
+        def add(
+            olds: list[ResourceState], providers: dict[str, Any], result: Result, diagnostics: Diagnostics
+        ) -> list[ResourceState]:
             stack = next((s for s in olds if s.type == STACK_TYPE), None)
             deployment = Deployment(
                 project=self.project.name, stack=self.name, olds=olds, providers=providers, preview=False
@@ -269,9 +272,10 @@ class Stack:
             read = provider.read(urn, type_token, resource_id, None, None)
             if read is None:
                 raise StepError(urn, f"resource '{resource_id}' does not exist")
-            checked, failures = provider.check(urn, type_token, None, read.inputs or {})
-            if failures:
-                raise StepError(urn, "; ".join(f"{f.property}: {f.reason}" for f in failures))
+            # step.go ~2177: Check(olds = news = the read inputs); failures are shown, the import stands.
+            checked, failures = provider.check(urn, type_token, read.inputs or {}, read.inputs or {})
+            for failure in failures:
+                diagnostics.add("warning", f"{failure.property}: {failure.reason} (a provider bug)", urn)
             result.steps.append(Step("import", urn, type_token, name))
             state = ResourceState(
                 urn=urn,
@@ -303,7 +307,7 @@ class Stack:
         try:
             providers, plugin = self._providers("127.0.0.1:0", calls)
             if importer is not None:
-                remaining = importer(olds, providers, result)
+                remaining = importer(olds, providers, result, diagnostics)
             elif destroy:
                 remaining = []
                 self._delete(olds, providers, False, result, diagnostics)
@@ -326,7 +330,9 @@ class Stack:
     def _finish(self, result: Result, diagnostics: Diagnostics, started: float, error: str) -> Result:
         result.diagnostics = diagnostics.entries
         result.ok = not error and not result.errors()
-        result.error = error or ("; ".join(d["message"] for d in result.errors()) if result.errors() else "")
+        # Pulumi prints each resource's error, then the program's exit: the message carries both.
+        messages = [d["message"] for d in result.errors() if d["urn"]] + ([error] if error else [])
+        result.error = "\n".join(dict.fromkeys(messages)) or "; ".join(d["message"] for d in result.errors())
         result.seconds = time.monotonic() - started
         return result
 

@@ -39,6 +39,16 @@ def test_check_adds_the_api_version_names_missing_inputs_and_types(provider):
     assert "azure-native:location" in next(f.reason for f in failures if f.property == "location")
     _, failures = provider.check(URN, SA, None, storage(enableHttpsTrafficOnly="yes", sku={"name": 1}))
     assert [f.property for f in failures] == ["sku.name", "enableHttpsTrafficOnly"]
+    # numbers cross protobuf as doubles: an integral one is an integer (validateProperty)
+    nsg = "azure-native:network:NetworkSecurityGroup"
+    rules = {
+        "resourceGroupName": "rg",
+        "networkSecurityGroupName": "n",
+        "securityRules": [{"priority": 100.0}],
+    }
+    assert provider.check(URN, nsg, None, rules)[1] == []
+    rules["securityRules"][0]["priority"] = 100.5
+    assert [f.property for f in provider.check(URN, nsg, None, rules)[1]] == ["securityRules[0].priority"]
     # unknowns are not checked (a preview)
     assert provider.check(URN, SA, None, storage(enableHttpsTrafficOnly=UNKNOWN))[1] == []
 

@@ -159,6 +159,8 @@ def test_application_create_update_and_import(provider: AzureNativeProvider) -> 
         "displayName": "Blender 4",
         "allowUpdates": True,
     }
+    provider.delete(urn(APP, "app"), APP, app_id, app_out)
+    assert provider.read(urn(APP, "app"), APP, app_id, app_in, app_out) is None
 
 
 def test_user_assigned_identities_resolve_on_the_account_and_refusals(
@@ -247,3 +249,62 @@ def test_role_assignments_are_validated_as_azure_does(provider: AzureNativeProvi
     assert moved.replaces == ["principalId"]
     provider.delete(urn(ROLE, "reader"), ROLE, ra_id, ra_out)
     assert provider.read(urn(ROLE, "reader"), ROLE, ra_id, ra_in, ra_out) is None
+
+
+def test_in_place_updates_and_deletes_of_the_remaining_types(provider: AzureNativeProvider) -> None:
+    """Group tags, a storage setting, a subnet prefix, identity tags: diff says update, the PUT lands, a
+    refresh agrees; then each is deleted and reads as gone."""
+    rg_id = f"/subscriptions/{provider.subscription_id}/resourceGroups/rg-net"
+    rg_in, _ = provider.check(urn(RG, "rg"), RG, None, {"resourceGroupName": "rg-net", "location": LOCATION})
+    rg_out = provider.read(urn(RG, "rg"), RG, rg_id, rg_in, None).outputs
+    _, sa_in, sa_out = up(
+        provider,
+        SA,
+        "sa",
+        {
+            "accountName": "stupdates",
+            "resourceGroupName": "rg-net",
+            "location": LOCATION,
+            "kind": "StorageV2",
+            "sku": {"name": "Standard_LRS"},
+            "minimumTlsVersion": "TLS1_0",
+        },
+    )
+    _, vnet_in, _ = up(
+        provider,
+        VNET,
+        "vnet",
+        {
+            "virtualNetworkName": "vnet-u",
+            "resourceGroupName": "rg-net",
+            "location": LOCATION,
+            "addressSpace": {"addressPrefixes": ["10.30.0.0/16"]},
+        },
+    )
+    subnet = {"subnetName": "s1", "virtualNetworkName": "vnet-u", "resourceGroupName": "rg-net"}
+    _, subnet_in, subnet_out = up(provider, SUBNET, "subnet", {**subnet, "addressPrefix": "10.30.1.0/24"})
+    _, uai_in, uai_out = up(
+        provider, UAI, "uai", {"resourceName": "id-u", "resourceGroupName": "rg-net", "location": LOCATION}
+    )
+    changes = [
+        (RG, "rg", rg_in, rg_out, {"tags": {"env": "test"}}),
+        (SA, "sa", sa_in, sa_out, {"minimumTlsVersion": "TLS1_2"}),
+        (SUBNET, "subnet", subnet_in, subnet_out, {"addressPrefix": "10.30.2.0/24"}),
+        (UAI, "uai", uai_in, uai_out, {"tags": {"team": "hpc"}}),
+    ]
+    for token, name, olds, outs, change in changes:
+        news = {**olds, **change}
+        diff = provider.diff(urn(token, name), token, outs["id"], outs, olds, news)
+        assert (diff.diffs, diff.replaces) == (sorted(change), []), token
+        updated = provider.update(urn(token, name), token, outs["id"], outs, olds, news, preview=False)
+        assert {k: updated[k] for k in change} == change, token
+        if token == UAI:
+            assert updated["principalId"] == outs["principalId"]  # the same identity, not a new one
+        read = provider.read(urn(token, name), token, outs["id"], news, updated)
+        assert (
+            provider.diff(urn(token, name), token, outs["id"], read.outputs, read.inputs, news).changes
+            is False
+        )
+    for token, name, olds, outs, _ in reversed(changes):
+        provider.delete(urn(token, name), token, outs["id"], outs)
+        assert provider.read(urn(token, name), token, outs["id"], olds, outs) is None, token

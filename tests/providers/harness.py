@@ -51,6 +51,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import proto, rpc
 from pulumi.runtime.proto import provider_pb2_grpc
 
+from tests.engine.process_tree import stop_process_tree
 from tests.engine.values import UNKNOWN, UNKNOWN_GUID, Secret, strip_secrets
 from tests.fixtures.pulumi_launch import PLUGIN_SCRIPT, Launch, project_launch, upstream_script
 
@@ -145,8 +146,14 @@ class ProviderHarness:
         # A file, not a pipe: nobody reads stderr while the server runs, and a full pipe would block it.
         self._stderr = tempfile.TemporaryFile()
         command = ["/bin/sh", str(upstream_script(PLUGIN_SCRIPT)), _ENGINE_ADDRESS]
+        # Its own process group: the script runs python as a child, and stop() must end both.
         self._process = subprocess.Popen(
-            command, cwd=self.launch.pwd, stdout=subprocess.PIPE, stderr=self._stderr, env=env
+            command,
+            cwd=self.launch.pwd,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=env,
+            start_new_session=True,  # one process group: stop() reaches the script's python child
         )
         port = self._read_port()
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -179,13 +186,8 @@ class ProviderHarness:
             self._channel.close()
             self._channel = None
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        if process is not None:
+            stop_process_tree(process)  # the upstream script runs python as a child, not by exec
         if process is not None and process.stdout is not None:
             process.stdout.close()
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import ssl
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +146,7 @@ def test_a_second_run_with_unchanged_content_uploads_nothing(account, provider, 
     source = folder(tmp_path)
     inputs, _ = provider.check({}, package_inputs(source))
     id_, outs = provider.create(inputs)
-    etag = azure_clients.blob_client_from_sas(outs["storage_url"]).get_blob_properties().etag
+    uploaded = blob_bytes(outs)
     proxy.clear()
     emulator.clear_requests()
 
@@ -156,9 +159,10 @@ def test_a_second_run_with_unchanged_content_uploads_nothing(account, provider, 
     # State lost (e.g. a failed `pulumi up` before the checkpoint): create adopts the identical version.
     assert provider.create(again)[0] == id_
 
-    assert proxy.writes() == []
+    # Adoption claims the version (one metadata write, see app_package_lifecycle.delete); nothing uploads.
+    assert [write for write in proxy.writes() if "comp=metadata" not in write[1]] == []
     assert package_calls(emulator, "PUT", "POST") == []
-    assert azure_clients.blob_client_from_sas(outs["storage_url"]).get_blob_properties().etag == etag
+    assert blob_bytes(outs) == uploaded
 
 
 def test_changed_content_without_allow_updates_fails_check_with_the_fix(account, provider, tmp_path):
@@ -463,3 +467,41 @@ def test_up_replace_deletes_the_old_version_first_so_the_new_one_exists(account,
     live = account.application_package.get(RG, ACCOUNT, "tools", "1.0.0")
     assert live.state == "Active" and account.application.get(RG, ACCOUNT, "tools").default_version == "1.0.0"
     assert replaced.calls == ["Check", "Check", "Delete", "Create"]
+
+
+@pytest.mark.parametrize("content", ["folder", "blocks"])
+def test_managed_identity_storage_gets_a_bare_url_and_the_upload_authenticates_with_entra(
+    account, provider, emulator, emulator_env, tmp_path, content
+):
+    """autoStorage by managed identity: Azure's storageUrl carries no SAS (issue 11, 7); the upload sends
+    the deploying identity's bearer token, which the emulator's blob endpoint checks (one Put Blob for a
+    small package; staged blocks and a block list for a 24 MiB one)."""
+    storage_id = account.batch_account.get(RG, ACCOUNT).auto_storage.storage_account_id
+    mode = {"storageAccountId": storage_id, "authenticationMode": "BatchAccountManagedIdentity"}
+    account.batch_account.update(RG, ACCOUNT, {"properties": {"autoStorage": mode}})
+    source = folder(tmp_path) if content == "folder" else _incompressible_zip(tmp_path)
+    created = provider.up(package_inputs(source, set_default=True))
+    url = created.state.outputs["storage_url"]
+    assert "sig=" not in url and url.startswith(emulator.info["arm_endpoint"] + "/blob/")
+    assert account.application_package.get(RG, ACCOUNT, "tools", "1.0.0").state == "Active"
+    expected = local_zip(source, tmp_path) if content == "folder" else source.read_bytes()
+    assert blob_bytes(created.state.outputs) == expected  # read back with the token
+    anonymous = urllib.request.Request(url, method="GET")
+    context = ssl.create_default_context(cafile=emulator.info["ca_bundle"])
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(anonymous, context=context)
+    assert refused.value.code == 401
+    assert refused.value.headers["x-ms-error-code"] == "NoAuthenticationInformation"
+
+
+def test_a_create_first_replace_cannot_delete_the_version_its_create_adopted(account, provider, tmp_path):
+    """Without delete-before-replace (a URN change without alias does the same), the engine creates the new
+    resource first, which adopts the live version, then deletes the old one: the claim stops that delete."""
+    program = package_inputs(folder(tmp_path))
+    first = provider.up(program)
+    replaced = provider.up(program, first.state, replace=True, delete_before_replace=False)
+    assert replaced.calls == ["Check", "Check", "Create", "Delete"]
+    assert account.application_package.get(RG, ACCOUNT, "tools", "1.0.0").state == "Active"
+    assert replaced.state.outputs["claim"] != first.state.outputs["claim"]
+    provider.destroy(replaced.state)  # the resource holding the claim does delete it
+    assert provider.refresh(replaced.state) is None

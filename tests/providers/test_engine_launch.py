@@ -158,3 +158,15 @@ def test_the_plugin_starts_even_from_batch_infra_with_an_absolute_virtualenv(pla
     ) as server:
         checked, failures = server.check(None, inputs)
     assert failures == [] and checked["account_id"] is UNKNOWN and checked.get("report") is None
+
+
+def test_a_later_preview_with_an_unknown_subnet_shows_an_update_of_a_busy_pool(planned):
+    """The Check of a preview skips Azure when an input is unknown; the recorded image must stay, else the
+    Diff sees the image removed from a pool with nodes and refuses ("scale the pool to 0 nodes")."""
+    inputs, outputs = _pool_state(planned)
+    program = {k: v for k, v in inputs.items() if k != "resolvedImage"}  # what the program sends
+    with ProviderHarness(PoolProvider(), name="render", urn_type=POOL, env=NO_AZURE) as server:
+        state = server.record("render", inputs, outputs)
+        step = server.preview({**program, "subnetId": UNKNOWN}, state)
+    assert step.op == "update" and step.checked["resolvedImage"] == inputs["resolvedImage"]
+    assert step.diff is not None and step.diff.replaces == []

@@ -50,8 +50,11 @@ def test_create_never_deletes_an_adopted_pool_with_resize_errors(server, clean_e
         ("extensions", lambda p: p["deploymentConfiguration"]["virtualMachineConfiguration"].__setitem__(
             "extensions", [{"name": "mon", "publisher": "Microsoft.Azure.Monitor",
                             "type": "AzureMonitorLinuxAgent", "typeHandlerVersion": "1.0"}])),
-        ("startTask.containerSettings", lambda p: p["startTask"].__setitem__(
-            "containerSettings", {"imageName": "busybox"})),
+        # Azure takes start task container settings only on a container pool (the emulator refuses others).
+        ("startTask.containerSettings", lambda p: (
+            p["startTask"].__setitem__("containerSettings", {"imageName": "busybox"}),
+            p["deploymentConfiguration"]["virtualMachineConfiguration"].__setitem__(
+                "containerConfiguration", {"type": "DockerCompatible"}))),
         ("upgradePolicy", lambda p: p.__setitem__("upgradePolicy", {"mode": "automatic"})),
     ],
 )

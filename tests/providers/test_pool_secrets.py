@@ -34,7 +34,7 @@ SAS_COMMAND = f"/bin/bash -c 'curl -fsSL \"{SAS}\" | bash'"
 )
 def test_a_sas_is_found_in_the_command_line_and_any_casing_or_encoding(task):
     assert carries_sas(task)
-    assert secret_output_keys({"startTask": task}) == ["userPasswords", "startTask"]
+    assert secret_output_keys({"startTask": task}) == ["userPasswords", "secretValues", "startTask"]
 
 
 def test_a_start_task_without_a_signature_is_not_secret():
@@ -42,7 +42,7 @@ def test_a_start_task_without_a_signature_is_not_secret():
             "resourceFiles": [{"autoStorageContainerName": "c"}], "environment": {"A": "assign=1"},
             "environmentSettings": [{"name": "B", "value": "sign-in"}]}
     assert not carries_sas(task)
-    assert secret_output_keys({"startTask": task}) == ["userPasswords"]
+    assert secret_output_keys({"startTask": task}) == ["userPasswords", "secretValues"]
 
 
 class Mocks(pulumi.runtime.Mocks):

@@ -48,6 +48,15 @@ def test_unchanged_inputs_plan_nothing_even_through_grpc_number_and_empty_forms(
     assert plan.changes == () and plan.action() == "none"
 
 
+def test_a_recased_pool_id_is_the_same_pool_and_a_new_id_replaces_it():
+    base = {**BASE, "id": "dev-small"}
+    recased = classify(base, {**base, "id": "Dev-Small"})
+    assert recased.keys(Change.INTERNAL) == ["id"] and recased.replaces("fail") == []
+    assert recased.azure_changes == [] and recased.action() == "none"
+    renamed = classify(base, {**base, "id": "dev-large"})
+    assert renamed.replaces("fail") == ["id"]
+
+
 def test_scale_change_updates_live():
     plan = classify(BASE, {**BASE, "scale": {"targetDedicatedNodes": 3}})
     assert plan.keys(Change.LIVE) == ["scale"] and plan.action() == "update" and not plan.needs_empty_pool

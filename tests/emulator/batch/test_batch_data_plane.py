@@ -29,7 +29,8 @@ def _raw(client, path: str, method: str = "GET", body=None):
 
 def test_supported_images_are_a_realistic_catalog_matching_the_spec(data):
     images = list(data.list_supported_images())
-    by_sku = {(i.image_reference.offer, i.image_reference.sku): i for i in images}
+    # Azure lists publisher/offer in their own case (MicrosoftWindowsServer/WindowsServer): compare folded.
+    by_sku = {(i.image_reference.offer.lower(), i.image_reference.sku.lower()): i for i in images}
     ubuntu24 = by_sku[("ubuntu-24_04-lts", "server")]
     assert (ubuntu24.node_agent_sku_id, ubuntu24.verification_type, ubuntu24.os_type) == (
         "batch.node.ubuntu 24.04",

@@ -25,6 +25,8 @@ def main(argv: list[str]) -> int:
                 outcomes.append(replay(EmulatorHttp(emulator.info), row))
                 for problem in outcomes[-1].problems:
                     print(f"{row.example}: {problem}")
+                for path in outcomes[-1].skipped:
+                    print(f"{row.example}: skipped {path} (not in the {row.api_version} schema)")
         finally:
             emulator.stop()
     print("\n".join(summary(outcomes)))

@@ -23,6 +23,10 @@ INSTANCE_KEYS = frozenset(
         "lastmodified",
     }
 )
+# Values Azure compares case-insensitively and Microsoft's examples spell both ways: a pool asked for
+# 'Standard_d4s_v3' answers 'STANDARD_D4S_V3' (PoolCreate_ResourceTags) while 'Standard_D4ds_v5' answers
+# as sent (PoolCreate_SecurityProfile); the case Azure picks is not documented.
+CASE_INSENSITIVE_KEYS = frozenset({"vmsize"})
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _SUBSCRIPTION = re.compile(r"/subscriptions/[^/]+", re.IGNORECASE)
@@ -47,7 +51,11 @@ def to_subscription(value: Any, subscription: str) -> Any:
     if isinstance(value, list):
         return [to_subscription(item, subscription) for item in value]
     if isinstance(value, dict):
-        return {key: to_subscription(item, subscription) for key, item in value.items()}
+        # Keys too: userAssignedIdentities maps identity ids to their details.
+        return {
+            to_subscription(key, subscription): to_subscription(item, subscription)
+            for key, item in value.items()
+        }
     return value
 
 
@@ -81,7 +89,7 @@ def _diff(
         return problems
     if isinstance(expected, list):
         return _diff_list(expected, actual, path, instance_paths, types_only=types_only)
-    if types_only or _instance_specific(expected, path, key, instance_paths) or _same(expected, actual):
+    if types_only or _instance_specific(expected, path, key, instance_paths) or _same(expected, actual, key):
         return []
     return [f"{where}: expected {_short(expected)}, got {_short(actual)}"]
 
@@ -149,9 +157,11 @@ def _instance_specific(expected: Any, path: str, key: str, instance_paths: froze
     return any(f"{parent}.*" in instance_paths for parent in parents)
 
 
-def _same(expected: Any, actual: Any) -> bool:
+def _same(expected: Any, actual: Any, key: str) -> bool:
     if isinstance(expected, str) and isinstance(actual, str) and expected.startswith("/subscriptions/"):
         return expected.lower() == actual.lower()  # ARM ids compare case-insensitively
+    if key.lower() in CASE_INSENSITIVE_KEYS and isinstance(expected, str) and isinstance(actual, str):
+        return expected.lower() == actual.lower()
     return bool(expected == actual)
 
 

@@ -13,7 +13,7 @@ MANIFEST = HERE / "manifest.json"
 EXAMPLES = HERE / "examples"
 METHODS = ("GET", "PUT", "PATCH", "POST", "DELETE", "HEAD")
 _REQUIRED = ("example", "provider", "apiVersion", "operation", "request", "source")
-_OPTIONAL = ("prerequisites", "bodyParameter", "schema", "instanceSpecific", "exception", "note")
+_OPTIONAL = ("prerequisites", "bodyParameter", "query", "schema", "instanceSpecific", "exception", "note")
 
 
 class ManifestError(ValueError):
@@ -31,6 +31,7 @@ class Row:
     source: dict[str, str]
     prerequisites: list[dict[str, Any]] = field(default_factory=list)
     body_parameter: str | None = None
+    query: list[str] = field(default_factory=list)
     schema: dict[str, str] | None = None
     instance_specific: dict[str, str] = field(default_factory=dict)
     exception: str | None = None
@@ -87,6 +88,7 @@ def _row(raw: Any, where: str) -> Row:
         source=raw["source"],
         prerequisites=list(raw.get("prerequisites", [])),
         body_parameter=raw.get("bodyParameter"),
+        query=list(raw.get("query", [])),
         schema=raw.get("schema"),
         instance_specific=dict(raw.get("instanceSpecific", {})),
         exception=raw.get("exception"),

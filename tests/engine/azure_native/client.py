@@ -36,7 +36,7 @@ class ArmClient:
     def call(self, method: str, path: str, api_version: str | None, body: Any = None) -> ArmResponse:
         url = path if path.startswith("http") else self.endpoint + path
         params = {"api-version": api_version} if api_version else None
-        data = None if body is None else json.dumps(body)
+        data = None if body is None else json.dumps(_go_numbers(body))
         headers = {"Content-Type": "application/json"} if data is not None else {}
         response = self.session.request(
             method, url, params=params, data=data, headers=headers, timeout=60, verify=self.ca_bundle
@@ -96,6 +96,17 @@ class ArmClient:
                 _raise_for(answer, f"{method} (polling)", path)
                 return
         raise ProviderError(f"{method} {path}: the operation did not finish after {_POLL_LIMIT} polls")
+
+
+def _go_numbers(value: Any) -> Any:
+    """Numbers as azure-native's Go encoder writes them: every number is a float64, 100.0 goes out as 100."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _go_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_go_numbers(v) for v in value]
+    return value
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:

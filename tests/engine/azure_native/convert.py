@@ -18,6 +18,9 @@ from tests.engine.resource_provider import ProviderError
 from tests.engine.values import UNKNOWN
 
 API_VERSION_INPUT = "azureApiVersion"
+# Path parameters that are whole ARM ids (x-ms-skip-url-encoding): a role assignment's or lock's {scope},
+# a diagnostic setting's {resourceUri}.
+SCOPE_PARAMS = ("scope", "resourceUri")
 
 
 def resource_path(spec: ResourceSpec, inputs: dict[str, Any], subscription: str) -> str:
@@ -37,7 +40,7 @@ def resource_path(spec: ResourceSpec, inputs: dict[str, Any], subscription: str)
                 f"{spec.token}: missing required path property '{name}' (set it in the inputs)"
             )
         # {scope} is x-ms-skip-url-encoding: an ARM id itself, inserted without its leading slash.
-        parts.append(value.strip("/") if name == "scope" else quote(value, safe=""))
+        parts.append(value.strip("/") if name in SCOPE_PARAMS else quote(value, safe=""))
     return "/".join(parts)
 
 
@@ -197,11 +200,11 @@ def path_inputs(spec: ResourceSpec, resource_id: str) -> dict[str, str]:
     template = [p for p in spec.path.strip("/").split("/")]
     parts = resource_id.strip("/").split("/")
     found: dict[str, str] = {}
-    if template[0] == "{scope}":
+    if template[0] in {f"{{{p}}}" for p in SCOPE_PARAMS}:
         tail = len(template) - 1
         if len(parts) < tail:
             raise ProviderError(f"{spec.token}: '{resource_id}' is not an id of this type ({spec.path})")
-        found["scope"] = "/" + "/".join(parts[: len(parts) - tail])
+        found[template[0][1:-1]] = "/" + "/".join(parts[: len(parts) - tail])
         template, parts = template[1:], parts[len(parts) - tail :]
     if len(template) != len(parts):
         raise ProviderError(f"{spec.token}: '{resource_id}' is not an id of this type ({spec.path})")

@@ -11,6 +11,7 @@ from tests.engine.resource_provider import CheckFailure, ProviderError
 from tests.engine.values import UNKNOWN
 
 _PYTHON_TYPES = {"string": (str,), "boolean": (bool,), "integer": (int,), "number": (int, float)}
+# provider.go validateProperty: an integer property takes any number without a fractional part.
 
 
 def validate(spec: ResourceSpec, inputs: dict[str, Any]) -> list[CheckFailure]:
@@ -42,6 +43,8 @@ def _object(token: str, shape: Shape, value: dict[str, Any], where: str) -> list
 def _value(token: str, f: Field, value: Any, where: str) -> list[CheckFailure]:
     if value is UNKNOWN:
         return []
+    if f.kind == "integer" and isinstance(value, float) and value.is_integer():
+        return []  # the engine's values cross protobuf Structs, where every number is a double
     if f.kind in _PYTHON_TYPES:
         ok = isinstance(value, _PYTHON_TYPES[f.kind]) and (f.kind == "boolean" or not isinstance(value, bool))
         return [] if ok else [_wrong(where, f.kind, value)]
@@ -67,7 +70,8 @@ def _value(token: str, f: Field, value: Any, where: str) -> list[CheckFailure]:
     if f.kind == "map" and f.of is not None:
         if not isinstance(value, dict):
             return [_wrong(where, "object", value)]
-        return [failure for k, v in value.items() for failure in _object(token, f.of, v, f"{where}.{k}.")]
+        item_field = Field("", "object", f.of)
+        return [failure for k, v in value.items() for failure in _value(token, item_field, v, f"{where}.{k}")]
     return []
 
 

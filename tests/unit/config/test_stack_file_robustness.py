@@ -94,14 +94,16 @@ def test_a_syntax_error_gives_line_column_and_a_fix(tmp_path):
     assert "line " in problem and "column " in problem and "indentation" in problem
 
 
-@pytest.mark.parametrize("value", [True, False])
-def test_a_boolean_node_count_is_refused(tmp_path, value):
+@pytest.mark.parametrize(
+    ("value", "said"), [(True, "is a boolean"), (False, "is a boolean"), (None, "no value")]
+)
+def test_a_boolean_or_empty_node_count_is_refused(tmp_path, value, said):
     values = copy.deepcopy(CORPUS["base"])
-    values["pools"][0]["scale"] = {"targetDedicatedNodes": value}
+    values["pools"][0]["scale"] = {"targetDedicatedNodes": value, "targetSpotNodes": 1}
     with pytest.raises(ConfigError) as raised:
         load_stack_file(write_stack(tmp_path, values))
     assert any(
-        "pools[0].scale.targetDedicatedNodes" in p and "is a boolean, not a number" in p
+        "pools[0].scale.targetDedicatedNodes" in p and said in p and "; fix: " in p
         for p in raised.value.problems
     ), raised.value.problems
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import functools
+import os
+import socket
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +18,7 @@ from batch_infra.errors import AzureOperationError, BatchInfraError
 from batch_infra.ops import keys as keys_module
 from batch_infra.ops.key_sinks import FileSink, KeyVaultSink, PublishedKey, RotationState
 from batch_infra.ops.keys import BATCH_STEPS, STORAGE_STEPS
+from batch_infra.providers.azure_retry import RetrySettings
 from tests.unit.ops.keyrotation_helpers import (
     Consumers,
     StorageConsumers,
@@ -383,7 +389,7 @@ def test_a_dropped_connection_is_an_azure_failure_with_rerun_guidance(clean_emul
 
 def test_an_unreachable_vault_is_an_azure_failure(clean_emulator: Any) -> None:
     sink = KeyVaultSink(clean_emulator.target, "https://127.0.0.1:1", "nowhere")
-    sink.client._client._config.retry_policy.total_retries = 0  # fail fast: nothing listens on port 1
+    sink.client._client._config.retry_policy.settings = RetrySettings(attempts=1)  # nothing listens on port 1
 
     with pytest.raises(AzureOperationError, match="ServiceRequestError") as failed:
         sink.read()
@@ -416,6 +422,29 @@ def test_a_rotation_holding_the_lease_keeps_a_second_one_out(clean_emulator: Any
     sink.write_state(state)
     rotate(clean_emulator.target, account, sink, storage=False, grace=0)
     assert sink.read().value == batch_keys(clean_emulator, account)["secondary"]
+
+
+def test_a_live_lease_of_a_dead_process_on_this_host_is_taken_over_and_reported(clean_emulator: Any) -> None:
+    account = make_account(clean_emulator)
+    sink = kv_sink(clean_emulator)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid that no longer runs: the run that held the lease was killed
+    state = sink.read_state()
+    state.lease_owner = f"deadbeef0001@{socket.gethostname()}:{dead.pid}"
+    state.lease_expires = time.time() + 1200  # the default flags' 600-1,320 s would block a re-run
+    sink.write_state(state)
+
+    report = rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+
+    assert any("took over the lease of run deadbeef0001@" in note for note in report.notes)
+    assert sink.read().value == batch_keys(clean_emulator, account)["secondary"]
+    state = sink.read_state()
+    state.lease_owner = f"elsewhere0001@other-host:{os.getpid()}"  # another machine: cannot be checked
+    state.lease_expires = time.time() + 1200
+    sink.write_state(state)
+    with pytest.raises(BatchInfraError, match="another key rotation") as refused:
+        rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    assert "taken over at once" in refused.value.render()
 
 
 def test_keys_changed_by_someone_else_are_never_published(clean_emulator: Any) -> None:

@@ -17,4 +17,9 @@ BUILT_IN = {
     "4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor",
     "9980e02c-c2be-4d73-94e8-173b1dc7cf3c": "Virtual Machine Contributor",
     "7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull",
+    # Compute section of the same page (roleAssignments config of private environments names these).
+    "29fe4964-1e60-436b-bd3a-77fd4c178b3c": "Azure Batch Account Contributor",
+    "11076f67-66f6-4be0-8f6b-f0609fd05cc9": "Azure Batch Account Reader",
+    "6aaa78f1-f7de-44ca-8722-c64a23943cae": "Azure Batch Data Contributor",
+    "48e5e92e-a480-4e71-aa9c-2778f4c13781": "Azure Batch Job Submitter",
 }

@@ -58,7 +58,14 @@ class BatchDataPlane:
 
     def list_node_counts(self, request: Request) -> Response:
         account = self._account(request)
-        counts = [views.node_counts(doc["resource"]) for doc in pools.list_pools(self.ctx, account)]
+        from batch_infra.emulator.services.private_link.node_management import unreachable_because
+
+        counts = [
+            views.node_counts(
+                doc["resource"], unusable=unreachable_because(self.ctx, account, doc["resource"])
+            )
+            for doc in pools.list_pools(self.ctx, account)
+        ]
         return self._ok(_paged(counts, request, self._base_url(account)), request)
 
     def list_pools(self, request: Request) -> Response:

@@ -9,5 +9,9 @@ from batch_infra.emulator.services.locks.routes import add_routes
 
 
 def register(router: Router, ctx: EmulatorContext) -> None:
+    from batch_infra.emulator.identities import DIRECTORY_SETTING
+
+    # Object ids of directory users/groups role assignments may name (identities are known by themselves).
+    ctx.settings.setdefault(DIRECTORY_SETTING, [])
     ctx.arm_write_guard = lambda request: models.guard(ctx, request)
     add_routes(router, ctx)

@@ -75,8 +75,13 @@ def get(ctx: EmulatorContext, scope: str, name: str) -> dict[str, Any]:
 
 
 def list_at(ctx: EmulatorContext, scope: str) -> list[dict[str, Any]]:
-    """Locks at the scope and above it (what applies to it), as ManagementLocks_ListByScope returns."""
-    return [public(d) for _k, d in ctx.state.items(LOCKS) if _within(scope, d["_scope"])]
+    """Locks that apply at the scope (at or above it) and those on resources below it, as a resource
+    group's lock list shows its resources' locks too (`az lock list -g`)."""
+    return [
+        public(d)
+        for _k, d in ctx.state.items(LOCKS)
+        if _within(scope, d["_scope"]) or _within(d["_scope"], scope)
+    ]
 
 
 def delete(ctx: EmulatorContext, scope: str, name: str) -> bool:

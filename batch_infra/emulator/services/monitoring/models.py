@@ -59,7 +59,7 @@ def put_setting(ctx: EmulatorContext, resource_uri: str, name: str, body: Any) -
         "name": name,
         "type": SETTING_TYPE,
         "properties": {
-            **{k: props[k] for k in DESTINATIONS if props.get(k)},
+            **{k: props[k] for k in (*DESTINATIONS, "eventHubName") if k in props},
             "logs": logs,
             "metrics": metrics,
             **(
@@ -83,7 +83,7 @@ def _entries(value: Any, resource_type: str, kind: str) -> list[dict[str, Any]]:
         entry = entry if isinstance(entry, dict) else {}
         category, group = entry.get("category"), entry.get("categoryGroup")
         if kind == "metrics":
-            if category != "AllMetrics":
+            if known is not None and category != "AllMetrics":
                 raise _bad(
                     f"Metric category '{category}' is not supported; use AllMetrics.",
                     target=f"properties.metrics[{index}].category",
@@ -99,15 +99,10 @@ def _entries(value: Any, resource_type: str, kind: str) -> list[dict[str, Any]]:
                 f"Category '{category}' is not supported; this resource emits {', '.join(sorted(known))}.",
                 target=f"properties.logs[{index}].category",
             )
-        kept = {k: entry[k] for k in ("category", "categoryGroup") if entry.get(k) is not None}
-        out.append(
-            {
-                **kept,
-                "enabled": bool(entry.get("enabled", False)),
-                **({"timeGrain": None} if kind == "metrics" else {}),
-                "retentionPolicy": {"enabled": False, "days": 0},
-            }
-        )
+        kept = {k: entry[k] for k in ("category", "categoryGroup", "timeGrain") if entry.get(k) is not None}
+        # As Microsoft's createOrUpdateDiagnosticSettingCategory example answers: the retention policy echoed.
+        retention = entry.get("retentionPolicy") or {"enabled": False, "days": 0}
+        out.append({**kept, "enabled": bool(entry.get("enabled", False)), "retentionPolicy": retention})
     return out
 
 

@@ -47,14 +47,14 @@ def put_zone(
         "location": "global",
         "etag": str(uuid.uuid4()),
         "properties": {
-            "maxNumberOfRecordSets": 25000,
-            "maxNumberOfVirtualNetworkLinks": 1000,
-            "maxNumberOfVirtualNetworkLinksWithRegistration": 100,
+            # The limits Microsoft's PrivateZonePut example (2024-06-01) answers with.
+            "maxNumberOfRecordSets": 5000,
             "numberOfRecordSets": 1,
+            "maxNumberOfVirtualNetworkLinks": 100,
             "numberOfVirtualNetworkLinks": 0,
+            "maxNumberOfVirtualNetworkLinksWithRegistration": 50,
             "numberOfVirtualNetworkLinksWithRegistration": 0,
             "provisioningState": "Succeeded",
-            "internalId": (existing or {}).get("properties", {}).get("internalId", str(uuid.uuid4())),
         },
     }
     if tags := arm.check_tags(body):
@@ -117,7 +117,7 @@ def put_link(
         "properties": {
             "virtualNetwork": {"id": ctx.state.get(VNETS, vnet_ref)["id"]},  # type: ignore[index]
             "registrationEnabled": bool(props.get("registrationEnabled", False)),
-            "resolutionPolicy": props.get("resolutionPolicy", "Default"),
+            **({"resolutionPolicy": props["resolutionPolicy"]} if props.get("resolutionPolicy") else {}),
             "virtualNetworkLinkState": "Completed",
             "provisioningState": "Succeeded",
         },

@@ -103,8 +103,13 @@ def put_endpoint(
             "privateLinkServiceConnections": [connection],
             "manualPrivateLinkServiceConnections": [],
             "customDnsConfigs": [],
-            "ipConfigurations": [],
-            "applicationSecurityGroups": [],
+            "ipConfigurations": props.get("ipConfigurations") or [],
+            "applicationSecurityGroups": props.get("applicationSecurityGroups") or [],
+            **(
+                {"customNetworkInterfaceName": props["customNetworkInterfaceName"]}
+                if props.get("customNetworkInterfaceName")
+                else {}
+            ),
         },
         "_address": address,
     }
@@ -151,10 +156,11 @@ def _connection(ctx: EmulatorContext, endpoint_key: str, spec: Any) -> dict[str,
             "provisioningState": "Succeeded",
             "privateLinkServiceId": target_id,
             "groupIds": list(groups),
+            **({"requestMessage": props["requestMessage"]} if props.get("requestMessage") else {}),
             # Same-tenant endpoints by a caller with rights on the target are approved at once.
             "privateLinkServiceConnectionState": {
                 "status": "Approved",
-                "description": "Auto-Approved",
+                "description": "Auto-approved",
                 "actionsRequired": "None",
             },
         },
@@ -291,22 +297,23 @@ def _zone_config(
             "group": group_of(endpoint),
         },
     )
-    return {
-        "name": config.get("name"),
+    # Shaped as Microsoft's PrivateEndpointDnsZoneGroupCreate example (2024-05-01) answers.
+    answer: dict[str, Any] = {
         "properties": {
             "privateDnsZoneId": zone["id"],
             "recordSets": [
                 {
                     "recordType": "A",
                     "recordSetName": host,
-                    "fqdn": fqdn + ".",
-                    "provisioningState": "Succeeded",
-                    "ttl": 10,
+                    "fqdn": fqdn,
                     "ipAddresses": [endpoint["_address"]],
                 }
             ],
-        },
+        }
     }
+    if isinstance(config.get("name"), str):
+        answer["name"] = config["name"]
+    return answer
 
 
 def record_name(target_id: str, group: str, location: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.routing import RG, SUB, Router
+from batch_infra.emulator.services.storage import blob_front_door
 from batch_infra.emulator.services.storage.handlers import StorageAccountHandlers
 
 # 2025-06-01 is what azure-mgmt-storage 24 sends; 2026-09-01 is the spec extract's version.
@@ -33,3 +34,4 @@ def register(router: Router, ctx: EmulatorContext) -> None:
         ("GET", SUB + r"/providers/Microsoft\.Storage/storageAccounts", handlers.list_in_subscription),
     ):
         router.add(method, path, handler, api_versions=API_VERSIONS)
+    blob_front_door.register(router, ctx)

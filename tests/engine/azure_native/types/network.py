@@ -12,10 +12,12 @@ from tests.engine.azure_native.shapes import ResourceSpec, Shape, array, obj, pr
 RG = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
 _COMMON = dict(etag=ro(), type=ro())
 
+# Nested input types carry etag and provisioningState as inputs (the SDK's SecurityRuleArgs, SubnetArgs,
+# ... do): they are sent if given, as azure-native sends every input its schema knows.
 SECURITY_RULE = Shape(
     "SecurityRule",
     {
-        **top(id="string", name="string", type="string", etag=ro()),
+        **top(id="string", name="string", type="string", etag="string"),
         **props(
             description="string",
             protocol="string",
@@ -32,7 +34,7 @@ SECURITY_RULE = Shape(
             access="string",
             priority="integer",
             direction="string",
-            provisioningState=ro(),
+            provisioningState="string",
         ),
     },
 )
@@ -40,14 +42,54 @@ SECURITY_RULE = Shape(
 DELEGATION = Shape(
     "Delegation",
     {
-        **top(id="string", name="string", type="string", etag=ro()),
-        **props(serviceName="string", actions=ro("array"), provisioningState=ro()),
+        **top(id="string", name="string", type="string", etag="string"),
+        **props(serviceName="string", actions=array(), provisioningState=ro()),
     },
 )
 
 SERVICE_ENDPOINT = Shape(
     "ServiceEndpointPropertiesFormat",
-    top(service="string", locations=array(), networkIdentifier=obj(ref_id()), provisioningState=ro()),
+    top(service="string", locations=array(), networkIdentifier=obj(ref_id()), provisioningState="string"),
+)
+
+NSG_PROPERTIES = dict(
+    flushConnection="boolean",
+    provisioningState=ro(),
+    resourceGuid=ro(),
+    networkInterfaces=ro("array"),
+    subnets=ro("array"),
+    flowLogs=ro("array"),
+)
+
+# A subnet's networkSecurityGroup, routeTable, serviceEndpointPolicies: whole resources as input types.
+NSG_REFERENCE = Shape(
+    "NetworkSecurityGroup",
+    {
+        **top(id="string", location="string", tags="map", etag="string", name=ro(), type=ro()),
+        **props(
+            securityRules=array(SECURITY_RULE),
+            defaultSecurityRules=array(SECURITY_RULE),
+            **{**NSG_PROPERTIES, "provisioningState": "string", "resourceGuid": "string"},
+        ),
+    },
+)
+ROUTE_TABLE = Shape(
+    "RouteTable",
+    {
+        **top(id="string", location="string", tags="map", etag="string", name=ro(), type=ro()),
+        **props(disableBgpRoutePropagation="boolean", routes="any", provisioningState="string"),
+    },
+)
+SERVICE_ENDPOINT_POLICY = Shape(
+    "ServiceEndpointPolicy",
+    {
+        **top(id="string", location="string", tags="map", etag="string", name=ro(), type=ro()),
+        **props(
+            serviceAlias="string",
+            serviceEndpointPolicyDefinitions="any",
+            contextualServiceEndpointPolicies=array(),
+        ),
+    },
 )
 
 SUBNET_BODY = Shape(
@@ -57,11 +99,11 @@ SUBNET_BODY = Shape(
         **props(
             addressPrefix="string",
             addressPrefixes=array(),
-            networkSecurityGroup=obj(Shape("NetworkSecurityGroup", top(id="string"))),
-            routeTable=obj(Shape("RouteTable", top(id="string"))),
+            networkSecurityGroup=obj(NSG_REFERENCE),
+            routeTable=obj(ROUTE_TABLE),
             natGateway=obj(ref_id()),
             serviceEndpoints=array(SERVICE_ENDPOINT),
-            serviceEndpointPolicies=array(Shape("ServiceEndpointPolicy", top(id="string"))),
+            serviceEndpointPolicies=array(SERVICE_ENDPOINT_POLICY),
             ipAllocations=array(ref_id()),
             ipamPoolPrefixAllocations="any",
             delegations=array(DELEGATION),
@@ -77,6 +119,21 @@ SUBNET_BODY = Shape(
             privateEndpoints=ro("array"),
             resourceNavigationLinks=ro("array"),
             serviceAssociationLinks=ro("array"),
+            serviceGateway=ro("any"),
+        ),
+    },
+)
+# A subnet inline in a VNet (SubnetArgs) also takes what the Subnet resource leaves to Azure.
+SUBNET_ITEM = Shape(
+    "Subnet",
+    {
+        **SUBNET_BODY.fields,
+        **top(etag="string"),
+        **props(
+            provisioningState="string",
+            resourceNavigationLinks="any",
+            serviceAssociationLinks="any",
+            serviceGateway="any",
         ),
     },
 )
@@ -95,7 +152,7 @@ VIRTUAL_NETWORK = ResourceSpec(
                 ),
                 dhcpOptions=obj(Shape("DhcpOptions", top(dnsServers=array()))),
                 flowTimeoutInMinutes="integer",
-                subnets=array(SUBNET_BODY),
+                subnets=array(SUBNET_ITEM),
                 virtualNetworkPeerings="any",
                 enableDdosProtection="boolean",
                 enableVmProtection="boolean",
@@ -137,13 +194,8 @@ NETWORK_SECURITY_GROUP = ResourceSpec(
             **top(id="string", location="string", tags="map", name=ro(), **_COMMON),
             **props(
                 securityRules=array(SECURITY_RULE),
-                flushConnection="boolean",
                 defaultSecurityRules=array(SECURITY_RULE, read_only=True),
-                provisioningState=ro(),
-                resourceGuid=ro(),
-                networkInterfaces=ro("array"),
-                subnets=ro("array"),
-                flowLogs=ro("array"),
+                **NSG_PROPERTIES,
             ),
         },
     ),

@@ -237,10 +237,15 @@ def _new_account(
         "allowedAuthenticationModes": list(AUTH_MODES),
         "encryption": {"keySource": "Microsoft.Batch"},
     }
-    if mode == "BatchService":
-        zero = ctx.settings.get(account_quotas.ZERO_CORES_SETTING, False)
-        properties.update(account_quotas.default_quotas(zero_cores=zero))
-    else:
+    zero = ctx.settings.get(account_quotas.ZERO_CORES_SETTING, False)
+    quotas = account_quotas.default_quotas(zero_cores=zero)
+    if mode == "UserSubscription":
+        # Core quotas: "For accounts with PoolAllocationMode set to UserSubscription, quota is managed on the
+        # subscription so this value is not returned." (BatchAccountProperties, 2025-06-01); the pool and
+        # job quotas carry no such clause and are returned.
+        quotas = {k: quotas[k] for k in ("poolQuota", "activeJobAndJobScheduleQuota")}
+    properties.update(quotas)
+    if props.get("keyVaultReference"):  # PrivateBatchAccountCreate: kept on a BatchService account too
         properties["keyVaultReference"] = props["keyVaultReference"]
     resource = {
         "id": arm_id,

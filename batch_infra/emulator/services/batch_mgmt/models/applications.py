@@ -124,12 +124,28 @@ def served(ctx: EmulatorContext, package: dict[str, Any]) -> dict[str, Any]:
     the SAS expires, never a URL, so an emulator restarted on other ports hands out working URLs."""
     answer = {k: v for k, v in package.items() if k != _BLOB}
     where = package.get(_BLOB)
-    if where is not None and ctx.blob is not None:
+    if where is not None and _managed_identity_storage(ctx, package):
+        # "will contain a SAS if the auto storage account was configured to use storage keys"
+        # (application-package/create): otherwise the uploader authenticates with its own Entra token.
+        from batch_infra.emulator.services.storage import blob_front_door
+
+        url = blob_front_door.url(ctx, where["storageAccount"], where["container"], where["blob"])
+        answer["properties"] = {**package["properties"], "storageUrl": url}
+    elif where is not None and ctx.blob is not None:
         expiry = common.parse_iso(package["properties"]["storageUrlExpiry"])
-        url = ctx.blob.sas_url(where["storageAccount"], where["container"], where["blob"],
-                               permission="rcw", expiry=expiry)
+        url = ctx.blob.sas_url(
+            where["storageAccount"], where["container"], where["blob"], permission="rcw", expiry=expiry
+        )
         answer["properties"] = {**package["properties"], "storageUrl": url}
     return answer
+
+
+def _managed_identity_storage(ctx: EmulatorContext, package: dict[str, Any]) -> bool:
+    """Whether the package's account reaches its auto-storage by managed identity (as of now)."""
+    account_id = package["id"].split("/applications/", 1)[0]
+    doc = ctx.state.get(common.ACCOUNTS, account_id) or {}
+    auto = ((doc.get("resource") or {}).get("properties") or {}).get("autoStorage") or {}
+    return auto.get("authenticationMode") == "BatchAccountManagedIdentity"
 
 
 def create_package(

@@ -1,0 +1,1 @@
+"""The shipped stacks deployed through the test engine against the emulator."""

@@ -1,0 +1,1 @@
+"""Unit tests of the test engine (tests/engine) against Pulumi's documented behaviour."""
