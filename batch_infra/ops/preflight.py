@@ -136,7 +136,10 @@ def run(
     clock.lap("pools")
     by_name = {r.name: a for r, a in zip(custom, resources, strict=True)}
     exists = lives_by_type(custom, lives)
-    decided = {r.urn: _step(r, by_name[r.name], pools, held, live_pools, sdk, exists) for r in custom}
+    recorded = {u: r.inputs for u, r in state.resources.items()} if state else {}
+    decided = {
+        r.urn: _step(r, by_name[r.name], pools, held, live_pools, sdk, exists, recorded) for r in custom
+    }
     orphans = [] if state else children.orphans(plan, held, live_pools)
     steps = plan_steps(plan, decided, state=state, orphans=orphans)
     clock.lap("steps")
@@ -172,6 +175,7 @@ def _step(
     live_pools: dict[str, Any],
     sdk: dict[str, Any],
     exists: dict[str, bool],
+    recorded: dict[str, dict[str, Any]],
 ) -> Step:
     """One custom resource's step, from the check that knows its kind."""
     if resource.type in PROPERTIES:
@@ -187,7 +191,8 @@ def _step(
             )
         return children.package_step(resource, held)
     if resource.type == children.QUOTA:
-        return children.quota_step(resource, held, live_pools)
+        state_inputs = next((recorded[u] for u in (resource.urn, *resource.aliases) if u in recorded), None)
+        return children.quota_step(resource, held, live_pools, state_inputs)
     if resource.type == children.ROLE:
         scope = exists.get("azure-native:storage:StorageAccount", False)
         return children.role_step(resource, sdk["resource"], scope)

@@ -94,17 +94,28 @@ def package_step(resource: PlannedResource, live: AccountChildren) -> Step:
     return Step("same", resource.urn, resource.type, resource.name, "content hash, default version compared")
 
 
-def quota_step(resource: PlannedResource, live: AccountChildren, live_pools: Mapping[str, Any]) -> Step:
-    """QuotaCheck: created with the account; updated when the demand it records (pools at their maximums,
-    applications) differs from what the account holds now (without state, the best record of its inputs)."""
+def quota_step(
+    resource: PlannedResource,
+    live: AccountChildren,
+    live_pools: Mapping[str, Any],
+    recorded: Mapping[str, Any] | None = None,
+) -> Step:
+    """QuotaCheck: created with the account; updated when its inputs differ from what it recorded (its
+    provider's diff, from the state's inputs when given), else from what the account holds now: pools (id
+    as spelled, VM size) and applications."""
     if not live.exists:
         return Step("create", resource.urn, resource.type, resource.name, "created with the Batch account")
     news = resource.properties
-    wanted_pools = sorted(
-        (str(p["pool_id"]).lower(), str(p["vm_size"]).lower()) for p in news.get("pools") or []
-    )
+    if recorded is not None:
+        changed = [k for k in QUOTA_INPUTS if _comparable(k, recorded.get(k)) != _comparable(k, news.get(k))]
+        if changed:
+            return Step(
+                "update", resource.urn, resource.type, resource.name, "changed: " + ", ".join(changed)
+            )
+        return Step("same", resource.urn, resource.type, resource.name, "inputs compared with the state")
+    wanted_pools = sorted((str(p["pool_id"]), str(p["vm_size"]).lower()) for p in news.get("pools") or [])
     held_pools = sorted(
-        (str(body.get("name", key)).lower(), str((body.get("properties") or {}).get("vmSize", "")).lower())
+        (str(body.get("name", key)), str((body.get("properties") or {}).get("vmSize", "")).lower())
         for key, body in live_pools.items()
     )
     wanted_apps = sorted(str(a).lower() for a in news.get("applications") or [])
@@ -116,6 +127,23 @@ def quota_step(resource: PlannedResource, live: AccountChildren, live_pools: Map
     if changes:
         return Step("update", resource.urn, resource.type, resource.name, "; ".join(changes))
     return Step("same", resource.urn, resource.type, resource.name, "pools and applications compared")
+
+
+QUOTA_INPUTS = ("account_id", "location", "pools", "applications", "threshold")  # quota_lifecycle.INPUTS
+
+
+def _comparable(key: str, value: Any) -> Any:
+    """The plan's ids carry the mock subscription: compare account ids from /resourcegroups/ on."""
+    if key == "account_id" and isinstance(value, str):
+        text = value.lower()
+        return text[text.find("/resourcegroups/") :]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_comparable(key, v) for v in value]
+    if isinstance(value, dict):
+        return {k: _comparable(k, v) for k, v in value.items()}
+    return value
 
 
 def role_step(resource: PlannedResource, resource_client: Any, scope_exists: bool) -> Step:

@@ -89,7 +89,11 @@ def check_pool(
         where = f" on {image.image}" if image.image else ""
         return PoolCheck(pool.id, "create", f"{pool.vm_size}{where}", autoscale, autoscale_ok, image)
     wanted = {**desired, "resolvedImage": record or _live_image(live)}
-    plan = classify(inputs_of(read_back(live, wanted)), inputs_of(wanted))
+    held = inputs_of(read_back(live, wanted))
+    # The id as Azure holds it (read_back keeps the config's spelling): the provider's diff compares the
+    # recorded id with the config's, so a re-cased id is a change there, and must be one here.
+    held["id"] = live.get("name") or held.get("id")
+    plan = classify(held, inputs_of(wanted))
     action, detail = outcome(plan, wanted, live)
     return PoolCheck(pool.id, action, detail, autoscale, autoscale_ok, image)
 
