@@ -3,6 +3,7 @@
 Run: .venv/bin/python benchmarks/emulator_bench.py [--requests 1000] [--threads 4]
 Measures pool GET/PUT (azure-mgmt-batch) and resource group GET/PUT (azure-mgmt-resource); exits non-zero
 with the emulator's reason when it cannot measure either. Target: >= 300 GETs/s on one emulator process.
+Then pool PUT time with 10, 100 and 300 pools already in the account (target: 300/10 <= 1.3).
 The server p50 (from the emulator's request log) shows how much of each request is the emulator; the rest
 is the SDK client and TLS on the same (shared) cores.
 """
@@ -72,10 +73,13 @@ def rate(call: Callable[[int], object], requests: int, threads: int) -> float:
     return requests / (time.perf_counter() - began)
 
 
-def admin(ready: Path, method: str, path: str) -> object:
+def admin(ready: Path, method: str, path: str, body: object = None) -> object:
     info = json.loads(ready.read_text())
     request = urllib.request.Request(
-        info["admin_endpoint"] + path, method=method, headers={"Authorization": f"Bearer {info['token']}"}
+        info["admin_endpoint"] + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {info['token']}", "Content-Type": "application/json"},
     )
     context = ssl.create_default_context(cafile=info["ca_bundle"])
     with urllib.request.urlopen(request, context=context) as response:
@@ -132,6 +136,7 @@ def main() -> None:
                 ready,
             )
             bench_pools(target, args, ready)
+            bench_pool_count(target, ready)
         finally:
             process.terminate()
             process.wait(timeout=20)
@@ -155,6 +160,43 @@ def bench_pools(target: Target, args: argparse.Namespace, ready: Path) -> None:
         ),
         args,
         ready,
+    )
+
+
+POOL_COUNTS = (10, 100, 300)
+PROBE_PUTS = 50
+RATIO_TARGET = 1.3  # PUT time at 300 existing pools over the time at 10
+
+
+def bench_pool_count(target: Target, ready: Path) -> None:
+    """Pool PUT (create) time with 10, 100 and 300 pools already in the account: it must not grow with them.
+    Prints the client's mean per PUT beside the emulator's own (its request log), and the 300/10 ratio."""
+    batch = azure_clients.batch_mgmt_client(target)
+    batch.batch_account.begin_create("rg-bench", "countacct", {"location": "westeurope"}).result()
+    admin(ready, "PUT", "/accounts/countacct/quotas", {"poolQuota": max(POOL_COUNTS) + PROBE_PUTS})
+    create = lambda n: batch.pool.create("rg-bench", "countacct", f"p{n:04d}", POOL)  # noqa: E731
+    made, client_ms, server_ms = 0, {}, {}
+    for count in POOL_COUNTS:
+        while made < count:
+            create(made)
+            made += 1
+        admin(ready, "DELETE", "/requests")
+        began = time.perf_counter()
+        for _ in range(PROBE_PUTS):
+            create(made)
+            made += 1
+        client_ms[count] = (time.perf_counter() - began) * 1000 / PROBE_PUTS
+        log = admin(ready, "GET", "/requests")
+        server_ms[count] = statistics.mean(e["duration_ms"] for e in log if e["method"] == "PUT")  # type: ignore[union-attr]
+        print(
+            f"pool PUT with {count:3d} pools in the account: client {client_ms[count]:6.1f} ms, "
+            f"server {server_ms[count]:6.1f} ms (mean of {PROBE_PUTS})"
+        )
+    low, high = min(POOL_COUNTS), max(POOL_COUNTS)
+    ratio = client_ms[high] / client_ms[low]
+    print(
+        f"pool PUT {high}/{low} ratio: client {ratio:.2f}, server {server_ms[high] / server_ms[low]:.2f} "
+        f"(target <= {RATIO_TARGET}) {'ok' if ratio <= RATIO_TARGET else 'OVER TARGET'}"
     )
 
 

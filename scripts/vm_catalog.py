@@ -96,6 +96,8 @@ SERIES: list[tuple[str, str, tuple[int, ...], float, str, dict[str, str]]] = [
 ]
 # Sizes whose names do not follow a template: (name, family, vCPUs, memory GiB, generations, capabilities).
 SINGLES: list[tuple[str, str, int, float, str, dict[str, str]]] = [
+    # D-series v1 (retiring 1 May 2028, still sold): Microsoft's Pool examples use STANDARD_D4.
+    ("Standard_D4", "standardDFamily", 8, 28, "V1", {}),
     ("Standard_D1_v2", "standardDv2Family", 1, 3.5, "V1", {}),
     ("Standard_D2_v2", "standardDv2Family", 2, 7, "V1", {}),
     ("Standard_D3_v2", "standardDv2Family", 4, 14, "V1", {}),

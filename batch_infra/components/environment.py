@@ -163,6 +163,7 @@ class BatchEnvironment(pulumi.ComponentResource):
                 "subnet_name": names.subnet,
                 "network_security_group_name": names.network_security_group,
                 "network": config.network,
+                "pools": list(config.pools),
                 "tags": tags,
             },
             child,

@@ -6,7 +6,7 @@ hands the existing ids on.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import network
@@ -32,6 +32,8 @@ class BatchNetworkArgs(TypedDict):
     """Required. Name of the NSG associated with the subnet."""
     network: NetworkConfig
     """Required. Validated address space, subnet prefix and extra outbound destinations."""
+    pools: NotRequired[list[Any]]
+    """Optional. The stack's pools: their declared inbound endpoints become the NSG's only inbound allows."""
     tags: dict[str, str]
     """Required. Tags for every taggable child."""
 
@@ -73,6 +75,37 @@ def node_communication_rules(location: str, extra_outbound_443: list[str]) -> li
         }
         for index, (rule_name, target, description) in enumerate(destinations)
     ]
+
+
+INBOUND_FIRST_PRIORITY = 1000  # after the outbound allows, before the deny rules
+
+
+def pool_inbound_rules(pools: list[Any]) -> list[dict[str, Any]]:
+    """The inbound allows the pools in this subnet declare (network.endpointConfiguration NAT pools' Allow
+    rules): traffic reaches the node on the backend port, so the subnet NSG must let exactly that in."""
+    rules: list[dict[str, Any]] = []
+    for pool in pools:
+        endpoints = pool.network.endpoint_configuration
+        if pool.network.subnet != "environment" or endpoints is None:
+            continue
+        for nat in endpoints.inbound_nat_pools:
+            for index, rule in enumerate(r for r in nat.network_security_group_rules if r.access == "Allow"):
+                rules.append(
+                    {
+                        "name": f"allow-pool-{pool.id}-{nat.name}-{index}-in",
+                        "description": f"pools[{pool.id}].network.endpointConfiguration {nat.name}",
+                        "direction": "Inbound",
+                        "access": "Allow",
+                        "protocol": nat.protocol.capitalize(),
+                        "source_address_prefix": rule.source_address_prefix,
+                        "source_port_range": "*",
+                        "destination_address_prefix": "VirtualNetwork",
+                        "destination_port_range": str(nat.backend_port),
+                    }
+                )
+    for offset, rule in enumerate(rules):
+        rule["priority"] = INBOUND_FIRST_PRIORITY + 10 * offset
+    return rules
 
 
 def deny_rules(deny_internet_outbound: bool) -> list[dict[str, Any]]:
@@ -142,6 +175,7 @@ class BatchNetwork(pulumi.ComponentResource):
             location=args["location"],
             security_rules=[
                 *node_communication_rules(args["location"], list(config.extra_outbound_443)),
+                *pool_inbound_rules(list(args.get("pools") or [])),
                 *deny_rules(config.deny_internet_outbound),
             ],
             tags=args["tags"],

@@ -23,25 +23,28 @@ class Casing:
         self._definitions: Mapping[str, Any] = spec.get("definitions") or {}
         self._shapes: dict[int, Shape] = {}
 
-    def canonical(self, body: Any, definition: str) -> Any:
+    def canonical(self, body: Any, definition: str, *, drop_unknown: bool = False) -> Any:
         """A copy of `body` (a `definition` on the wire) with every name and enum value the spec knows in
-        its spelling; what the spec does not know is kept as sent (the service refuses it)."""
+        its spelling; what the spec does not know is kept as sent (the service refuses it), or left out with
+        `drop_unknown` (a view of one plane's resource in the other plane's shape)."""
         if definition not in self._definitions:
             raise KeyError(f"the spec has no definition {definition!r}")
-        return self._walk(body, self._definitions[definition])
+        return self._walk(body, self._definitions[definition], drop_unknown)
 
-    def _walk(self, value: Any, schema: Any) -> Any:
+    def _walk(self, value: Any, schema: Any, drop_unknown: bool = False) -> Any:
         props, extra, items, enum = self._shape(schema)
         if isinstance(value, dict):
             renamed: dict[str, Any] = {}
             for name, item in value.items():
+                if drop_unknown and name.lower() not in props and extra is None:
+                    continue
                 canonical, sub = props.get(name.lower(), (name, extra))
                 if canonical in value and canonical != name:
                     canonical = name  # both spellings sent: keep each, the service decides
-                renamed[canonical] = self._walk(item, sub) if sub is not None else item
+                renamed[canonical] = self._walk(item, sub, drop_unknown) if sub is not None else item
             return renamed
         if isinstance(value, list) and items is not None:
-            return [self._walk(item, items) for item in value]
+            return [self._walk(item, items, drop_unknown) for item in value]
         if isinstance(value, str) and enum:
             return enum.get(value.lower(), value)
         return value

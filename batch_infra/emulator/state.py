@@ -71,6 +71,18 @@ class State:
             found = [(k, v) for k, v in self._data.get(collection, {}).items() if k.startswith(prefix)]
             return [(k, copy.deepcopy(v)) for k, v in sorted(found)]
 
+    def peek(self, collection: str, prefix: str = "") -> list[dict[str, Any]]:
+        """The stored docs under `prefix` themselves, not copies: for reads that look and never write
+        (a pool PUT reads every other pool of the account; copying them all made it O(pools))."""
+        prefix = prefix.lower()
+        with self._lock:
+            return [v for k, v in self._data.get(collection, {}).items() if k.startswith(prefix)]
+
+    def count(self, collection: str, prefix: str = "") -> int:
+        prefix = prefix.lower()
+        with self._lock:
+            return sum(1 for k in self._data.get(collection, {}) if k.startswith(prefix))
+
     def collections(self) -> list[str]:
         with self._lock:
             return sorted(name for name, docs in self._data.items() if docs)

@@ -253,3 +253,14 @@ GETTERS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], Any]] = {
         i["resourceGroupName"], i["accountName"], i["applicationName"]
     ),
 }
+
+
+def _add_private_types() -> None:
+    """The private-environment types live in their own module (preflight_private) to keep this one short."""
+    from batch_infra.ops import preflight_private
+
+    PROPERTIES.update(preflight_private.PROPERTIES)
+    GETTERS.update(preflight_private.GETTERS)
+
+
+_add_private_types()

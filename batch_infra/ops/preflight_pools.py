@@ -173,7 +173,7 @@ def _image(
     eol = choice.end_of_life
     return ImageCheck(
         verdict,
-        f"{choice.publisher}/{choice.offer}/{choice.sku}",
+        choice.image_id or f"{choice.publisher}/{choice.offer}/{choice.sku}",
         choice.node_agent_sku_id,
         eol.isoformat() if eol else None,
         (eol - today).days if eol else None,
@@ -189,9 +189,11 @@ def _recorded(
 
     Preflight has no Pulumi state; a running image the selector still matches is what state records.
     """
-    if live is None:
-        return None
+    if live is None or selector.virtual_machine_image_id is not None:
+        return None  # a custom image is resolved from its id and OS every time (images.resolve_custom)
     image = _live_image(live)
+    if image.get("id") or not image.get("publisher"):
+        return None  # the pool runs a custom image: the marketplace selector has no record of it
     choice = ImageChoice(
         image["publisher"],
         image["offer"],
@@ -218,6 +220,8 @@ def _live_image(live: Mapping[str, Any]) -> dict[str, Any]:
     props = live.get("properties") or {}
     vm = (props.get("deploymentConfiguration") or {}).get("virtualMachineConfiguration") or {}
     ref = vm.get("imageReference") or {}
+    if ref.get("id"):
+        return {"id": ref["id"], "nodeAgentSkuId": vm.get("nodeAgentSkuId")}
     return {
         **{k: ref.get(k) for k in ("publisher", "offer", "sku", "version")},
         "nodeAgentSkuId": vm.get("nodeAgentSkuId"),

@@ -132,14 +132,16 @@ def _promote_model(model: type[BaseModel], source: Any, target: Any, path: str, 
 
 
 def _promote_entities(model: type[BaseModel], source: Any, target: Any, path: str, plan: Plan) -> None:
-    """Lists of pools or applications: matched by id (case-insensitive, as in Batch), never by index."""
-    if "id" not in model.model_fields or not isinstance(source, list) or not isinstance(target, list):
+    """Lists of pools or applications (by id) or of a pool's extensions (by name): matched by that key
+    (case-insensitive, as in Batch), never by index."""
+    key = next((k for k in ("id", "name") if k in model.model_fields), None)
+    if key is None or not isinstance(source, list) or not isinstance(target, list):
         return
-    by_id = {str(item.get("id", "")).lower(): item for item in target if isinstance(item, dict)}
+    by_id = {str(item.get(key, "")).lower(): item for item in target if isinstance(item, dict)}
     for item in source:
         if not isinstance(item, dict):
             continue
-        entity_id = str(item.get("id", ""))
+        entity_id = str(item.get(key, ""))
         match = by_id.get(entity_id.lower())
         if match is None:
             plan.notes.append(
@@ -148,7 +150,7 @@ def _promote_entities(model: type[BaseModel], source: Any, target: Any, path: st
             )
             continue
         # Paths name the entity as the file being changed spells it (ids match case-insensitively).
-        _promote_model(model, item, match, f"{path}[{match.get('id', entity_id)}]", plan)
+        _promote_model(model, item, match, f"{path}[{match.get(key, entity_id)}]", plan)
 
 
 def _copy_value(annotation: Any, key: str, source: Any, target: Any, path: str, plan: Plan) -> None:

@@ -130,3 +130,42 @@ def test_customer_managed_key_and_network_profile_reach_the_account():
         "keyVaultProperties": {"keyIdentifier": key},
     }
     assert batch["networkProfile"] == {"nodeManagementAccess": {"defaultAction": "Deny", "ipRules": []}}
+
+
+def test_the_nsg_lets_in_only_what_pools_declare_and_denies_the_rest():
+    from tests.components.test_components import config
+    from tests.components.test_components import run as run_plain
+
+    nat = {
+        "name": "ssh",
+        "protocol": "TCP",
+        "backendPort": 22,
+        "frontendPortRangeStart": 40000,
+        "frontendPortRangeEnd": 40099,
+        "networkSecurityGroupRules": [
+            {"priority": 150, "access": "Allow", "sourceAddressPrefix": "198.51.100.0/24"},
+            {"priority": 160, "access": "Deny", "sourceAddressPrefix": "*"},
+        ],
+    }
+    pool = {
+        "id": "ops",
+        "vmSize": "Standard_D2s_v5",
+        "image": {"os": "ubuntu 24.04"},
+        "scale": {"targetDedicatedNodes": 1},
+        "network": {"endpointConfiguration": {"inboundNatPools": [nat]}},
+    }
+    resources, _ = run_plain(config(pools=[pool], network={"denyInternetOutbound": True}))
+    rules = resources["env-network-nsg"].inputs["securityRules"]
+    inbound = [
+        (r["name"], r["access"], r["sourceAddressPrefix"], r.get("destinationPortRange"))
+        for r in rules
+        if r["direction"] == "Inbound"
+    ]
+    assert inbound == [
+        ("allow-pool-ops-ssh-0-in", "Allow", "198.51.100.0/24", "22"),
+        ("deny-internet-in", "Deny", "Internet", "*"),
+    ]
+    for direction in ("Inbound", "Outbound"):  # Azure wants priorities unique per direction
+        priorities = [r["priority"] for r in rules if r["direction"] == direction]
+        assert len(set(priorities)) == len(priorities)
+    assert [r["name"] for r in rules if r["access"] == "Deny"] == ["deny-internet-in", "deny-internet-out"]

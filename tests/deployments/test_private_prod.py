@@ -1,7 +1,7 @@
 """The reference private environment (stacks/Pulumi.prod.yaml) through the test engine, deployed from
 outside its network: up, no-change preview, the emulator refusing an outside caller while the providers
-deploy, a caller inside the VNet admitted through the private endpoint, locks refusing the destroy with
-Azure's ScopeLocked until they are lifted as the README says."""
+deploy, a caller inside the VNet admitted through the private endpoint, Azure's locks refusing the destroy
+(ScopeLocked) until they are lifted as the README says."""
 
 from __future__ import annotations
 
@@ -62,9 +62,20 @@ def test_private_prod_deploys_from_outside_and_locks_hold(project, arm, clean_em
     # Inside the VNet the privatelink zone resolves the account to its endpoint: AAD calls get through.
     assert list(data_plane(clean_emulator, endpoint, inside=True).list_supported_images())
 
+    # Tearing down: first the shipped Pulumi policy (protect, retainOnDelete) is lifted in the stack file.
+    stack_file = project / "stacks" / "Pulumi.prod.yaml"
+    text = stack_file.read_text()
+    for policy in ("protectStatefulResources", "retainOnDelete"):
+        text = text.replace(f"{policy}: true", f"{policy}: false")
+    stack_file.write_text(text)
+    lift = stack.up()
+    assert lift.ok, lift.render()
+    assert not any(lift.counts.get(op) for op in ("create", "replace", "delete")), lift.render()
+    # Then Azure's own locks (retained by the stack) refuse the deletes: a CanNotDelete lock on the account
+    # covers its pools too, so the first pool delete stops the destroy.
     blocked = stack.destroy()
     assert not blocked.ok
-    assert "ScopeLocked" in blocked.render()
+    assert "ScopeLocked" in blocked.render() and "cannot perform delete operation" in blocked.render()
     # README "Locks": lift them in Azure (az lock delete), then destroy.
     status, locks = arm.call("GET", f"{group}/providers/Microsoft.Authorization/locks", LOCK_API)
     assert status == 200 and len(locks["value"]) == 3

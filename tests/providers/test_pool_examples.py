@@ -65,10 +65,20 @@ def _inputs(emulator: Any, endpoint: str, pool: Any) -> dict[str, Any]:
         location=LOCATION,
         policies={"imageEndOfLifeWindowDays": 90, "imageEndOfLifeAction": "warn"},
         secret_values={k: SECRETS[k] for k in pool.secret_keys()},
-        # The stack's subnet (BatchEnvironment creates it); the emulator does not resolve subnet ids.
-        subnet_id=f"/subscriptions/{emulator.info['subscription_id']}/resourceGroups/{RG}/providers/"
-        "Microsoft.Network/virtualNetworks/vnet/subnets/pools",
+        subnet_id=_stack_subnet(emulator),
     )
+
+
+def _stack_subnet(emulator: Any) -> str:
+    """The stack's subnet, which BatchEnvironment creates: Batch refuses a pool in a subnet that does not
+    exist ("Either the specified VNet does not exist, or the Batch service does not have access to it")."""
+    vnet = {
+        "location": LOCATION,
+        "address_space": {"address_prefixes": ["10.0.0.0/16"]},
+        "subnets": [{"name": "pools", "address_prefix": "10.0.0.0/24"}],
+    }
+    created = emulator.network_client().virtual_networks.begin_create_or_update(RG, "vnet", vnet).result()
+    return str(created.subnets[0].id)
 
 
 @pytest.mark.parametrize(("stack", "index"), [(s, i) for s in STACKS for i in range(len(_pools(s)))])

@@ -331,3 +331,35 @@ def test_a_gallery_image_reads_back_without_phantom_diff():
     }
     back = read_back(answer, given)
     assert classify(pool_lifecycle.inputs_of(given), pool_lifecycle.inputs_of(back)).changes == ()
+
+
+def test_preflight_plans_a_gallery_pool_and_each_new_section():
+    from batch_infra.ops.preflight_pools import check_pool
+
+    desired = inputs({"image": {"virtualMachineImageId": GALLERY, "os": "ubuntu 24.04"}})
+    desired.pop("resolvedImage")
+    today = date(2026, 12, 1)
+    created = check_pool(desired, None, _catalog(), today)
+    assert (created.action, created.image.image, created.image.node_agent_sku_id) == (
+        "create",
+        GALLERY,
+        "batch.node.ubuntu 24.04",
+    )
+    record = resolve(
+        ImageSelector(virtualMachineImageId=GALLERY, os="ubuntu 24.04"),
+        _catalog(),
+        today=today,
+        window_days=90,
+        action="fail",
+    ).record
+    live = as_azure_answers(pool_spec.build({**desired, "resolvedImage": record}))
+    live["properties"].update(currentDedicatedNodes=1)
+    assert check_pool(desired, live, _catalog(), today).action == "no change"
+    mounted = {
+        **desired,
+        "mountConfiguration": [
+            {"nfsMountConfiguration": {"source": "10.0.0.4:/x", "relativeMountPath": "x"}}
+        ],
+    }
+    planned = check_pool(mounted, live, _catalog(), today)
+    assert planned.action == "fails" and "mountConfiguration" in planned.detail

@@ -92,7 +92,20 @@ def test_every_section_is_kept_and_no_secret_comes_back(batch):
     assert vm["securityProfile"]["securityType"] == "trustedLaunch" and vm["nodePlacementConfiguration"] == {
         "policy": "Zonal"
     }
-    assert got["properties"]["networkConfiguration"]["endpointConfiguration"] == SSH
+    # Azure answers a rule without sourcePortRanges with its default, ["*"] (emulator pool_defaults).
+    echoed = {
+        "inboundNatPools": [
+            {
+                **nat,
+                "networkSecurityGroupRules": [
+                    {**rule, "sourcePortRanges": rule.get("sourcePortRanges", ["*"])}
+                    for rule in nat["networkSecurityGroupRules"]
+                ],
+            }
+            for nat in SSH["inboundNatPools"]
+        ]
+    }
+    assert got["properties"]["networkConfiguration"]["endpointConfiguration"] == echoed
     assert got["tags"] == {"team": "genomics"} and got["properties"]["upgradePolicy"]["mode"] == "automatic"
     text = response.text() + str(got)
     assert not any(secret in text for secret in ("r3g!", "k3y", "pr0t"))

@@ -51,7 +51,11 @@ def to_subscription(value: Any, subscription: str) -> Any:
     if isinstance(value, list):
         return [to_subscription(item, subscription) for item in value]
     if isinstance(value, dict):
-        return {key: to_subscription(item, subscription) for key, item in value.items()}
+        # Keys too: userAssignedIdentities maps identity ids to their details.
+        return {
+            to_subscription(key, subscription): to_subscription(item, subscription)
+            for key, item in value.items()
+        }
     return value
 
 

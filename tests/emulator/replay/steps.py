@@ -45,8 +45,14 @@ class Run:
         return to_subscription(_PARAM.sub(value, template), self.http.subscription)
 
     def body(self, value: Any) -> Any:
-        filled = _fill_strings(value, self.fill)
+        """A body with the known `{param}`s filled in; other braces are kept (examples write ids like
+        /subscriptions/{subscription-id}/..., which the subscription move then fixes)."""
+        filled = _fill_strings(value, self._fill_known)
         return to_subscription(filled, self.http.subscription)
+
+
+    def _fill_known(self, template: str) -> str:
+        return _PARAM.sub(lambda m: self.vars.get(m.group(1), m.group(0)), template)
 
 
 def _fill_strings(value: Any, fill: Callable[[str], str]) -> Any:

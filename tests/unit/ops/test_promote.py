@@ -377,3 +377,51 @@ def test_a_comment_after_a_removed_key_stays_with_the_next_key(tmp_path: Path) -
     assert "targetDedicatedNodes: 2  # two for the smoke test" in written
     # The change is named as the target spells the pool.
     assert [c.path for c in plan.changes] == ["pools[Render].image"]
+
+
+SECTIONS = HEADER + """\
+  batch-infra:naming:
+    prefix: {prefix}
+  batch-infra:network:
+    addressSpace: 10.20.0.0/16
+    subnetPrefix: 10.20.0.0/20
+  batch-infra:pools:
+    - id: align
+      vmSize: Standard_D4s_v5
+      image:
+        publisher: microsoft-dsvm
+        offer: ubuntu-hpc
+        sku: "2204"
+        capabilities: [DockerCompatible]
+      scale:
+        targetDedicatedNodes: 1
+      containerConfiguration:
+        type: DockerCompatible
+        containerImageNames: [{registry}.azurecr.io/bwa:{tag}]
+        containerRegistries:
+          - registryServer: {registry}.azurecr.io
+            username: ci
+            passwordSecret: registryPassword
+      extensions:
+        - name: monitor
+          publisher: Microsoft.Azure.Monitor
+          type: AzureMonitorLinuxAgent
+          typeHandlerVersion: "{version}"
+  batch-infra:registryPassword:
+    secure: AAABAHx0ZW5jcnlwdGVkLWJsb2I=
+"""
+
+
+def test_container_images_and_extension_versions_promote_but_registries_stay(tmp_path: Path) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    (stacks / "Pulumi.staging.yaml").write_text(
+        SECTIONS.format(prefix="fabrikam", registry="stagingacr", tag="0.7.18", version="1.1"))
+    (stacks / "Pulumi.prod.yaml").write_text(
+        SECTIONS.format(prefix="contoso", registry="prodacr", tag="0.7.17", version="1.0"))
+    promote("staging", "prod", tmp_path, write=True)
+    pool = load_stack_file(stacks / "Pulumi.prod.yaml").config.pools[0]
+    # The image name moves whole (its registry host with it); the registry credentials do not.
+    assert pool.container_configuration.container_image_names == ["stagingacr.azurecr.io/bwa:0.7.18"]
+    assert pool.container_configuration.container_registries[0].registry_server == "prodacr.azurecr.io"
+    assert pool.extensions[0].type_handler_version == "1.1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from batch_infra.emulator import redaction, specs
+from batch_infra.emulator import casing, redaction, specs
 
 _NODE_STATES = (
     "creating",
@@ -34,6 +34,9 @@ def data_etag(mgmt_etag: str) -> str:
 
 def pool(resource: dict[str, Any], endpoint: str) -> dict[str, Any]:
     """A BatchPool (api 2025-06-01) for a stored management Pool resource."""
+    # Secrets go first, by management's flags: the data-plane spec does not flag all of them (extension
+    # protectedSettings), and Azure returns none of them on either plane.
+    resource = redaction.for_spec(specs.BATCH_MGMT).strip(resource, "Pool")
     props = resource["properties"]
     scale = props.get("scaleSettings") or {}
     status = props.get("resizeOperationStatus") or {}
@@ -64,6 +67,9 @@ def pool(resource: dict[str, Any], endpoint: str) -> dict[str, Any]:
     _add_vm_configuration(view, props)
     _add_scaling(view, props, scale)
     _add_optional(view, props)
+    identity = _identity(resource)
+    if identity:
+        view["identity"] = identity
     # The data plane's own spec decides what is secret there (it does not flag extension protectedSettings).
     return redaction.for_spec(specs.BATCH_DATA).strip(view, "BatchPool")
 
@@ -87,15 +93,35 @@ def _counts(nodes: int, state: str = "idle") -> dict[str, int]:
 
 
 def _add_vm_configuration(view: dict[str, Any], props: dict[str, Any]) -> None:
+    """Every part of management's virtualMachineConfiguration (disks, security, extensions, encryption...)
+    in the data plane's names and enum spelling; the image id becomes virtualMachineImageId."""
     vmc = dict((props.get("deploymentConfiguration") or {}).get("virtualMachineConfiguration") or {})
     if not vmc:
         return
-    agent = vmc.pop("nodeAgentSkuId")
     source = vmc.pop("imageReference")
     image = {k: v for k, v in source.items() if k in ("publisher", "offer", "sku", "version")}
     if source.get("id"):
         image["virtualMachineImageId"] = source["id"]
-    view["virtualMachineConfiguration"] = {"imageReference": image, "nodeAgentSKUId": agent}
+    rest = _in_data_shape(vmc, "VirtualMachineConfiguration")
+    view["virtualMachineConfiguration"] = {"imageReference": image, **rest}
+
+
+def _in_data_shape(value: Any, definition: str) -> Any:
+    """A management-plane value as the data plane spells it (nodeAgentSkuId -> nodeAgentSKUId, ReadWrite ->
+    readwrite); what the data plane's `definition` lacks is left out."""
+    return casing.for_spec(specs.BATCH_DATA).canonical(value, definition, drop_unknown=True)
+
+
+def _identity(resource: dict[str, Any]) -> dict[str, Any] | None:
+    """BatchPoolIdentity: the user-assigned identities as a list of {resourceId, clientId, principalId}."""
+    identity = resource.get("identity") or {}
+    users = identity.get("userAssignedIdentities") or {}
+    if identity.get("type") in (None, "None") or not users:
+        return None
+    return {
+        "type": "UserAssigned",
+        "userAssignedIdentities": [{"resourceId": rid, **ids} for rid, ids in users.items()],
+    }
 
 
 def _add_scaling(view: dict[str, Any], props: dict[str, Any], scale: dict[str, Any]) -> None:
@@ -125,14 +151,22 @@ def _add_optional(view: dict[str, Any], props: dict[str, Any]) -> None:
     policy = props.get("taskSchedulingPolicy")
     if policy and policy.get("nodeFillType"):
         view["taskSchedulingPolicy"] = {"nodeFillType": policy["nodeFillType"].lower()}
-    subnet = (props.get("networkConfiguration") or {}).get("subnetId")
-    if subnet:
-        view["networkConfiguration"] = {"subnetId": subnet}
+    if props.get("networkConfiguration"):
+        view["networkConfiguration"] = _in_data_shape(props["networkConfiguration"], "NetworkConfiguration")
+    for name, definition in _SHAPED_SECTIONS:
+        value = props.get(name)
+        if isinstance(value, list):
+            view[name] = [_in_data_shape(item, definition) for item in value]
+        elif value:
+            view[name] = _in_data_shape(value, definition)
     start = props.get("startTask")
     if start and start.get("commandLine"):
         view["startTask"] = _start_task(start)
     if props.get("userAccounts"):
         view["userAccounts"] = [_user_account(u) for u in props["userAccounts"]]
+
+
+_SHAPED_SECTIONS = (("mountConfiguration", "MountConfiguration"), ("upgradePolicy", "UpgradePolicy"))
 
 
 def _user_account(account: dict[str, Any]) -> dict[str, Any]:
@@ -148,11 +182,19 @@ def _user_account(account: dict[str, Any]) -> dict[str, Any]:
     return user
 
 
+# What the Batch service answers for a start task that sets none of these (Microsoft's 2025-06-01 example
+# Pools_GetPool_Basic): an auto-user with task scope and no admin rights, no retries, no wait.
+START_TASK_DEFAULTS = {
+    "userIdentity": {"autoUser": {"scope": "task", "elevationLevel": "nonadmin"}},
+    "maxTaskRetryCount": 0,
+    "waitForSuccess": False,
+}
+
+
 def _start_task(start: dict[str, Any]) -> dict[str, Any]:
     task: dict[str, Any] = {"commandLine": start["commandLine"]}
     for field in ("maxTaskRetryCount", "waitForSuccess"):
-        if field in start:
-            task[field] = start[field]
+        task[field] = start.get(field, START_TASK_DEFAULTS[field])
     if start.get("environmentSettings"):
         task["environmentSettings"] = [
             {"name": e["name"], **({"value": e["value"]} if "value" in e else {})}
@@ -163,4 +205,6 @@ def _start_task(start: dict[str, Any]) -> dict[str, Any]:
         task["userIdentity"] = {
             "autoUser": {k: v.lower() for k, v in auto.items() if k in ("scope", "elevationLevel")}
         }
+    elif not (start.get("userIdentity") or {}).get("userName"):
+        task["userIdentity"] = START_TASK_DEFAULTS["userIdentity"]
     return task

@@ -15,7 +15,9 @@ VNET_TYPE = "Microsoft.Network/virtualNetworks"
 SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
 NSG_TYPE = "Microsoft.Network/networkSecurityGroups"
 RULE_TYPE = "Microsoft.Network/networkSecurityGroups/securityRules"
-_DEFAULT_RULES = (  # every NSG carries Azure's six default rules
+# Every NSG carries Azure's six default rules, with the descriptions Azure gives them (Microsoft's 2026-03-01
+# example NetworkSecurityGroupCreate, replayed in tests/emulator/replay).
+_DEFAULT_RULES = (
     ("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork"),
     ("AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*"),
     ("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*"),
@@ -23,6 +25,14 @@ _DEFAULT_RULES = (  # every NSG carries Azure's six default rules
     ("AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet"),
     ("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*"),
 )
+_DEFAULT_RULE_DESCRIPTIONS = {
+    "AllowVnetInBound": "Allow inbound traffic from all VMs in VNET",
+    "AllowAzureLoadBalancerInBound": "Allow inbound traffic from azure load balancer",
+    "DenyAllInBound": "Deny all inbound traffic",
+    "AllowVnetOutBound": "Allow outbound traffic from all VMs to all VMs in VNET",
+    "AllowInternetOutBound": "Allow outbound traffic from all VMs to Internet",
+    "DenyAllOutBound": "Deny all outbound traffic",
+}
 
 
 def _etag() -> str:
@@ -283,6 +293,7 @@ def _default_rules(nsg_key: str) -> list[dict[str, Any]]:
             "type": RULE_TYPE,
             "etag": _etag(),
             "properties": {
+                "description": _DEFAULT_RULE_DESCRIPTIONS[name],
                 "protocol": "*",
                 "sourcePortRange": "*",
                 "destinationPortRange": "*",
@@ -328,6 +339,7 @@ def put_nsg(
             "properties": {
                 "securityRules": rules,
                 "defaultSecurityRules": _default_rules(key),
+                "flushConnection": bool(props.get("flushConnection", False)),
                 "provisioningState": "Updating",
                 "resourceGuid": (existing or {}).get("properties", {}).get("resourceGuid", str(uuid.uuid4())),
             },

@@ -43,7 +43,36 @@ _ECHOED = (
     "isNfsV3Enabled",
     "dnsEndpointType",
     "allowedCopyScope",
+    "routingPreference",
+    "sasPolicy",
+    "keyPolicy",
+    "allowCrossTenantDelegationSas",
 )
+_GEO_REDUNDANT = ("Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS")
+# Azure's region pairs (learn.microsoft.com/azure/reliability/cross-region-replication-azure), for the
+# secondaryLocation of a geo-redundant account; a region without a pair here gets none.
+_PAIRS = {
+    "eastus": "westus",
+    "westus": "eastus",
+    "eastus2": "centralus",
+    "centralus": "eastus2",
+    "westus2": "westcentralus",
+    "westcentralus": "westus2",
+    "northcentralus": "southcentralus",
+    "southcentralus": "northcentralus",
+    "northeurope": "westeurope",
+    "westeurope": "northeurope",
+    "uksouth": "ukwest",
+    "ukwest": "uksouth",
+    "japaneast": "japanwest",
+    "japanwest": "japaneast",
+    "centralindia": "southindia",
+    "southindia": "centralindia",
+    "australiaeast": "australiasoutheast",
+    "australiasoutheast": "australiaeast",
+    "canadacentral": "canadaeast",
+    "canadaeast": "canadacentral",
+}
 
 
 def name_problem(name: str) -> str | None:
@@ -149,6 +178,7 @@ def _new_account(
         },
     }
     properties.update({k: requested[k] for k in _ECHOED if k in requested})
+    _computed(properties, name, location, sku, requested)
     doc = {
         "id": key,
         "name": name,
@@ -162,6 +192,34 @@ def _new_account(
     if tags:
         doc["tags"] = tags
     return doc
+
+
+def _computed(
+    properties: dict[str, Any], name: str, location: str, sku: dict[str, str], requested: dict[str, Any]
+) -> None:
+    """What Azure derives for a new account (Microsoft's 2026-09-01 example StorageAccountGetProperties):
+    migration/conversion flags, the paired secondary of a geo-redundant SKU, the routing endpoints a
+    routingPreference publishes, and the network rules as sent over Azure's defaults."""
+    properties["accountMigrationInProgress"] = False
+    properties["isSkuConversionBlocked"] = False
+    if sku["name"] in _GEO_REDUNDANT and location in _PAIRS:
+        properties["secondaryLocation"] = _PAIRS[location]
+        properties["statusOfSecondary"] = "available"
+    routing = requested.get("routingPreference") or {}
+    if routing.get("publishInternetEndpoints"):
+        properties["primaryEndpoints"]["internetEndpoints"] = _routed(name, "internetrouting", _INTERNET)
+    if routing.get("publishMicrosoftEndpoints"):
+        properties["primaryEndpoints"]["microsoftEndpoints"] = _routed(name, "microsoftrouting", _MICROSOFT)
+    if isinstance(requested.get("networkAcls"), dict):
+        properties["networkAcls"] = {**properties["networkAcls"], **requested["networkAcls"]}
+
+
+_INTERNET = ("blob", "dfs", "file", "web")
+_MICROSOFT = ("blob", "dfs", "file", "queue", "table", "web")
+
+
+def _routed(name: str, route: str, services: tuple[str, ...]) -> dict[str, str]:
+    return {service: f"https://{name}-{route}.{service}.core.windows.net/" for service in services}
 
 
 def _new_key(name: str, now: str) -> dict[str, str]:

@@ -29,13 +29,20 @@ class Usage:
 
 
 def usage(pools: list[dict[str, Any]], location: str) -> Usage:
-    """Cores held by `pools` (stored pool documents), counting a resizing pool at its planned node counts."""
-    total, low, by_family = 0, 0, {}
+    """Cores held by `pools` (stored pool documents), counting a resizing pool at its planned node counts.
+    Nodes are summed per VM size first: a pool PUT runs this over every pool of the account."""
+    nodes: dict[str, tuple[int, int]] = {}
     for doc in pools:
-        sku = catalog.find_vm_sku(location, doc["resource"]["properties"]["vmSize"])
+        dedicated, low_priority = planned_counts(doc)
+        if dedicated or low_priority:
+            size = doc["resource"]["properties"]["vmSize"].lower()
+            held = nodes.get(size, (0, 0))
+            nodes[size] = (held[0] + dedicated, held[1] + low_priority)
+    total, low, by_family = 0, 0, {}
+    for size, (dedicated, low_priority) in nodes.items():
+        sku = catalog.find_vm_sku(location, size)
         if sku is None:
             continue
-        dedicated, low_priority = planned_counts(doc)
         total += dedicated * sku.vcpus
         low += low_priority * sku.vcpus
         by_family[sku.family.lower()] = by_family.get(sku.family.lower(), 0) + dedicated * sku.vcpus

@@ -133,8 +133,9 @@ def served(ctx: EmulatorContext, package: dict[str, Any]) -> dict[str, Any]:
         answer["properties"] = {**package["properties"], "storageUrl": url}
     elif where is not None and ctx.blob is not None:
         expiry = common.parse_iso(package["properties"]["storageUrlExpiry"])
-        url = ctx.blob.sas_url(where["storageAccount"], where["container"], where["blob"],
-                               permission="rcw", expiry=expiry)
+        url = ctx.blob.sas_url(
+            where["storageAccount"], where["container"], where["blob"], permission="rcw", expiry=expiry
+        )
         answer["properties"] = {**package["properties"], "storageUrl": url}
     return answer
 

@@ -21,6 +21,7 @@ def apply(props: dict[str, Any]) -> None:
     if isinstance(network, dict):
         network.setdefault("dynamicVnetAssignmentScope", "none")  # PoolCreate_AcceleratedNetworking
         network.setdefault("enableAcceleratedNetworking", False)  # PoolCreate_DualStackNetworking
+        _nat_rules(network.get("endpointConfiguration"))
     vm = ((props.get("deploymentConfiguration") or {}).get("virtualMachineConfiguration")) or {}
     _virtual_machine(vm)
 
@@ -35,6 +36,15 @@ def _scale_settings(scale: Any) -> None:
         fixed.setdefault("resizeTimeout", DEFAULT_RESIZE_TIMEOUT)
     if isinstance(scale.get("autoScale"), dict):
         scale["autoScale"].setdefault("evaluationInterval", DEFAULT_EVALUATION_INTERVAL)
+
+
+def _nat_rules(endpoints: Any) -> None:
+    """NetworkSecurityGroupRule.sourcePortRanges: "The default value is '*'" (2025-06-01 description;
+    unverified against a live answer: every example sends the ranges)."""
+    for nat in (endpoints or {}).get("inboundNatPools") or []:
+        for rule in (nat or {}).get("networkSecurityGroupRules") or []:
+            if isinstance(rule, dict):
+                rule.setdefault("sourcePortRanges", ["*"])
 
 
 def _virtual_machine(vm: dict[str, Any]) -> None:

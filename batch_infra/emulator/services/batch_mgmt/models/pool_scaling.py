@@ -107,6 +107,11 @@ def resize_from_scale_settings(
     planned_dedicated, planned_low, errors = allocation.cap_to_quota(
         account["properties"], sku, dedicated, low, used
     )
+    current = (props.get("currentDedicatedNodes", 0), props.get("currentLowPriorityNodes", 0))
+    if props.get("allocationState") == "Steady" and (dedicated, low) == current and not errors:
+        # Nothing to allocate: Azure answers such a pool Steady at once, without a resize (the answers of
+        # PoolCreate_SharedImageGallery / _NoPublicIPAddresses, 0 nodes asked: "allocationState": "Steady").
+        return
     allocation.start_resize(
         doc,
         now=now,
@@ -121,7 +126,8 @@ def resize_from_scale_settings(
 
 
 def account_pools(ctx: EmulatorContext, account: dict[str, Any]) -> list[dict[str, Any]]:
-    return [doc for _, doc in ctx.state.items(POOLS, common.child_prefix(account["id"]) + "pools/")]
+    """The account's stored pool documents, not copies: read them, never change them."""
+    return ctx.state.peek(POOLS, common.child_prefix(account["id"]) + "pools/")
 
 
 def vm_sku(account: dict[str, Any], vm_size: str) -> catalog.VmSku:

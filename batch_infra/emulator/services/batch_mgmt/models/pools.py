@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from batch_infra.emulator import casing, identities, specs
@@ -13,6 +14,7 @@ from batch_infra.emulator.services.batch_mgmt.models import (
     common,
     pool_clears,
     pool_defaults,
+    pool_refusals,
 )
 from batch_infra.emulator.services.batch_mgmt.models import pool_scaling as scaling
 from batch_infra.emulator.services.batch_mgmt.models import pool_validation as validation
@@ -76,6 +78,8 @@ def put(
             existing["resource"]["etag"] if existing else None, if_match, if_none_match, f"pool '{pool}'"
         )
         sku = validation.check_properties(props, account["location"], now)
+        pool_refusals.check_evaluation_interval(props)
+        pool_refusals.check_subnet(ctx, props)
         _check_package_references(ctx, account, props.get("applicationPackages"))
         if existing is None:
             _check_pool_quota(ctx, account)
@@ -86,6 +90,7 @@ def put(
             current = doc["resource"]["properties"]
             settable = {k: v for k, v in props.items() if k in validation.SETTABLE}
             validation.check_immutable(current, settable, _node_count(doc), pool)
+            pool_refusals.require_steady_for_empty_pool_changes(current, settable, pool)
         _apply_settable(doc, {**_DEFAULTS, **settable}, replace=True)
         pool_defaults.apply(doc["resource"]["properties"])
         _apply_envelope(ctx, doc, body)
@@ -105,7 +110,10 @@ def patch(
         common.check_if_match(doc["resource"]["etag"], if_match, None, f"pool '{pool}'")
         current = doc["resource"]["properties"]
         validation.check_update(props, account["location"], now, current)
+        pool_refusals.check_evaluation_interval(props)
+        pool_refusals.check_subnet(ctx, props)
         validation.check_immutable(current, props, _node_count(doc), pool)
+        pool_refusals.require_steady_for_empty_pool_changes(current, props, pool)
         if "taskSlotsPerNode" in props and "vmSize" not in props:
             validation.check_task_slots(props["taskSlotsPerNode"], scaling.vm_sku(account, current["vmSize"]))
         _check_package_references(ctx, account, props.get("applicationPackages"))
@@ -157,6 +165,7 @@ def enable_autoscale(
                 "the resize) before enabling autoscale.",
             )
         autoscale_bridge.check(formula, target)
+        _throttle_enable(doc, ctx.now(), pool)
         auto = {"formula": formula}
         if interval:
             auto["evaluationInterval"] = interval
@@ -205,6 +214,24 @@ def delete(ctx: EmulatorContext, key: str) -> None:
 def _canonical(body: dict[str, Any]) -> dict[str, Any]:
     """The body with property names and enum values in the spec's spelling, as ARM reads them."""
     return casing.for_spec(specs.BATCH_MGMT).canonical(body, "Pool")  # type: ignore[no-any-return]
+
+
+ENABLE_AUTOSCALE_SPACING = timedelta(seconds=30)
+
+
+def _throttle_enable(doc: dict[str, Any], now: datetime, pool: str) -> None:
+    """ "You cannot call this API for the same Pool more than once every 30 seconds" (Pool - Enable Auto
+    Scale); the Batch SDKs name the refusal AutoScaleTooManyRequestsToEnable, on the wire
+    "TooManyEnableAutoScaleRequests". A refused request (bad formula or interval) does not count."""
+    last = doc.get("autoScaleEnabledAt")
+    if last is not None and now - common.parse_iso(last) < ENABLE_AUTOSCALE_SPACING:
+        raise AzureError(
+            409,
+            "TooManyEnableAutoScaleRequests",
+            "Enable AutoScale requests for the same pool must be separated by at least 30 seconds. "
+            f"Pool '{pool}' was enabled at {last}; wait and send the request again.",
+        )
+    doc["autoScaleEnabledAt"] = common.iso(now)
 
 
 def _not_found(account: dict[str, Any], pool: str) -> AzureError:
@@ -296,7 +323,7 @@ def _save(ctx: EmulatorContext, state: Any, account: dict[str, Any], doc: dict[s
 
 def _check_pool_quota(ctx: EmulatorContext, account: dict[str, Any]) -> None:
     quota = account["properties"].get("poolQuota")
-    count = len(scaling.account_pools(ctx, account))
+    count = ctx.state.count(POOLS, common.child_prefix(account["id"]) + "pools/")
     if quota is not None and count >= quota:
         raise AzureError(
             409,
