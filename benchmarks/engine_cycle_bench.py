@@ -20,6 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests.* help
 from tests.deployments.conftest import Arm, copy_project, engine_stack  # noqa: E402
 from tests.fixtures.emulator import EmulatorProcess  # noqa: E402
 
+GROUP_PRINCIPAL = "11111111-2222-3333-4444-555555555555"  # prod's roleAssignments principal (a group)
+LOCK_API = "2020-05-01"
 FAMILIES = [
     {"name": "standardFSv2Family", "coreQuota": 400},
     {"name": "standardDSv5Family", "coreQuota": 400},
@@ -31,6 +33,7 @@ def cycle(name: str, workdir: Path, emulator: EmulatorProcess) -> list[str]:
     project = copy_project(workdir / name)
     if name == "prod":
         Arm(emulator).create_identities(project / "stacks" / "Pulumi.prod.yaml")
+        emulator.settings(directory_principals=[GROUP_PRINCIPAL])
     stack = engine_stack(project, name, emulator)
     rows, started = [], time.monotonic()
     for label, run in [
@@ -38,7 +41,7 @@ def cycle(name: str, workdir: Path, emulator: EmulatorProcess) -> list[str]:
         ("up", stack.up),
         ("preview --expect-no-changes", lambda: stack.preview(expect_no_changes=True)),
         ("refresh", stack.refresh),
-        ("destroy", stack.destroy),
+        ("destroy", lambda: _lift_protection(project, name, stack, emulator) or stack.destroy()),
     ]:
         result = run()
         if label == "up" and not result.ok and "quota" in result.error:
@@ -55,6 +58,25 @@ def cycle(name: str, workdir: Path, emulator: EmulatorProcess) -> list[str]:
         )
     rows.append(f"  {name:8} {'full cycle':28} {time.monotonic() - started:6.1f} s")
     return rows
+
+
+def _lift_protection(project: Path, name: str, stack, emulator: EmulatorProcess) -> None:  # noqa: ANN001
+    """prod ships protect/retainOnDelete and Azure locks: lifted as the README says before a destroy."""
+    if name != "prod":
+        return
+    stack_file = project / "stacks" / "Pulumi.prod.yaml"
+    text = stack_file.read_text()
+    for policy in ("protectStatefulResources", "retainOnDelete"):
+        text = text.replace(f"{policy}: true", f"{policy}: false")
+    stack_file.write_text(text)
+    lifted = stack.up()
+    if not lifted.ok:
+        raise SystemExit(f"lifting prod's protection failed:\n{lifted.render()}")
+    arm = Arm(emulator)
+    group = f"/subscriptions/{emulator.info['subscription_id']}/resourceGroups/rg-contoso-prod-batch"
+    _, locks = arm.call("GET", f"{group}/providers/Microsoft.Authorization/locks", LOCK_API)
+    for lock in locks["value"]:
+        arm.call("DELETE", lock["id"], LOCK_API)
 
 
 def main() -> None:

@@ -16,6 +16,8 @@ from batch_infra.providers.pool_readback import read_back
 
 # Outputs that are not inputs: Azure's view of the pool, for programs and people (never diffed).
 OUTPUT_KEYS = ("azureId", "allocationState", "currentDedicatedNodes", "currentSpotNodes", "autoScaleFormula")
+# ARM names and regions compare case-insensitively (pool_changes.classify does the same for the pool id).
+CASE_INSENSITIVE = ("subscriptionId", "resourceGroupName", "accountName", "accountEndpoint", "location")
 # Which properties of the Pool body carry each input key (for PATCH bodies with only what changed).
 AZURE_PROPERTIES: dict[str, tuple[str, ...]] = {
     "displayName": ("displayName",),
@@ -199,6 +201,7 @@ def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
     old_inputs = inputs_of(olds)
     known = {k: v for k, v in inputs_of(news).items() if k not in unknown}
     known |= {k: old_inputs[k] for k in unknown if k in old_inputs}
+    known |= _same_names(old_inputs, known)
     plan = classify(old_inputs, known)
     policy = news.get("onImmutableChange") or "fail"
     nodes = recorded_nodes(olds)
@@ -209,6 +212,16 @@ def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
     return DiffResult(
         changes=bool(plan.azure_changes or unknown), replaces=replaces, delete_before_replace=True
     )  # pool ids are names: the old pool must go first
+
+
+def _same_names(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+    """Names Azure compares case-insensitively (the pool's account): a re-cased one is no change."""
+    return {
+        key: olds[key]
+        for key in CASE_INSENSITIVE
+        if isinstance(olds.get(key), str) and isinstance(news.get(key), str)
+        and olds[key].casefold() == news[key].casefold()
+    }
 
 
 def _replaces_when_changed(key: str, policy: str) -> bool:

@@ -91,19 +91,23 @@ def _preflight(emulator, state: dict, news: dict) -> str:
 
 
 def _pulumi_up(emulator, olds: dict, news: dict) -> str:
-    """refresh (Read), then Check, Diff and Update as the engine calls them."""
+    """refresh (Read with the recorded inputs and outputs), then Check, Diff and Update as the engine calls
+    them (Check olds = the refreshed inputs, Diff olds = the refreshed outputs)."""
     env = {azure_clients.EMULATOR_ENV: str(emulator.ready_file), azure_clients.POLLING_ENV: "0"}
     with ProviderHarness(PoolProvider(), urn_type=TYPE_TOKEN, name=POOL, env=env) as server:
-        _, refreshed, _ = server.read("dev-small", olds)
-        checked, failures = server.check(refreshed, news)
+        # The checkpoint after `pulumi up`: the checked inputs (with the resolved image) and the outputs.
+        recorded = {k: v for k, v in olds.items() if k in _input_keys(olds) | {"resolvedImage"}}
+        state = server.refresh(server.record("dev-small", recorded, olds))
+        assert state is not None
+        checked, failures = server.check(state.inputs, news)
         assert not failures, failures
         try:
-            diff = server.diff("dev-small", refreshed, checked)
+            diff = server.diff("dev-small", state.outputs, checked, old_inputs=state.inputs)
             if diff.replaces:
                 return "replace"
             if not diff.changes:
                 return "no change"
-            server.update("dev-small", refreshed, checked)
+            server.update("dev-small", state.outputs, checked, old_inputs=state.inputs)
         except ProviderCallError as err:
             # The provider refuses a change Azure would refuse in Diff (so `pulumi preview` already stops)
             # or, if the nodes appeared after the last refresh, in Update: either way the run fails.

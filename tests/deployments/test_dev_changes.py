@@ -13,7 +13,7 @@ from tests.deployments.conftest import engine_stack
 from tests.engine.operations import Stack
 from tests.engine.result import Result
 
-pytestmark = [pytest.mark.slow, pytest.mark.emulator]
+pytestmark = [pytest.mark.slow, pytest.mark.emulator, pytest.mark.timeout(900)]  # several program runs each
 
 POOL = "batch-pool-dev-small"
 PACKAGE = "batch-package-renderer-2.4.0"
@@ -98,16 +98,21 @@ def test_up_replace_keeps_the_pool_and_the_package_version(project, clean_emulat
     assert stack.preview(expect_no_changes=True).ok
 
 
-def test_recased_id_secret_nested_value_and_removed_pool(project, clean_emulator) -> None:  # noqa: ANN001
+def test_recased_pool_id_names_the_same_batch_pool(project, clean_emulator) -> None:  # noqa: ANN001
     stack = deployed_dev(project, clean_emulator)
 
     # a re-cased pool id names the same Batch pool: no delete
     edit_pool(project, lambda pools: pools[0].update(id="Dev-Small"))
     preview = stack.preview()
     assert preview.ok, preview.render()
-    assert [s for s in preview.steps if s.op in ("delete", "replace") and "pool" in s.type.lower()] == []
+    destructive = [s for s in preview.steps if s.op in ("delete", "replace") and "pool" in s.type.lower()]
+    assert destructive == [], f"Batch pool ids are case-insensitive: no delete or replace\n{preview.render()}"
     assert stack.up().ok
     assert {name.lower() for name in azure_pools(clean_emulator, stack)} == {"dev-small"}
+
+
+def test_secret_nested_value_then_removed_pool(project, clean_emulator) -> None:  # noqa: ANN001
+    stack = deployed_dev(project, clean_emulator)
 
     # a secret nested value keeps the pools (the whole key becomes secret, not dropped)
     stack.config_set(

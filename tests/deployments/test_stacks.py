@@ -6,7 +6,7 @@ import pytest
 
 from tests.deployments.conftest import engine_stack
 
-pytestmark = [pytest.mark.slow, pytest.mark.emulator]
+pytestmark = [pytest.mark.slow, pytest.mark.emulator, pytest.mark.timeout(900)]  # several program runs each
 
 MUTATING = {"PUT", "PATCH", "DELETE"}
 

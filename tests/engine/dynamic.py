@@ -93,6 +93,8 @@ class DynamicProviderPlugin:
         return "".join(self._stderr)
 
     def stop(self) -> None:
+        """Ends the whole process group: the script runs python as its child (no exec), so killing the
+        shell alone would leave the provider server running."""
         process, self._process = self._process, None
         if process is None:
             return

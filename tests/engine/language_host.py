@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from batch_infra.emulator.lifetime import die_with_parent
 from tests.engine.project import LANGUAGE_EXEC, Project, upstream_dir
 from tests.engine.stack_config import ConfigValue, language_host_env
 
@@ -78,6 +79,7 @@ def run_program(
         capture_output=True,
         text=True,
         timeout=timeout,
+        preexec_fn=die_with_parent(),  # noqa: PLW1509 - prctl only: a killed test run leaves no program behind
         check=False,
     )
     return ProgramRun(completed.returncode, completed.stdout, completed.stderr)

@@ -146,6 +146,7 @@ class ProviderHarness:
         # A file, not a pipe: nobody reads stderr while the server runs, and a full pipe would block it.
         self._stderr = tempfile.TemporaryFile()
         command = ["/bin/sh", str(upstream_script(PLUGIN_SCRIPT)), _ENGINE_ADDRESS]
+        # Its own process group: the script runs python as a child, and stop() must end both.
         self._process = subprocess.Popen(
             command,
             cwd=self.launch.pwd,

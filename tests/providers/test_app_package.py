@@ -469,20 +469,23 @@ def test_up_replace_deletes_the_old_version_first_so_the_new_one_exists(account,
     assert replaced.calls == ["Check", "Check", "Delete", "Create"]
 
 
+@pytest.mark.parametrize("content", ["folder", "blocks"])
 def test_managed_identity_storage_gets_a_bare_url_and_the_upload_authenticates_with_entra(
-    account, provider, emulator, emulator_env, tmp_path
+    account, provider, emulator, emulator_env, tmp_path, content
 ):
     """autoStorage by managed identity: Azure's storageUrl carries no SAS (issue 11, 7); the upload sends
-    the deploying identity's bearer token, which the emulator's blob endpoint checks."""
+    the deploying identity's bearer token, which the emulator's blob endpoint checks (one Put Blob for a
+    small package; staged blocks and a block list for a 24 MiB one)."""
     storage_id = account.batch_account.get(RG, ACCOUNT).auto_storage.storage_account_id
     mode = {"storageAccountId": storage_id, "authenticationMode": "BatchAccountManagedIdentity"}
     account.batch_account.update(RG, ACCOUNT, {"properties": {"autoStorage": mode}})
-    source = folder(tmp_path)
+    source = folder(tmp_path) if content == "folder" else _incompressible_zip(tmp_path)
     created = provider.up(package_inputs(source, set_default=True))
     url = created.state.outputs["storage_url"]
     assert "sig=" not in url and url.startswith(emulator.info["arm_endpoint"] + "/blob/")
     assert account.application_package.get(RG, ACCOUNT, "tools", "1.0.0").state == "Active"
-    assert blob_bytes(created.state.outputs) == local_zip(source, tmp_path)  # read back with the token
+    expected = local_zip(source, tmp_path) if content == "folder" else source.read_bytes()
+    assert blob_bytes(created.state.outputs) == expected  # read back with the token
     anonymous = urllib.request.Request(url, method="GET")
     context = ssl.create_default_context(cafile=emulator.info["ca_bundle"])
     with pytest.raises(urllib.error.HTTPError) as refused:

@@ -211,3 +211,12 @@ def test_check_reports_config_errors_with_their_key_path():
     result = pool_lifecycle.check({}, bad)
     assert [f.property for f in result.failures] == ["scale.formula"]  # the key the rule names
     assert "never both" in result.failures[0].reason
+
+
+def test_a_recased_pool_id_or_account_name_is_no_change():
+    """Batch compares pool ids (and ARM names) case-insensitively: re-casing replaces nothing."""
+    olds = inputs()
+    recased = {**olds, "id": olds["id"].upper(), "accountName": olds["accountName"].upper()}
+    diff = pool_lifecycle.diff(olds, recased)
+    assert diff.changes is False and diff.replaces == []
+    assert pool_lifecycle.diff(olds, {**olds, "id": "other"}).replaces == ["id"]
