@@ -192,7 +192,9 @@ def _step(
         return children.package_step(resource, held)
     if resource.type == children.QUOTA:
         state_inputs = next((recorded[u] for u in (resource.urn, *resource.aliases) if u in recorded), None)
-        return children.quota_step(resource, held, live_pools, state_inputs)
+        # A state entry with no recorded inputs (a hand-made or partial export) says nothing about them:
+        # compare with what the account holds instead of calling every input changed.
+        return children.quota_step(resource, held, live_pools, state_inputs or None)
     if resource.type == children.ROLE:
         scope = exists.get("azure-native:storage:StorageAccount", False)
         return children.role_step(resource, sdk["resource"], scope)

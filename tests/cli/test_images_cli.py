@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -61,7 +62,7 @@ def test_pool_inside_the_window_exits_1_with_json(
     staging = project / "stacks/Pulumi.staging.yaml"
     # Ubuntu 22.04 ends Batch support on 2027-06-30: inside a 3650-day window whatever today is.
     staging.write_text(
-        staging.read_text()
+        _unpinned(staging.read_text())
         .replace("os: ubuntu 24.04", "os: ubuntu 22.04")
         .replace("imageEndOfLifeWindowDays: 90", "imageEndOfLifeWindowDays: 3650")
     )
@@ -166,7 +167,7 @@ def test_piped_table_honours_80_columns_and_folds_instead_of_cropping(
     staging = project / "stacks/Pulumi.staging.yaml"
     # The longest image name in the catalog, with a replacement and a problem line to print.
     staging.write_text(
-        staging.read_text()
+        _unpinned(staging.read_text())
         .replace("os: ubuntu 24.04", "os: ubuntu 22.04")
         .replace("imageEndOfLifeWindowDays: 90", "imageEndOfLifeWindowDays: 3650")
     )
@@ -186,3 +187,9 @@ def test_piped_table_honours_80_columns_and_folds_instead_of_cropping(
         " ".join(line.split()) for line in lines if not line.startswith(("│", "┃", "┏", "┡", "└"))
     )
     assert "render: " in problem and "2027-06-30" in problem
+
+
+def _unpinned(stack_text: str) -> str:
+    """The stack without its image pin (and the pin's comment), so the `os:` selector decides again."""
+    pin = r"(?m)^ +# The image staging tested.*\n(?: +#.*\n)*|^( +)pinned:\n(?:\1 +.*\n)+"
+    return re.sub(pin, "", stack_text)
