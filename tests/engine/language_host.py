@@ -7,7 +7,6 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from batch_infra.emulator.lifetime import die_with_parent
 from tests.engine.project import LANGUAGE_EXEC, Project, upstream_dir
 from tests.engine.stack_config import ConfigValue, language_host_env
 
@@ -79,7 +78,9 @@ def run_program(
         capture_output=True,
         text=True,
         timeout=timeout,
-        preexec_fn=die_with_parent(),  # noqa: PLW1509 - prctl only: a killed test run leaves no program behind
+        # No preexec_fn: it forces fork() in a process whose gRPC threads are serving the monitor, and the
+        # child then aborted now and then (exit -6, "skipping fork() handlers"). Without it Python uses vfork;
+        # the program exits on its own when the monitor it talks to is gone.
         check=False,
     )
     return ProgramRun(completed.returncode, completed.stdout, completed.stderr)
