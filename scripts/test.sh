@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Sets up (idempotently) and runs the whole test suite. Extra arguments go to pytest.
+# Sets up (idempotently) and runs the whole test suite: the main suite, then the end-to-end deployment
+# scenarios (`slow`: every stack and example through the test engine), each under 15 minutes on 2 cores.
+# Extra arguments go to both pytest runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 # Lint first: a style error fails the run (and CI) before the slow suite starts.
 .venv/bin/ruff check .
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -m "not slow" "$@"
+exec .venv/bin/python -m pytest -m slow "$@"
