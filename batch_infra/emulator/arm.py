@@ -6,7 +6,7 @@ from typing import Any
 
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError
-from batch_infra.emulator.http import Request
+from batch_infra.emulator.http import Request, Response
 
 RESOURCE_GROUPS = "resource_groups"  # state collection, keyed by lower-cased resource group id
 
@@ -170,3 +170,20 @@ def delete_children(ctx: EmulatorContext, parent_id: str) -> int:
             for key, _doc in state.items(collection, prefix):
                 deleted += state.delete(collection, key)
     return deleted
+
+
+def accepted_delete(
+    ctx: EmulatorContext, request: Request, kind: str, provider: str, collection: str, key: str
+) -> Response:
+    """ARM's asynchronous DELETE: 204 when nothing is there, else 202 with Azure-AsyncOperation; the
+    completer registered for `kind` removes the document when the operation finishes."""
+    if ctx.state.get(collection, key) is None:
+        return Response(204)
+    headers = ctx.lro.begin(
+        kind,
+        {"collection": collection, "id": key},
+        provider=provider,
+        api_version=request.api_version,
+        async_header=True,
+    )
+    return Response(202, None, headers)

@@ -39,16 +39,7 @@ class NetworkHandlers:
         return Response(200, models.finish(self.ctx, subject["collection"], subject["id"]))
 
     def _accepted_delete(self, request: Request, collection: str, key: str) -> Response:
-        if self.ctx.state.get(collection, key) is None:
-            return Response(204)
-        headers = self.ctx.lro.begin(
-            "network_delete",
-            {"collection": collection, "id": key},
-            provider=PROVIDER,
-            api_version=request.api_version,
-            async_header=True,
-        )
-        return Response(202, None, headers)
+        return arm.accepted_delete(self.ctx, request, "network_delete", PROVIDER, collection, key)
 
     def _complete_delete(self, subject: dict[str, Any]) -> Response:
         models.delete(self.ctx, subject["collection"], subject["id"])

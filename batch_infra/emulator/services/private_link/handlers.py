@@ -51,16 +51,7 @@ class PrivateLinkHandlers:
         return Response(200, self._view(subject["collection"], doc))
 
     def _accepted_delete(self, request: Request, collection: str, key: str) -> Response:
-        if self.ctx.state.get(collection, key) is None:
-            return Response(204)
-        headers = self.ctx.lro.begin(
-            "private_link_delete",
-            {"collection": collection, "id": key},
-            provider=PROVIDER,
-            api_version=request.api_version,
-            async_header=True,
-        )
-        return Response(202, None, headers)
+        return arm.accepted_delete(self.ctx, request, "private_link_delete", PROVIDER, collection, key)
 
     def _complete_delete(self, subject: dict[str, Any]) -> Response:
         collection, key = subject["collection"], subject["id"]
