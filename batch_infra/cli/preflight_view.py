@@ -64,7 +64,6 @@ def run_against_target(
             reached = time.perf_counter()
             result = preflight.run(
                 plan,
-                project_dir,
                 target,
                 step=status.update,
                 scratch_catalog=owned,
@@ -75,7 +74,7 @@ def run_against_target(
         result.seconds.update(
             plan=planned - started, target=reached - planned, total=time.perf_counter() - started
         )
-        baseline = stack_baseline(plan, project_dir)
+        baseline = stack_baseline(plan)
         if as_json:
             document = {**plan_document(plan), "preflight": result.to_dict()}
             click.echo(to_json({**document, "securityBaseline": baseline.to_dict()}))
@@ -85,13 +84,11 @@ def run_against_target(
     return 0 if result.ok and baseline.ok else 1
 
 
-def stack_baseline(plan: Any, project_dir: Path) -> Any:
+def stack_baseline(plan: Any) -> Any:
     """The security baseline (policy pack rules) over the plan, at the stack's policies.securityBaseline."""
-    from batch_infra.config import load_stack_file, stack_file
     from batch_infra.ops.baseline import check_plan
 
-    config = load_stack_file(stack_file(plan.stack, project_dir), environment=plan.stack).config
-    return check_plan(plan, config.policies)
+    return check_plan(plan, plan.config.policies)
 
 
 def show_baseline(console: Console, baseline: Any) -> None:
