@@ -49,10 +49,10 @@ def test_a_fresh_target_plans_create_and_says_images_wait_for_the_account(
     # Children of the account that does not exist yet are created, not "not compared".
     assert actions["batch-package-renderer-2.4.0"] == actions["batch-pool-dev-small"] == "create"
     [pool] = result["pools"]
-    assert (pool["pool_id"], pool["action"]) == ("dev-small", "create")
+    assert (pool["pool"], pool["action"]) == ("dev-small", "create")
     # No account anywhere in the subscription: nothing to list images from, and nothing is invented.
     assert pool["image"]["verdict"] == "unresolved" and pool["image"]["image"] is None
-    assert result["images_from"].startswith("resolved when the account exists")
+    assert result["imagesFrom"].startswith("resolved when the account exists")
 
 
 def test_images_come_from_another_account_in_the_region_and_it_is_named(clean_emulator, planned):
@@ -88,8 +88,8 @@ def test_a_target_holding_the_stack_reports_no_changes(capsys, clean_emulator, e
     storage = next(r for r in result["resources"] if r["name"] == "batch-account-storage")
     assert "minimumTlsVersion" in storage["detail"] and "not compared" not in storage["detail"]
     [pool] = result["pools"]
-    assert (pool["pool_id"], pool["action"]) == ("dev-small", "no change"), pool["detail"]
-    assert pool["image"]["verdict"] == "ok" and result["images_from"] == "Batch account contosodevbatch"
+    assert (pool["pool"], pool["action"]) == ("dev-small", "no change"), pool["detail"]
+    assert pool["image"]["verdict"] == "ok" and result["imagesFrom"] == "Batch account contosodevbatch"
     listed = [r for r in clean_emulator.requests() if r["path"].endswith("/supportedimages")]
     assert len(listed) == 1  # one list per account per run
 
