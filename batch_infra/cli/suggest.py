@@ -17,7 +17,6 @@ class SuggestingGroup(click.Group):
         if name and not name.startswith("-") and not ctx.resilient_parsing:
             if self.get_command(ctx, name) is None:
                 known = self.list_commands(ctx)
-                ctx.fail(
-                    f"No such command {name!r}.{did_you_mean(name, known)} Commands: {', '.join(known)}."
-                )
+                hint = did_you_mean(name, known).replace(" did", " Did", 1)  # click's own capital
+                ctx.fail(f"No such command {name!r}.{hint} Commands: {', '.join(known)}.")
         return super().resolve_command(ctx, args)
