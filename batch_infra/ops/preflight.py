@@ -272,8 +272,8 @@ def read_catalog(target: Target, config: Any, account: dict[str, Any] | None, *,
     if scratch and target.is_emulator:
         return Catalog(
             _list_images(target, _scratch_account(target, config.location)),
-            f"the embedded emulator's catalog, through a throwaway account {SCRATCH_ACCOUNT} preflight "
-            "created in the emulator (never in Azure)",
+            f"the embedded emulator's catalog, read through the scratch account {SCRATCH_ACCOUNT} that "
+            "preflight makes there; never in Azure",
         )
     return Catalog(
         None,

@@ -244,3 +244,57 @@ def test_the_offline_plan_fits_80_and_200_columns(
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= int(columns)
     assert "batch-pool-render" in out
+
+
+# --- did you mean in messages (newcomer D25) --------------------------------------------------------------
+
+
+def test_a_mistyped_application_reference_names_the_closest(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = project / "stacks" / "Pulumi.dev.yaml"
+    stack.write_text(stack.read_text().replace("application: renderer", "application: renderr"))
+    assert main(["preflight", "-s", "dev", "--offline", "-C", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert "'renderr' is not a declared application (renderer); fix: did you mean 'renderer'?" in err
+
+
+def test_a_mistyped_metric_column_names_the_closest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    formula, metrics = tmp_path / "f.txt", tmp_path / "m.csv"
+    formula.write_text("$TargetDedicatedNodes = 1;")
+    metrics.write_text("timestamp,PendingTask\n2024-01-01T00:00:00Z,3\n")
+    argv = ["autoscale", "eval", str(formula), "--at", "2024-01-01T00:00:00Z", "--metrics", str(metrics)]
+    assert main(argv) == 1
+    assert "fix: did you mean 'PendingTasks'" in capsys.readouterr().err
+
+
+def test_a_dollar_brace_placeholder_is_called_a_template(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    formula = tmp_path / "f.txt"
+    formula.write_text("$TargetDedicatedNodes = ${targetVariable};")
+    assert main(["autoscale", "check", str(formula)]) == 1
+    assert "'${...}' is an unrendered template placeholder?" in capsys.readouterr().err
+
+
+def test_a_missing_promotion_stack_is_missing_not_invalid(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """newcomer D16: `promote --to qa` said the target was "invalid" and to "pass an existing --stack"."""
+    assert main(["promote", "--from", "stagin", "--to", "prod", "-C", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert "--from stagin: there is no stack file" in err and "did you mean 'staging'?" in err
+    assert "invalid" not in err and "--stack" not in err
+
+
+def test_nothing_to_promote_says_when_nothing_matched() -> None:
+    """newcomer D16: "already has the source's promotable keys" when no pool matched at all."""
+    from types import SimpleNamespace
+
+    from batch_infra.cli.promote import _nothing
+
+    unmatched = SimpleNamespace(target="qa", notes=["pools[render]: only in staging"])
+    assert "no promotable key differs in what both stacks declare" in _nothing(unmatched)
+    assert "already has" in _nothing(SimpleNamespace(target="prod", notes=[]))
