@@ -68,8 +68,9 @@ def test_images_come_from_another_account_in_the_region_and_it_is_named(clean_em
 
 def test_the_embedded_emulator_reads_its_catalog_through_a_throwaway_account(clean_emulator, planned):
     result = preflight_ops.run(planned("dev"), PROJECT_DIR, clean_emulator.target, scratch_catalog=True)
-    # newcomer D16: "through a throwaway account preflightcatalog preflight created in the emulator" read badly
-    assert "read through the scratch account preflightcatalog that preflight makes there" in result.catalog_source
+    # newcomer D16: "through a throwaway account preflightcatalog preflight created ..." read badly
+    wording = "read through the scratch account preflightcatalog that preflight makes there"
+    assert wording in result.catalog_source
     assert result.pools[0].image.node_agent_sku_id == "batch.node.ubuntu 24.04"
     # Only after the quotas were read: the throwaway account is not counted against the region.
     assert [r for r in result.quotas.rows if r.kind == "Batch accounts"][0].demand == 1
