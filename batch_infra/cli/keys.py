@@ -121,7 +121,7 @@ def rotate(
         )
     except KeyboardInterrupt:
         if not dry_run:
-            click.echo(half_done(key_sink, stack), err=True)
+            click.echo(half_done(key_sink, stack, azure=azure), err=True)
         raise
     if not out.human:
         out.emit(report.as_json())
@@ -192,11 +192,11 @@ class Countdown:
             click.echo("", err=True)
 
 
-def half_done(sink: Any, stack: str) -> str:
+def half_done(sink: Any, stack: str, *, azure: bool = False) -> str:
     """What an interrupted rotation left behind, from the progress it records in the sink, and the fix."""
     from batch_infra.ops.storage_keys import STORAGE_PENDING
 
-    rerun = f"re-run `batch-infra keys rotate --stack {stack}` to finish it"
+    rerun = f"re-run `batch-infra keys rotate --stack {stack}{' --azure' if azure else ''}` to finish it"
     try:
         state = sink.read_state()
     except (BatchInfraError, OSError) as err:

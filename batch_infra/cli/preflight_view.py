@@ -140,7 +140,7 @@ def show(console: Console, tree: Tree, result: Preflight, *, diff: bool = False)
     from batch_infra.cli.quota import print_fixes, print_verdict, quota_table
 
     console.print(tree)
-    console.print(resource_table(result, diff=diff))
+    console.print(resource_table(result, diff=diff, width=console.width))
     console.print(pool_table(result))
     console.print(image_table(result))
     console.print(quota_table(result.quotas, result.target))
@@ -154,23 +154,33 @@ def show(console: Console, tree: Tree, result: Preflight, *, diff: bool = False)
     )
 
 
-def resource_table(result: Preflight, *, diff: bool = False) -> Table:
-    """Per step, as `pulumi preview` lists them: symbol and op, then the resource's name, type and detail
-    beneath (so at 80 columns names stay whole); with `diff`, old -> new per changed property, as
-    `pulumi preview --diff`. Deletes come last."""
+WIDE = 120  # from this console width the plan gives name, type and detail a column each
+
+
+def resource_table(result: Preflight, *, diff: bool = False, width: int = 80) -> Table:
+    """Per step, as `pulumi preview` lists them: symbol and op, the resource's name, type and detail (in
+    one column, stacked, below WIDE columns so names stay whole at 80); with `diff`, old -> new per
+    changed property, as `pulumi preview --diff`. Deletes come last."""
     table = Table(
         title=f"plan for stack {escape(result.stack)} on {escape(result.target)}", title_justify="left"
     )
+    wide = width >= WIDE
     table.add_column("step", no_wrap=True)
-    table.add_column("resource / type / detail", overflow="fold", ratio=1)
+    if wide:
+        table.add_column("resource", no_wrap=True)
+        table.add_column("type", overflow="fold")
+        table.add_column("detail", overflow="fold", ratio=1)
+    else:
+        table.add_column("resource / type / detail", overflow="fold", ratio=1)
     for step in result.steps:
         style = STEP_STYLES[step.op]
-        cell = f"[bold]{escape(step.name)}[/]\n[dim]{escape(step.type)}[/]" + (
-            f"\n{escape(step.detail)}" if step.detail else ""
-        )
+        detail = escape(step.detail)
         if diff:
-            cell += "".join(f"\n[{_DIFF_STYLES[c.symbol]}]{escape(c.render())}[/]" for c in step.changes)
-        table.add_row(f"[{style}]{escape(SYMBOLS[step.op]):>2} {step.op}[/]", cell)
+            detail += "".join(f"\n[{_DIFF_STYLES[c.symbol]}]{escape(c.render())}[/]" for c in step.changes)
+        detail = detail.lstrip("\n")
+        name, type_ = f"[bold]{escape(step.name)}[/]", f"[dim]{escape(step.type)}[/]"
+        cells = [name, type_, detail] if wide else ["\n".join(c for c in (name, type_, detail) if c)]
+        table.add_row(f"[{style}]{escape(SYMBOLS[step.op]):>2} {step.op}[/]", *cells)
     return table
 
 
