@@ -124,6 +124,7 @@ def check(
     callback=_deprecated("--low-priority", "--spot"),
 )
 @click.option("--task-slots", default=1, type=click.IntRange(min=1), help="Task slots per node.")
+@output_options
 @click.pass_context
 def eval_(
     ctx: click.Context,
@@ -134,14 +135,24 @@ def eval_(
     spot: int,
     low_priority: int | None,
     task_slots: int,
+    out: Output,
 ) -> None:
-    """Evaluate FILE at --at against --metrics and print Azure's result string."""
+    """Evaluate FILE at --at against --metrics and print Azure's result string.
+
+    -o json: Azure's AutoScaleRun ({timestamp, results, error}), as the evaluate API answers."""
     from batch_infra.autoscale import Metrics, PoolState, evaluate
 
     spot = low_priority if low_priority is not None else spot
     metrics = Metrics.load(metrics_path) if metrics_path else Metrics()
     pool = PoolState(dedicated, spot, dedicated, spot, task_slots)
     result = evaluate(_read(formula_file), at=at, metrics=metrics, current=pool)
+    if not out.human:
+        run = {
+            "timestamp": result.timestamp.isoformat().replace("+00:00", "Z"),
+            "results": result.result_string,
+        }
+        out.emit({**run, **({"error": result.error.to_dict()} if result.error else {})})
+        ctx.exit(int(ExitCode.INVALID if result.error else ExitCode.OK))
     if result.error is not None:
         detail = "; ".join(v["value"] for v in result.error.values)
         click.echo(f"{result.error.code}: {result.error.message}: {detail}", err=True)

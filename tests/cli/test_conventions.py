@@ -298,3 +298,12 @@ def test_nothing_to_promote_says_when_nothing_matched() -> None:
     unmatched = SimpleNamespace(target="qa", notes=["pools[render]: only in staging"])
     assert "no promotable key differs in what both stacks declare" in _nothing(unmatched)
     assert "already has" in _nothing(SimpleNamespace(target="prod", notes=[]))
+
+
+def test_eval_as_json_is_azures_autoscale_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    formula = tmp_path / "f.txt"
+    formula.write_text("$TargetDedicatedNodes = max($PendingTasks.GetSample(1));")
+    assert main(["autoscale", "eval", str(formula), "--at", "2024-01-01T00:00:00Z", "-o", "json"]) == 1
+    run = json.loads(capsys.readouterr().out)
+    assert run["timestamp"] == "2024-01-01T00:00:00Z" and run["results"] == ""
+    assert run["error"]["code"] == "FormulaEvaluationError" and run["error"]["values"][0]["name"] == "Message"
