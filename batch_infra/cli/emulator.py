@@ -10,8 +10,10 @@ from pathlib import Path
 
 import click
 
+from batch_infra.cli.suggest import SuggestingGroup
 
-@click.group()
+
+@click.group(cls=SuggestingGroup)
 def emulator() -> None:
     """The local Azure emulator used by the tests and for offline CI."""
 
