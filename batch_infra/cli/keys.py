@@ -90,11 +90,13 @@ def rotate(
     With neither --batch nor --storage, both are rotated (only --storage when the stack disallows SharedKey).
     """
     from batch_infra.config import load_stack_file, stack_file
+    from batch_infra.config.provider_config import azure_native_settings
     from batch_infra.ops.keys import resolve_account
     from batch_infra.ops.keys import rotate as run
     from batch_infra.providers.azure_clients import Target
 
-    config = load_stack_file(stack_file(stack, project_dir), environment=stack).config
+    path = stack_file(stack, project_dir)
+    config = load_stack_file(path, environment=stack).config
     if not batch and not storage:
         batch, storage = config.account.shared_key_allowed(), True
     if batch and not config.account.shared_key_allowed():
@@ -102,7 +104,7 @@ def rotate(
             f"stack {stack} does not allow SharedKey, so its Batch account has no keys to rotate",
             fix="consumers use Microsoft Entra ID; rotate only --storage (the default for this stack)",
         )
-    target = Target.from_environment()
+    target = Target.from_environment(azure_native=azure_native_settings(path))
     account = resolve_account(target, config)
     key_sink = _sink(sink, target, account.batch_account, vault_url, secret_name, sink_path, sink_format)
     progress = _Progress(enabled=not as_json)
