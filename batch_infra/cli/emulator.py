@@ -1,4 +1,4 @@
-"""`batch-infra emulator start`: run the local Azure emulator (and Azurite) in the foreground."""
+"""`batch-infra emulator start|deploy`: run the local Azure emulator (and Azurite); put a stack into it."""
 
 from __future__ import annotations
 
@@ -36,7 +36,29 @@ def emulator() -> None:
     help="Where to write the endpoints, CA bundle and token as JSON once ready.",
 )
 @click.option("--seed", type=int, default=None, help="Seed for probabilistic fault rules.")
-def start(port: int, state_file: Path | None, ready_file: Path | None, seed: int | None) -> None:
+@click.option(
+    "--stack",
+    "-s",
+    "stacks",
+    multiple=True,
+    help="Once ready, deploy this stack into it as `batch-infra emulator deploy --create-identities` does "
+    "(repeatable; needs --ready-file).",
+)
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory holding Pulumi.yaml and stacks/ (for --stack).",
+)
+def start(
+    port: int,
+    state_file: Path | None,
+    ready_file: Path | None,
+    seed: int | None,
+    stacks: tuple[str, ...],
+    project_dir: Path,
+) -> None:
     """Serve until Ctrl-C (SIGINT), SIGTERM or SIGHUP.
 
     Once ready, that signal is the normal end of a foreground server: it stops Azurite, removes its work
@@ -54,6 +76,10 @@ def start(port: int, state_file: Path | None, ready_file: Path | None, seed: int
         received.append(signum)
         stop.set()
 
+    if stacks and ready_file is None:
+        raise click.UsageError(
+            "--stack needs --ready-file (the deployed stack's commands find the emulator by it)"
+        )
     for option, path in (("--state", state_file), ("--ready-file", ready_file)):
         if path is not None:
             writable_folder(option, path)
@@ -73,6 +99,8 @@ def start(port: int, state_file: Path | None, ready_file: Path | None, seed: int
             "Ctrl-C stops it",
             err=True,
         )
+        for stack in stacks:
+            deploy_stack(stack, project_dir, ready_file, as_json=False, create_identities=True)  # type: ignore[arg-type]
         while not stop.wait(0.5):
             pass
     finally:
@@ -95,3 +123,101 @@ def writable_folder(option: str, path: Path) -> None:
             f"{option} {path}: its folder {path.parent} is not writable",
             fix="pass a path under a folder you can write to",
         )
+
+
+@emulator.command()
+@click.option(
+    "--stack", "-s", required=True, help="Stack (environment) name: reads stacks/Pulumi.<STACK>.yaml."
+)
+@click.option(
+    "--ready-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The running emulator's ready file (default: BATCH_INFRA_EMULATOR).",
+)
+@click.option(
+    "--create-identities",
+    is_flag=True,
+    help="First create the user-assigned identities the stack names (e.g. prod's); in Azure they exist "
+    "before the stack.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was deployed as JSON on stdout.")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory holding Pulumi.yaml and stacks/.",
+)
+def deploy(
+    stack: str, ready_file: Path | None, create_identities: bool, as_json: bool, project_dir: Path
+) -> None:
+    """Put the stack into a running emulator as `pulumi up` would, to try keys rotate, quota and images.
+
+    Creates the resource group, storage, network, Batch account, applications, packages and pools the
+    stack declares (the quota check grades the account first); re-running is safe. Prints the variables
+    to export so that the other commands use this emulator. Exit codes: 0 deployed, 1 the stack is wrong,
+    2 no emulator named, 3 the emulator failed.
+    """
+    from batch_infra.providers.azure_clients import EMULATOR_ENV
+
+    named = ready_file or (Path(os.environ[EMULATOR_ENV]) if os.environ.get(EMULATOR_ENV) else None)
+    if named is None:
+        raise click.UsageError(
+            "no emulator to deploy into; start one, e.g. `batch-infra emulator start --state "
+            ".emulator/state.db --ready-file .emulator/ready.json &`, then pass --ready-file "
+            ".emulator/ready.json or export BATCH_INFRA_EMULATOR=$PWD/.emulator/ready.json "
+            "(or start it with --stack to deploy in one step)"
+        )
+    deploy_stack(stack, project_dir, named, as_json=as_json, create_identities=create_identities)
+
+
+def deploy_stack(
+    stack: str, project_dir: Path, ready_file: Path, *, as_json: bool, create_identities: bool = False
+) -> None:
+    """Plan `stack`, deploy it into the emulator of `ready_file`, print the result and what to export."""
+    from rich.console import Console
+
+    from batch_infra.ops.emulator_deploy import NOT_DEPLOYED_WHY
+    from batch_infra.ops.emulator_deploy import deploy as run
+    from batch_infra.ops.plan import plan_stack
+    from batch_infra.providers.azure_clients import EMULATOR_ENV, POLLING_ENV, Target
+
+    ready = str(ready_file.resolve())
+    exports = {EMULATOR_ENV: ready, POLLING_ENV: os.environ.get(POLLING_ENV) or "0"}
+    os.environ.update(exports)  # the dynamic providers find the emulator (and poll it at once) this way
+    target = Target.from_environment()
+    with Console(stderr=True).status(f"planning stack {stack}") as status:
+        plan = plan_stack(stack, project_dir)
+        result = run(
+            target,
+            plan,
+            on_step=lambda step: status.update(f"{stack}: creating {step}"),
+            create_identities=create_identities,
+        )
+    if as_json:
+        document = {
+            "stack": stack,
+            "emulator": target.arm_endpoint,
+            "created": [{"type": t, "name": n} for t, n in result.created],
+            "notDeployed": [
+                {"type": t, "name": n, "reason": NOT_DEPLOYED_WHY} for t, n in result.not_deployed
+            ],
+            "environment": exports,
+        }
+        click.echo(json.dumps(document, indent=2))
+        return
+    click.echo(
+        f"stack {stack} deployed into the emulator at {target.arm_endpoint}: {len(result.created)} resources"
+    )
+    for type_token, name in result.created:
+        click.echo(f"  + {name} ({type_token})")
+    if result.not_deployed:
+        click.echo(f"not deployed ({NOT_DEPLOYED_WHY}):")
+        for type_token, name in result.not_deployed:
+            click.echo(f"  - {name} ({type_token})")
+    click.echo("to use it from your shell:")
+    for name, value in exports.items():
+        click.echo(f"  export {name}={value}")
+    for command in ("preflight", "quota", "images"):
+        click.echo(f"  batch-infra {command} --stack {stack}")
+    click.echo(f"  batch-infra keys rotate --stack {stack} --grace 5 --storage-propagation 5")
