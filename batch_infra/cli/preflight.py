@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # `batch-infra --help` must not pay for pulumi, pydantic or r
     show_default=True,
     help="Directory holding Pulumi.yaml and stacks/.",
 )
-@click.option("--azure", is_flag=True, help="Read Azure (DefaultAzureCredential, AZURE_SUBSCRIPTION_ID).")
+@click.option("--azure", is_flag=True, help="Read Azure (ARM_*/AZURE_* sign-in or az login; README).")
 @click.option("--offline", is_flag=True, help="Only validate and print the resource tree; read no target.")
 @click.option(
     "--state",

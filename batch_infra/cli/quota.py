@@ -23,7 +23,7 @@ STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "unchecked": "dim
 @click.option(
     "--azure",
     is_flag=True,
-    help="Read real Azure (DefaultAzureCredential, AZURE_SUBSCRIPTION_ID) instead of the embedded emulator.",
+    help="Read real Azure (ARM_*/AZURE_* sign-in or az login; README) instead of the embedded emulator.",
 )
 @click.option(
     "--project-dir",
@@ -129,7 +129,7 @@ def account_verdict(report: QuotaReport, target: str) -> str | None:
             f"nothing account-level could be checked: the {target} started for this run holds no Batch "
             f"account {report.account}, so its core, Spot and pool quotas are unknown (only fixed Batch "
             "limits and the region's account count were graded). To check for real: add --azure (reads "
-            "your subscription with DefaultAzureCredential), or set BATCH_INFRA_EMULATOR to the ready "
+            "your subscription, signed in as README step 1 says), or set BATCH_INFRA_EMULATOR to the ready "
             "file of a prepared emulator (`batch-infra emulator start --ready-file FILE`)"
         )
     return (
