@@ -10,6 +10,14 @@ from pathlib import Path
 
 import click
 
+PROJECT_DIR = click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory holding Pulumi.yaml and stacks/.",
+)
+
 
 @click.group()
 def emulator() -> None:
@@ -44,13 +52,7 @@ def emulator() -> None:
     help="Once ready, deploy this stack into it as `batch-infra emulator deploy --create-identities` does "
     "(repeatable; needs --ready-file).",
 )
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory holding Pulumi.yaml and stacks/ (for --stack).",
-)
+@PROJECT_DIR
 def start(
     port: int,
     state_file: Path | None,
@@ -141,13 +143,7 @@ def writable_folder(option: str, path: Path) -> None:
     "before the stack.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print what was deployed as JSON on stdout.")
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory holding Pulumi.yaml and stacks/.",
-)
+@PROJECT_DIR
 def deploy(
     stack: str, ready_file: Path | None, create_identities: bool, as_json: bool, project_dir: Path
 ) -> None:
