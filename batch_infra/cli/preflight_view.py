@@ -66,7 +66,11 @@ def run_against_target(request: Request) -> int:
     stack, project_dir, azure = request.stack, request.project_dir, request.azure
     state = load_state(request.state_file) if request.state_file is not None else None
     owned = embedded.owns_target(azure)
-    with embedded.starting_target(azure) as ready:  # the embedded emulator boots while we plan
+    from batch_infra.config import stack_file
+    from batch_infra.config.provider_config import azure_native_settings
+
+    settings = azure_native_settings(stack_file(stack, project_dir)) if azure else None
+    with embedded.starting_target(azure, azure_native=settings) as ready:  # the emulator boots while we plan
         status_console = output.console(stderr=True)
         with status_console.status(f"planning stack {stack} under Pulumi's mock runtime") as status:
             plan = plan_stack(stack, project_dir)
