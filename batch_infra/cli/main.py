@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "keys": "batch_infra.cli.keys:keys",
     "promote": "batch_infra.cli.promote:promote",
     "images": "batch_infra.cli.images:images",
+    "schema": "batch_infra.cli.schema:schema",
 }
 
 
