@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from batch_infra.cli.completion import complete_stacks
+
 STYLES = {"ok": "green", "in-window": "yellow", "ended": "red", "no-image": "red"}
 COLUMNS = (
     "pool",
@@ -23,7 +25,13 @@ COLUMNS = (
 
 
 @click.command()
-@click.option("--stack", required=True, metavar="ENV", help="Stack to report on (stacks/Pulumi.<ENV>.yaml).")
+@click.option(
+    "--stack",
+    required=True,
+    metavar="ENV",
+    shell_complete=complete_stacks,
+    help="Stack to report on (stacks/Pulumi.<ENV>.yaml).",
+)
 @click.option(
     "--azure", is_flag=True, help="Read Azure (AZURE_SUBSCRIPTION_ID) instead of an embedded emulator."
 )

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from batch_infra.cli.completion import complete_stacks
 from batch_infra.errors import BatchInfraError
 
 
@@ -18,7 +19,11 @@ def keys() -> None:
 
 @keys.command()
 @click.option(
-    "--stack", required=True, metavar="ENV", help="Stack whose account to rotate (stacks/Pulumi.<ENV>.yaml)."
+    "--stack",
+    required=True,
+    metavar="ENV",
+    shell_complete=complete_stacks,
+    help="Stack whose account to rotate (stacks/Pulumi.<ENV>.yaml).",
 )
 @click.option("--batch", "batch", is_flag=True, help="Rotate the Batch account's shared keys.")
 @click.option(

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "promote": "batch_infra.cli.promote:promote",
     "images": "batch_infra.cli.images:images",
     "schema": "batch_infra.cli.schema:schema",
+    "completion": "batch_infra.cli.completion:completion",
 }
 
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from batch_infra.cli.completion import complete_stacks
+
 if TYPE_CHECKING:  # `batch-infra --help` must not pay for pulumi, pydantic or rich
     from rich.tree import Tree
 
@@ -23,7 +25,11 @@ if TYPE_CHECKING:  # `batch-infra --help` must not pay for pulumi, pydantic or r
 
 @click.command()
 @click.option(
-    "--stack", "-s", required=True, help="Stack (environment) name: reads stacks/Pulumi.<STACK>.yaml."
+    "--stack",
+    "-s",
+    required=True,
+    shell_complete=complete_stacks,
+    help="Stack (environment) name: reads stacks/Pulumi.<STACK>.yaml.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON on stdout.")
 @click.option(

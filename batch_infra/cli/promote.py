@@ -10,10 +10,14 @@ from typing import Any
 import click
 import yaml
 
+from batch_infra.cli.completion import complete_stacks
+
 
 @click.command()
-@click.option("--from", "source", required=True, metavar="STACK", help="Stack to promote from, e.g. staging.")
-@click.option("--to", "target", required=True, metavar="STACK", help="Stack to promote into, e.g. prod.")
+@click.option("--from", "source", required=True, metavar="STACK", shell_complete=complete_stacks,
+              help="Stack to promote from, e.g. staging.")
+@click.option("--to", "target", required=True, metavar="STACK", shell_complete=complete_stacks,
+              help="Stack to promote into, e.g. prod.")
 @click.option("--write", is_flag=True, help="Rewrite stacks/Pulumi.<to>.yaml (comments and order kept).")
 @click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Directory holding Pulumi.yaml and stacks/.")

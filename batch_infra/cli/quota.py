@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from batch_infra.cli.completion import complete_stacks
 from batch_infra.quotas import QuotaReport
 
 STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "unchecked": "dim"}
@@ -17,7 +18,11 @@ STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "unchecked": "dim
 
 @click.command()
 @click.option(
-    "--stack", "-s", required=True, help="Stack (environment) name: reads stacks/Pulumi.<STACK>.yaml."
+    "--stack",
+    "-s",
+    required=True,
+    shell_complete=complete_stacks,
+    help="Stack (environment) name: reads stacks/Pulumi.<STACK>.yaml.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @click.option(
