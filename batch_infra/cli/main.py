@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "images": "batch_infra.cli.images:images",
     "schema": "batch_infra.cli.schema:schema",
     "completion": "batch_infra.cli.completion:completion",
+    "stack": "batch_infra.cli.stack:stack",
 }
 
 

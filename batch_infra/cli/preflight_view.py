@@ -50,6 +50,11 @@ def run_against_target(
     checks pass, else 1. `started` is the command's start (perf_counter): the printed time is the total."""
     from batch_infra.cli.preflight import plan_document, plan_tree, to_json
     from batch_infra.ops import embedded, preflight
+
+    if azure:  # a deployment would fail on them: say so before reading Azure
+        from batch_infra.config.placeholders import refuse_placeholders
+
+        refuse_placeholders(stack, project_dir)
     from batch_infra.ops.plan import plan_stack
     from batch_infra.ops.stack_state import load_state
 
