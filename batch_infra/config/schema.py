@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from batch_infra.config.loader import NAMESPACE, SECRET_SECTIONS
+from batch_infra.config.pools import RETIRED_POOL_KEYS
 from batch_infra.config.stack import REGIONS, StackConfig
 
 SCHEMA_PATH = "schema/stack-config.schema.json"  # relative to the project root; `batch-infra schema --out`
@@ -38,13 +41,8 @@ def stack_file_schema() -> dict[str, Any]:
     model = _strip_titles(StackConfig.model_json_schema(by_alias=True, mode="validation"))
     defs: dict[str, Any] = model.pop("$defs")
     _allow_nested_secrets(defs, model["properties"])
-    defs["SecureValue"] = {
-        "description": "An encrypted value (`pulumi config set --secret`): only the Pulumi engine reads it.",
-        "type": "object",
-        "properties": {"secure": {"type": "string"}},
-        "required": ["secure"],
-        "additionalProperties": False,
-    }
+    _refuse_retired(defs["PoolConfig"]["properties"])
+    defs["SecureValue"] = dict(_SECURE_VALUE)
     return {
         "$schema": DIALECT,
         "title": "batch-infra stack file (stacks/Pulumi.<env>.yaml)",
@@ -55,6 +53,28 @@ def stack_file_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "$defs": dict(sorted(defs.items())),
     }
+
+
+_SECURE_VALUE = {
+    "description": "An encrypted value (`pulumi config set --secret`): only the Pulumi engine reads it.",
+    "type": "object",
+    "properties": {"secure": {"type": "string"}},
+    "required": ["secure"],
+    "additionalProperties": False,
+}
+
+
+def _refuse_retired(pool: dict[str, Any]) -> None:
+    """Keys of retired Azure features, which the model takes only to refuse with the date and the fix:
+    never suggested, and refused with that text (`errorMessage`: VS Code's JSON and YAML services)."""
+    for field, (feature, date, fix) in RETIRED_POOL_KEYS.items():
+        text = f"{feature} was retired by Azure on {date}; fix: {fix}"
+        pool[to_camel(field)] = {
+            "type": "null",
+            "description": text,
+            "errorMessage": text,
+            "doNotSuggest": True,
+        }
 
 
 def _config_schema(model: dict[str, Any]) -> dict[str, Any]:
@@ -73,12 +93,15 @@ def _config_schema(model: dict[str, Any]) -> dict[str, Any]:
         "properties": {**ours, **native},
         "patternProperties": {
             # Any other batch-infra key is a secret another key names (e.g. a passwordSecret).
-            f"^{NAMESPACE}:(?!({known})$)": {"$ref": SECURE},
+            f"^{NAMESPACE}:(?!({known})$)": {
+                **_SECURE_VALUE,
+                "errorMessage": f"not a {NAMESPACE} key ({', '.join(model['properties'])}); any other name "
+                "holds a secret: `pulumi config set --secret <name> <value>`",
+            },
             # A near miss of the namespace would be ignored by the program: refused, as the loader does.
             "^(?!batch-infra:)[Bb][Aa][Tt][Cc][Hh][-_. ]?[Ii][Nn][Ff][Rr][Aa]:": {
-                "not": {},
-                # Shown by editors that read it (VS Code's JSON and YAML language services).
-                "errorMessage": f"the program never sees this key: the namespace is {NAMESPACE}",
+                "enum": [],
+                "errorMessage": f"the program never sees this key: the namespace is {NAMESPACE}:",
             },
         },
         # The Pulumi CLI refuses a key without a namespace (config/key.go ParseKey).

@@ -100,7 +100,7 @@ MISTAKES = {
         "'Batch'",
     ),
     "no namespace": ("pools", [], "$.config", "'pools'"),
-    "misspelt namespace": ("batchinfra:pools", [], "$.config['batchinfra:pools']", "should not be valid"),
+    "misspelt namespace": ("batchinfra:pools", [], "$.config['batchinfra:pools']", "is not one of []"),
     "unknown batch-infra key that is no secret": (
         "batch-infra:pool",
         [],
@@ -112,6 +112,12 @@ MISTAKES = {
         {"secure": "v1:abc"},
         "$.config['batch-infra:naming'].prefix",
         "is not of type 'string'",
+    ),
+    "retired Azure feature": (
+        "batch-infra:pools/0/cloudServiceConfiguration",
+        {"osFamily": "6"},
+        "$.config['batch-infra:pools'][0].cloudServiceConfiguration",
+        "is not of type 'null'",
     ),
     "no naming": ("batch-infra:naming", None, "$.config", "'batch-infra:naming' is a required property"),
 }
@@ -174,3 +180,10 @@ def test_the_vscode_settings_map_every_shipped_stack_to_the_committed_schema():
     assert SHIPPED and all(
         any(path.relative_to(PROJECT_DIR).match(glob) for glob in globs) for path in SHIPPED
     )
+
+
+def test_retired_keys_carry_their_date_and_fix_and_are_never_suggested():
+    pool = stack_file_schema()["$defs"]["PoolConfig"]["properties"]
+    retired = {key: value for key, value in pool.items() if value.get("doNotSuggest")}
+    assert sorted(retired) == ["applicationLicenses", "certificateReferences", "cloudServiceConfiguration"]
+    assert "retired by Azure on 2024-02-29; fix: " in retired["cloudServiceConfiguration"]["errorMessage"]
