@@ -46,6 +46,7 @@ def stack() -> None:
     metavar="NAME",
     help="Resource group name (required when the source uses an existing one).",
 )
+@click.option("--dry-run", is_flag=True, help="Print the new file and what changed; write nothing.")
 @click.option(
     "--project-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -60,6 +61,7 @@ def new(
     subscription: str | None,
     address_space: str | None,
     resource_group: str | None,
+    dry_run: bool,
     project_dir: Path,
 ) -> None:
     """Create stacks/Pulumi.NAME.yaml from the SOURCE stack, validated, never overwriting a file.
@@ -86,13 +88,23 @@ def new(
     )
     ask = _ask if sys.stdin.isatty() and sys.stdout.isatty() else None
     result = new_stack(request, ask=ask)
-    write(result)
-    click.echo(f"created {result.path} from {result.source_path} (validated)")
-    for change in result.changes:
-        click.echo(f"  {change}")
-    click.echo("next:")
-    for item in [*result.todo, f"pulumi stack init {name}", f"batch-infra preflight -s {name}"]:
-        click.echo(f"  - {item}")
+    if dry_run:  # the file on stdout (redirectable), the report on stderr
+        click.echo(result.text, nl=False)
+        click.echo(
+            f"would create {result.path} from {result.source_path} (validated; nothing written)", err=True
+        )
+    else:
+        write(result)
+        click.echo(f"created {result.path} from {result.source_path} (validated)")
+    for line in (
+        [f"  {change}" for change in result.changes]
+        + ["next:"]
+        + [
+            f"  - {item}"
+            for item in [*result.todo, f"pulumi stack init {name}", f"batch-infra preflight -s {name}"]
+        ]
+    ):
+        click.echo(line, err=dry_run)
 
 
 def _ask(question: str, default: str | None) -> str:

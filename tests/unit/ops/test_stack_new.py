@@ -202,3 +202,14 @@ def test_on_a_terminal_it_asks_for_the_prefix_and_subscription(project):
     assert "naming.prefix: contoso -> acme" in result.changes
     assert result.text.count(SUBSCRIPTION) == 5
     assert not result.path.exists()  # new_stack plans; the command writes
+
+
+def test_dry_run_prints_the_file_and_writes_nothing(project, capsys):
+    assert _run(project, "qa", "--from", "dev", "--dry-run") == 0
+    captured = capsys.readouterr()
+    assert not (project / "stacks" / "Pulumi.qa.yaml").exists()
+    assert yaml.safe_load(captured.out)["config"]["batch-infra:network"]["addressSpace"] == "10.11.0.0/16"
+    assert (
+        "nothing written" in captured.err
+        and "network.addressSpace: 10.10.0.0/16 -> 10.11.0.0/16" in captured.err
+    )
