@@ -57,6 +57,10 @@ def test_qa_from_dev_copies_all_but_the_network_which_overlaps_no_stack(project,
         "# qa: created from stacks/Pulumi.dev.yaml by `batch-infra stack new qa --from dev`"
     )
     assert "Development" not in text  # the source's description is not the copy's
+    assert (
+        main(["preflight", "-s", "qa", "--offline", "--project-dir", str(project)]) == 0
+    )  # the program plans it
+    assert "vnet-contoso-qa-batch" in capsys.readouterr().out
 
 
 def test_it_never_overwrites(project, capsys):
