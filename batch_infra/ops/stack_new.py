@@ -1,5 +1,7 @@
-"""`batch-infra stack new`: a new environment's stack file from an existing one, with what must be unique
-made unique (address space, global names, subscription of ARM ids) and the source's secrets left out."""
+"""A new environment's stack file from an existing one: the unique made unique, the source's secrets left out.
+
+Unique per environment: the address space, the global names (from the prefix), the subscription in ARM ids.
+"""
 
 from __future__ import annotations
 
@@ -56,41 +58,47 @@ def new_stack(request: Request, *, ask: Callable[[str, str | None], str] | None 
     terminal); without it the source's values are kept and listed in `todo`."""
     _check_name(request)
     target = stack_file(request.name, request.project_dir)
-    source_path = stack_file(request.source, request.project_dir)
     if target.exists():
         raise ConfigError(
             [
-                f"{target}: already exists, and stack new never overwrites; fix: choose another name, "
-                f"or edit that file (or delete it first)"
+                f"{target}: already exists, and stack new never overwrites; fix: choose another "
+                "name, or edit that file (or delete it first)"
             ]
         )
+    source_path = stack_file(request.source, request.project_dir)
     source = load_stack_file(source_path, environment=request.source)  # a broken source: its own problems
     result = NewStack(target, source_path)
     yaml = round_trip_yaml()
     document = yaml.load(_without_header(source_path.read_text(encoding="utf-8")))
-    config = document["config"]
     for key in SECRETS_KEYS:
         document.pop(key, None)
+    config = document["config"]
     if f"{NAMESPACE}:environment" in config:
         config[f"{NAMESPACE}:environment"] = request.name
     _drop_secrets(config, result)
     _naming(config, request, source.config.naming.prefix, result, ask)
     _network(config, request, result)
     _subscription(config, request, result, ask)
-    _review(config, request.source, result)
     result.text = _header(request) + _dump(yaml, document)
+    _validate(result, request, _review(config, request.source))
+    return result
+
+
+def _validate(result: NewStack, request: Request, reviews: list[tuple[str, str]]) -> None:
+    """The models' verdict on the new file (secrets it will hold stand in), then what is left to do: values
+    that still name the source, and the shipped example values (which preflight --azure refuses)."""
+    yaml = round_trip_yaml()
     validation = _dump(yaml, _with_pending_secrets(yaml.load(result.text), result.secrets))
     try:
-        loaded = load_stack_file(target, environment=request.name, text=validation)
+        loaded = load_stack_file(result.path, environment=request.name, text=validation)
     except ConfigError as err:
         raise ConfigError(
             [f"the new stack would be invalid (nothing written): {p}" for p in err.problems]
         ) from err
     examples = placeholders(loaded.config, loaded.raw)
     shown = {path for path, _ in examples}
-    result.todo = [item for item in result.todo if item.split(":", 1)[0].removeprefix("review ") not in shown]
+    result.todo += [line for path, line in reviews if path not in shown]
     result.todo += [f"before deploying to Azure, {path}: {message}" for path, message in examples]
-    return result
 
 
 def write(result: NewStack) -> None:
@@ -299,12 +307,14 @@ def _subscription(config: Any, request: Request, result: NewStack, ask: Any) -> 
         config["azure-native:subscriptionId"] = wanted
 
 
-def _review(config: Any, source: str, result: NewStack) -> None:
+def _review(config: Any, source: str) -> list[tuple[str, str]]:
     """Values that still name the source environment (a pool id `dev-small`, a vault `kv-x-prod`)."""
     word = re.compile(rf"(?<![a-z0-9]){re.escape(source)}(?![a-z0-9])", re.IGNORECASE)
-    for key, _, _, value in _leaves(config):
-        if word.search(value):
-            result.todo.append(f"review {key}: {value!r} still names {source}")
+    return [
+        (key, f"review {key}: {value!r} still names {source}")
+        for key, _, _, value in _leaves(config)
+        if word.search(value)
+    ]
 
 
 def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any, Any, str]]:
