@@ -75,12 +75,37 @@ def test_every_option_that_names_a_stack_completes_stack_names(monkeypatch):
         assert [item.value for item in param.shell_complete(ctx, "")] == STACKS, f"{command} {param.opts}"
 
 
-@pytest.mark.parametrize("shell", ["zsh", "fish"])
-def test_the_other_shells_get_their_script(shell):
-    done = subprocess.run(
-        [str(BIN / "batch-infra"), "completion", shell], capture_output=True, text=True, timeout=60
+def test_zsh_runs_its_script_to_the_stack_names():
+    """zsh's completion builtins need its line editor, so they are stood in for by functions printing what
+    they are given; the script itself (the call to batch-infra, the parsing of its answer) runs as is."""
+    if shutil.which("zsh") is None:
+        pytest.skip("zsh is not installed (bash runs its script in the tests above)")
+    script = (
+        "compdef() { : }\n_describe() { print -rl -- ${(P)3} }\ncompadd() { print -rl -- ${(P)${@[-1]}} }\n"
+        'eval "$(batch-infra completion zsh)"\n'
+        'words=(batch-infra preflight -s ""); CURRENT=4\n_batch_infra_completion\n'
     )
-    assert done.returncode == 0 and f"{COMPLETE_VAR}={shell}_complete" in done.stdout, done.stderr
-    if shutil.which(shell):  # parse it with the shell itself where it is installed
-        check = ["zsh", "-n"] if shell == "zsh" else ["fish", "--no-execute"]
-        assert subprocess.run([*check], input=done.stdout, text=True).returncode == 0
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(PROJECT_DIR)}
+    done = subprocess.run(
+        ["zsh", "-f", "-c", script], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"{name}:stacks/Pulumi.{name}.yaml" for name in STACKS]
+
+
+def test_fish_gets_its_script_and_its_answers():
+    done = subprocess.run(
+        [str(BIN / "batch-infra"), "completion", "fish"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and f"{COMPLETE_VAR}=fish_complete" in done.stdout, done.stderr
+    # What the fish script asks (COMP_CWORD is the word being completed there, not its index).
+    env = {
+        "PATH": f"{BIN}:/usr/bin:/bin",
+        "COMP_WORDS": "batch-infra promote --from st",
+        "COMP_CWORD": "st",
+        COMPLETE_VAR: "fish_complete",
+    }
+    answer = subprocess.run(
+        [str(BIN / "batch-infra")], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert answer.stdout.splitlines() == ["plain,staging\tstacks/Pulumi.staging.yaml"], answer.stderr
