@@ -27,12 +27,10 @@ def complete_stacks(ctx: click.Context, _param: click.Parameter, incomplete: str
 
 
 def _project(ctx: click.Context) -> Path:
+    from batch_infra.cli.options import find_project  # options imports this module
+
     given = ctx.params.get("project_dir")
-    start = Path(given) if given else Path(".")
-    for folder in (start, *start.resolve().parents):
-        if (folder / "Pulumi.yaml").is_file():
-            return folder
-    return start
+    return find_project(Path(given) if given else Path("."))
 
 
 @click.command()

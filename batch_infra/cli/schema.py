@@ -6,19 +6,15 @@ from pathlib import Path
 
 import click
 
+from batch_infra.cli.options import project_option
+
 
 @click.command()
 @click.option(
-    "--write", is_flag=True, help="Write it to schema/stack-config.schema.json under --project-dir."
+    "--write", is_flag=True, help="Write it to schema/stack-config.schema.json in the project (-C)."
 )
 @click.option("--check", is_flag=True, help="Exit 1 if that file differs from a fresh generation (for CI).")
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory holding Pulumi.yaml and stacks/.",
-)
+@project_option
 def schema(write: bool, check: bool, project_dir: Path) -> None:
     """The JSON Schema of stacks/Pulumi.<env>.yaml, generated from the configuration models.
 
@@ -50,6 +46,6 @@ def schema(write: bool, check: bool, project_dir: Path) -> None:
     except OSError as err:
         raise BatchInfraError(
             f"cannot write {path}: {err.strerror}",
-            fix="pass a writable --project-dir, or print it (no --write) and redirect",
+            fix="run it in a writable project (-C DIR), or print it (no --write) and redirect",
         ) from err
     click.echo(f"wrote {path}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from batch_infra.cli.completion import complete_stacks
+from batch_infra.cli.options import project_option
 
 
 @click.group()
@@ -33,7 +34,7 @@ def stack() -> None:
     "--subscription",
     metavar="ID",
     help="Subscription that the copied ARM ids (identities, images, "
-    "subnets) name (default: AZURE_SUBSCRIPTION_ID or ARM_SUBSCRIPTION_ID; asked on a terminal).",
+    "subnets) name (default: ARM_SUBSCRIPTION_ID or AZURE_SUBSCRIPTION_ID; asked on a terminal).",
 )
 @click.option(
     "--address-space",
@@ -47,13 +48,7 @@ def stack() -> None:
     help="Resource group name (required when the source uses an existing one).",
 )
 @click.option("--dry-run", is_flag=True, help="Print the new file and what changed; write nothing.")
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory holding Pulumi.yaml and stacks/.",
-)
+@project_option
 def new(
     name: str,
     source: str,
@@ -82,9 +77,10 @@ def new(
         prefix=prefix,
         address_space=address_space,
         resource_group=resource_group,
+        # pulumi-azure-native's variable first, then azure-identity's (providers/sign_in.py reads both).
         subscription=subscription
-        or os.environ.get("AZURE_SUBSCRIPTION_ID")
-        or os.environ.get("ARM_SUBSCRIPTION_ID"),
+        or os.environ.get("ARM_SUBSCRIPTION_ID")
+        or os.environ.get("AZURE_SUBSCRIPTION_ID"),
     )
     ask = _ask if sys.stdin.isatty() and sys.stdout.isatty() else None
     result = new_stack(request, ask=ask)

@@ -18,7 +18,7 @@ BIN = Path(sys.executable).parent
 STACKS = ["dev", "prod", "staging"]
 EXAMPLES = ["gallery", "genomics", "gpu", "mpi", "vmext"]
 # What each option that names a stack is called in its command's parameters.
-STACK_PARAMS = ("stack", "source", "target")
+STACK_PARAMS = ("stack", "stacks", "source", "target")
 
 
 def _bash_complete(words: list[str], cwd: Path = PROJECT_DIR) -> list[str]:
