@@ -77,6 +77,7 @@ class RotationState:
 
 class KeySink(Protocol):
     description: str  # where the key goes, for messages (never the key itself)
+    identity: str  # a stable name of the sink, recorded on the account (key_sink_claim)
 
     def read(self) -> PublishedKey | None: ...
     def read_state(self) -> RotationState: ...
@@ -102,6 +103,7 @@ class KeyVaultSink:
         self.client = secret_client(target, vault_url)
         self.secret_name = secret_name
         self.description = f"Key Vault secret {secret_name} in {vault_url}"
+        self.identity = f"keyvault:{vault_url.rstrip('/')}/secrets/{secret_name}"  # key_sink_claim's tag
 
     def read(self) -> PublishedKey | None:
         secret = self._get()
@@ -181,6 +183,8 @@ class FileSink:
             raise BatchInfraError(f"unknown key file format {fmt!r}", fix="use --sink-format json or env")
         self.path, self.format = Path(path), fmt
         self.description = f"key file {self.path}"
+        # No host in it: CI runners that write the same path are one sink (key_sink_claim's tag).
+        self.identity = f"file:{self.path.resolve()}"
 
     def read(self) -> PublishedKey | None:
         document = self._load()

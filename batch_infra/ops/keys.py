@@ -12,6 +12,7 @@ from typing import Any
 from batch_infra.config import StackConfig
 from batch_infra.errors import AzureOperationError, BatchInfraError, azure_error_code
 from batch_infra.ops.key_lease import LeasedSink, RotationLease
+from batch_infra.ops.key_sink_claim import claim_sink
 from batch_infra.ops.key_sinks import (
     KEY_NAMES,
     RERUN,
@@ -124,6 +125,8 @@ def rotate(
             "warning: grace 0 regenerates the old key right after publishing the new one; a consumer that "
             "read the key a moment before fails (give --grace at least the longest a consumer keeps a key)"
         )
+    if batch and (note := claim_sink(target, account, sink, dry_run=dry_run, azure=_azure)):
+        report.notes.append(note)
     if dry_run:
         _run(target, account, sink, report, on_step, batch, storage, grace, storage_propagation, sleep)
         return report

@@ -17,10 +17,12 @@ import pytest
 from batch_infra.errors import AzureOperationError, BatchInfraError
 from batch_infra.ops import keys as keys_module
 from batch_infra.ops.key_lease import LEASE_SECONDS, LEASE_SECONDS_ENV
+from batch_infra.ops.key_sink_claim import SINK_TAG
 from batch_infra.ops.key_sinks import FileSink, KeyVaultSink, PublishedKey, RotationState
 from batch_infra.ops.keys import BATCH_STEPS, STORAGE_STEPS
 from batch_infra.providers.azure_retry import RetrySettings
 from tests.unit.ops.keyrotation_helpers import (
+    RG,
     Consumers,
     StorageConsumers,
     batch_keys,
@@ -488,6 +490,33 @@ def test_a_dead_holder_on_another_host_is_taken_over_once_its_heartbeat_stops(
     ), report.notes
     assert sink.read().value == batch_keys(clean_emulator, account)["primary"]
     assert sink.read_state().lease_owner == ""
+
+
+def test_a_second_sink_for_one_account_is_refused_and_the_first_sinks_key_keeps_working(
+    clean_emulator: Any, tmp_path: Path
+) -> None:
+    """Issue 16 item 5: rotating through a second sink would regenerate the key the first sink's consumers
+    hold. The first rotation names its sink in a tag on the Batch account; another sink is refused, dry or
+    not, with the way to move; the recorded sink rotates as before."""
+    account = make_account(clean_emulator)
+    first = kv_sink(clean_emulator)
+    report = rotate(clean_emulator.target, account, first, storage=False, grace=0)
+    assert any(note.startswith("recorded Key Vault secret") for note in report.notes), report.notes
+    tags = clean_emulator.batch_mgmt_client().batch_account.get(RG, account.batch_account).tags
+    assert tags[SINK_TAG] == first.identity
+    held, keys_before = first.read().value, batch_keys(clean_emulator, account)
+
+    second = FileSink(tmp_path / "key.json")
+    for dry_run in (True, False):
+        with pytest.raises(BatchInfraError, match=f"are published to {first.identity}") as refused:
+            rotate(clean_emulator.target, account, second, storage=False, grace=0, dry_run=dry_run)
+        assert "az tag update --resource-id" in refused.value.render()
+    assert batch_keys(clean_emulator, account) == keys_before and first.read().value == held
+    assert not (tmp_path / "key.json").exists()
+
+    report = rotate(clean_emulator.target, account, kv_sink(clean_emulator), storage=False, grace=0)
+    assert not any("recorded" in note for note in report.notes)
+    assert first.read().value == batch_keys(clean_emulator, account)["primary"] != held
 
 
 def test_keys_changed_by_someone_else_are_never_published(clean_emulator: Any) -> None:
