@@ -134,7 +134,7 @@ class EmulatorApp:
             self.router.check_api_version(route, request)
             if route.auth == "bearer" and self.ctx.arm_write_guard is not None:
                 self.ctx.arm_write_guard(request)
-            fault = self.faults.pick(request.method, request.path)
+            fault = self.faults.pick(request.method, request.path, request.api_version)
             if fault is not None:
                 if fault.delay_ms:
                     time.sleep(fault.delay_ms / 1000)
