@@ -124,6 +124,13 @@ def test_edge_zone_encryption_and_shared_key_services_are_answered_and_checked(c
             "rga1", "stedge02", {**PARAMS, "extended_location": {"name": "losangeles001"}}
         )
     assert edge.value.error.target == "extendedLocation"
+    rules = {"network_rule_set": {"default_action": "Deny", "ip_rules": [{"ip_address_or_range": "1.2.3.4"}]}}
+    updated = storage.storage_accounts.update("rga1", "stedge01", rules).network_rule_set
+    assert (updated.default_action, updated.bypass, updated.ip_rules[0].ip_address_or_range) == (
+        "Deny",
+        "AzureServices",  # kept: not sent
+        "1.2.3.4",
+    )
     from azure.core.rest import HttpRequest
 
     services = {"properties": {"allowSharedKeyAccessForServices": {"blob": {"enabled": "yes"}}}}

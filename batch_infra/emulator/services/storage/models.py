@@ -196,8 +196,7 @@ def _computed(
         properties["primaryEndpoints"]["internetEndpoints"] = _routed(name, "internetrouting", _INTERNET)
     if routing.get("publishMicrosoftEndpoints"):
         properties["primaryEndpoints"]["microsoftEndpoints"] = _routed(name, "microsoftrouting", _MICROSOFT)
-    if isinstance(requested.get("networkAcls"), dict):
-        properties["networkAcls"] = {**properties["networkAcls"], **requested["networkAcls"]}
+    properties["networkAcls"] = asked.network_acls(requested, properties["networkAcls"])
 
 
 _INTERNET = ("blob", "dfs", "file", "web")
@@ -285,6 +284,7 @@ def update(
         requested = arm.properties(body)
         doc["properties"].update(asked.echoed(requested))
         doc["properties"]["encryption"] = asked.encryption(requested, doc["properties"]["encryption"])
+        doc["properties"]["networkAcls"] = asked.network_acls(requested, doc["properties"]["networkAcls"])
         state.put(ACCOUNTS, doc["id"], doc)
     return doc
 

@@ -31,8 +31,16 @@ ECHOED = (
     # New in 2026-09-01 (Microsoft's example StorageAccountCreate sends and answers both).
     "geoPriorityReplicationStatus",
     "allowSharedKeyAccessForServices",
+    "dataCollaborationPolicyProperties",
 )
-_OBJECTS = ("routingPreference", "sasPolicy", "keyPolicy", "geoPriorityReplicationStatus")
+_OBJECTS = (
+    "routingPreference",
+    "sasPolicy",
+    "keyPolicy",
+    "geoPriorityReplicationStatus",
+    "dataCollaborationPolicyProperties",
+)
+_ACL_LISTS = ("ipRules", "virtualNetworkRules", "resourceAccessRules")
 _SHARED_KEY_SERVICES = ("blob", "file", "queue", "table")
 _KEY_SOURCES = ("Microsoft.Storage", "Microsoft.Keyvault")
 
@@ -93,6 +101,23 @@ def encryption(requested: dict[str, Any], current: dict[str, Any]) -> dict[str, 
             )
         result["requireInfrastructureEncryption"] = asked["requireInfrastructureEncryption"]
     return result
+
+
+def network_acls(requested: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """The account's network rules after a request: what was sent over what the account had (Azure keeps
+    bypass and the rule lists it is not sent), defaultAction Allow or Deny."""
+    asked = requested.get("networkAcls")
+    if asked is None:
+        return current
+    target = "properties.networkAcls"
+    if not isinstance(asked, dict):
+        raise _invalid(f"{target} must be an object.", target)
+    if asked.get("defaultAction", current.get("defaultAction")) not in ("Allow", "Deny"):
+        raise _invalid(f"{target}.defaultAction must be Allow or Deny.", f"{target}.defaultAction")
+    for name in _ACL_LISTS:
+        if name in asked and not isinstance(asked[name], list):
+            raise _invalid(f"{target}.{name} must be an array.", f"{target}.{name}")
+    return {**current, **asked}
 
 
 def extended_location(body: dict[str, Any]) -> dict[str, str] | None:
