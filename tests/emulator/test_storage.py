@@ -131,6 +131,16 @@ def test_edge_zone_encryption_and_shared_key_services_are_answered_and_checked(c
         "AzureServices",  # kept: not sent
         "1.2.3.4",
     )
+    dual_stack = {"dual_stack_endpoint_preference": {"publish_ipv6_endpoint": True}}
+    ipv6 = storage.storage_accounts.update("rga1", "stedge01", dual_stack).primary_endpoints.ipv6_endpoints
+    assert ipv6.blob == "https://stedge01-ipv6.blob.core.windows.net/"
+    with pytest.raises(HttpResponseError) as directory:
+        storage.storage_accounts.update(
+            "rga1",
+            "stedge01",
+            {"azure_files_identity_based_authentication": {"directory_service_options": "AD"}},
+        )
+    assert directory.value.error.code == "FeatureNotSupported"
     from azure.core.rest import HttpRequest
 
     services = {"properties": {"allowSharedKeyAccessForServices": {"blob": {"enabled": "yes"}}}}

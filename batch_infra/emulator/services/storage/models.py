@@ -191,20 +191,29 @@ def _computed(
     if sku["name"] in _GEO_REDUNDANT and location in _PAIRS:
         properties["secondaryLocation"] = _PAIRS[location]
         properties["statusOfSecondary"] = "available"
-    routing = requested.get("routingPreference") or {}
-    if routing.get("publishInternetEndpoints"):
-        properties["primaryEndpoints"]["internetEndpoints"] = _routed(name, "internetrouting", _INTERNET)
-    if routing.get("publishMicrosoftEndpoints"):
-        properties["primaryEndpoints"]["microsoftEndpoints"] = _routed(name, "microsoftrouting", _MICROSOFT)
+    _publish_endpoints(properties, name)
     properties["networkAcls"] = asked.network_acls(requested, properties["networkAcls"])
 
 
-_INTERNET = ("blob", "dfs", "file", "web")
-_MICROSOFT = ("blob", "dfs", "file", "queue", "table", "web")
+# The extra endpoint sets an account publishes: routingPreference's internet and Microsoft routing ones
+# (Microsoft's example StorageAccountCreate) and dualStackEndpointPreference's IPv6 ones (the example
+# StorageAccountLeverageIPv6Ability), each with the services those examples list.
+_PUBLISHED = (
+    ("routingPreference", "publishInternetEndpoints", "internetEndpoints", "internetrouting", 4),
+    ("routingPreference", "publishMicrosoftEndpoints", "microsoftEndpoints", "microsoftrouting", 6),
+    ("dualStackEndpointPreference", "publishIpv6Endpoint", "ipv6Endpoints", "ipv6", 6),
+)
+_SERVICES = ("blob", "dfs", "file", "web", "queue", "table")  # the first four: internet routing's
 
 
-def _routed(name: str, route: str, services: tuple[str, ...]) -> dict[str, str]:
-    return {service: f"https://{name}-{route}.{service}.core.windows.net/" for service in services}
+def _publish_endpoints(properties: dict[str, Any], name: str) -> None:
+    endpoints = properties["primaryEndpoints"]
+    for preference, flag, key, route, count in _PUBLISHED:
+        if (properties.get(preference) or {}).get(flag):
+            services = sorted(_SERVICES[:count])
+            endpoints[key] = {s: f"https://{name}-{route}.{s}.core.windows.net/" for s in services}
+        else:
+            endpoints.pop(key, None)
 
 
 def _new_key(name: str, now: str) -> dict[str, str]:
@@ -285,6 +294,7 @@ def update(
         doc["properties"].update(asked.echoed(requested))
         doc["properties"]["encryption"] = asked.encryption(requested, doc["properties"]["encryption"])
         doc["properties"]["networkAcls"] = asked.network_acls(requested, doc["properties"]["networkAcls"])
+        _publish_endpoints(doc["properties"], name)
         state.put(ACCOUNTS, doc["id"], doc)
     return doc
 

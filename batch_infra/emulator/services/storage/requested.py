@@ -32,15 +32,18 @@ ECHOED = (
     "geoPriorityReplicationStatus",
     "allowSharedKeyAccessForServices",
     "dataCollaborationPolicyProperties",
+    "dualStackEndpointPreference",
+    "azureFilesIdentityBasedAuthentication",
 )
 _OBJECTS = (
+    "dualStackEndpointPreference",
     "routingPreference",
     "sasPolicy",
     "keyPolicy",
     "geoPriorityReplicationStatus",
     "dataCollaborationPolicyProperties",
 )
-_ACL_LISTS = ("ipRules", "virtualNetworkRules", "resourceAccessRules")
+_ACL_LISTS = ("ipRules", "ipv6Rules", "virtualNetworkRules", "resourceAccessRules")
 _SHARED_KEY_SERVICES = ("blob", "file", "queue", "table")
 _KEY_SOURCES = ("Microsoft.Storage", "Microsoft.Keyvault")
 
@@ -53,6 +56,9 @@ def echoed(requested: dict[str, Any]) -> dict[str, Any]:
     services = requested.get("allowSharedKeyAccessForServices")
     if services is not None:
         _check_shared_key_services(services)
+    files_auth = requested.get("azureFilesIdentityBasedAuthentication")
+    if files_auth is not None:
+        _check_files_identity_auth(files_auth)
     return {name: requested[name] for name in ECHOED if name in requested}
 
 
@@ -66,6 +72,20 @@ def _check_shared_key_services(services: Any) -> None:
     ):
         raise _invalid(
             f"{target} maps {', '.join(_SHARED_KEY_SERVICES)} to {{'enabled': true|false}}.", target
+        )
+
+
+def _check_files_identity_auth(value: Any) -> None:
+    """Azure Files identity-based authentication: only directoryServiceOptions None (SMB OAuth alone) is
+    served; AD DS, Entra Domain Services and Entra Kerberos need a directory the emulator does not have."""
+    target = "properties.azureFilesIdentityBasedAuthentication"
+    if not isinstance(value, dict) or value.get("directoryServiceOptions") != "None":
+        raise AzureError(
+            400,
+            "FeatureNotSupported",
+            f"{target}.directoryServiceOptions: this emulator serves only 'None' (with smbOAuthSettings); "
+            "AD, AADDS and AADKERB need a directory service it does not emulate.",
+            target=f"{target}.directoryServiceOptions",
         )
 
 
