@@ -10,6 +10,8 @@ from typing import Any
 
 HERE = Path(__file__).parent
 MANIFEST = HERE / "manifest.json"
+# More rows, one file per provider (manifests/network.json...): the same row format as manifest.json.
+MANIFESTS = HERE / "manifests"
 EXAMPLES = HERE / "examples"
 METHODS = ("GET", "PUT", "PATCH", "POST", "DELETE", "HEAD")
 _REQUIRED = ("example", "provider", "apiVersion", "operation", "request", "source")
@@ -44,17 +46,28 @@ class Row:
         return json.loads((EXAMPLES / self.example).read_text())
 
 
-def load(path: Path = MANIFEST) -> list[Row]:
+def load(path: Path = MANIFEST, more: Path | None = MANIFESTS) -> list[Row]:
+    """The rows of `path`, then of every `*.json` under `more` (sorted by name)."""
+    files = [path, *(sorted(more.glob("*.json")) if more is not None and more.is_dir() else [])]
+    loaded: list[Row] = []
+    seen: dict[str, str] = {}
+    for file in files:
+        for row in _rows(file):
+            if row.example in seen:
+                raise ManifestError(
+                    f"{file.name}: example {row.example} is listed twice (also in {seen[row.example]}); "
+                    "keep one row"
+                )
+            seen[row.example] = file.name
+            loaded.append(row)
+    return loaded
+
+
+def _rows(path: Path) -> list[Row]:
     rows = json.loads(path.read_text())
     if not isinstance(rows, list):
         raise ManifestError(f"{path}: the manifest must be a JSON list of rows")
-    loaded = [_row(raw, f"{path.name} row {index}") for index, raw in enumerate(rows)]
-    seen: set[str] = set()
-    for row in loaded:
-        if row.example in seen:
-            raise ManifestError(f"{path.name}: example {row.example} is listed twice; keep one row")
-        seen.add(row.example)
-    return loaded
+    return [_row(raw, f"{path.name} row {index}") for index, raw in enumerate(rows)]
 
 
 def _row(raw: Any, where: str) -> Row:
