@@ -206,3 +206,20 @@ def test_a_pool_naming_a_missing_identity_is_refused_and_pools_stay_at_2025_06_0
     assert call(clean_emulator, "DELETE", f"{pools}/p1", "2025-06-01")[0] in (200, 202, 204)
     status, refused = call(clean_emulator, "PUT", f"{pools}/p1", "2024-07-01", pool_body(dedicated=0))
     assert (status, refused["error"]["code"]) == (400, "InvalidApiVersionParameter")
+
+
+def test_a_custom_role_is_assignable_once_the_tenant_declares_it(clean_emulator):
+    custom = "0b5fe924-9a61-425c-96af-cfe6e287ca2d"
+    _, identity = call(
+        clean_emulator,
+        "PUT",
+        identity_path(clean_emulator, "id-custom"),
+        "2023-01-31",
+        {"location": "westeurope"},
+    )
+    principal, scope = identity["properties"]["principalId"], group(clean_emulator)
+    status, body = assignment(clean_emulator, scope, principal, role=custom)
+    assert (status, body["error"]["code"]) == (400, "RoleDefinitionDoesNotExist")
+    clean_emulator.settings(custom_role_definitions=[custom])
+    status, body = assignment(clean_emulator, scope, principal, role=custom)
+    assert status == 201 and body["properties"]["roleDefinitionId"].endswith(custom)

@@ -30,6 +30,9 @@ CASE_INSENSITIVE_KEYS = frozenset({"vmsize"})
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _SUBSCRIPTION = re.compile(r"/subscriptions/[^/]+", re.IGNORECASE)
+_ROLE_DEFINITION = re.compile(
+    r"^(?:/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/roleDefinitions/([^/]+)$", re.IGNORECASE
+)
 
 
 def json_type(value: Any) -> str:
@@ -158,11 +161,24 @@ def _instance_specific(expected: Any, path: str, key: str, instance_paths: froze
 
 
 def _same(expected: Any, actual: Any, key: str) -> bool:
+    if _same_role_definition(expected, actual):
+        return True
     if isinstance(expected, str) and isinstance(actual, str) and expected.startswith("/subscriptions/"):
         return expected.lower() == actual.lower()  # ARM ids compare case-insensitively
     if key.lower() in CASE_INSENSITIVE_KEYS and isinstance(expected, str) and isinstance(actual, str):
         return expected.lower() == actual.lower()
     return bool(expected == actual)
+
+
+def _same_role_definition(expected: Any, actual: Any) -> bool:
+    """One role definition, addressed at the tenant (/providers/...) or under a subscription it is
+    assignable in: Azure accepts either form, and Microsoft's examples send one and answer the other
+    (RoleAssignments_CreateForSubscription sends /subscriptions/.../roleDefinitions/X, answers
+    /providers/.../roleDefinitions/X)."""
+    if not (isinstance(expected, str) and isinstance(actual, str)):
+        return False
+    want, got = _ROLE_DEFINITION.match(expected), _ROLE_DEFINITION.match(actual)
+    return bool(want and got and want[1].lower() == got[1].lower())
 
 
 def _short(value: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.routing import SUB, Router
 from batch_infra.emulator.services.authorization.handlers import RoleAssignmentHandlers
+from batch_infra.emulator.services.authorization.roles import CUSTOM_SETTING
 
 # 2022-04-01 is the stable RoleAssignmentsCalls.json that azure-native 3.x (its SDK docstring) and
 # azure-mgmt-authorization 4 send; the assignment shape is the same in 2020-04-01-preview.
@@ -16,6 +17,7 @@ ASSIGNMENT = (
 
 
 def register(router: Router, ctx: EmulatorContext) -> None:
+    ctx.settings.setdefault(CUSTOM_SETTING, [])
     handlers = RoleAssignmentHandlers(ctx)
     for method, handler in (("PUT", handlers.put), ("GET", handlers.get), ("DELETE", handlers.delete)):
         router.add(method, ASSIGNMENT, handler, api_versions=API_VERSIONS)
