@@ -129,7 +129,12 @@ def _diff_list(
     else:
         matched, unmatched = named
         pairs = [(w, g, types_only) for w, g in matched]
-        if catalog and actual:
+        spare = [item for item in actual if all(item is not got for _, got in matched)]
+        if len(unmatched) == 1 and len(spare) == 1 and not catalog:
+            # One item each way under different names (a name with a GUID Azure generates): compared
+            # property by property, so the names differ unless the row says they are instance-specific.
+            pairs.append((unmatched[0], spare[0], types_only))
+        elif catalog and actual:
             pairs += [(item, _closest(item, actual), True) for item in unmatched]
         else:
             problems += [f"{path}: no item named {_short(_name(item))}" for item in unmatched]
