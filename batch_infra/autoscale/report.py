@@ -44,7 +44,7 @@ def write_outputs(
         writer.writerows(rows)
     if "timeline.json" in paths:
         paths["timeline.json"].write_text(json.dumps({"timeline": rows}, indent=1) + "\n")
-    paths["summary.json"].write_text(json.dumps(asdict(result.summary), indent=2) + "\n")
+    paths["summary.json"].write_text(json.dumps(result.summary.to_dict(), indent=2) + "\n")
     plot(result, paths["timeline.png"], label)
     return paths
 
