@@ -70,6 +70,11 @@ def _value_problem(value: str) -> str | None:
             f"names the placeholder subscription {PLACEHOLDER_SUBSCRIPTION}; fix: create the resource in "
             f"your subscription and put its id here ({README})"
         )
+    if value.lower().startswith("/subscriptions/") and any(p in value.lower() for p in EXAMPLE_PREFIXES):
+        return (
+            "names a resource of the shipped example (its resource group or name); fix: create yours (e.g. "
+            f"the user-assigned identity) and put its id here ({README})"
+        )
     if value.lower() in PLACEHOLDER_PRINCIPALS:
         return (
             f"{value} is no principal in your directory; fix: put your group's or principal's object id "
