@@ -31,7 +31,7 @@ def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Path]:
         writer.writeheader()
         writer.writerows(rows)
     paths["timeline.json"].write_text(json.dumps({"timeline": rows}, indent=1) + "\n")
-    paths["summary.json"].write_text(json.dumps(asdict(result.summary), indent=2) + "\n")
+    paths["summary.json"].write_text(json.dumps(result.summary.to_dict(), indent=2) + "\n")
     plot(result, paths["timeline.png"])
     return paths
 

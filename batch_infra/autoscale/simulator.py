@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from batch_infra.autoscale.evaluator import PoolState, compile_formula, evaluate
@@ -76,6 +76,10 @@ class SimulationSummary:
     tasks_terminated: int = 0  # running tasks lost to a resize with $NodeDeallocationOption = terminate
     main_failure: str = ""  # the most frequent evaluation error, with how often it happened
     metrics_coverage: float | None = None  # replay only: share of the simulated window the file covers
+
+    def to_dict(self) -> dict[str, object]:
+        """summary.json and `simulate -o json`: the fields in camelCase, as every batch-infra document."""
+        return {_camel(k): v for k, v in asdict(self).items()}
 
     @property
     def mostly_failed(self) -> bool:
@@ -321,3 +325,8 @@ __all__ = [
     "TimelineRow",
     "simulate",
 ]
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part.title() for part in rest)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import click
 
+from batch_infra.cli.output import Output, output_options
+from batch_infra.cli.suggest import SuggestingGroup
 from batch_infra.errors import BatchInfraError, ExitCode
 
 _FORMULA = click.File("rb")
@@ -33,7 +34,7 @@ def _timestamp(_ctx: click.Context, _param: click.Parameter, value: str | None) 
         raise click.BadParameter(f"{value!r} is not ISO 8601 (2024-01-31T08:00:00Z) or RFC 1123") from err
 
 
-class _Commands(click.Group):
+class _Commands(SuggestingGroup):
     """Turns an unexpected exception into one line and exit code 3, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
@@ -61,6 +62,21 @@ def _multiple_of_30(_ctx: click.Context, _param: click.Parameter, value: int) ->
     return value
 
 
+def _deprecated(old: str, new: str) -> Any:
+    """A callback that warns when the old spelling of an option is used (it keeps working)."""
+
+    def warn(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        if value is not None:
+            click.echo(
+                f"warning: {old} is deprecated (low-priority nodes were retired on 2025-09-30 for Spot "
+                f"nodes, the name this project uses); use {new}",
+                err=True,
+            )
+        return value
+
+    return warn
+
+
 @click.group(cls=_Commands)
 def autoscale() -> None:
     """Validate, evaluate and simulate Azure Batch autoscale formulas offline."""
@@ -68,14 +84,16 @@ def autoscale() -> None:
 
 @autoscale.command()
 @click.argument("formula_file", type=_FORMULA, metavar="FILE")
-@click.option("--json", "as_json", is_flag=True, help="Print {valid, errors, warnings} as JSON on stdout.")
+@output_options
 @click.option("--max-dedicated", type=click.IntRange(min=0), help="Declared maximum of dedicated nodes.")
-@click.option("--max-spot", type=click.IntRange(min=0), help="Declared maximum of Spot (low-priority) nodes.")
+@click.option("--max-spot", type=click.IntRange(min=0), help="Declared maximum of Spot nodes.")
 @click.pass_context
 def check(
-    ctx: click.Context, formula_file: BinaryIO, as_json: bool, max_dedicated: int | None, max_spot: int | None
+    ctx: click.Context, formula_file: BinaryIO, out: Output, max_dedicated: int | None, max_spot: int | None
 ) -> None:
-    """Check FILE (or - for stdin): exit 0 when valid, 1 when invalid (first stderr: line L, col C: ...)."""
+    """Check FILE (or - for stdin): exit 0 when valid, 1 when invalid (first stderr: line L, col C: ...).
+
+    -o json: {valid, errors, warnings} on stdout."""
     from batch_infra.autoscale import check as check_formula
 
     result = check_formula(_read(formula_file), max_dedicated=max_dedicated, max_spot=max_spot)
@@ -83,8 +101,8 @@ def check(
         click.echo(str(diagnostic), err=True)
     for diagnostic in result.warnings:
         click.echo(f"warning: {diagnostic} [{diagnostic.code}]", err=True)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+    if not out.human:
+        out.emit(result.to_dict())
     ctx.exit(int(ExitCode.OK if result.valid else ExitCode.INVALID))
 
 
@@ -98,8 +116,15 @@ def check(
     help='Metrics file (.csv or .json; format: README, "Metrics files").',
 )
 @click.option("--dedicated", default=0, type=click.IntRange(min=0), help="Current dedicated nodes.")
-@click.option("--low-priority", default=0, type=click.IntRange(min=0), help="Current Spot nodes.")
+@click.option("--spot", default=0, type=click.IntRange(min=0), help="Current Spot nodes.")
+@click.option(
+    "--low-priority",
+    type=click.IntRange(min=0),
+    hidden=True,
+    callback=_deprecated("--low-priority", "--spot"),
+)
 @click.option("--task-slots", default=1, type=click.IntRange(min=1), help="Task slots per node.")
+@output_options
 @click.pass_context
 def eval_(
     ctx: click.Context,
@@ -107,15 +132,27 @@ def eval_(
     at: datetime,
     metrics_path: Path | None,
     dedicated: int,
-    low_priority: int,
+    spot: int,
+    low_priority: int | None,
     task_slots: int,
+    out: Output,
 ) -> None:
-    """Evaluate FILE at --at against --metrics and print Azure's result string."""
+    """Evaluate FILE at --at against --metrics and print Azure's result string.
+
+    -o json: Azure's AutoScaleRun ({timestamp, results, error}), as the evaluate API answers."""
     from batch_infra.autoscale import Metrics, PoolState, evaluate
 
+    spot = low_priority if low_priority is not None else spot
     metrics = Metrics.load(metrics_path) if metrics_path else Metrics()
-    pool = PoolState(dedicated, low_priority, dedicated, low_priority, task_slots)
+    pool = PoolState(dedicated, spot, dedicated, spot, task_slots)
     result = evaluate(_read(formula_file), at=at, metrics=metrics, current=pool)
+    if not out.human:
+        run = {
+            "timestamp": result.timestamp.isoformat().replace("+00:00", "Z"),
+            "results": result.result_string,
+        }
+        out.emit({**run, **({"error": result.error.to_dict()} if result.error else {})})
+        ctx.exit(int(ExitCode.INVALID if result.error else ExitCode.OK))
     if result.error is not None:
         detail = "; ".join(v["value"] for v in result.error.values)
         click.echo(f"{result.error.code}: {result.error.message}: {detail}", err=True)
@@ -176,6 +213,7 @@ def eval_(
     show_default=True,
     help="Minutes from a resize to a usable node.",
 )
+@output_options
 @click.pass_context
 def simulate(
     ctx: click.Context,
@@ -193,8 +231,11 @@ def simulate(
     quota_spot: int | None,
     resolution: int,
     provisioning_delay: int,
+    out: Output,
 ) -> None:
-    """Simulate FILE for --days and write timeline.csv/.json, summary.json and timeline.png to --out."""
+    """Simulate FILE for --days and write timeline.csv/.json, summary.json and timeline.png to --out.
+
+    -o json: the summary and the files written, as one document on stdout."""
     from batch_infra.autoscale import Metrics
     from batch_infra.autoscale.report import write_outputs
     from batch_infra.autoscale.simulator import SimulationConfig
@@ -225,9 +266,12 @@ def simulate(
             fix="choose a folder you can write to",
         ) from err
     summary = result.summary
-    click.echo(summary_text(summary))
-    for path in paths.values():
-        click.echo(f"wrote {path}")
+    if out.human:
+        click.echo(summary_text(summary))
+        for path in paths.values():
+            click.echo(f"wrote {path}")
+    else:
+        out.emit({"summary": summary.to_dict(), "files": {name: str(p) for name, p in paths.items()}})
     coverage = summary.metrics_coverage
     if coverage is not None and coverage < 0.99:
         click.echo(

@@ -10,16 +10,11 @@ from pathlib import Path
 
 import click
 
-PROJECT_DIR = click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory holding Pulumi.yaml and stacks/.",
-)
+from batch_infra.cli.options import project_option, stack_option
+from batch_infra.cli.suggest import SuggestingGroup
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def emulator() -> None:
     """The local Azure emulator used by the tests and for offline CI."""
 
@@ -52,7 +47,7 @@ def emulator() -> None:
     help="Once ready, deploy this stack into it as `batch-infra emulator deploy --create-identities` does "
     "(repeatable; needs --ready-file).",
 )
-@PROJECT_DIR
+@project_option
 def start(
     port: int,
     state_file: Path | None,
@@ -128,9 +123,7 @@ def writable_folder(option: str, path: Path) -> None:
 
 
 @emulator.command()
-@click.option(
-    "--stack", "-s", required=True, help="Stack (environment) name: reads stacks/Pulumi.<STACK>.yaml."
-)
+@stack_option()
 @click.option(
     "--ready-file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -143,7 +136,7 @@ def writable_folder(option: str, path: Path) -> None:
     "before the stack.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print what was deployed as JSON on stdout.")
-@PROJECT_DIR
+@project_option
 def deploy(
     stack: str, ready_file: Path | None, create_identities: bool, as_json: bool, project_dir: Path
 ) -> None:

@@ -10,11 +10,12 @@ it first or `onImmutableChange: replace` makes the engine replace it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from batch_infra.images import ImageChoice, ImageSelectionError, SupportedImage, matches, resolve
+from batch_infra.ops.value_diff import ValueChange, changes
 from batch_infra.pool_changes import Change, Plan, classify
 from batch_infra.providers import pool_ops, pool_spec
 from batch_infra.providers.azure_clients import Target
@@ -37,6 +38,18 @@ class ImageCheck:
     replacement: str | None = None
     message: str = ""
 
+    def to_dict(self) -> dict[str, Any]:
+        """The keys `batch-infra images --json` uses for the same facts."""
+        return {
+            "verdict": self.verdict,
+            "image": self.image,
+            "nodeAgentSkuId": self.node_agent_sku_id,
+            "batchSupportEndOfLife": self.end_of_life,
+            "daysLeft": self.days_left,
+            "replacement": self.replacement,
+            "message": self.message,
+        }
+
 
 @dataclass(frozen=True)
 class PoolCheck:
@@ -46,13 +59,23 @@ class PoolCheck:
     autoscale: list[str] = field(default_factory=list)  # formula diagnostics, "error: ..." / "warning: ..."
     autoscale_ok: bool = True
     image: ImageCheck = field(default_factory=lambda: ImageCheck("unresolved"))
+    changes: tuple[ValueChange, ...] = ()  # old -> new per changed leaf (`preflight --diff`)
 
     @property
     def ok(self) -> bool:
         return self.autoscale_ok and self.action != "fails" and self.image.verdict != "fail"
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "ok": self.ok}
+        return {
+            "pool": self.pool_id,
+            "action": self.action,
+            "detail": self.detail,
+            "autoscale": self.autoscale,
+            "autoscaleOk": self.autoscale_ok,
+            "image": self.image.to_dict(),
+            "changes": [c.to_dict() for c in self.changes],
+            "ok": self.ok,
+        }
 
 
 def desired_inputs(target: Target, config: Any, pool: Any, account_endpoint: str | None) -> dict[str, Any]:
@@ -95,7 +118,8 @@ def check_pool(
     held["id"] = live.get("name") or held.get("id")
     plan = classify(held, inputs_of(wanted))
     action, detail = outcome(plan, wanted, live)
-    return PoolCheck(pool.id, action, detail, autoscale, autoscale_ok, image)
+    diff = tuple(c for p in plan.azure_changes for c in changes(p.old, p.new, p.key))
+    return PoolCheck(pool.id, action, detail, autoscale, autoscale_ok, image, diff)
 
 
 def outcome(plan: Plan, inputs: Mapping[str, Any], live: Mapping[str, Any]) -> tuple[str, str]:

@@ -100,7 +100,7 @@ def test_simulate_writes_timeline_plot_and_summary(capsys, tmp_path: Path, workl
     summary = json.loads((tmp_path / "summary.json").read_text())
     # Peak counts every allocated node: nodes draining their tasks (taskcompletion) on their way out too.
     draining = max(int(r["leaving_nodes"]) for r in rows)
-    assert summary["evaluations"] == 145 and summary["peak_nodes"] <= 20 + draining
+    assert summary["evaluations"] == 145 and summary["peakNodes"] <= 20 + draining
     assert (tmp_path / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -220,8 +220,8 @@ def test_simulate_samples_every_service_metric_so_batch_shipyards_formula_runs(
     )
     assert code == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["evaluations"] == 97 and summary["failed_evaluations"] <= 1, summary
-    assert summary["node_hours"] > 0
+    assert summary["evaluations"] == 97 and summary["failedEvaluations"] <= 1, summary
+    assert summary["nodeHours"] > 0
 
 
 def test_simulate_that_mostly_fails_names_the_reason_and_exits_1(capsys, tmp_path: Path) -> None:

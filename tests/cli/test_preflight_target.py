@@ -49,10 +49,10 @@ def test_a_fresh_target_plans_create_and_says_images_wait_for_the_account(
     # Children of the account that does not exist yet are created, not "not compared".
     assert actions["batch-package-renderer-2.4.0"] == actions["batch-pool-dev-small"] == "create"
     [pool] = result["pools"]
-    assert (pool["pool_id"], pool["action"]) == ("dev-small", "create")
+    assert (pool["pool"], pool["action"]) == ("dev-small", "create")
     # No account anywhere in the subscription: nothing to list images from, and nothing is invented.
     assert pool["image"]["verdict"] == "unresolved" and pool["image"]["image"] is None
-    assert result["images_from"].startswith("resolved when the account exists")
+    assert result["imagesFrom"].startswith("resolved when the account exists")
 
 
 def test_images_come_from_another_account_in_the_region_and_it_is_named(clean_emulator, planned):
@@ -68,7 +68,9 @@ def test_images_come_from_another_account_in_the_region_and_it_is_named(clean_em
 
 def test_the_embedded_emulator_reads_its_catalog_through_a_throwaway_account(clean_emulator, planned):
     result = preflight_ops.run(planned("dev"), PROJECT_DIR, clean_emulator.target, scratch_catalog=True)
-    assert "throwaway account preflightcatalog" in result.catalog_source
+    # newcomer D16: "through a throwaway account preflightcatalog preflight created ..." read badly
+    wording = "read through the scratch account preflightcatalog that preflight makes there"
+    assert wording in result.catalog_source
     assert result.pools[0].image.node_agent_sku_id == "batch.node.ubuntu 24.04"
     # Only after the quotas were read: the throwaway account is not counted against the region.
     assert [r for r in result.quotas.rows if r.kind == "Batch accounts"][0].demand == 1
@@ -88,8 +90,8 @@ def test_a_target_holding_the_stack_reports_no_changes(capsys, clean_emulator, e
     storage = next(r for r in result["resources"] if r["name"] == "batch-account-storage")
     assert "minimumTlsVersion" in storage["detail"] and "not compared" not in storage["detail"]
     [pool] = result["pools"]
-    assert (pool["pool_id"], pool["action"]) == ("dev-small", "no change"), pool["detail"]
-    assert pool["image"]["verdict"] == "ok" and result["images_from"] == "Batch account contosodevbatch"
+    assert (pool["pool"], pool["action"]) == ("dev-small", "no change"), pool["detail"]
+    assert pool["image"]["verdict"] == "ok" and result["imagesFrom"] == "Batch account contosodevbatch"
     listed = [r for r in clean_emulator.requests() if r["path"].endswith("/supportedimages")]
     assert len(listed) == 1  # one list per account per run
 
