@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from batch_infra.cli.options import project_option, stack_option
+from batch_infra.cli.output import Output, output_options
 from batch_infra.cli.suggest import SuggestingGroup
 
 
@@ -97,7 +98,7 @@ def start(
             err=True,
         )
         for stack in stacks:
-            deploy_stack(stack, project_dir, ready_file, as_json=False, create_identities=True)  # type: ignore[arg-type]
+            deploy_stack(stack, project_dir, ready_file, create_identities=True)  # type: ignore[arg-type]
         while not stop.wait(0.5):
             pass
     finally:
@@ -135,10 +136,10 @@ def writable_folder(option: str, path: Path) -> None:
     help="First create the user-assigned identities the stack names (e.g. prod's); in Azure they exist "
     "before the stack.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print what was deployed as JSON on stdout.")
+@output_options
 @project_option
 def deploy(
-    stack: str, ready_file: Path | None, create_identities: bool, as_json: bool, project_dir: Path
+    stack: str, ready_file: Path | None, create_identities: bool, out: Output, project_dir: Path
 ) -> None:
     """Put the stack into a running emulator as `pulumi up` would, to try keys rotate, quota and images.
 
@@ -157,11 +158,16 @@ def deploy(
             ".emulator/ready.json or export BATCH_INFRA_EMULATOR=$PWD/.emulator/ready.json "
             "(or start it with --stack to deploy in one step)"
         )
-    deploy_stack(stack, project_dir, named, as_json=as_json, create_identities=create_identities)
+    deploy_stack(stack, project_dir, named, out=out, create_identities=create_identities)
 
 
 def deploy_stack(
-    stack: str, project_dir: Path, ready_file: Path, *, as_json: bool, create_identities: bool = False
+    stack: str,
+    project_dir: Path,
+    ready_file: Path,
+    *,
+    out: Output | None = None,
+    create_identities: bool = False,
 ) -> None:
     """Plan `stack`, deploy it into the emulator of `ready_file`, print the result and what to export."""
     from rich.console import Console
@@ -183,7 +189,7 @@ def deploy_stack(
             on_step=lambda step: status.update(f"{stack}: creating {step}"),
             create_identities=create_identities,
         )
-    if as_json:
+    if out is not None and not out.human:
         document = {
             "stack": stack,
             "emulator": target.arm_endpoint,
@@ -193,7 +199,7 @@ def deploy_stack(
             ],
             "environment": exports,
         }
-        click.echo(json.dumps(document, indent=2))
+        out.emit(document)
         return
     click.echo(
         f"stack {stack} deployed into the emulator at {target.arm_endpoint}: {len(result.created)} resources"

@@ -131,7 +131,7 @@ def rotate(
         _render(report)
 
 
-def _target(azure: bool, azure_native: dict[str, Any]) -> Any:
+def _target(azure: bool, azure_native: dict[str, Any] | None) -> Any:
     """Azure with --azure (as every command), else the emulator named by BATCH_INFRA_EMULATOR: an empty
     embedded one, as preflight starts, has no account whose keys could be rotated."""
     import os
@@ -140,11 +140,11 @@ def _target(azure: bool, azure_native: dict[str, Any]) -> Any:
     from batch_infra.providers.azure_clients import EMULATOR_ENV, Target
 
     if azure:
-        return azure_target(None, azure_native)
+        return azure_target(azure_native=azure_native)
     if not os.environ.get(EMULATOR_ENV):
         raise click.UsageError(
             "keys rotate changes keys, so it names its target: add --azure to rotate the keys in Azure "
-            f"(signed in as README step 1 says), or set {EMULATOR_ENV} to an emulator's ready file"
+            f"(AZURE_SUBSCRIPTION_ID), or set {EMULATOR_ENV} to an emulator's ready file"
         )
     return Target.from_environment()
 
