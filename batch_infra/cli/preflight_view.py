@@ -74,6 +74,10 @@ def run_against_target(request: Request) -> int:
         status_console = output.console(stderr=True)
         with status_console.status(f"planning stack {stack} under Pulumi's mock runtime") as status:
             plan = plan_stack(stack, project_dir)
+            if azure:  # a deployment would fail on them: say so before reading Azure
+                from batch_infra.config.placeholders import refuse_placeholders
+
+                refuse_placeholders(plan.source, plan.config)
             planned = time.perf_counter()
             status.update("waiting for the target" + (" (the embedded emulator)" if owned else ""))
             target = ready()
