@@ -151,3 +151,23 @@ def test_edge_zone_encryption_and_shared_key_services_are_answered_and_checked(c
         400,
         "properties.allowSharedKeyAccessForServices",
     )
+
+
+def test_account_immutability_is_set_at_creation_and_a_locked_policy_stays_locked(clients):
+    _, storage = clients
+    locked = {"enabled": True, "immutability_policy": {"immutability_period_since_creation_in_days": 15}}
+    locked["immutability_policy"]["state"] = "Locked"
+    account = storage.storage_accounts.begin_create(
+        "rga1", "stworm01", {**PARAMS, "immutable_storage_with_versioning": locked}
+    ).result()
+    assert account.immutable_storage_with_versioning.immutability_policy.state == "Locked"
+    unlock = {"enabled": True, "immutability_policy": {"state": "Unlocked"}}
+    with pytest.raises(HttpResponseError) as unlocked:
+        storage.storage_accounts.update("rga1", "stworm01", {"immutable_storage_with_versioning": unlock})
+    assert unlocked.value.error.target == "properties.immutableStorageWithVersioning"
+    storage.storage_accounts.begin_create("rga1", "stplain01", PARAMS).result()
+    with pytest.raises(HttpResponseError) as late:
+        storage.storage_accounts.update(
+            "rga1", "stplain01", {"immutable_storage_with_versioning": {"enabled": True}}
+        )
+    assert "when the account is created" in late.value.error.message

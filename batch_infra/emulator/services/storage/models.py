@@ -158,6 +158,8 @@ def _new_account(
     }
     properties.update(asked.echoed(requested))
     properties["encryption"] = asked.encryption(requested, properties["encryption"])
+    if (immutable := asked.immutability(requested, None, creating=True)) is not None:
+        properties["immutableStorageWithVersioning"] = immutable
     if body.get("kind") == "BlockBlobStorage":
         # "Premium access tier is the default value for premium block blobs storage account type and it
         # cannot be changed" (AccessTier, 2026-09-01 spec).
@@ -294,6 +296,9 @@ def update(
         doc["properties"].update(asked.echoed(requested))
         doc["properties"]["encryption"] = asked.encryption(requested, doc["properties"]["encryption"])
         doc["properties"]["networkAcls"] = asked.network_acls(requested, doc["properties"]["networkAcls"])
+        current = doc["properties"].get("immutableStorageWithVersioning")
+        if (immutable := asked.immutability(requested, current, creating=False)) is not None:
+            doc["properties"]["immutableStorageWithVersioning"] = immutable
         _publish_endpoints(doc["properties"], name)
         state.put(ACCOUNTS, doc["id"], doc)
     return doc
