@@ -17,6 +17,7 @@ ENVIRONMENT_NAME = "batch"
 def build(project_dir: Path | str) -> dict[str, pulumi.Output]:
     """Declares the environment from pulumi.Config and returns the stack outputs (names, ids; never keys)."""
     loaded = load_pulumi_config(project_dir)
+    _check_sign_in()
     environment = BatchEnvironment(
         ENVIRONMENT_NAME,
         {
@@ -44,9 +45,28 @@ def build(project_dir: Path | str) -> dict[str, pulumi.Output]:
     }
 
 
+def _check_sign_in() -> None:
+    """One identity: refuse a stack whose azure-native sign-in config the dynamic providers cannot follow."""
+    from pulumi.runtime.config import get_config
+
+    from batch_infra.providers.sign_in import SETTINGS, providers_gap
+
+    settings = {key: value for key in SETTINGS if (value := get_config(f"azure-native:{key}")) is not None}
+    if settings and (gap := providers_gap(settings, f"stacks/Pulumi.{pulumi.get_stack()}.yaml")):
+        raise gap
+
+
 def main() -> None:
-    """Declares the stack. The project is where Pulumi.yaml is (the engine's root), whatever the cwd."""
-    for key, value in build(project_root()).items():
+    """Declares the stack. The project is where Pulumi.yaml is (the engine's root), whatever the cwd.
+
+    Our own errors (a bad config, a refused plan) leave as pulumi.RunError: Pulumi's language host prints a
+    RunError's message alone, and anything else as "Program failed with an unhandled exception" with the
+    traceback (pulumi-language-python-exec), which buried the file, key and fix under Python frames."""
+    try:
+        outputs = build(project_root())
+    except BatchInfraError as err:
+        raise pulumi.RunError(err.render()) from None
+    for key, value in outputs.items():
         pulumi.export(key, value)
 
 

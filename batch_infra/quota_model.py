@@ -158,7 +158,7 @@ class QuotaReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "account": self.account,
-            "account_exists": self.account_exists,
+            "accountExists": self.account_exists,
             "threshold": self.threshold,
             "ok": self.ok,
             "rows": [r.to_dict() for r in self.rows],

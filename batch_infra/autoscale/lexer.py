@@ -148,9 +148,10 @@ class _Scanner:
                 return Token(Kind.OP, op, start)
         self.i += 1
         if ch == "$":
-            return Token(
-                Kind.ERROR, ch, start, "'$' must be followed by a variable name ([A-Za-z_][A-Za-z0-9_]*)"
-            )
+            message = "'$' must be followed by a variable name ([A-Za-z_][A-Za-z0-9_]*)"
+            if text.startswith("{", self.i):  # ${name}: a shell or JavaScript template's placeholder
+                message += "; '${...}' is an unrendered template placeholder? Render the template first"
+            return Token(Kind.ERROR, ch, start, message)
         message = _BAD_CHARACTERS.get(ch, f"{ch!r} is not a formula character")
         return Token(Kind.ERROR, ch, start, message)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from batch_infra.autoscale.language import SAMPLE_PERIOD, SERVICE_VARIABLES, Type, canonical_name
 from batch_infra.autoscale.timefmt import TimeFormatError, parse_time_string
 from batch_infra.errors import BatchInfraError
+from batch_infra.suggestions import did_you_mean
 
 METRIC_NAMES = tuple(
     name
@@ -174,9 +175,11 @@ def _timestamp(cell: object, source: str, row: int) -> datetime:
 def _metric_name(column: str, source: str) -> str:
     name = column if column.startswith("$") else f"${column}"
     if canonical_name(name) not in METRIC_NAMES:
+        columns = [n.lstrip("$") for n in METRIC_NAMES]
+        hint = did_you_mean(column.lstrip("$"), columns).lstrip()
         raise MetricsFileError(
             f"{source}: column {column!r} is not a sampled metric",
-            fix="metric columns are " + ", ".join(n.lstrip("$") for n in METRIC_NAMES),
+            fix=(f"{hint} " if hint else "") + "metric columns are " + ", ".join(columns),
         )
     return name
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import click
 
+from batch_infra.cli.output import Output, output_options
+from batch_infra.cli.suggest import SuggestingGroup
 from batch_infra.errors import BatchInfraError, ExitCode
 
 _FORMULA = click.File("rb")
@@ -33,7 +35,7 @@ def _timestamp(_ctx: click.Context, _param: click.Parameter, value: str | None) 
         raise click.BadParameter(f"{value!r} is not ISO 8601 (2024-01-31T08:00:00Z) or RFC 1123") from err
 
 
-class _Commands(click.Group):
+class _Commands(SuggestingGroup):
     """Turns an unexpected exception into one line and exit code 3, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
@@ -61,6 +63,21 @@ def _multiple_of_30(_ctx: click.Context, _param: click.Parameter, value: int) ->
     return value
 
 
+def _deprecated(old: str, new: str) -> Any:
+    """A callback that warns when the old spelling of an option is used (it keeps working)."""
+
+    def warn(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        if value is not None:
+            click.echo(
+                f"warning: {old} is deprecated (low-priority nodes were retired on 2025-09-30 for Spot "
+                f"nodes, the name this project uses); use {new}",
+                err=True,
+            )
+        return value
+
+    return warn
+
+
 @click.group(cls=_Commands)
 def autoscale() -> None:
     """Validate, evaluate and simulate Azure Batch autoscale formulas offline."""
@@ -68,14 +85,16 @@ def autoscale() -> None:
 
 @autoscale.command()
 @click.argument("formula_file", type=_FORMULA, metavar="FILE")
-@click.option("--json", "as_json", is_flag=True, help="Print {valid, errors, warnings} as JSON on stdout.")
+@output_options
 @click.option("--max-dedicated", type=click.IntRange(min=0), help="Declared maximum of dedicated nodes.")
-@click.option("--max-spot", type=click.IntRange(min=0), help="Declared maximum of Spot (low-priority) nodes.")
+@click.option("--max-spot", type=click.IntRange(min=0), help="Declared maximum of Spot nodes.")
 @click.pass_context
 def check(
-    ctx: click.Context, formula_file: BinaryIO, as_json: bool, max_dedicated: int | None, max_spot: int | None
+    ctx: click.Context, formula_file: BinaryIO, out: Output, max_dedicated: int | None, max_spot: int | None
 ) -> None:
-    """Check FILE (or - for stdin): exit 0 when valid, 1 when invalid (first stderr: line L, col C: ...)."""
+    """Check FILE (or - for stdin): exit 0 when valid, 1 when invalid (first stderr: line L, col C: ...).
+
+    -o json: {valid, errors, warnings} on stdout."""
     from batch_infra.autoscale import check as check_formula
 
     result = check_formula(_read(formula_file), max_dedicated=max_dedicated, max_spot=max_spot)
@@ -83,8 +102,8 @@ def check(
         click.echo(str(diagnostic), err=True)
     for diagnostic in result.warnings:
         click.echo(f"warning: {diagnostic} [{diagnostic.code}]", err=True)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+    if not out.human:
+        out.emit(result.to_dict())
     ctx.exit(int(ExitCode.OK if result.valid else ExitCode.INVALID))
 
 
@@ -98,8 +117,15 @@ def check(
     help='Metrics file (.csv or .json; format: README, "Metrics files").',
 )
 @click.option("--dedicated", default=0, type=click.IntRange(min=0), help="Current dedicated nodes.")
-@click.option("--low-priority", default=0, type=click.IntRange(min=0), help="Current Spot nodes.")
+@click.option("--spot", default=0, type=click.IntRange(min=0), help="Current Spot nodes.")
+@click.option(
+    "--low-priority",
+    type=click.IntRange(min=0),
+    hidden=True,
+    callback=_deprecated("--low-priority", "--spot"),
+)
 @click.option("--task-slots", default=1, type=click.IntRange(min=1), help="Task slots per node.")
+@output_options
 @click.pass_context
 def eval_(
     ctx: click.Context,
@@ -107,15 +133,27 @@ def eval_(
     at: datetime,
     metrics_path: Path | None,
     dedicated: int,
-    low_priority: int,
+    spot: int,
+    low_priority: int | None,
     task_slots: int,
+    out: Output,
 ) -> None:
-    """Evaluate FILE at --at against --metrics and print Azure's result string."""
+    """Evaluate FILE at --at against --metrics and print Azure's result string.
+
+    -o json: Azure's AutoScaleRun ({timestamp, results, error}), as the evaluate API answers."""
     from batch_infra.autoscale import Metrics, PoolState, evaluate
 
+    spot = low_priority if low_priority is not None else spot
     metrics = Metrics.load(metrics_path) if metrics_path else Metrics()
-    pool = PoolState(dedicated, low_priority, dedicated, low_priority, task_slots)
+    pool = PoolState(dedicated, spot, dedicated, spot, task_slots)
     result = evaluate(_read(formula_file), at=at, metrics=metrics, current=pool)
+    if not out.human:
+        run = {
+            "timestamp": result.timestamp.isoformat().replace("+00:00", "Z"),
+            "results": result.result_string,
+        }
+        out.emit({**run, **({"error": result.error.to_dict()} if result.error else {})})
+        ctx.exit(int(ExitCode.INVALID if result.error else ExitCode.OK))
     if result.error is not None:
         detail = "; ".join(v["value"] for v in result.error.values)
         click.echo(f"{result.error.code}: {result.error.message}: {detail}", err=True)
@@ -176,6 +214,18 @@ def eval_(
     show_default=True,
     help="Minutes from a resize to a usable node.",
 )
+@output_options
+@click.option(
+    "--timeline-json/--no-timeline-json",
+    default=None,
+    help="Write timeline.json (the rows of timeline.csv as JSON). Default: only up to 40,320 rows "
+    "(14 days of 30-s rows; a 90-day run made 77 MB).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress on stderr. Default: on when stderr is a terminal.",
+)
 @click.pass_context
 def simulate(
     ctx: click.Context,
@@ -193,10 +243,16 @@ def simulate(
     quota_spot: int | None,
     resolution: int,
     provisioning_delay: int,
+    out: Output,
+    timeline_json: bool | None,
+    progress: bool | None,
 ) -> None:
-    """Simulate FILE for --days and write timeline.csv/.json, summary.json and timeline.png to --out."""
+    """Simulate FILE for --days and write timeline.csv/.json, summary.json and timeline.png to --out.
+
+    -o json: the summary and the files written, as one document on stdout."""
     from batch_infra.autoscale import Metrics
-    from batch_infra.autoscale.report import write_outputs
+    from batch_infra.autoscale.plot import RunLabel
+    from batch_infra.autoscale.report import MAX_JSON_ROWS, write_outputs
     from batch_infra.autoscale.simulator import SimulationConfig
     from batch_infra.autoscale.simulator import simulate as run
     from batch_infra.autoscale.workloads import Workload
@@ -215,9 +271,12 @@ def simulate(
         resolution=timedelta(seconds=resolution),
     )
     source = {"workload": Workload(workload, rate)} if workload else {"metrics": Metrics.load(metrics_path)}
-    result = run(_read(formula_file), config=config, **source)
+    name = Path(formula_file.name).name if formula_file.name != "<stdin>" else "stdin"
+    shown = _Progress(name, days) if _wants_progress(progress) else None
+    result = run(_read(formula_file), config=config, progress=shown, **source)
+    inputs = f"{workload} workload, peak {rate:g} tasks/min" if workload else f"metrics from {metrics_path}"
     try:
-        paths = write_outputs(result, out_dir)
+        paths = write_outputs(result, out_dir, RunLabel(name, config, inputs), timeline_json=timeline_json)
     except OSError as err:
         raise BatchInfraError(
             f"--out {out_dir}: cannot write the results there "
@@ -225,9 +284,18 @@ def simulate(
             fix="choose a folder you can write to",
         ) from err
     summary = result.summary
-    click.echo(summary_text(summary))
-    for path in paths.values():
-        click.echo(f"wrote {path}")
+    if out.human:
+        click.echo(summary_text(summary))
+        for path in paths.values():
+            click.echo(f"wrote {path}")
+    else:
+        out.emit({"summary": summary.to_dict(), "files": {name: str(p) for name, p in paths.items()}})
+    if "timeline.json" not in paths and timeline_json is None:
+        click.echo(
+            f"note: no timeline.json: {len(result.timeline):,} rows is over {MAX_JSON_ROWS:,} "
+            "(timeline.csv has them all); pass --timeline-json to write it anyway",
+            err=True,
+        )
     coverage = summary.metrics_coverage
     if coverage is not None and coverage < 0.99:
         click.echo(
@@ -251,8 +319,32 @@ def summary_text(summary: Any) -> str:
     failed = f"{summary.failed_evaluations} failed"
     if summary.failed_evaluations:
         failed += f": {summary.main_failure}"
-    return (
-        f"{summary.evaluations:,} evaluations ({failed}), {summary.node_hours:,.1f} node-hours, "
-        f"peak {summary.peak_nodes:,} nodes, {summary.task_minutes_waiting:,.0f} task-minutes waiting, "
-        f"{summary.tasks_completed:,} tasks completed"
-    )
+    from batch_infra.autoscale.plot import outcome
+
+    return f"{summary.evaluations:,} evaluations ({failed}), {outcome(summary)}"
+
+
+def _wants_progress(flag: bool | None) -> bool:
+    return flag if flag is not None else sys.stderr.isatty()
+
+
+class _Progress:
+    """A long simulation's progress on stderr: one line rewritten on a terminal, a line per 10% otherwise."""
+
+    def __init__(self, name: str, days: float) -> None:
+        self.name, self.days = name, days
+        self.tty = sys.stderr.isatty()
+        self.shown = -1
+
+    def __call__(self, done: float) -> None:
+        step = int(done * 100) if self.tty else int(done * 10) * 10
+        if step == self.shown:
+            return
+        self.shown = step
+        line = f"simulating {self.name}: {step}% of {self.days:g} day(s)"
+        if not self.tty:
+            click.echo(line, err=True)
+        elif done < 1:
+            click.echo(f"\r{line}", err=True, nl=False)
+        else:
+            click.echo("\r" + " " * len(line) + "\r", err=True, nl=False)  # gone before the summary

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
+
+from batch_infra.cli import output
+from batch_infra.cli.options import azure_option, project_option, stack_option
+from batch_infra.cli.output import Output, output_options
 
 STYLES = {"ok": "green", "in-window": "yellow", "ended": "red", "no-image": "red"}
 COLUMNS = (
@@ -23,34 +26,28 @@ COLUMNS = (
 
 
 @click.command()
-@click.option("--stack", required=True, metavar="ENV", help="Stack to report on (stacks/Pulumi.<ENV>.yaml).")
-@click.option(
-    "--azure", is_flag=True, help="Read Azure (AZURE_SUBSCRIPTION_ID) instead of an embedded emulator."
-)
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory holding Pulumi.yaml and stacks/.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def images(stack: str, azure: bool, project_dir: Path, as_json: bool) -> None:
+@stack_option()
+@output_options
+@azure_option
+@project_option
+def images(stack: str, out: Output, azure: bool, project_dir: Path) -> None:
     """Report each pool's image against the stack's end-of-life window (policies.imageEndOfLifeWindowDays).
 
     Exits 1 when any pool's image is inside the window, past its end of support, or unresolvable.
     """
     from batch_infra.config import load_stack_file, stack_file
+    from batch_infra.config.provider_config import azure_native_settings
     from batch_infra.ops.embedded import owns_target
     from batch_infra.ops.embedded import target as open_target
     from batch_infra.ops.image_report import read_report
 
-    config = load_stack_file(stack_file(stack, project_dir), environment=stack).config
+    path = stack_file(stack, project_dir)
+    config = load_stack_file(path, environment=stack).config
     today = datetime.now(UTC).date()
-    with open_target(azure) as target:
+    with open_target(azure, azure_native=azure_native_settings(path)) as target:
         report = read_report(target, config, today, owns_emulator=owns_target(azure))
-    if as_json:
-        click.echo(json.dumps(report.as_json(), indent=2))
+    if not out.human:
+        out.emit(report.as_json())
     else:
         _render(report, "Azure" if azure else "the emulator")
     if not report.ok:
@@ -58,12 +55,11 @@ def images(stack: str, azure: bool, project_dir: Path, as_json: bool) -> None:
 
 
 def _render(report: Any, where: str) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    # The console's width (the terminal's, else COLUMNS, else 80) like every other command: cells fold
+    # The console's width (the terminal's, else COLUMNS, else 160) like every other command: cells fold
     # rather than crop (a table wider than the console would be cut off); pool ids never break.
-    console = Console(highlight=False)
+    console = output.console(highlight=False)
     table = Table(title=f"images of stack {report.stack} ({where}, {report.today.isoformat()})")
     rows = [_cells(pool) for pool in report.pools]
     pool_ids = max((len(cells[0]) for cells in rows), default=len("pool"))

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
+from batch_infra.cli.options import azure_option, project_option, stack_option
+from batch_infra.cli.output import Output, output_options
+from batch_infra.cli.suggest import SuggestingGroup
 from batch_infra.errors import BatchInfraError
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def keys() -> None:
     """Batch account and auto-storage keys."""
 
 
 @keys.command()
-@click.option(
-    "--stack", required=True, metavar="ENV", help="Stack whose account to rotate (stacks/Pulumi.<ENV>.yaml)."
-)
+@stack_option(help="Stack whose account to rotate (stacks/Pulumi.<STACK>.yaml).")
+@azure_option
 @click.option("--batch", "batch", is_flag=True, help="Rotate the Batch account's shared keys.")
 @click.option(
     "--storage", "storage", is_flag=True, help="Rotate the auto-storage account's keys (StorageKeys mode)."
@@ -62,16 +63,11 @@ def keys() -> None:
     help="Seconds an auto-storage key sync gets to reach the compute nodes before the other key is "
     "regenerated (Azure's guidance: five minutes).",
 )
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory holding Pulumi.yaml and stacks/.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@project_option
+@output_options
 def rotate(
     stack: str,
+    azure: bool,
     batch: bool,
     storage: bool,
     dry_run: bool,
@@ -83,18 +79,20 @@ def rotate(
     grace: float,
     storage_propagation: float,
     project_dir: Path,
-    as_json: bool,
+    out: Output,
 ) -> None:
     """Rotate keys without a moment in which consumers hold a dead key; re-run to finish an interrupted one.
 
     With neither --batch nor --storage, both are rotated (only --storage when the stack disallows SharedKey).
+    The keys rotated are Azure's with --azure, else those of the emulator BATCH_INFRA_EMULATOR names.
     """
     from batch_infra.config import load_stack_file, stack_file
+    from batch_infra.config.provider_config import azure_native_settings
     from batch_infra.ops.keys import resolve_account
     from batch_infra.ops.keys import rotate as run
-    from batch_infra.providers.azure_clients import Target
 
-    config = load_stack_file(stack_file(stack, project_dir), environment=stack).config
+    path = stack_file(stack, project_dir)
+    config = load_stack_file(path, environment=stack).config
     if not batch and not storage:
         batch, storage = config.account.shared_key_allowed(), True
     if batch and not config.account.shared_key_allowed():
@@ -102,10 +100,10 @@ def rotate(
             f"stack {stack} does not allow SharedKey, so its Batch account has no keys to rotate",
             fix="consumers use Microsoft Entra ID; rotate only --storage (the default for this stack)",
         )
-    target = Target.from_environment()
+    target = _target(azure, azure_native_settings(path))
     account = resolve_account(target, config)
     key_sink = _sink(sink, target, account.batch_account, vault_url, secret_name, sink_path, sink_format)
-    progress = _Progress(enabled=not as_json)
+    progress = _Progress(enabled=out.human)
     if batch and grace <= 0:
         click.echo(
             "warning: --grace 0: consumers that read the old key just before the switch will fail", err=True
@@ -121,16 +119,34 @@ def rotate(
             storage_propagation=storage_propagation,
             dry_run=dry_run,
             on_step=progress.step,
-            sleep=Countdown(enabled=not as_json),
+            sleep=Countdown(enabled=out.human),
         )
     except KeyboardInterrupt:
         if not dry_run:
-            click.echo(half_done(key_sink, stack), err=True)
+            click.echo(half_done(key_sink, stack, azure=azure), err=True)
         raise
-    if as_json:
-        click.echo(json.dumps(report.as_json(), indent=2))
+    if not out.human:
+        out.emit(report.as_json())
     else:
         _render(report)
+
+
+def _target(azure: bool, azure_native: dict[str, Any] | None) -> Any:
+    """Azure with --azure (as every command), else the emulator named by BATCH_INFRA_EMULATOR: an empty
+    embedded one, as preflight starts, has no account whose keys could be rotated."""
+    import os
+
+    from batch_infra.ops.embedded import azure_target
+    from batch_infra.providers.azure_clients import EMULATOR_ENV, Target
+
+    if azure:
+        return azure_target(azure_native=azure_native)
+    if not os.environ.get(EMULATOR_ENV):
+        raise click.UsageError(
+            "keys rotate changes keys, so it names its target: add --azure to rotate the keys in Azure "
+            f"(AZURE_SUBSCRIPTION_ID), or set {EMULATOR_ENV} to an emulator's ready file"
+        )
+    return Target.from_environment()
 
 
 def _sink(
@@ -178,11 +194,11 @@ class Countdown:
             click.echo("", err=True)
 
 
-def half_done(sink: Any, stack: str) -> str:
+def half_done(sink: Any, stack: str, *, azure: bool = False) -> str:
     """What an interrupted rotation left behind, from the progress it records in the sink, and the fix."""
     from batch_infra.ops.storage_keys import STORAGE_PENDING
 
-    rerun = f"re-run `batch-infra keys rotate --stack {stack}` to finish it"
+    rerun = f"re-run `batch-infra keys rotate --stack {stack}{' --azure' if azure else ''}` to finish it"
     try:
         state = sink.read_state()
     except (BatchInfraError, OSError) as err:
@@ -214,10 +230,11 @@ class _Progress:
 
 
 def _render(report: Any) -> None:
-    from rich.console import Console
     from rich.markup import escape
 
-    console = Console(highlight=False, soft_wrap=True)
+    from batch_infra.cli import output
+
+    console = output.console(highlight=False, soft_wrap=True)
     verb = "would rotate" if report.dry_run else "rotated"
     console.print(
         f"[bold]{verb} keys of Batch account {escape(report.account)}[/] (sink: {escape(report.sink)})"

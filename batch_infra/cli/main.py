@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import os
 import signal
@@ -13,6 +12,8 @@ import threading
 import click
 
 from batch_infra import __version__
+from batch_infra.cli.output import DOCUMENT_FORMATS, render, wanted_format
+from batch_infra.cli.suggest import SuggestingGroup
 from batch_infra.errors import BatchInfraError, ExitCode
 
 # Set (to anything) to let the Azure SDKs' own log records through to stderr.
@@ -31,10 +32,13 @@ COMMANDS: dict[str, str] = {
     "keys": "batch_infra.cli.keys:keys",
     "promote": "batch_infra.cli.promote:promote",
     "images": "batch_infra.cli.images:images",
+    "schema": "batch_infra.cli.schema:schema",
+    "completion": "batch_infra.cli.completion:completion",
+    "stack": "batch_infra.cli.stack:stack",
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(SuggestingGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in COMMANDS if _available(name))
 
@@ -127,9 +131,10 @@ def _run(argv: list[str] | None) -> int:
         return int(ExitCode.INVALID)
     except BatchInfraError as err:
         click.echo(f"error: {err.render()}", err=True)
-        if _wants_json(argv):
+        fmt = wanted_format(_args(argv))
+        if fmt in DOCUMENT_FORMATS:
             # Machines read stdout: a refusal is a document too (the same shape for every command).
-            click.echo(json.dumps(error_document(err, _command(argv)), indent=2))
+            click.echo(render(error_document(err, _command(argv)), fmt), nl=False)
         return int(err.exit_code)
     return int(ExitCode.OK)
 
@@ -151,10 +156,6 @@ def error_document(err: BatchInfraError, command: str, **extra: object) -> dict[
 
 def _args(argv: list[str] | None) -> list[str]:
     return sys.argv[1:] if argv is None else argv
-
-
-def _wants_json(argv: list[str] | None) -> bool:
-    return "--json" in _args(argv)
 
 
 def _command(argv: list[str] | None) -> str:

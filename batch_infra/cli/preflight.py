@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from batch_infra.cli import output
+from batch_infra.cli.options import azure_option, project_option, stack_option
+from batch_infra.cli.output import Output, output_options
+
 if TYPE_CHECKING:  # `batch-infra --help` must not pay for pulumi, pydantic or rich
     from rich.tree import Tree
 
@@ -22,18 +26,10 @@ if TYPE_CHECKING:  # `batch-infra --help` must not pay for pulumi, pydantic or r
 
 
 @click.command()
-@click.option(
-    "--stack", "-s", required=True, help="Stack (environment) name: reads stacks/Pulumi.<STACK>.yaml."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON on stdout.")
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory holding Pulumi.yaml and stacks/.",
-)
-@click.option("--azure", is_flag=True, help="Read Azure (DefaultAzureCredential, AZURE_SUBSCRIPTION_ID).")
+@stack_option()
+@output_options
+@project_option
+@azure_option
 @click.option("--offline", is_flag=True, help="Only validate and print the resource tree; read no target.")
 @click.option(
     "--state",
@@ -43,47 +39,61 @@ if TYPE_CHECKING:  # `batch-infra --help` must not pay for pulumi, pydantic or r
     "says exactly what the stack manages, so deletes are exact. Without it, deletes are inferred "
     "from what the stack's Batch account holds.",
 )
+@click.option(
+    "--expect-no-changes",
+    is_flag=True,
+    help="A drift gate for CI, as pulumi's: exit 1 and list the changes unless every step is unchanged.",
+)
+@click.option("--diff", "show_diff", is_flag=True, help="Show old -> new per changed property, as pulumi's.")
 @click.pass_context
 def preflight(
     ctx: click.Context,
     stack: str,
-    as_json: bool,
+    out: Output,
     project_dir: Path,
     azure: bool,
     offline: bool,
     state_file: Path | None,
+    expect_no_changes: bool,
+    show_diff: bool,
 ) -> None:
     """Validate a stack, read what exists on the target and print what `pulumi up` would do.
 
-    The target is an embedded emulator started for the run (empty: everything plans as create), or
-    Azure with --azure. Exit codes: 0 ok, 1 the config, a quota or an autoscale formula is wrong,
+    The target is an embedded emulator started for the run (empty: everything plans as create), the
+    emulator named by BATCH_INFRA_EMULATOR, or Azure with --azure. Exit codes: 0 ok, 1 the config, a
+    quota or an autoscale formula is wrong (or, with --expect-no-changes, the plan changes something),
     2 usage, 3 Azure failed, 130 interrupted (Ctrl-C).
     """
-    from rich.console import Console
-
     from batch_infra.ops.plan import plan_stack
 
     started = time.perf_counter()
+    if offline:
+        given = {"--azure": azure, "--expect-no-changes": expect_no_changes, "--diff": show_diff}
+        for flag in (f for f, on in given.items() if on):
+            raise click.UsageError(f"--offline reads no target, so {flag} has nothing to act on; drop one")
     if not offline:
-        from batch_infra.cli.preflight_view import run_against_target
+        from batch_infra.cli.preflight_view import Request, run_against_target
 
-        ctx.exit(
-            run_against_target(
-                stack, project_dir, azure=azure, as_json=as_json, started=started, state_file=state_file
-            )
-        )
-    with Console(stderr=True).status(f"planning stack {stack} under Pulumi's mock runtime"):
+        request = Request(stack, project_dir, azure, out, started, state_file, expect_no_changes, show_diff)
+        ctx.exit(run_against_target(request))
+    with output.console(stderr=True).status(f"planning stack {stack} under Pulumi's mock runtime"):
         plan = plan_stack(stack, project_dir)
     from batch_infra.cli.preflight_view import show_baseline, stack_baseline
 
-    baseline = stack_baseline(plan, project_dir)
-    if as_json:
-        click.echo(to_json({**plan_document(plan), "securityBaseline": baseline.to_dict()}))
+    baseline = stack_baseline(plan)
+    if not out.human:
+        out.emit(json_ready({**plan_document(plan), "securityBaseline": baseline.to_dict()}))
         ctx.exit(0 if baseline.ok else 1)
-    Console().print(plan_tree(plan))
-    show_baseline(Console(), baseline)
-    Console().print(f"planned offline in {time.perf_counter() - started:.1f}s (total wall time)")
+    console = output.console()
+    console.print(plan_tree(plan))
+    show_baseline(console, baseline)
+    console.print(f"planned offline in {time.perf_counter() - started:.1f}s (total wall time)")
     ctx.exit(0 if baseline.ok else 1)
+
+
+def json_ready(document: dict[str, Any]) -> Any:
+    """The document as plain JSON values (pulumi's Unknown under mocks says so), ready for any -o format."""
+    return json.loads(to_json(document))
 
 
 def to_json(document: dict[str, Any]) -> str:

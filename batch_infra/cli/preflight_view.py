@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from batch_infra.cli import output
+from batch_infra.cli.output import Output
 from batch_infra.ops.preflight import Preflight
-from batch_infra.ops.preflight_steps import SYMBOLS, summary_line
+from batch_infra.ops.preflight_steps import SYMBOLS, Step, summary_line
 
 ACTION_STYLES = {
     "create": "green",
@@ -25,6 +28,7 @@ ACTION_STYLES = {
     "update when empty": "yellow",
     "fails": "bold red",
 }
+_DIFF_STYLES = {"+": "green", "-": "red", "~": "yellow"}
 VERDICT_STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "unresolved": "dim"}
 # Pulumi's step colours: + green, ~ yellow, +- magenta, - red.
 STEP_STYLES = {
@@ -37,26 +41,42 @@ STEP_STYLES = {
 }
 
 
-def run_against_target(
-    stack: str,
-    project_dir: Path,
-    *,
-    azure: bool,
-    as_json: bool,
-    started: float,
-    state_file: Path | None = None,
-) -> int:
+@dataclass(frozen=True)
+class Request:
+    """What `batch-infra preflight` was asked for (its options, once parsed)."""
+
+    stack: str
+    project_dir: Path
+    azure: bool
+    out: Output
+    started: float  # the command's start (perf_counter): the printed time is the total
+    state_file: Path | None = None
+    expect_no_changes: bool = False
+    show_diff: bool = False
+
+
+def run_against_target(request: Request) -> int:
     """Start (or reach) the target and plan meanwhile, read it with progress on stderr, print; 0 if all
-    checks pass, else 1. `started` is the command's start (perf_counter): the printed time is the total."""
-    from batch_infra.cli.preflight import plan_document, plan_tree, to_json
+    checks pass (and, with --expect-no-changes, nothing changes), else 1."""
+    from batch_infra.cli.preflight import json_ready, plan_document, plan_tree
     from batch_infra.ops import embedded, preflight
     from batch_infra.ops.plan import plan_stack
     from batch_infra.ops.stack_state import load_state
 
-    state = load_state(state_file) if state_file is not None else None
+    stack, project_dir, azure = request.stack, request.project_dir, request.azure
+    if azure:  # a deployment would fail on them: say so before reading Azure
+        from batch_infra.config.placeholders import refuse_placeholders
+
+        refuse_placeholders(stack, project_dir)
+    state = load_state(request.state_file) if request.state_file is not None else None
     owned = embedded.owns_target(azure)
-    with embedded.starting_target(azure) as ready:  # the embedded emulator boots while we plan
-        with Console(stderr=True).status(f"planning stack {stack} under Pulumi's mock runtime") as status:
+    from batch_infra.config import stack_file
+    from batch_infra.config.provider_config import azure_native_settings
+
+    settings = azure_native_settings(stack_file(stack, project_dir)) if azure else None
+    with embedded.starting_target(azure, azure_native=settings) as ready:  # the emulator boots while we plan
+        status_console = output.console(stderr=True)
+        with status_console.status(f"planning stack {stack} under Pulumi's mock runtime") as status:
             plan = plan_stack(stack, project_dir)
             planned = time.perf_counter()
             status.update("waiting for the target" + (" (the embedded emulator)" if owned else ""))
@@ -64,7 +84,6 @@ def run_against_target(
             reached = time.perf_counter()
             result = preflight.run(
                 plan,
-                project_dir,
                 target,
                 step=status.update,
                 scratch_catalog=owned,
@@ -73,25 +92,41 @@ def run_against_target(
             )
         # Printed before the embedded emulator is stopped: the user reads while it shuts down.
         result.seconds.update(
-            plan=planned - started, target=reached - planned, total=time.perf_counter() - started
+            plan=planned - request.started,
+            target=reached - planned,
+            total=time.perf_counter() - request.started,
         )
-        baseline = stack_baseline(plan, project_dir)
-        if as_json:
+        baseline = stack_baseline(plan)
+        changed = [s for s in result.steps if s.op != "same"]
+        if not request.out.human:
             document = {**plan_document(plan), "preflight": result.to_dict()}
-            click.echo(to_json({**document, "securityBaseline": baseline.to_dict()}))
+            request.out.emit(json_ready({**document, "securityBaseline": baseline.to_dict()}))
         else:
-            show(Console(), plan_tree(plan), result)
-            show_baseline(Console(), baseline)
-    return 0 if result.ok and baseline.ok else 1
+            console = output.console()
+            show(console, plan_tree(plan), result, diff=request.show_diff)
+            show_baseline(console, baseline)
+        if request.expect_no_changes and changed:
+            click.echo(unexpected_changes(changed), err=True)
+    drift = request.expect_no_changes and bool(changed)
+    return 0 if result.ok and baseline.ok and not drift else 1
 
 
-def stack_baseline(plan: Any, project_dir: Path) -> Any:
+def unexpected_changes(changed: list[Step]) -> str:
+    """--expect-no-changes failed: pulumi's words, then each step that is not `same` and its detail."""
+    count = len(changed)
+    lines = [f"error: no changes were expected but {count} step(s) change something (--expect-no-changes):"]
+    for step in changed:
+        lines.append(f"  {SYMBOLS[step.op]:>2} {step.op} {step.name} ({step.type})")
+        details = [c.render() for c in step.changes] or ([step.detail] if step.detail else [])
+        lines += [f"       {d}" for d in details]
+    return "\n".join(lines)
+
+
+def stack_baseline(plan: Any) -> Any:
     """The security baseline (policy pack rules) over the plan, at the stack's policies.securityBaseline."""
-    from batch_infra.config import load_stack_file, stack_file
     from batch_infra.ops.baseline import check_plan
 
-    config = load_stack_file(stack_file(plan.stack, project_dir), environment=plan.stack).config
-    return check_plan(plan, config.policies)
+    return check_plan(plan, plan.config.policies)
 
 
 def show_baseline(console: Console, baseline: Any) -> None:
@@ -106,11 +141,11 @@ def show_baseline(console: Console, baseline: Any) -> None:
     console.print(f'security baseline: {verdict} (policies.securityBaseline; README "Policy pack")')
 
 
-def show(console: Console, tree: Tree, result: Preflight) -> None:
+def show(console: Console, tree: Tree, result: Preflight, *, diff: bool = False) -> None:
     from batch_infra.cli.quota import print_fixes, print_verdict, quota_table
 
     console.print(tree)
-    console.print(resource_table(result))
+    console.print(resource_table(result, diff=diff, width=console.width))
     console.print(pool_table(result))
     console.print(image_table(result))
     console.print(quota_table(result.quotas, result.target))
@@ -124,20 +159,33 @@ def show(console: Console, tree: Tree, result: Preflight) -> None:
     )
 
 
-def resource_table(result: Preflight) -> Table:
-    """Per step, as `pulumi preview` lists them: symbol and op, then the resource's name, type and detail
-    beneath (so at 80 columns names stay whole). Deletes come last."""
+WIDE = 120  # from this console width the plan gives name, type and detail a column each
+
+
+def resource_table(result: Preflight, *, diff: bool = False, width: int = 80) -> Table:
+    """Per step, as `pulumi preview` lists them: symbol and op, the resource's name, type and detail (in
+    one column, stacked, below WIDE columns so names stay whole at 80); with `diff`, old -> new per
+    changed property, as `pulumi preview --diff`. Deletes come last."""
     table = Table(
         title=f"plan for stack {escape(result.stack)} on {escape(result.target)}", title_justify="left"
     )
+    wide = width >= WIDE
     table.add_column("step", no_wrap=True)
-    table.add_column("resource / type / detail", overflow="fold", ratio=1)
+    if wide:
+        table.add_column("resource", no_wrap=True)
+        table.add_column("type", overflow="fold")
+        table.add_column("detail", overflow="fold", ratio=1)
+    else:
+        table.add_column("resource / type / detail", overflow="fold", ratio=1)
     for step in result.steps:
         style = STEP_STYLES[step.op]
-        cell = f"[bold]{escape(step.name)}[/]\n[dim]{escape(step.type)}[/]" + (
-            f"\n{escape(step.detail)}" if step.detail else ""
-        )
-        table.add_row(f"[{style}]{escape(SYMBOLS[step.op]):>2} {step.op}[/]", cell)
+        detail = escape(step.detail)
+        if diff:
+            detail += "".join(f"\n[{_DIFF_STYLES[c.symbol]}]{escape(c.render())}[/]" for c in step.changes)
+        detail = detail.lstrip("\n")
+        name, type_ = f"[bold]{escape(step.name)}[/]", f"[dim]{escape(step.type)}[/]"
+        cells = [name, type_, detail] if wide else ["\n".join(c for c in (name, type_, detail) if c)]
+        table.add_row(f"[{style}]{escape(SYMBOLS[step.op]):>2} {step.op}[/]", *cells)
     return table
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -10,52 +9,44 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from batch_infra.cli import output
+from batch_infra.cli.options import azure_option, project_option, stack_option
+from batch_infra.cli.output import Output, output_options
 from batch_infra.quotas import QuotaReport
 
 STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "unchecked": "dim"}
 
 
 @click.command()
-@click.option(
-    "--stack", "-s", required=True, help="Stack (environment) name: reads stacks/Pulumi.<STACK>.yaml."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
-@click.option(
-    "--azure",
-    is_flag=True,
-    help="Read real Azure (DefaultAzureCredential, AZURE_SUBSCRIPTION_ID) instead of the embedded emulator.",
-)
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory holding Pulumi.yaml and stacks/.",
-)
+@stack_option()
+@output_options
+@azure_option
+@project_option
 @click.pass_context
-def quota(ctx: click.Context, stack: str, as_json: bool, azure: bool, project_dir: Path) -> None:
+def quota(ctx: click.Context, stack: str, out: Output, azure: bool, project_dir: Path) -> None:
     """Show the stack's core, pool, application and account demand against its quotas.
 
     Exit codes: 0 every demand fits, 1 some demand exceeds its quota (or the config is wrong), 3 Azure failed.
     """
     from batch_infra.config import load_stack_file, stack_file
+    from batch_infra.config.provider_config import azure_native_settings
     from batch_infra.ops import embedded
     from batch_infra.ops.quota_report import QuotaRequest, read_report
 
-    loaded = load_stack_file(stack_file(stack, project_dir), environment=stack)
+    path = stack_file(stack, project_dir)
+    loaded = load_stack_file(path, environment=stack)
     request = QuotaRequest.from_stack(loaded.config)
     owned = embedded.owns_target(azure)
-    with Console(stderr=True).status(f"reading the quotas of {request.account_name}") as status:
-        with embedded.target(azure) as target:
+    with output.console(stderr=True).status(f"reading the quotas of {request.account_name}") as status:
+        with embedded.target(azure, azure_native=azure_native_settings(path)) as target:
             where = embedded.describe(target, owned=owned)
             status.update(f"reading the quotas of {request.account_name} on the {where}")
             report = read_report(target, request)
     verdict = account_verdict(report, where)
-    if as_json:
-        document = {"stack": stack, "target": where, **report.to_dict(), "verdict": verdict}
-        click.echo(json.dumps(document, indent=2))
+    if not out.human:
+        out.emit({"stack": stack, "target": where, **report.to_dict(), "verdict": verdict})
     else:
-        console = Console()
+        console = output.console()
         console.print(quota_table(report, where))
         print_fixes(console, report)
         print_verdict(console, report, where)
@@ -127,7 +118,7 @@ def account_verdict(report: QuotaReport, target: str) -> str | None:
             f"nothing account-level could be checked: the {target} started for this run holds no Batch "
             f"account {report.account}, so its core, Spot and pool quotas are unknown (only fixed Batch "
             "limits and the region's account count were graded). To check for real: add --azure (reads "
-            "your subscription with DefaultAzureCredential), or set BATCH_INFRA_EMULATOR to the ready "
+            "your subscription, signed in as README step 1 says), or set BATCH_INFRA_EMULATOR to the ready "
             "file of a prepared emulator (`batch-infra emulator start --ready-file FILE`)"
         )
     return (

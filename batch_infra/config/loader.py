@@ -54,22 +54,23 @@ def stack_file(stack: str, project_dir: Path | str = ".") -> Path:
     return Path(project_dir) / "stacks" / f"Pulumi.{stack}.yaml"
 
 
-def _stacks(project_dir: Path) -> list[str]:
+def existing_stacks(project_dir: Path) -> list[str]:
+    """The stacks of a project: the <name> of each stacks/Pulumi.<name>.yaml, sorted."""
     return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml")
                   for p in (project_dir / "stacks").glob("Pulumi.*.yaml"))
 
 
 def _did_you_mean(stack: str, project_dir: Path) -> str:
-    close = difflib.get_close_matches(stack, _stacks(project_dir), n=1)
+    close = difflib.get_close_matches(stack, existing_stacks(project_dir), n=1)
     return f"did you mean {close[0]!r}? " if close else ""
 
 
 def _available(project_dir: Path) -> str:
-    stacks = _stacks(project_dir)
+    stacks = existing_stacks(project_dir)
     if stacks:
         return f"existing: {', '.join(stacks)}, in {project_dir / 'stacks'}/"
     return (f"{project_dir.resolve()} has no stacks/ folder: run from the project directory (where "
-            "Pulumi.yaml is) or pass --project-dir DIR")
+            "Pulumi.yaml is, or below it) or pass -C DIR")
 
 
 def load_stack_file(
@@ -80,7 +81,7 @@ def load_stack_file(
     `text`: validate this text as if it were the file at `path` (package paths resolve the same), e.g. a
     promotion's result before anything is written."""
     path = Path(path)
-    source = _display(path)
+    source = display_path(path)
     if text is None and not path.is_file():
         wanted = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
         raise ConfigError([f"{source}: no such stack file; fix: {_did_you_mean(wanted, path.parent.parent)}"
@@ -380,7 +381,8 @@ def _suggest(key: str, allowed: list[str] | tuple[str, ...]) -> str:
     return f"remove it; valid keys here: {', '.join(allowed)}" if allowed else "remove it"
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """A path as messages show it: relative to the current directory when under it."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:

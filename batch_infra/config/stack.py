@@ -22,6 +22,7 @@ from batch_infra.config.network import NetworkConfig
 from batch_infra.config.pools import PoolConfig
 from batch_infra.config.private_rules import private_problems
 from batch_infra.config.security import Lock, RoleAssignment, unique_locks
+from batch_infra.suggestions import did_you_mean
 
 # Public Azure regions where Batch is offered (az account list-locations, Batch availability).
 REGIONS = frozenset(
@@ -226,8 +227,15 @@ class StackConfig(Model):
                 key = f"pools[{index}].applicationPackages[{ref_index}]"
                 app = apps.get(ref.application.lower())
                 if app is None:
+                    declared = [a.id for a in self.applications]
+                    listed = ", ".join(declared) or "none"
+                    hint = did_you_mean(ref.application, declared)
                     problems.append(
-                        (f"{key}.application", f"{ref.application!r} is not a declared application; {fix}")
+                        (
+                            f"{key}.application",
+                            f"{ref.application!r} is not a declared application ({listed}); "
+                            f"fix:{hint}{fix.removeprefix('fix:')}",
+                        )
                     )
                 elif ref.version is None and app.default_version is None:
                     problems.append(

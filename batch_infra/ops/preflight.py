@@ -7,7 +7,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -58,9 +57,9 @@ class Preflight:
             "stack": self.stack,
             "target": self.target,
             "ok": self.ok,
-            "resources": [vars(r) for r in self.resources],
+            "resources": [r.to_dict() for r in self.resources],
             "pools": [p.to_dict() for p in self.pools],
-            "images_from": self.catalog_source,
+            "imagesFrom": self.catalog_source,
             "quotas": self.quotas.to_dict(),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "steps": [s.to_dict() for s in self.steps],
@@ -76,7 +75,6 @@ class Preflight:
 
 def run(
     plan: Plan,
-    project_dir: Path,
     target: Target,
     step: Callable[[str], None] = lambda _: None,
     *,
@@ -94,13 +92,12 @@ def run(
     `state`: the stack's Pulumi state, which says what the stack manages (deletes); without it, deletes
     are inferred from what the stack's Batch account holds.
     """
-    from batch_infra.config import load_stack_file, stack_file
     from batch_infra.ops.embedded import describe
     from batch_infra.ops.quota_report import QuotaRequest, read_report
 
     seconds: dict[str, float] = {}
     clock = _Clock(seconds)
-    config = load_stack_file(stack_file(plan.stack, project_dir), environment=plan.stack).config
+    config = plan.config
     step("reading what exists on the target")
     custom = _custom(plan)
     sdk = clients(target)
@@ -179,11 +176,13 @@ def _step(
 ) -> Step:
     """One custom resource's step, from the check that knows its kind."""
     if resource.type in PROPERTIES:
-        return Step(ARM_OPS[action.action], resource.urn, resource.type, resource.name, action.detail)
+        op = ARM_OPS[action.action]
+        return Step(op, resource.urn, resource.type, resource.name, action.detail, action.changes)
     if resource.type == children.POOL:
         wanted = str(resource.properties.get("id", "")).lower()
         check = next(p for p in pools if p.pool_id.lower() == wanted)
-        return Step(POOL_OPS[check.action], resource.urn, resource.type, resource.name, check.detail)
+        op = POOL_OPS[check.action]
+        return Step(op, resource.urn, resource.type, resource.name, check.detail, check.changes)
     if resource.type == children.PACKAGE:
         if not held.exists:
             return Step(
@@ -270,8 +269,8 @@ def read_catalog(target: Target, config: Any, account: dict[str, Any] | None, *,
     if scratch and target.is_emulator:
         return Catalog(
             _list_images(target, _scratch_account(target, config.location)),
-            f"the embedded emulator's catalog, through a throwaway account {SCRATCH_ACCOUNT} preflight "
-            "created in the emulator (never in Azure)",
+            f"the embedded emulator's catalog, read through the scratch account {SCRATCH_ACCOUNT} that "
+            "preflight makes there; never in Azure",
         )
     return Catalog(
         None,

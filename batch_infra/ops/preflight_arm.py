@@ -15,6 +15,7 @@ from typing import Any
 from azure.core.exceptions import ResourceNotFoundError
 
 from batch_infra.ops.plan import PlannedResource
+from batch_infra.ops.value_diff import ValueChange, changes
 from batch_infra.providers import azure_clients
 from batch_infra.providers.azure_clients import Target
 
@@ -92,6 +93,16 @@ class ResourceAction:
     type: str
     action: str  # create / update / replace / no change / check / not compared
     detail: str = ""
+    changes: tuple[ValueChange, ...] = ()  # old -> new per changed leaf (`preflight --diff`)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "action": self.action,
+            "detail": self.detail,
+            "changes": [c.to_dict() for c in self.changes],
+        }
 
 
 def clients(target: Target) -> dict[str, Any]:
@@ -139,7 +150,8 @@ def compare(
         )
     if live is None:
         return ResourceAction(resource.name, resource.type, "create")
-    differences, unread = [], []
+    differences: list[ValueChange] = []
+    unread: list[str] = []
     for prop in PROPERTIES[resource.type]:
         wanted = _at(resource.inputs, prop.input)
         if wanted is None:
@@ -150,11 +162,11 @@ def compare(
         elif prop.kind == "rules":
             old, new = _rules(found), _rules(wanted)
             if changed := sorted(n for n in old.keys() | new.keys() if old.get(n) != new.get(n)):
-                differences.append((prop.input, "differ in rules", ", ".join(changed)))
+                differences.append(ValueChange(prop.input, "differ in rules", ", ".join(changed)))
         elif not _same(prop.kind, wanted, found):
-            differences.append((prop.input, _show(found), _show(wanted)))
-    moved = [d for d in differences if d[0] == "location"]
-    text = "; ".join(f"{key} {old} -> {new}" for key, old, new in moved or differences)
+            differences += _changes(prop, found, wanted)
+    moved = [d for d in differences if d.path == "location"]
+    text = "; ".join(d.brief() for d in moved or differences)
     if unread:
         text += ("; " if text else "") + f"not returned by Azure, not compared: {', '.join(unread)}"
     action = "replace" if moved else "update" if differences else "no change"
@@ -165,7 +177,16 @@ def compare(
             if p.input not in unread and _at(resource.inputs, p.input) is not None
         ]
         text = f"compared: {', '.join(compared)}" + (f"; {text}" if text else "")
-    return ResourceAction(resource.name, resource.type, action, text)
+    return ResourceAction(resource.name, resource.type, action, text, tuple(differences))
+
+
+def _changes(prop: Prop, found: Any, wanted: Any) -> list[ValueChange]:
+    """Tags and other objects per changed key (never two whole dicts); anything else old -> new."""
+    if prop.kind in ("tags", "value") and isinstance(found, Mapping) and isinstance(wanted, Mapping):
+        return changes(dict(found), dict(wanted), prop.input)
+    if prop.kind == "ids":
+        return [ValueChange(prop.input, _show(found), _show(wanted))]
+    return [ValueChange(prop.input, found, wanted)]
 
 
 def _same(kind: str, wanted: Any, found: Any) -> bool:

@@ -10,11 +10,13 @@ it first or `onImmutableChange: replace` makes the engine replace it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from batch_infra.config.pools import PoolConfig
 from batch_infra.images import ImageChoice, ImageSelectionError, SupportedImage, matches, resolve
+from batch_infra.ops.value_diff import ValueChange, changes
 from batch_infra.pool_changes import Change, Plan, classify
 from batch_infra.providers import pool_ops, pool_spec
 from batch_infra.providers.azure_clients import Target
@@ -37,6 +39,18 @@ class ImageCheck:
     replacement: str | None = None
     message: str = ""
 
+    def to_dict(self) -> dict[str, Any]:
+        """The keys `batch-infra images --json` uses for the same facts."""
+        return {
+            "verdict": self.verdict,
+            "image": self.image,
+            "nodeAgentSkuId": self.node_agent_sku_id,
+            "batchSupportEndOfLife": self.end_of_life,
+            "daysLeft": self.days_left,
+            "replacement": self.replacement,
+            "message": self.message,
+        }
+
 
 @dataclass(frozen=True)
 class PoolCheck:
@@ -46,13 +60,23 @@ class PoolCheck:
     autoscale: list[str] = field(default_factory=list)  # formula diagnostics, "error: ..." / "warning: ..."
     autoscale_ok: bool = True
     image: ImageCheck = field(default_factory=lambda: ImageCheck("unresolved"))
+    changes: tuple[ValueChange, ...] = ()  # old -> new per changed leaf (`preflight --diff`)
 
     @property
     def ok(self) -> bool:
         return self.autoscale_ok and self.action != "fails" and self.image.verdict != "fail"
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "ok": self.ok}
+        return {
+            "pool": self.pool_id,
+            "action": self.action,
+            "detail": self.detail,
+            "autoscale": self.autoscale,
+            "autoscaleOk": self.autoscale_ok,
+            "image": self.image.to_dict(),
+            "changes": [c.to_dict() for c in self.changes],
+            "ok": self.ok,
+        }
 
 
 def desired_inputs(target: Target, config: Any, pool: Any, account_endpoint: str | None) -> dict[str, Any]:
@@ -84,7 +108,7 @@ def check_pool(
     """Pure: the pool's action, image verdict and autoscale checks from its desired inputs and live body."""
     pool = pool_spec.config_of(desired)
     autoscale, autoscale_ok = _autoscale(pool)
-    image, record = image_check(desired, live, catalog, today)
+    image, record = image_check(desired, live, catalog, today, pool=pool)
     if live is None:
         where = f" on {image.image}" if image.image else ""
         return PoolCheck(pool.id, "create", f"{pool.vm_size}{where}", autoscale, autoscale_ok, image)
@@ -95,7 +119,8 @@ def check_pool(
     held["id"] = live.get("name") or held.get("id")
     plan = classify(held, inputs_of(wanted))
     action, detail = outcome(plan, wanted, live)
-    return PoolCheck(pool.id, action, detail, autoscale, autoscale_ok, image)
+    diff = tuple(c for p in plan.azure_changes for c in changes(p.old, p.new, p.key))
+    return PoolCheck(pool.id, action, detail, autoscale, autoscale_ok, image, diff)
 
 
 def outcome(plan: Plan, inputs: Mapping[str, Any], live: Mapping[str, Any]) -> tuple[str, str]:
@@ -124,11 +149,13 @@ def image_check(
     live: Mapping[str, Any] | None,
     catalog: list[SupportedImage] | None,
     today: date,
+    *,
+    pool: PoolConfig,
 ) -> tuple[ImageCheck, dict[str, Any] | None]:
-    """The provider check's image resolution (same arguments), with the verdict of the end-of-life policy."""
+    """The provider check's image resolution (same arguments), with the verdict of the end-of-life policy.
+    `pool`: the config model of `desired` (pool_spec.config_of), validated once by the caller."""
     if catalog is None:
         return ImageCheck("unresolved", message="resolved when the account exists"), None
-    pool = pool_spec.config_of(desired)
     policies = desired.get("policies") or {}
     window = int(policies.get("imageEndOfLifeWindowDays", 90))
     action = policies.get("imageEndOfLifeAction", "fail")

@@ -17,6 +17,7 @@ from typing import Any
 
 from batch_infra.ops.plan import Plan, PlannedResource, qualified_type, urn
 from batch_infra.ops.stack_state import STACK_TYPE, StackState
+from batch_infra.ops.value_diff import ValueChange
 
 # Pulumi's step names and display symbols (`pulumi preview`); "fails" is a step the preview would stop on.
 OPS = ("create", "update", "replace", "delete", "same")
@@ -37,9 +38,17 @@ class Step:
     type: str
     name: str
     detail: str = ""
+    changes: tuple[ValueChange, ...] = ()  # old -> new per changed property leaf, where the check knows them
 
     def to_dict(self) -> dict[str, Any]:
-        return {"op": self.op, "urn": self.urn, "type": self.type, "name": self.name, "detail": self.detail}
+        return {
+            "op": self.op,
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "detail": self.detail,
+            "changes": [c.to_dict() for c in self.changes],
+        }
 
 
 def summary(steps: Iterable[Step]) -> dict[str, int]:

@@ -18,8 +18,9 @@ from ruamel.yaml.tokens import CommentToken
 
 from batch_infra.config import StackConfig, load_stack_file, stack_file
 from batch_infra.config.base import is_promotable
-from batch_infra.config.loader import NAMESPACE
+from batch_infra.config.loader import NAMESPACE, display_path, existing_stacks
 from batch_infra.errors import BatchInfraError, ConfigError
+from batch_infra.suggestions import did_you_mean
 
 ABSENT = None  # how a Change shows a key that is not set
 
@@ -77,6 +78,7 @@ def promote(source_env: str, target_env: str, project_dir: Path | str = ".", *, 
         raise ConfigError([f"--from and --to are both {source_env!r}; fix: promote between two stacks"])
     source_path, target_path = stack_file(source_env, project_dir), stack_file(target_env, project_dir)
     for env, path, role in ((source_env, source_path, "source"), (target_env, target_path, "target")):
+        _exists(env, path, "--from" if role == "source" else "--to")
         try:
             load_stack_file(path, environment=env)
         except ConfigError as err:
@@ -92,6 +94,20 @@ def promote(source_env: str, target_env: str, project_dir: Path | str = ".", *, 
     plan.text = buffer.getvalue()
     _validate_and_write(plan, target_path, target_env, write=write and bool(plan.changes))
     return plan
+
+
+def _exists(env: str, path: Path, option: str) -> None:
+    """A missing stack file is missing (not "invalid"), named by the option that asked for it."""
+    if path.is_file():
+        return
+    existing = existing_stacks(path.parent.parent)
+    raise ConfigError(
+        [
+            f"{option} {env}: there is no stack file {display_path(path)}; fix:{did_you_mean(env, existing)} "
+            f"pass {option} one of the existing stacks ({', '.join(existing) or 'none'}), or create "
+            f"{display_path(path)} first"
+        ]
+    )
 
 
 def promote_documents(source_doc: Any, target_doc: Any, plan: Plan) -> None:

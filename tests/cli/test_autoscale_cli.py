@@ -100,7 +100,7 @@ def test_simulate_writes_timeline_plot_and_summary(capsys, tmp_path: Path, workl
     summary = json.loads((tmp_path / "summary.json").read_text())
     # Peak counts every allocated node: nodes draining their tasks (taskcompletion) on their way out too.
     draining = max(int(r["leaving_nodes"]) for r in rows)
-    assert summary["evaluations"] == 145 and summary["peak_nodes"] <= 20 + draining
+    assert summary["evaluations"] == 145 and summary["peakNodes"] <= 20 + draining
     assert (tmp_path / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -220,8 +220,8 @@ def test_simulate_samples_every_service_metric_so_batch_shipyards_formula_runs(
     )
     assert code == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["evaluations"] == 97 and summary["failed_evaluations"] <= 1, summary
-    assert summary["node_hours"] > 0
+    assert summary["evaluations"] == 97 and summary["failedEvaluations"] <= 1, summary
+    assert summary["nodeHours"] > 0
 
 
 def test_simulate_that_mostly_fails_names_the_reason_and_exits_1(capsys, tmp_path: Path) -> None:
@@ -304,3 +304,31 @@ def test_simulate_into_an_unwritable_out_names_it_with_the_fix(capsys, tmp_path:
     )
     assert code == 1 and f"error: --out {blocker / 'sim'}: cannot write the results there" in err
     assert "fix: choose a folder you can write to" in err and "internal error" not in err
+
+
+def test_simulate_leaves_out_a_big_timeline_json_and_says_how_to_get_it(
+    capsys, tmp_path: Path, monkeypatch
+) -> None:
+    """newcomer D20: a 90-day run wrote a 77 MB timeline.json by default."""
+    from batch_infra.autoscale import report
+
+    monkeypatch.setattr(report, "MAX_JSON_ROWS", 1000)  # a 0.5-day run has 1,441 rows
+    args = ["simulate", str(CORPUS / "F023.txt"), "--workload", "constant", "--days", "0.5"]
+    (tmp_path / "timeline.json").write_text("{}")  # an earlier, smaller run's: not left to mislead
+    code, out, err = run(capsys, *args, "--out", str(tmp_path))
+    assert code == 0 and not (tmp_path / "timeline.json").exists()
+    assert "wrote" in out and "timeline.json" not in out
+    assert "note: no timeline.json: 1,441 rows is over 1,000 (timeline.csv has them all); " in err
+    assert "pass --timeline-json to write it anyway" in err
+    code, out, err = run(capsys, *args, "--out", str(tmp_path), "--timeline-json")
+    assert code == 0 and f"wrote {tmp_path / 'timeline.json'}" in out and "note:" not in err
+    assert len(json.loads((tmp_path / "timeline.json").read_text())["timeline"]) == 1441
+
+
+def test_simulate_shows_progress_only_when_asked_off_a_terminal(capsys, tmp_path: Path) -> None:
+    args = ["simulate", str(CORPUS / "F023.txt"), "--workload", "constant", "--days", "0.5"]
+    code, _, err = run(capsys, *args, "--out", str(tmp_path))
+    assert code == 0 and "simulating" not in err  # stderr is not a terminal here
+    code, _, err = run(capsys, *args, "--out", str(tmp_path), "--progress")
+    lines = [line for line in err.splitlines() if line.startswith("simulating")]
+    assert lines == [f"simulating F023.txt: {p}% of 0.5 day(s)" for p in range(0, 101, 10)], lines

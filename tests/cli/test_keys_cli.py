@@ -228,6 +228,6 @@ def test_without_credentials_the_fix_is_to_sign_in(project: Path, capsys, monkey
     monkeypatch.delenv("BATCH_INFRA_EMULATOR", raising=False)
     monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "11111111-1111-1111-1111-111111111111")
     monkeypatch.setattr(keys_ops.azure_clients, "batch_mgmt_client", no_credential)
-    code = run(project, "--sink", "file", "--sink-path", "k.json")
+    code = run(project, "--azure", "--sink", "file", "--sink-path", "k.json")
     err = capsys.readouterr().err
     assert code == 3 and "no credential" in err and "az login" in err and "pulumi up" not in err

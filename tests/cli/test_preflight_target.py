@@ -49,10 +49,10 @@ def test_a_fresh_target_plans_create_and_says_images_wait_for_the_account(
     # Children of the account that does not exist yet are created, not "not compared".
     assert actions["batch-package-renderer-2.4.0"] == actions["batch-pool-dev-small"] == "create"
     [pool] = result["pools"]
-    assert (pool["pool_id"], pool["action"]) == ("dev-small", "create")
+    assert (pool["pool"], pool["action"]) == ("dev-small", "create")
     # No account anywhere in the subscription: nothing to list images from, and nothing is invented.
     assert pool["image"]["verdict"] == "unresolved" and pool["image"]["image"] is None
-    assert result["images_from"].startswith("resolved when the account exists")
+    assert result["imagesFrom"].startswith("resolved when the account exists")
 
 
 def test_images_come_from_another_account_in_the_region_and_it_is_named(clean_emulator, planned):
@@ -60,15 +60,17 @@ def test_images_come_from_another_account_in_the_region_and_it_is_named(clean_em
     clean_emulator.batch_mgmt_client().batch_account.begin_create(
         "rg-other", "otherbatch", {"location": "westeurope", "properties": {}}
     ).result()
-    result = preflight_ops.run(planned("dev"), PROJECT_DIR, clean_emulator.target)
+    result = preflight_ops.run(planned("dev"), clean_emulator.target)
     assert "Batch account otherbatch (resource group rg-other, same region)" in result.catalog_source
     image = result.pools[0].image
     assert (image.verdict, image.image) == ("ok", "canonical/ubuntu-24_04-lts/server")
 
 
 def test_the_embedded_emulator_reads_its_catalog_through_a_throwaway_account(clean_emulator, planned):
-    result = preflight_ops.run(planned("dev"), PROJECT_DIR, clean_emulator.target, scratch_catalog=True)
-    assert "throwaway account preflightcatalog" in result.catalog_source
+    result = preflight_ops.run(planned("dev"), clean_emulator.target, scratch_catalog=True)
+    # newcomer D16: "through a throwaway account preflightcatalog preflight created ..." read badly
+    wording = "read through the scratch account preflightcatalog that preflight makes there"
+    assert wording in result.catalog_source
     assert result.pools[0].image.node_agent_sku_id == "batch.node.ubuntu 24.04"
     # Only after the quotas were read: the throwaway account is not counted against the region.
     assert [r for r in result.quotas.rows if r.kind == "Batch accounts"][0].demand == 1
@@ -88,8 +90,8 @@ def test_a_target_holding_the_stack_reports_no_changes(capsys, clean_emulator, e
     storage = next(r for r in result["resources"] if r["name"] == "batch-account-storage")
     assert "minimumTlsVersion" in storage["detail"] and "not compared" not in storage["detail"]
     [pool] = result["pools"]
-    assert (pool["pool_id"], pool["action"]) == ("dev-small", "no change"), pool["detail"]
-    assert pool["image"]["verdict"] == "ok" and result["images_from"] == "Batch account contosodevbatch"
+    assert (pool["pool"], pool["action"]) == ("dev-small", "no change"), pool["detail"]
+    assert pool["image"]["verdict"] == "ok" and result["imagesFrom"] == "Batch account contosodevbatch"
     listed = [r for r in clean_emulator.requests() if r["path"].endswith("/supportedimages")]
     assert len(listed) == 1  # one list per account per run
 
@@ -203,3 +205,30 @@ def test_at_80_columns_names_are_whole_and_footnotes_complete(
         assert note in text, note
     assert "standardDSv5Family" in text and "standardFSv2Family" in text
     assert "(total wall time)" in text
+
+
+def test_a_preflight_validates_the_stack_file_once_and_analyses_each_formula_once(
+    capsys, clean_emulator, emulator_env, monkeypatch
+):
+    from batch_infra.autoscale import validation
+    from batch_infra.config import loader
+
+    validated: list[str] = []
+    validate = loader._validate
+
+    def counting(values, source, problems):
+        validated.append(source)
+        return validate(values, source, problems)
+
+    monkeypatch.setattr(loader, "_validate", counting)
+    validation.analyse.cache_clear()
+    code, result = preflight(capsys, "prod")
+    assert code in (0, 1), result
+    # The CLI validates the file once (the plan carries it to every later step); the program, run under
+    # mocks as `pulumi up` would run it, validates what pulumi.Config hands it. Nothing else re-reads it.
+    assert validated == ["stacks/Pulumi.prod.yaml"] * 2, validated
+    prod = load_stack_file(stack_file("prod", PROJECT_DIR), environment="prod").config
+    formulas = {p.scale.formula for p in prod.pools if p.scale.formula}
+    analyses = validation.analyse.cache_info()
+    assert len(formulas) == 2 and analyses.misses == len(formulas), analyses
+    assert analyses.hits >= 3 * len(formulas)  # asked for by the model, the pool provider and the table

@@ -27,8 +27,8 @@ def test_prints_the_diff_without_writing(project: Path, capsys: pytest.CaptureFi
 
     out = capsys.readouterr().out
     assert code == 0
-    assert "~ applications[renderer].defaultVersion" in out
-    assert "-2.3.0" in out and "+2.4.0" in out
+    # old -> new on one line (newcomer D17), not a two-line -/+ diff of a one-word value
+    assert '~ applications[renderer].defaultVersion: "2.3.0" -> "2.4.0"' in out
     assert "+$samples = $PendingTasks.GetSamplePercent(TimeInterval_Minute * 10);" in out
     assert "2 changes" in out and "--write" in out
     assert (project / "stacks/Pulumi.prod.yaml").read_text() == original

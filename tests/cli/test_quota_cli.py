@@ -37,7 +37,7 @@ def test_json_lists_every_row_of_the_dev_stack(capsys, dev_account):
     code, out, _ = run(capsys, "--stack", "dev", "--json")
     assert code == 0
     report = json.loads(out)
-    assert (report["stack"], report["account"], report["account_exists"], report["ok"]) == (
+    assert (report["stack"], report["account"], report["accountExists"], report["ok"]) == (
         "dev",
         dev_account,
         True,
@@ -75,7 +75,7 @@ def test_by_default_an_embedded_emulator_is_started_for_the_run(capsys, monkeypa
     monkeypatch.setenv("COLUMNS", "100")
     code, out, _ = run(capsys, "--stack", "dev", "--json")
     report = json.loads(out)
-    assert code == 0 and report["account_exists"] is False
+    assert code == 0 and report["accountExists"] is False
     assert report["target"] == "embedded emulator (empty)"
     assert {r["status"] for r in report["rows"] if r["kind"] == "dedicated cores"} == {"unchecked"}
     assert "nothing account-level could be checked" in report["verdict"]

@@ -15,7 +15,16 @@ MANIFESTS = HERE / "manifests"
 EXAMPLES = HERE / "examples"
 METHODS = ("GET", "PUT", "PATCH", "POST", "DELETE", "HEAD")
 _REQUIRED = ("example", "provider", "apiVersion", "operation", "request", "source")
-_OPTIONAL = ("prerequisites", "bodyParameter", "query", "schema", "instanceSpecific", "exception", "note")
+_OPTIONAL = (
+    "prerequisites",
+    "bodyParameter",
+    "query",
+    "schema",
+    "instanceSpecific",
+    "superset",
+    "exception",
+    "note",
+)
 
 
 class ManifestError(ValueError):
@@ -36,6 +45,7 @@ class Row:
     query: list[str] = field(default_factory=list)
     schema: dict[str, str] | None = None
     instance_specific: dict[str, str] = field(default_factory=dict)
+    superset: dict[str, str] = field(default_factory=dict)  # list path -> why Azure answers more items
     exception: str | None = None
 
     @property
@@ -104,6 +114,7 @@ def _row(raw: Any, where: str) -> Row:
         query=list(raw.get("query", [])),
         schema=raw.get("schema"),
         instance_specific=dict(raw.get("instanceSpecific", {})),
+        superset=dict(raw.get("superset", {})),
         exception=raw.get("exception"),
     )
     declared = row.load_example().get("operationId")

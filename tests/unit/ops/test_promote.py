@@ -308,7 +308,7 @@ def test_dry_run_leaves_the_target_alone(project: Path) -> None:
 def test_same_stack_and_missing_stack_are_usage_errors(project: Path) -> None:
     with pytest.raises(ConfigError, match="both 'prod'"):
         promote("prod", "prod", project)
-    with pytest.raises(ConfigError, match="no such stack file"):
+    with pytest.raises(ConfigError, match="--to qa: there is no stack file"):
         promote("staging", "qa", project)
 
 
