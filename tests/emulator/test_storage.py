@@ -171,3 +171,16 @@ def test_account_immutability_is_set_at_creation_and_a_locked_policy_stays_locke
             "rga1", "stplain01", {"immutable_storage_with_versioning": {"enabled": True}}
         )
     assert "when the account is created" in late.value.error.message
+
+
+def test_a_system_assigned_identity_is_answered_and_kept_across_updates(clients):
+    _, storage = clients
+    account = storage.storage_accounts.begin_create(
+        "rga1", "stident01", {**PARAMS, "identity": {"type": "SystemAssigned"}}
+    ).result()
+    assert account.identity.type == "SystemAssigned" and account.identity.principal_id
+    updated = storage.storage_accounts.update("rga1", "stident01", {"tags": {"a": "b"}})
+    assert updated.identity.principal_id == account.identity.principal_id
+    with pytest.raises(HttpResponseError) as bad:
+        storage.storage_accounts.update("rga1", "stident01", {"identity": {"type": "Everything"}})
+    assert bad.value.error.code == "InvalidIdentityType"

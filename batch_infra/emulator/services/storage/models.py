@@ -7,7 +7,7 @@ import re
 import secrets
 from typing import Any
 
-from batch_infra.emulator import arm
+from batch_infra.emulator import arm, identities
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.services.storage import requested as asked
@@ -120,6 +120,14 @@ def _kind(body: dict[str, Any], sku: dict[str, str]) -> str:
     return kind
 
 
+def _identity(
+    ctx: EmulatorContext, identity: Any, key: str, previous: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The storage account's managed identity, resolved as ARM does (the 2026-09-01 IdentityType enum)."""
+    kinds = ("None", "SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned")
+    return identities.resolve(ctx, identity, key, previous, allowed=kinds)
+
+
 def _endpoints(name: str) -> dict[str, str]:
     return {
         service: f"https://{name}.{service}.core.windows.net/"
@@ -176,6 +184,8 @@ def _new_account(
     }
     if (edge_zone := asked.extended_location(body)) is not None:
         doc["extendedLocation"] = edge_zone
+    if "identity" in body:
+        doc["identity"] = _identity(ctx, body["identity"], key, None)
     tags = arm.check_tags(body)
     if tags:
         doc["tags"] = tags
@@ -287,6 +297,8 @@ def update(
                     target="kind",
                 )
             doc["kind"] = body["kind"]
+        if "identity" in body:
+            doc["identity"] = _identity(ctx, body["identity"], doc["id"], doc.get("identity"))
         if "tags" in body:
             tags = arm.check_tags(body)
             doc.pop("tags", None)
