@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
@@ -108,6 +110,12 @@ def test_edge_zone_encryption_and_shared_key_services_are_answered_and_checked(c
     ).result()
     assert (account.extended_location.type, account.extended_location.name) == ("EdgeZone", "losangeles001")
     assert account.encryption.require_infrastructure_encryption is True
+    zoned = storage.storage_accounts.begin_create(
+        "rga1", "stzone01", {**PARAMS, "dns_endpoint_type": "AzureDnsZone"}
+    ).result()
+    assert re.fullmatch(
+        r"https://stzone01\.z[0-5]\d\.blob\.storage\.azure\.net/", zoned.primary_endpoints.blob
+    )
     block_blob = storage.storage_accounts.begin_create(
         "rga1", "stpremium01", {**PARAMS, "sku": {"name": "Premium_LRS"}, "kind": "BlockBlobStorage"}
     ).result()

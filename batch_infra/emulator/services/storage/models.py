@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import secrets
 from typing import Any
@@ -128,9 +129,20 @@ def _identity(
     return identities.resolve(ctx, identity, key, previous, allowed=kinds)
 
 
-def _endpoints(name: str) -> dict[str, str]:
+def _host(name: str, service: str, properties: dict[str, Any]) -> str:
+    """An endpoint's host: `<service>.core.windows.net`, or with dnsEndpointType AzureDnsZone
+    `z<NN>.<service>.storage.azure.net` in a zone Azure picks among z00-z50 (Microsoft's example
+    StorageAccountCreateDnsEndpointTypeToAzureDnsZone answers z24; the range: learn.microsoft.com/azure/
+    storage/common/storage-account-overview, unverified); here the zone is a hash of the account's name."""
+    if properties.get("dnsEndpointType") != "AzureDnsZone":
+        return f"{service}.core.windows.net"
+    zone = int(hashlib.sha256(name.encode()).hexdigest(), 16) % 51
+    return f"z{zone:02d}.{service}.storage.azure.net"
+
+
+def _endpoints(name: str, properties: dict[str, Any]) -> dict[str, str]:
     return {
-        service: f"https://{name}.{service}.core.windows.net/"
+        service: f"https://{name}.{_host(name, service, properties)}/"
         for service in ("blob", "queue", "table", "file", "web", "dfs")
     }
 
@@ -144,7 +156,7 @@ def _new_account(
     service = {"enabled": True, "keyType": "Account", "lastEnabledTime": now}
     properties: dict[str, Any] = {
         "provisioningState": "Creating",
-        "primaryEndpoints": _endpoints(name),
+        "primaryEndpoints": _endpoints(name, requested),
         "primaryLocation": location,
         "statusOfPrimary": "available",
         "creationTime": now,
@@ -223,7 +235,7 @@ def _publish_endpoints(properties: dict[str, Any], name: str) -> None:
     for preference, flag, key, route, count in _PUBLISHED:
         if (properties.get(preference) or {}).get(flag):
             services = sorted(_SERVICES[:count])
-            endpoints[key] = {s: f"https://{name}-{route}.{s}.core.windows.net/" for s in services}
+            endpoints[key] = {s: f"https://{name}-{route}.{_host(name, s, properties)}/" for s in services}
         else:
             endpoints.pop(key, None)
 
