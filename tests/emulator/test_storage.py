@@ -192,3 +192,22 @@ def test_a_system_assigned_identity_is_answered_and_kept_across_updates(clients)
     with pytest.raises(HttpResponseError) as bad:
         storage.storage_accounts.update("rga1", "stident01", {"identity": {"type": "Everything"}})
     assert bad.value.error.code == "InvalidIdentityType"
+
+
+def test_geo_replication_stats_are_answered_for_expand_on_a_geo_redundant_account(clients):
+    _, storage = clients
+    storage.storage_accounts.begin_create(
+        "rga1", "stgeo01", {**PARAMS, "sku": {"name": "Standard_RAGZRS"}}
+    ).result()
+    plain = storage.storage_accounts.get_properties("rga1", "stgeo01")
+    assert plain.geo_replication_stats is None  # only for $expand
+    stats = storage.storage_accounts.get_properties("rga1", "stgeo01", expand="geoReplicationStats")
+    assert (stats.geo_replication_stats.status, stats.geo_replication_stats.post_failover_redundancy) == (
+        "Live",
+        "Standard_ZRS",
+    )
+    from azure.core.rest import HttpRequest
+
+    url = storage._client.format_url(f"{plain.id}?api-version=2026-09-01&$expand=everything")
+    reply = storage._client.send_request(HttpRequest("GET", url))
+    assert (reply.status_code, reply.json()["error"]["target"]) == (400, "$expand")
