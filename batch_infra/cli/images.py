@@ -33,7 +33,9 @@ COLUMNS = (
 def images(stack: str, out: Output, azure: bool, project_dir: Path) -> None:
     """Report each pool's image against the stack's end-of-life window (policies.imageEndOfLifeWindowDays).
 
-    Exits 1 when any pool's image is inside the window, past its end of support, or unresolvable.
+    The target is the emulator BATCH_INFRA_EMULATOR names, else an empty one started for the run, or
+    Azure with --azure. Exits 1 when any pool's image is inside the window, past its end of support, or
+    unresolvable.
     """
     from batch_infra.config import load_stack_file, stack_file
     from batch_infra.ops.embedded import owns_target

@@ -68,8 +68,8 @@ def project_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 AZURE_HELP = (
-    "Act on Azure (DefaultAzureCredential, AZURE_SUBSCRIPTION_ID). Without it: the emulator named by "
-    "BATCH_INFRA_EMULATOR (a ready file), else an empty one started for the run."
+    "Act on Azure (DefaultAzureCredential, AZURE_SUBSCRIPTION_ID), never an emulator, even with "
+    "BATCH_INFRA_EMULATOR set."
 )
 
 
