@@ -17,6 +17,7 @@ ENVIRONMENT_NAME = "batch"
 def build(project_dir: Path | str) -> dict[str, pulumi.Output]:
     """Declares the environment from pulumi.Config and returns the stack outputs (names, ids; never keys)."""
     loaded = load_pulumi_config(project_dir)
+    _check_sign_in()
     environment = BatchEnvironment(
         ENVIRONMENT_NAME,
         {
@@ -42,6 +43,17 @@ def build(project_dir: Path | str) -> dict[str, pulumi.Output]:
         "poolResourceIds": environment.pool_resource_ids,
         "applicationPackageVersions": environment.application_package_versions,
     }
+
+
+def _check_sign_in() -> None:
+    """One identity: refuse a stack whose azure-native sign-in config the dynamic providers cannot follow."""
+    from pulumi.runtime.config import get_config
+
+    from batch_infra.providers.sign_in import SETTINGS, providers_gap
+
+    settings = {key: value for key in SETTINGS if (value := get_config(f"azure-native:{key}")) is not None}
+    if settings and (gap := providers_gap(settings, f"stacks/Pulumi.{pulumi.get_stack()}.yaml")):
+        raise gap
 
 
 def main() -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from batch_infra.autoscale.diagnostics import FormulaSyntaxError
 from batch_infra.autoscale.language import TARGET_DEDICATED, TARGET_LOW_PRIORITY
 from batch_infra.autoscale.lexer import Kind, tokenize
 from batch_infra.autoscale.nodes import Assign
-from batch_infra.autoscale.parser import Parser
+from batch_infra.autoscale.validation import analyse
 
 
 def cap_formula(formula: str, max_dedicated: int | None, max_spot: int | None) -> str:
@@ -39,8 +38,8 @@ def assigns_spot_target(formula: str) -> bool:
 
 
 def _assigned_targets(formula: str) -> set[str]:
-    try:
-        tree = Parser(tokenize(formula)).formula()
-    except FormulaSyntaxError:
+    # The stack's validation has just analysed this text: its parse is reused, not redone per pool.
+    tree = analyse(formula).tree
+    if tree is None:
         return set()  # check() reports the syntax error; cap the current names
     return {s.target for s in tree.statements if isinstance(s, Assign)}

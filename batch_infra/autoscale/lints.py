@@ -44,25 +44,36 @@ Const = float | Interval | Relative
 _ONE_MINUTE = Interval.of(minutes=1)
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (small strings; the service names are under 30 characters)."""
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Levenshtein distance; with `limit`, any distance above it is returned as limit + 1.
+
+    Bounded, the typo lint costs a length comparison for most names: strings whose lengths differ by more
+    than `limit` are never compared, and a row whose every cell is above `limit` stops the loop."""
+    if limit is not None and abs(len(a) - len(b)) > limit:
+        return limit + 1
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if limit is not None and min(current) > limit:
+            return limit + 1
         previous = current
-    return previous[-1]
+    return previous[-1] if limit is None else min(previous[-1], limit + 1)
 
 
 def closest(name: str, candidates: Iterable[str], limit: int = 2) -> str | None:
     """The candidate within `limit` edits of `name` (case-insensitive, '$' optional), if any."""
     key = name.lower().lstrip("$")
-    best = min(((edit_distance(key, c.lower().lstrip("$")), c) for c in candidates), default=None)
-    return best[1] if best is not None and best[0] <= limit and len(key) >= 6 else None
+    if len(key) < 6:
+        return None
+    scored = ((edit_distance(key, c.lower().lstrip("$"), limit), c) for c in candidates)
+    best = min(scored, default=None)
+    return best[1] if best is not None and best[0] <= limit else None
 
 
-def run_lints(formula: Formula, rep: Reporter, max_dedicated: int | None, max_spot: int | None) -> None:
+def run_lints(formula: Formula, rep: Reporter) -> dict[str, float]:
+    """Every lint that depends on the formula alone; returns the targets' upper bounds for cap_lints."""
     assigned = {canonical_name(s.target) for s in formula.statements if isinstance(s, Assign)}
     _legacy_and_typo_names(formula, rep, assigned)
     if not assigned & {TARGET_DEDICATED, TARGET_LOW_PRIORITY}:
@@ -75,7 +86,7 @@ def run_lints(formula: Formula, rep: Reporter, max_dedicated: int | None, max_sp
     consts, bounds = _sequential_facts(formula)
     _sampling(formula, rep, consts)
     lint_target_shapes(formula, rep)
-    _caps(formula, rep, bounds, max_dedicated, max_spot)
+    return bounds
 
 
 def _first_pos(formula: Formula) -> Pos:
@@ -290,9 +301,10 @@ def _percent_range(node: Method, values: list[Const | None], rep: Reporter) -> N
         )
 
 
-def _caps(
+def cap_lints(
     formula: Formula, rep: Reporter, bounds: dict[str, float], max_dedicated: int | None, max_spot: int | None
 ) -> None:
+    """Warn when a target can exceed the pool's declared maximum (the one lint that depends on the pool)."""
     for target, alias, limit, kind in (
         (TARGET_DEDICATED, "$TargetDedicated", max_dedicated, "dedicated"),
         (TARGET_LOW_PRIORITY, "$TargetLowPriority", max_spot, "Spot"),

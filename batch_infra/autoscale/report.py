@@ -1,4 +1,4 @@
-"""Simulation outputs: timeline CSV/JSON, summary JSON and a PNG plot (matplotlib, Agg backend)."""
+"""Simulation outputs: timeline CSV (and JSON up to a size), summary JSON and the PNG (autoscale/plot.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import json
 from dataclasses import asdict, fields
 from pathlib import Path
 
+from batch_infra.autoscale.plot import RunLabel, plot
 from batch_infra.autoscale.simulator import SimulationResult, TimelineRow
 from batch_infra.autoscale.timefmt import format_timestamp
 
 COLUMNS = [f.name for f in fields(TimelineRow)]
+# timeline.json by default up to this many rows: about 12 MB, 14 days of 30-s rows (--timeline-json: always).
+MAX_JSON_ROWS = 40_320
 
 
 def _row(row: TimelineRow) -> dict[str, object]:
@@ -19,61 +22,33 @@ def _row(row: TimelineRow) -> dict[str, object]:
     return data
 
 
-def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Path]:
-    """Write timeline.csv, timeline.json, summary.json and timeline.png into `out_dir`; return the paths."""
+def write_outputs(
+    result: SimulationResult, out_dir: Path, label: RunLabel, *, timeline_json: bool | None = None
+) -> dict[str, Path]:
+    """Write timeline.csv, summary.json, timeline.png and timeline.json into `out_dir`; return the paths.
+
+    timeline.json only when `timeline_json` is True, or None and the timeline has at most MAX_JSON_ROWS
+    rows (a 90-day run at 30-s rows made a 77 MB file; timeline.csv holds the same rows). A timeline.json
+    left by an earlier run is removed then, so the folder never mixes two runs."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {
-        name: out_dir / name for name in ("timeline.csv", "timeline.json", "summary.json", "timeline.png")
-    }
+    names = ["timeline.csv", "summary.json", "timeline.png"]
+    if json_wanted(len(result.timeline), timeline_json):
+        names.append("timeline.json")
+    else:
+        (out_dir / "timeline.json").unlink(missing_ok=True)
+    paths = {name: out_dir / name for name in names}
     rows = [_row(r) for r in result.timeline]
     with paths["timeline.csv"].open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    paths["timeline.json"].write_text(json.dumps({"timeline": rows}, indent=1) + "\n")
+    if "timeline.json" in paths:
+        paths["timeline.json"].write_text(json.dumps({"timeline": rows}, indent=1) + "\n")
     paths["summary.json"].write_text(json.dumps(result.summary.to_dict(), indent=2) + "\n")
-    plot(result, paths["timeline.png"])
+    plot(result, paths["timeline.png"], label)
     return paths
 
 
-def plot(result: SimulationResult, path: Path) -> None:
-    """Targets and current nodes (left axis) with active/pending tasks (right axis) over time."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # headless: no display on CI or in the emulator
-    from matplotlib import pyplot
-
-    times = [r.time for r in result.timeline]
-    figure, nodes = pyplot.subplots(figsize=(11, 5), dpi=100)
-    try:
-        nodes.step(
-            times, [r.target_dedicated for r in result.timeline], where="post", label="target dedicated"
-        )
-        nodes.step(times, [r.target_low_priority for r in result.timeline], where="post", label="target Spot")
-        nodes.plot(
-            times, [r.dedicated_nodes + r.low_priority_nodes for r in result.timeline], label="current nodes"
-        )
-        nodes.set_ylabel("nodes")
-        tasks = nodes.twinx()
-        tasks.plot(
-            times, [r.active_tasks for r in result.timeline], color="tab:red", alpha=0.5, label="active tasks"
-        )
-        tasks.plot(
-            times,
-            [r.active_tasks + r.running_tasks for r in result.timeline],
-            color="tab:purple",
-            alpha=0.5,
-            label="pending tasks",
-        )
-        tasks.set_ylabel("tasks")
-        handles = nodes.get_legend_handles_labels()[0] + tasks.get_legend_handles_labels()[0]
-        nodes.legend(handles=handles, loc="upper left", fontsize="small")
-        summary = result.summary
-        nodes.set_title(
-            f"{summary.node_hours:g} node-hours, peak {summary.peak_nodes} nodes, "
-            f"{summary.task_minutes_waiting:g} task-minutes waiting"
-        )
-        figure.autofmt_xdate()
-        figure.savefig(path)
-    finally:
-        pyplot.close(figure)
+def json_wanted(rows: int, timeline_json: bool | None) -> bool:
+    """The size rule: an explicit choice wins; by default, JSON up to MAX_JSON_ROWS rows."""
+    return timeline_json if timeline_json is not None else rows <= MAX_JSON_ROWS

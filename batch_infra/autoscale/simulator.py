@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -104,15 +105,18 @@ def simulate(
     config: SimulationConfig,
     workload: Workload | None = None,
     metrics: Metrics | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> SimulationResult:
-    """Run `formula` over `config.days`; tasks come from `workload` (closed loop) or `metrics` (replayed)."""
+    """Run `formula` over `config.days`; tasks come from `workload` (closed loop) or `metrics` (replayed).
+
+    `progress` is called with the share of the run done (0 to 1) about 200 times, then with 1."""
     if (workload is None) == (metrics is None):
         raise ValueError("simulate() needs exactly one of workload= or metrics=")
     compile_formula(formula)  # fail fast on an invalid formula, before the loop
     start = config.start or (DEFAULT_START if metrics is None else _replay_start(metrics))
     if metrics is not None:
         _check_overlap(metrics, start, config.days)
-    return _Run(formula, config, start, workload, metrics).run()
+    return _Run(formula, config, start, workload, metrics).run(progress or (lambda _: None))
 
 
 def _replay_start(metrics: Metrics) -> datetime:
@@ -179,9 +183,10 @@ class _Run:
         self.evaluations = self.failed = 0
         self.errors: Counter[str] = Counter()
 
-    def run(self) -> SimulationResult:
+    def run(self, progress: Callable[[float], None]) -> SimulationResult:
         config = self.config
         ticks = int(config.days * 86400 / _TICK)
+        every = max(1, ticks // 200)
         per_evaluation = max(1, int(config.interval.total_seconds() / _TICK))
         per_row = int(config.resolution.total_seconds() / _TICK)
         start = self.start.timestamp()
@@ -196,6 +201,9 @@ class _Run:
             self.totals["waiting"] += active * _TICK / 60
             if tick % per_row == 0 or error is not None:
                 self.record(now, error, active, running)
+            if tick % every == 0:
+                progress(tick / max(1, ticks))
+        progress(1.0)
         t = self.totals
         summary = SimulationSummary(
             self.evaluations,

@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 from batch_infra.autoscale.checker import TypeChecker
-from batch_infra.autoscale.diagnostics import CheckResult, FormulaSyntaxError, Reporter
+from batch_infra.autoscale.diagnostics import CheckResult, Diagnostic, FormulaSyntaxError, Reporter
 from batch_infra.autoscale.language import MAX_FORMULA_CHARS, MAX_STATEMENTS
 from batch_infra.autoscale.lexer import Kind, Pos, Token, tokenize
-from batch_infra.autoscale.lints import run_lints
+from batch_infra.autoscale.lints import cap_lints, run_lints
 from batch_infra.autoscale.nodes import Formula
 from batch_infra.autoscale.parser import Parser
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What checking a formula's text finds; the same text always gives the same analysis."""
+
+    errors: tuple[Diagnostic, ...]
+    warnings: tuple[Diagnostic, ...]
+    tree: Formula | None  # None when the formula does not parse or has no statements: no lints ran
+    bounds: dict[str, float]  # the targets' upper bounds, for the pool-dependent cap lint
+
+
 def check(formula: str, *, max_dedicated: int | None = None, max_spot: int | None = None) -> CheckResult:
     """Validate a formula offline; `max_dedicated`/`max_spot` enable the uncapped-target warning."""
+    analysis = analyse(formula)
+    rep = Reporter()
+    rep.result.errors.extend(analysis.errors)
+    rep.result.warnings.extend(analysis.warnings)
+    if analysis.tree is not None:
+        cap_lints(analysis.tree, rep, analysis.bounds, max_dedicated, max_spot)
+    return rep.finish()
+
+
+@lru_cache(maxsize=1024)
+def analyse(formula: str) -> Analysis:
+    """Limits, lexing, parsing, typing and lints of one formula text, once per text: a preflight meets
+    each pool's formula in the stack's validation, the pool provider's inputs and the autoscale table."""
     rep = Reporter()
     _length(formula, rep)
     tokens = tokenize(formula)
@@ -20,7 +46,7 @@ def check(formula: str, *, max_dedicated: int | None = None, max_spot: int | Non
         tree = Parser(tokens).formula()
     except FormulaSyntaxError as err:
         rep.error(err.pos, err.code, err.message)
-        return rep.finish()
+        return _analysis(rep, None, {})
     _token_warnings(tokens, rep)
     if not tree.statements:
         rep.error(
@@ -29,11 +55,16 @@ def check(formula: str, *, max_dedicated: int | None = None, max_spot: int | Non
             "the formula has no statements; autoScaleSettings.formula is required by the Batch API: "
             "write at least $TargetDedicatedNodes = 0;",
         )
-        return rep.finish()
+        return _analysis(rep, None, {})
     _statements(tree, rep)
     TypeChecker(rep).run(tree)
-    run_lints(tree, rep, max_dedicated, max_spot)
-    return rep.finish()
+    bounds = run_lints(tree, rep)
+    return _analysis(rep, tree, bounds)
+
+
+def _analysis(rep: Reporter, tree: Formula | None, bounds: dict[str, float]) -> Analysis:
+    result = rep.finish()
+    return Analysis(tuple(result.errors), tuple(result.warnings), tree, bounds)
 
 
 def _length(formula: str, rep: Reporter) -> None:

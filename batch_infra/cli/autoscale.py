@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -214,6 +215,17 @@ def eval_(
     help="Minutes from a resize to a usable node.",
 )
 @output_options
+@click.option(
+    "--timeline-json/--no-timeline-json",
+    default=None,
+    help="Write timeline.json (the rows of timeline.csv as JSON). Default: only up to 40,320 rows "
+    "(14 days of 30-s rows; a 90-day run made 77 MB).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress on stderr. Default: on when stderr is a terminal.",
+)
 @click.pass_context
 def simulate(
     ctx: click.Context,
@@ -232,12 +244,15 @@ def simulate(
     resolution: int,
     provisioning_delay: int,
     out: Output,
+    timeline_json: bool | None,
+    progress: bool | None,
 ) -> None:
     """Simulate FILE for --days and write timeline.csv/.json, summary.json and timeline.png to --out.
 
     -o json: the summary and the files written, as one document on stdout."""
     from batch_infra.autoscale import Metrics
-    from batch_infra.autoscale.report import write_outputs
+    from batch_infra.autoscale.plot import RunLabel
+    from batch_infra.autoscale.report import MAX_JSON_ROWS, write_outputs
     from batch_infra.autoscale.simulator import SimulationConfig
     from batch_infra.autoscale.simulator import simulate as run
     from batch_infra.autoscale.workloads import Workload
@@ -256,9 +271,12 @@ def simulate(
         resolution=timedelta(seconds=resolution),
     )
     source = {"workload": Workload(workload, rate)} if workload else {"metrics": Metrics.load(metrics_path)}
-    result = run(_read(formula_file), config=config, **source)
+    name = Path(formula_file.name).name if formula_file.name != "<stdin>" else "stdin"
+    shown = _Progress(name, days) if _wants_progress(progress) else None
+    result = run(_read(formula_file), config=config, progress=shown, **source)
+    inputs = f"{workload} workload, peak {rate:g} tasks/min" if workload else f"metrics from {metrics_path}"
     try:
-        paths = write_outputs(result, out_dir)
+        paths = write_outputs(result, out_dir, RunLabel(name, config, inputs), timeline_json=timeline_json)
     except OSError as err:
         raise BatchInfraError(
             f"--out {out_dir}: cannot write the results there "
@@ -272,6 +290,12 @@ def simulate(
             click.echo(f"wrote {path}")
     else:
         out.emit({"summary": summary.to_dict(), "files": {name: str(p) for name, p in paths.items()}})
+    if "timeline.json" not in paths and timeline_json is None:
+        click.echo(
+            f"note: no timeline.json: {len(result.timeline):,} rows is over {MAX_JSON_ROWS:,} "
+            "(timeline.csv has them all); pass --timeline-json to write it anyway",
+            err=True,
+        )
     coverage = summary.metrics_coverage
     if coverage is not None and coverage < 0.99:
         click.echo(
@@ -295,8 +319,32 @@ def summary_text(summary: Any) -> str:
     failed = f"{summary.failed_evaluations} failed"
     if summary.failed_evaluations:
         failed += f": {summary.main_failure}"
-    return (
-        f"{summary.evaluations:,} evaluations ({failed}), {summary.node_hours:,.1f} node-hours, "
-        f"peak {summary.peak_nodes:,} nodes, {summary.task_minutes_waiting:,.0f} task-minutes waiting, "
-        f"{summary.tasks_completed:,} tasks completed"
-    )
+    from batch_infra.autoscale.plot import outcome
+
+    return f"{summary.evaluations:,} evaluations ({failed}), {outcome(summary)}"
+
+
+def _wants_progress(flag: bool | None) -> bool:
+    return flag if flag is not None else sys.stderr.isatty()
+
+
+class _Progress:
+    """A long simulation's progress on stderr: one line rewritten on a terminal, a line per 10% otherwise."""
+
+    def __init__(self, name: str, days: float) -> None:
+        self.name, self.days = name, days
+        self.tty = sys.stderr.isatty()
+        self.shown = -1
+
+    def __call__(self, done: float) -> None:
+        step = int(done * 100) if self.tty else int(done * 10) * 10
+        if step == self.shown:
+            return
+        self.shown = step
+        line = f"simulating {self.name}: {step}% of {self.days:g} day(s)"
+        if not self.tty:
+            click.echo(line, err=True)
+        elif done < 1:
+            click.echo(f"\r{line}", err=True, nl=False)
+        else:
+            click.echo("\r" + " " * len(line) + "\r", err=True, nl=False)  # gone before the summary

@@ -1,4 +1,4 @@
-"""`batch-infra emulator start`: run the local Azure emulator (and Azurite) in the foreground."""
+"""`batch-infra emulator start|deploy`: run the local Azure emulator (and Azurite); put a stack into it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from batch_infra.cli.options import project_option, stack_option
+from batch_infra.cli.output import Output, output_options
 from batch_infra.cli.suggest import SuggestingGroup
 
 
@@ -38,7 +40,23 @@ def emulator() -> None:
     help="Where to write the endpoints, CA bundle and token as JSON once ready.",
 )
 @click.option("--seed", type=int, default=None, help="Seed for probabilistic fault rules.")
-def start(port: int, state_file: Path | None, ready_file: Path | None, seed: int | None) -> None:
+@click.option(
+    "--stack",
+    "-s",
+    "stacks",
+    multiple=True,
+    help="Once ready, deploy this stack into it as `batch-infra emulator deploy --create-identities` does "
+    "(repeatable; needs --ready-file).",
+)
+@project_option
+def start(
+    port: int,
+    state_file: Path | None,
+    ready_file: Path | None,
+    seed: int | None,
+    stacks: tuple[str, ...],
+    project_dir: Path,
+) -> None:
     """Serve until Ctrl-C (SIGINT), SIGTERM or SIGHUP.
 
     Once ready, that signal is the normal end of a foreground server: it stops Azurite, removes its work
@@ -56,6 +74,10 @@ def start(port: int, state_file: Path | None, ready_file: Path | None, seed: int
         received.append(signum)
         stop.set()
 
+    if stacks and ready_file is None:
+        raise click.UsageError(
+            "--stack needs --ready-file (the deployed stack's commands find the emulator by it)"
+        )
     for option, path in (("--state", state_file), ("--ready-file", ready_file)):
         if path is not None:
             writable_folder(option, path)
@@ -75,6 +97,8 @@ def start(port: int, state_file: Path | None, ready_file: Path | None, seed: int
             "Ctrl-C stops it",
             err=True,
         )
+        for stack in stacks:
+            deploy_stack(stack, project_dir, ready_file, create_identities=True)  # type: ignore[arg-type]
         while not stop.wait(0.5):
             pass
     finally:
@@ -97,3 +121,98 @@ def writable_folder(option: str, path: Path) -> None:
             f"{option} {path}: its folder {path.parent} is not writable",
             fix="pass a path under a folder you can write to",
         )
+
+
+@emulator.command()
+@stack_option()
+@click.option(
+    "--ready-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The running emulator's ready file (default: BATCH_INFRA_EMULATOR).",
+)
+@click.option(
+    "--create-identities",
+    is_flag=True,
+    help="First create the user-assigned identities the stack names (e.g. prod's); in Azure they exist "
+    "before the stack.",
+)
+@output_options
+@project_option
+def deploy(
+    stack: str, ready_file: Path | None, create_identities: bool, out: Output, project_dir: Path
+) -> None:
+    """Put the stack into a running emulator as `pulumi up` would, to try keys rotate, quota and images.
+
+    Creates the resource group, storage, network, Batch account, applications, packages and pools the
+    stack declares (the quota check grades the account first); re-running is safe. Prints the variables
+    to export so that the other commands use this emulator. Exit codes: 0 deployed, 1 the stack is wrong,
+    2 no emulator named, 3 the emulator failed.
+    """
+    from batch_infra.providers.azure_clients import EMULATOR_ENV
+
+    named = ready_file or (Path(os.environ[EMULATOR_ENV]) if os.environ.get(EMULATOR_ENV) else None)
+    if named is None:
+        raise click.UsageError(
+            "no emulator to deploy into; start one, e.g. `batch-infra emulator start --state "
+            ".emulator/state.db --ready-file .emulator/ready.json &`, then pass --ready-file "
+            ".emulator/ready.json or export BATCH_INFRA_EMULATOR=$PWD/.emulator/ready.json "
+            "(or start it with --stack to deploy in one step)"
+        )
+    deploy_stack(stack, project_dir, named, out=out, create_identities=create_identities)
+
+
+def deploy_stack(
+    stack: str,
+    project_dir: Path,
+    ready_file: Path,
+    *,
+    out: Output | None = None,
+    create_identities: bool = False,
+) -> None:
+    """Plan `stack`, deploy it into the emulator of `ready_file`, print the result and what to export."""
+    from rich.console import Console
+
+    from batch_infra.ops.emulator_deploy import NOT_DEPLOYED_WHY
+    from batch_infra.ops.emulator_deploy import deploy as run
+    from batch_infra.ops.plan import plan_stack
+    from batch_infra.providers.azure_clients import EMULATOR_ENV, POLLING_ENV, Target
+
+    ready = str(ready_file.resolve())
+    exports = {EMULATOR_ENV: ready, POLLING_ENV: os.environ.get(POLLING_ENV) or "0"}
+    os.environ.update(exports)  # the dynamic providers find the emulator (and poll it at once) this way
+    target = Target.from_environment()
+    with Console(stderr=True).status(f"planning stack {stack}") as status:
+        plan = plan_stack(stack, project_dir)
+        result = run(
+            target,
+            plan,
+            on_step=lambda step: status.update(f"{stack}: creating {step}"),
+            create_identities=create_identities,
+        )
+    if out is not None and not out.human:
+        document = {
+            "stack": stack,
+            "emulator": target.arm_endpoint,
+            "created": [{"type": t, "name": n} for t, n in result.created],
+            "notDeployed": [
+                {"type": t, "name": n, "reason": NOT_DEPLOYED_WHY} for t, n in result.not_deployed
+            ],
+            "environment": exports,
+        }
+        out.emit(document)
+        return
+    click.echo(
+        f"stack {stack} deployed into the emulator at {target.arm_endpoint}: {len(result.created)} resources"
+    )
+    for type_token, name in result.created:
+        click.echo(f"  + {name} ({type_token})")
+    if result.not_deployed:
+        click.echo(f"not deployed ({NOT_DEPLOYED_WHY}):")
+        for type_token, name in result.not_deployed:
+            click.echo(f"  - {name} ({type_token})")
+    click.echo("to use it from your shell:")
+    for name, value in exports.items():
+        click.echo(f"  export {name}={value}")
+    for command in ("preflight", "quota", "images"):
+        click.echo(f"  batch-infra {command} --stack {stack}")
+    click.echo(f"  batch-infra keys rotate --stack {stack} --grace 5 --storage-propagation 5")

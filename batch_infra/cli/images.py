@@ -38,13 +38,15 @@ def images(stack: str, out: Output, azure: bool, project_dir: Path) -> None:
     unresolvable.
     """
     from batch_infra.config import load_stack_file, stack_file
+    from batch_infra.config.provider_config import azure_native_settings
     from batch_infra.ops.embedded import owns_target
     from batch_infra.ops.embedded import target as open_target
     from batch_infra.ops.image_report import read_report
 
-    config = load_stack_file(stack_file(stack, project_dir), environment=stack).config
+    path = stack_file(stack, project_dir)
+    config = load_stack_file(path, environment=stack).config
     today = datetime.now(UTC).date()
-    with open_target(azure) as target:
+    with open_target(azure, azure_native=azure_native_settings(path)) as target:
         report = read_report(target, config, today, owns_emulator=owns_target(azure))
     if not out.human:
         out.emit(report.as_json())

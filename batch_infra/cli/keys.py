@@ -87,10 +87,12 @@ def rotate(
     The keys rotated are Azure's with --azure, else those of the emulator BATCH_INFRA_EMULATOR names.
     """
     from batch_infra.config import load_stack_file, stack_file
+    from batch_infra.config.provider_config import azure_native_settings
     from batch_infra.ops.keys import resolve_account
     from batch_infra.ops.keys import rotate as run
 
-    config = load_stack_file(stack_file(stack, project_dir), environment=stack).config
+    path = stack_file(stack, project_dir)
+    config = load_stack_file(path, environment=stack).config
     if not batch and not storage:
         batch, storage = config.account.shared_key_allowed(), True
     if batch and not config.account.shared_key_allowed():
@@ -98,7 +100,7 @@ def rotate(
             f"stack {stack} does not allow SharedKey, so its Batch account has no keys to rotate",
             fix="consumers use Microsoft Entra ID; rotate only --storage (the default for this stack)",
         )
-    target = _target(azure)
+    target = _target(azure, azure_native_settings(path))
     account = resolve_account(target, config)
     key_sink = _sink(sink, target, account.batch_account, vault_url, secret_name, sink_path, sink_format)
     progress = _Progress(enabled=out.human)
@@ -129,7 +131,7 @@ def rotate(
         _render(report)
 
 
-def _target(azure: bool) -> Any:
+def _target(azure: bool, azure_native: dict[str, Any] | None) -> Any:
     """Azure with --azure (as every command), else the emulator named by BATCH_INFRA_EMULATOR: an empty
     embedded one, as preflight starts, has no account whose keys could be rotated."""
     import os
@@ -138,7 +140,7 @@ def _target(azure: bool) -> Any:
     from batch_infra.providers.azure_clients import EMULATOR_ENV, Target
 
     if azure:
-        return azure_target()
+        return azure_target(azure_native=azure_native)
     if not os.environ.get(EMULATOR_ENV):
         raise click.UsageError(
             "keys rotate changes keys, so it names its target: add --azure to rotate the keys in Azure "

@@ -80,7 +80,7 @@ def preflight(
         plan = plan_stack(stack, project_dir)
     from batch_infra.cli.preflight_view import show_baseline, stack_baseline
 
-    baseline = stack_baseline(plan, project_dir)
+    baseline = stack_baseline(plan)
     if not out.human:
         out.emit(json_ready({**plan_document(plan), "securityBaseline": baseline.to_dict()}))
         ctx.exit(0 if baseline.ok else 1)

@@ -66,7 +66,11 @@ def run_against_target(request: Request) -> int:
     stack, project_dir, azure = request.stack, request.project_dir, request.azure
     state = load_state(request.state_file) if request.state_file is not None else None
     owned = embedded.owns_target(azure)
-    with embedded.starting_target(azure) as ready:  # the embedded emulator boots while we plan
+    from batch_infra.config import stack_file
+    from batch_infra.config.provider_config import azure_native_settings
+
+    settings = azure_native_settings(stack_file(stack, project_dir)) if azure else None
+    with embedded.starting_target(azure, azure_native=settings) as ready:  # the emulator boots while we plan
         status_console = output.console(stderr=True)
         with status_console.status(f"planning stack {stack} under Pulumi's mock runtime") as status:
             plan = plan_stack(stack, project_dir)
@@ -76,7 +80,6 @@ def run_against_target(request: Request) -> int:
             reached = time.perf_counter()
             result = preflight.run(
                 plan,
-                project_dir,
                 target,
                 step=status.update,
                 scratch_catalog=owned,
@@ -89,7 +92,7 @@ def run_against_target(request: Request) -> int:
             target=reached - planned,
             total=time.perf_counter() - request.started,
         )
-        baseline = stack_baseline(plan, project_dir)
+        baseline = stack_baseline(plan)
         changed = [s for s in result.steps if s.op != "same"]
         if not request.out.human:
             document = {**plan_document(plan), "preflight": result.to_dict()}
@@ -115,13 +118,11 @@ def unexpected_changes(changed: list[Step]) -> str:
     return "\n".join(lines)
 
 
-def stack_baseline(plan: Any, project_dir: Path) -> Any:
+def stack_baseline(plan: Any) -> Any:
     """The security baseline (policy pack rules) over the plan, at the stack's policies.securityBaseline."""
-    from batch_infra.config import load_stack_file, stack_file
     from batch_infra.ops.baseline import check_plan
 
-    config = load_stack_file(stack_file(plan.stack, project_dir), environment=plan.stack).config
-    return check_plan(plan, config.policies)
+    return check_plan(plan, plan.config.policies)
 
 
 def show_baseline(console: Console, baseline: Any) -> None:

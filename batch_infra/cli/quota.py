@@ -32,14 +32,16 @@ def quota(ctx: click.Context, stack: str, out: Output, azure: bool, project_dir:
     Exit codes: 0 every demand fits, 1 some demand exceeds its quota (or the config is wrong), 3 Azure failed.
     """
     from batch_infra.config import load_stack_file, stack_file
+    from batch_infra.config.provider_config import azure_native_settings
     from batch_infra.ops import embedded
     from batch_infra.ops.quota_report import QuotaRequest, read_report
 
-    loaded = load_stack_file(stack_file(stack, project_dir), environment=stack)
+    path = stack_file(stack, project_dir)
+    loaded = load_stack_file(path, environment=stack)
     request = QuotaRequest.from_stack(loaded.config)
     owned = embedded.owns_target(azure)
     with output.console(stderr=True).status(f"reading the quotas of {request.account_name}") as status:
-        with embedded.target(azure) as target:
+        with embedded.target(azure, azure_native=azure_native_settings(path)) as target:
             where = embedded.describe(target, owned=owned)
             status.update(f"reading the quotas of {request.account_name} on the {where}")
             report = read_report(target, request)
@@ -119,7 +121,7 @@ def account_verdict(report: QuotaReport, target: str) -> str | None:
             f"nothing account-level could be checked: the {target} started for this run holds no Batch "
             f"account {report.account}, so its core, Spot and pool quotas are unknown (only fixed Batch "
             "limits and the region's account count were graded). To check for real: add --azure (reads "
-            "your subscription with DefaultAzureCredential), or set BATCH_INFRA_EMULATOR to the ready "
+            "your subscription, signed in as README step 1 says), or set BATCH_INFRA_EMULATOR to the ready "
             "file of a prepared emulator (`batch-infra emulator start --ready-file FILE`)"
         )
     return (

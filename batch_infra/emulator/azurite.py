@@ -44,7 +44,9 @@ def binary() -> Path:
             "start Azurite",
             None,
             f"Azurite is not installed: {path} does not exist.",
-            fix="run ./scripts/setup.sh (it installs Azurite from package.json with npm)",
+            fix="install Node.js with npm (Debian/Ubuntu: apt-get install nodejs npm), then run "
+            "./scripts/setup.sh (it installs Azurite from package.json with npm); without Node.js, "
+            "`preflight --offline` and the `--azure` commands still work",
         )
     return path
 

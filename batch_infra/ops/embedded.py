@@ -11,9 +11,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from batch_infra.errors import AzureOperationError, BatchInfraError
-from batch_infra.providers.azure_clients import AZURE_ARM, EMULATOR_ENV, Target
+from batch_infra.providers.azure_clients import EMULATOR_ENV, Target
+from batch_infra.providers.sign_in import resolve
 
 READY_TIMEOUT = 60.0
 STOP_GRACE = 20.0  # a normal end: the emulator stops Azurite and removes its work directory
@@ -23,22 +25,27 @@ WORKDIR_PREFIX = "batch-infra-embedded-"  # + our pid: the ready file and the em
 
 
 @contextmanager
-def target(azure: bool, subscription_id: str | None = None) -> Iterator[Target]:
-    """Azure with DefaultAzureCredential when `azure`, else a fresh, empty emulator that stops afterwards.
+def target(
+    azure: bool, subscription_id: str | None = None, azure_native: dict[str, Any] | None = None
+) -> Iterator[Target]:
+    """Azure when `azure` (signed in as `azure_native`, the stack's `azure-native:*` config, and the
+    environment say: providers/sign_in.py), else a fresh, empty emulator that stops afterwards.
 
     An emulator already named by BATCH_INFRA_EMULATOR (a ready file) is used as is instead of a new one:
     that is how tests and `batch-infra emulator start` users point a command at state they prepared.
     """
-    with starting_target(azure, subscription_id) as ready:
+    with starting_target(azure, subscription_id, azure_native) as ready:
         yield ready()
 
 
 @contextmanager
-def starting_target(azure: bool, subscription_id: str | None = None) -> Iterator[Callable[[], Target]]:
+def starting_target(
+    azure: bool, subscription_id: str | None = None, azure_native: dict[str, Any] | None = None
+) -> Iterator[Callable[[], Target]]:
     """Like `target`, but yields at once with a function that waits for the target: an embedded emulator
     boots (a second or two) while the caller does other work, e.g. plans the stack."""
     if azure:
-        found = azure_target(subscription_id)
+        found = azure_target(subscription_id, azure_native)
         yield lambda: found
         return
     if os.environ.get(EMULATOR_ENV):
@@ -62,14 +69,15 @@ def owns_target(azure: bool) -> bool:
     return not azure and not os.environ.get(EMULATOR_ENV)
 
 
-def azure_target(subscription_id: str | None = None) -> Target:
-    subscription = subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID")
-    if not subscription:
+def azure_target(subscription_id: str | None = None, azure_native: dict[str, Any] | None = None) -> Target:
+    if not (subscription_id or resolve(azure_native).subscription_id):
         raise BatchInfraError(
             "--azure needs the subscription to read",
-            fix="set AZURE_SUBSCRIPTION_ID (and sign in: `az login`, or a managed identity)",
+            fix="set ARM_SUBSCRIPTION_ID or AZURE_SUBSCRIPTION_ID, or azure-native:subscriptionId in the "
+            "stack file (and sign in: `az login`, ARM_*/AZURE_* service principal or OIDC variables, or a "
+            "managed identity)",
         )
-    return Target(AZURE_ARM, subscription, "azure")
+    return Target.azure(subscription_id, azure_native)
 
 
 @contextmanager

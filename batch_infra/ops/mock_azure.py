@@ -36,6 +36,29 @@ ARM_TYPES: dict[str, tuple[str, str]] = {
         "applicationName",
         "/providers/Microsoft.Batch/batchAccounts/{accountName}/applications/{applicationName}",
     ),
+    # Named by another resource's id or name (a diagnostic setting's workspaceId, a zone group's zone id, a
+    # link's zone name): without them here preflight would compare Azure's id with a placeholder.
+    "azure-native:operationalinsights:Workspace": (
+        "workspaceName",
+        "/providers/Microsoft.OperationalInsights/workspaces/{workspaceName}",
+    ),
+    "azure-native:privatedns:PrivateZone": (
+        "privateZoneName",
+        "/providers/Microsoft.Network/privateDnsZones/{privateZoneName}",
+    ),
+    "azure-native:privatedns:VirtualNetworkLink": (
+        "virtualNetworkLinkName",
+        "/providers/Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
+    ),
+    "azure-native:network:PrivateEndpoint": (
+        "privateEndpointName",
+        "/providers/Microsoft.Network/privateEndpoints/{privateEndpointName}",
+    ),
+    "azure-native:network:PrivateDnsZoneGroup": (
+        "privateDnsZoneGroupName",
+        "/providers/Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/"
+        "{privateDnsZoneGroupName}",
+    ),
 }
 
 

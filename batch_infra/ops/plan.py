@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from batch_infra.config import load_stack_file, stack_file
 from batch_infra.config.loader import SECRET_PLACEHOLDER, LoadedStack, mask_nested_secrets
+from batch_infra.config.stack import StackConfig
+from batch_infra.config.yaml_source import read_yaml
 from batch_infra.ops.mock_azure import AzureMocks
 
 PROJECT = "batch-infra"
@@ -98,6 +98,9 @@ class Plan:
     source: str  # the stack file, as errors name it
     resources: list[PlannedResource]
     outputs: dict[str, Any]
+    # The stack file as validated for this plan: the steps after planning read it here, not from the file
+    # again (one validation per preflight; the file cannot change between them either).
+    config: StackConfig
 
     @property
     def stack_urn(self) -> str:
@@ -128,7 +131,7 @@ def plan_stack(stack: str, project_dir: Path | str = ".") -> Plan:
         lambda: build(project_dir.resolve()), stack=stack, config=config, secret_keys=secret_keys
     )
     # Registration order depends on how the runtime schedules its RPCs; URN order is stable.
-    return Plan(stack, loaded.source, sorted(resources, key=lambda r: r.urn), outputs)
+    return Plan(stack, loaded.source, sorted(resources, key=lambda r: r.urn), outputs, loaded.config)
 
 
 def plan_resources(stack: str, project_dir: Path | str = ".") -> list[PlannedResource]:
@@ -138,7 +141,7 @@ def plan_resources(stack: str, project_dir: Path | str = ".") -> list[PlannedRes
 
 def pulumi_config_values(path: Path, loaded: LoadedStack) -> tuple[dict[str, str], list[str]]:
     """The stack file's config as the engine hands it to the program: strings, objects as JSON."""
-    document = yaml.safe_load(path.read_text())
+    document = read_yaml(path, loaded.source)  # libyaml: a plain safe_load took a second per 100 pools
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in document["config"].items():

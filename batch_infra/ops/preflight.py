@@ -7,7 +7,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -76,7 +75,6 @@ class Preflight:
 
 def run(
     plan: Plan,
-    project_dir: Path,
     target: Target,
     step: Callable[[str], None] = lambda _: None,
     *,
@@ -94,13 +92,12 @@ def run(
     `state`: the stack's Pulumi state, which says what the stack manages (deletes); without it, deletes
     are inferred from what the stack's Batch account holds.
     """
-    from batch_infra.config import load_stack_file, stack_file
     from batch_infra.ops.embedded import describe
     from batch_infra.ops.quota_report import QuotaRequest, read_report
 
     seconds: dict[str, float] = {}
     clock = _Clock(seconds)
-    config = load_stack_file(stack_file(plan.stack, project_dir), environment=plan.stack).config
+    config = plan.config
     step("reading what exists on the target")
     custom = _custom(plan)
     sdk = clients(target)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from batch_infra.config.pools import PoolConfig
 from batch_infra.images import ImageChoice, ImageSelectionError, SupportedImage, matches, resolve
 from batch_infra.ops.value_diff import ValueChange, changes
 from batch_infra.pool_changes import Change, Plan, classify
@@ -107,7 +108,7 @@ def check_pool(
     """Pure: the pool's action, image verdict and autoscale checks from its desired inputs and live body."""
     pool = pool_spec.config_of(desired)
     autoscale, autoscale_ok = _autoscale(pool)
-    image, record = image_check(desired, live, catalog, today)
+    image, record = image_check(desired, live, catalog, today, pool=pool)
     if live is None:
         where = f" on {image.image}" if image.image else ""
         return PoolCheck(pool.id, "create", f"{pool.vm_size}{where}", autoscale, autoscale_ok, image)
@@ -148,11 +149,13 @@ def image_check(
     live: Mapping[str, Any] | None,
     catalog: list[SupportedImage] | None,
     today: date,
+    *,
+    pool: PoolConfig,
 ) -> tuple[ImageCheck, dict[str, Any] | None]:
-    """The provider check's image resolution (same arguments), with the verdict of the end-of-life policy."""
+    """The provider check's image resolution (same arguments), with the verdict of the end-of-life policy.
+    `pool`: the config model of `desired` (pool_spec.config_of), validated once by the caller."""
     if catalog is None:
         return ImageCheck("unresolved", message="resolved when the account exists"), None
-    pool = pool_spec.config_of(desired)
     policies = desired.get("policies") or {}
     window = int(policies.get("imageEndOfLifeWindowDays", 90))
     action = policies.get("imageEndOfLifeAction", "fail")

@@ -91,13 +91,6 @@ def _call(operation: str, action: Callable[[], T]) -> T:
     return azure_failures.call(operation, action, access="Reader on the subscription")
 
 
-SIGN_IN = (
-    "sign in for DefaultAzureCredential: `az login` (then `az account set --subscription ...`), or set "
-    "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal), or run where a "
-    "managed identity is assigned"
-)
-
-
 def _vm_size(sku: Any) -> quotas.VmSize:
     capabilities = {c.name: c.value for c in sku.capabilities or []}
     return quotas.vm_size_from_capabilities(sku.name, sku.family_name, capabilities)

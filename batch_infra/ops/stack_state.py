@@ -31,6 +31,7 @@ class StateResource:
     outputs: dict[str, Any] = field(default_factory=dict)
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
+    external: bool = False  # read with `.get()`: Pulumi never deletes it, it only drops it from the state
 
     @property
     def name(self) -> str:
@@ -45,11 +46,12 @@ class StackState:
     resources: dict[str, StateResource]
 
     def managed(self) -> dict[str, StateResource]:
-        """Resources `pulumi up` steps over: not the stack itself, not provider instances."""
+        """Resources `pulumi up` steps over: not the stack itself, not provider instances, not resources
+        the program only reads (external: an undeclared one is discarded from the state, never deleted)."""
         return {
             urn: r
             for urn, r in self.resources.items()
-            if r.type != STACK_TYPE and not r.type.startswith(PROVIDER_PREFIX)
+            if r.type != STACK_TYPE and not r.type.startswith(PROVIDER_PREFIX) and not r.external
         }
 
 
@@ -84,6 +86,7 @@ def parse_state(document: Any, source: str) -> StackState:
             outputs=entry.get("outputs") or {},
             parent=entry.get("parent"),
             dependencies=tuple(entry.get("dependencies") or ()),
+            external=bool(entry.get("external", False)),
         )
     return StackState(source, resources)
 

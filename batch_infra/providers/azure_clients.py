@@ -1,4 +1,4 @@
-"""The one place Azure SDK clients are built: real Azure (DefaultAzureCredential) or the local emulator.
+"""The one place Azure SDK clients are built: real Azure (the one sign-in, sign_in.py) or the local emulator.
 
 Providers are pickled into Pulumi state, so they never hold a client: they call `Target.from_environment()`
 and a factory here inside each method. `BATCH_INFRA_EMULATOR=<ready file>` points everything at the emulator.
@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from batch_infra.errors import BatchInfraError
+from batch_infra.providers.sign_in import SignIn, resolve
 
 if TYPE_CHECKING:
     from azure.batch import BatchClient
@@ -53,10 +54,11 @@ class Target:
 
     arm_endpoint: str
     subscription_id: str
-    credential_source: str  # "emulator" (static token) or "azure" (DefaultAzureCredential)
+    credential_source: str  # "emulator" (static token) or "azure" (the sign-in)
     ca_bundle: str | None = None
     token: str | None = None  # emulator only
     polling_interval: float | None = None  # None: the SDK's default (30 s)
+    sign_in: SignIn | None = field(default=None, compare=False)  # Azure only; None: from the environment
 
     @classmethod
     def from_ready_file(cls, path: str | Path, *, polling_interval: float | None = None) -> Target:
@@ -78,20 +80,35 @@ class Target:
             ) from err
 
     @classmethod
-    def from_environment(cls, subscription_id: str | None = None) -> Target:
-        """The emulator if BATCH_INFRA_EMULATOR names a ready file, else Azure (AZURE_SUBSCRIPTION_ID)."""
+    def from_environment(
+        cls, subscription_id: str | None = None, azure_native: dict[str, Any] | None = None
+    ) -> Target:
+        """The emulator if BATCH_INFRA_EMULATOR names a ready file, else Azure with the sign-in that
+        `azure_native` (the stack's `azure-native:*` config) and the environment describe."""
         polling = os.environ.get(POLLING_ENV)
         interval = float(polling) if polling not in (None, "") else None
         ready = os.environ.get(EMULATOR_ENV)
         if ready:
             return cls.from_ready_file(ready, polling_interval=interval)
-        subscription = subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID")
+        return cls.azure(subscription_id, azure_native, polling_interval=interval)
+
+    @classmethod
+    def azure(
+        cls,
+        subscription_id: str | None = None,
+        azure_native: dict[str, Any] | None = None,
+        *,
+        polling_interval: float | None = None,
+    ) -> Target:
+        sign_in = resolve(azure_native)
+        subscription = subscription_id or sign_in.subscription_id
         if not subscription:
             raise BatchInfraError(
                 "no Azure subscription to target",
-                fix="set AZURE_SUBSCRIPTION_ID (or BATCH_INFRA_EMULATOR for the local emulator)",
+                fix="set ARM_SUBSCRIPTION_ID or AZURE_SUBSCRIPTION_ID (or azure-native:subscriptionId in the "
+                f"stack file; {EMULATOR_ENV} for the local emulator)",
             )
-        return cls(AZURE_ARM, subscription, "azure", polling_interval=interval)
+        return cls(AZURE_ARM, subscription, "azure", polling_interval=polling_interval, sign_in=sign_in)
 
     @property
     def is_emulator(self) -> bool:
@@ -100,9 +117,7 @@ class Target:
     def credential(self) -> TokenCredential:
         if self.is_emulator:
             return EmulatorToken(self.token or "")
-        from azure.identity import DefaultAzureCredential
-
-        return DefaultAzureCredential()
+        return (self.sign_in or resolve()).credential()
 
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments every SDK client takes: TLS trust, LRO polling interval and the one retry policy
@@ -178,7 +193,7 @@ def blob_client_from_sas(url: str, **options: Any) -> BlobClient:
 
     A URL with a SAS (auto-storage with storage keys) carries its own credential. Without one (auto-storage
     the Batch account reaches by managed identity: Azure then returns the bare blob URL) the deploying
-    identity authenticates with its Entra token: DefaultAzureCredential, or the emulator's token.
+    identity authenticates with its Entra token: the sign-in (sign_in.py), or the emulator's token.
     """
     from azure.storage.blob import BlobClient
 

@@ -18,8 +18,9 @@ from batch_infra.errors import AzureOperationError
 T = TypeVar("T")
 SIGN_IN = (
     "sign in for DefaultAzureCredential: `az login` (then `az account set --subscription ...`), or set "
-    "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal), or run where a "
-    "managed identity is assigned"
+    "the variables pulumi-azure-native reads (ARM_CLIENT_ID, ARM_TENANT_ID and ARM_CLIENT_SECRET; or "
+    "ARM_USE_OIDC=true with ARM_OIDC_TOKEN; or ARM_USE_MSI=true), or azure-identity's AZURE_TENANT_ID, "
+    "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run where a managed identity is assigned"
 )
 _MAX_MESSAGE = 2000  # Azure's messages are short; a proxy's HTML error page is not worth more
 THROTTLED = "throttled"

@@ -304,3 +304,31 @@ def test_simulate_into_an_unwritable_out_names_it_with_the_fix(capsys, tmp_path:
     )
     assert code == 1 and f"error: --out {blocker / 'sim'}: cannot write the results there" in err
     assert "fix: choose a folder you can write to" in err and "internal error" not in err
+
+
+def test_simulate_leaves_out_a_big_timeline_json_and_says_how_to_get_it(
+    capsys, tmp_path: Path, monkeypatch
+) -> None:
+    """newcomer D20: a 90-day run wrote a 77 MB timeline.json by default."""
+    from batch_infra.autoscale import report
+
+    monkeypatch.setattr(report, "MAX_JSON_ROWS", 1000)  # a 0.5-day run has 1,441 rows
+    args = ["simulate", str(CORPUS / "F023.txt"), "--workload", "constant", "--days", "0.5"]
+    (tmp_path / "timeline.json").write_text("{}")  # an earlier, smaller run's: not left to mislead
+    code, out, err = run(capsys, *args, "--out", str(tmp_path))
+    assert code == 0 and not (tmp_path / "timeline.json").exists()
+    assert "wrote" in out and "timeline.json" not in out
+    assert "note: no timeline.json: 1,441 rows is over 1,000 (timeline.csv has them all); " in err
+    assert "pass --timeline-json to write it anyway" in err
+    code, out, err = run(capsys, *args, "--out", str(tmp_path), "--timeline-json")
+    assert code == 0 and f"wrote {tmp_path / 'timeline.json'}" in out and "note:" not in err
+    assert len(json.loads((tmp_path / "timeline.json").read_text())["timeline"]) == 1441
+
+
+def test_simulate_shows_progress_only_when_asked_off_a_terminal(capsys, tmp_path: Path) -> None:
+    args = ["simulate", str(CORPUS / "F023.txt"), "--workload", "constant", "--days", "0.5"]
+    code, _, err = run(capsys, *args, "--out", str(tmp_path))
+    assert code == 0 and "simulating" not in err  # stderr is not a terminal here
+    code, _, err = run(capsys, *args, "--out", str(tmp_path), "--progress")
+    lines = [line for line in err.splitlines() if line.startswith("simulating")]
+    assert lines == [f"simulating F023.txt: {p}% of 0.5 day(s)" for p in range(0, 101, 10)], lines

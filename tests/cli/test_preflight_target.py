@@ -60,14 +60,14 @@ def test_images_come_from_another_account_in_the_region_and_it_is_named(clean_em
     clean_emulator.batch_mgmt_client().batch_account.begin_create(
         "rg-other", "otherbatch", {"location": "westeurope", "properties": {}}
     ).result()
-    result = preflight_ops.run(planned("dev"), PROJECT_DIR, clean_emulator.target)
+    result = preflight_ops.run(planned("dev"), clean_emulator.target)
     assert "Batch account otherbatch (resource group rg-other, same region)" in result.catalog_source
     image = result.pools[0].image
     assert (image.verdict, image.image) == ("ok", "canonical/ubuntu-24_04-lts/server")
 
 
 def test_the_embedded_emulator_reads_its_catalog_through_a_throwaway_account(clean_emulator, planned):
-    result = preflight_ops.run(planned("dev"), PROJECT_DIR, clean_emulator.target, scratch_catalog=True)
+    result = preflight_ops.run(planned("dev"), clean_emulator.target, scratch_catalog=True)
     # newcomer D16: "through a throwaway account preflightcatalog preflight created ..." read badly
     wording = "read through the scratch account preflightcatalog that preflight makes there"
     assert wording in result.catalog_source
@@ -205,3 +205,30 @@ def test_at_80_columns_names_are_whole_and_footnotes_complete(
         assert note in text, note
     assert "standardDSv5Family" in text and "standardFSv2Family" in text
     assert "(total wall time)" in text
+
+
+def test_a_preflight_validates_the_stack_file_once_and_analyses_each_formula_once(
+    capsys, clean_emulator, emulator_env, monkeypatch
+):
+    from batch_infra.autoscale import validation
+    from batch_infra.config import loader
+
+    validated: list[str] = []
+    validate = loader._validate
+
+    def counting(values, source, problems):
+        validated.append(source)
+        return validate(values, source, problems)
+
+    monkeypatch.setattr(loader, "_validate", counting)
+    validation.analyse.cache_clear()
+    code, result = preflight(capsys, "prod")
+    assert code in (0, 1), result
+    # The CLI validates the file once (the plan carries it to every later step); the program, run under
+    # mocks as `pulumi up` would run it, validates what pulumi.Config hands it. Nothing else re-reads it.
+    assert validated == ["stacks/Pulumi.prod.yaml"] * 2, validated
+    prod = load_stack_file(stack_file("prod", PROJECT_DIR), environment="prod").config
+    formulas = {p.scale.formula for p in prod.pools if p.scale.formula}
+    analyses = validation.analyse.cache_info()
+    assert len(formulas) == 2 and analyses.misses == len(formulas), analyses
+    assert analyses.hits >= 3 * len(formulas)  # asked for by the model, the pool provider and the table

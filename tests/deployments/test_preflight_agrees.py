@@ -56,7 +56,8 @@ def agree(project: Path, stack, capsys, *, state: bool = True) -> tuple[dict[str
         for urn in engine_ops.keys() | ops.keys()
         if engine_ops.get(urn) != ops.get(urn)
     }
-    assert differ == {}, f"engine vs preflight: {differ}\n{preview.render()}"
+    details = {s["urn"]: s.get("detail") for s in document["steps"] if s["urn"] in differ}
+    assert differ == {}, f"engine vs preflight: {differ}\npreflight says: {details}\n{preview.render()}"
     assert counts == engine_counts
     assert document["summaryLine"].startswith(preview.summary())
     return ops, document
@@ -116,3 +117,33 @@ def test_preflight_agrees_with_the_engine_preview_on_every_scenario(
     removed, _ = agree(project, stack, capsys)
     assert next(op for urn, op in removed.items() if urn.endswith(pool)) == "delete"
     print(f"\npool steps agreed: {seen}, removed pool: delete")
+
+
+@pytest.mark.parametrize("name", ["staging", "prod"])
+def test_preflight_agrees_with_the_engine_on_staging_and_prod(
+    name, project, arm, clean_emulator, emulator_env, capsys
+) -> None:  # noqa: ANN001 - fixtures
+    """The other shipped stacks: the first preview and, once deployed, the no-change preview (prod from
+    outside its network, its account private)."""
+    stack_file = project / "stacks" / f"Pulumi.{name}.yaml"
+    if name == "prod":
+        arm.create_identities(stack_file)
+        clean_emulator.settings(directory_principals=["11111111-2222-3333-4444-555555555555"])
+    stack = engine_stack(project, name, clean_emulator)
+    first, _ = agree(project, stack, capsys)
+    assert set(first.values()) == {"create"}
+    up = stack.up()
+    if name == "prod":  # a new account's default quota; see test_private_prod
+        assert not up.ok
+        family = [
+            {"name": "standardFSv2Family", "coreQuota": 400},
+            {"name": "standardDSv5Family", "coreQuota": 400},
+        ]
+        clean_emulator.set_quotas(
+            "contosoprodbatch", dedicatedCoreQuota=500, dedicatedCoreQuotaPerVMFamily=family
+        )
+        up = stack.up()
+    assert up.ok, up.render()
+    unchanged, document = agree(project, stack, capsys)
+    assert set(unchanged.values()) == {"same"}, unchanged
+    assert document["managedFrom"].startswith("the stack's state")

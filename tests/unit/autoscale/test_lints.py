@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from batch_infra.autoscale import check
+from batch_infra.autoscale.language import SERVICE_VARIABLES
+from batch_infra.autoscale.lints import closest, edit_distance
+from batch_infra.autoscale.validation import analyse
 
 
 @pytest.mark.parametrize(
@@ -137,3 +142,31 @@ def test_the_shipped_stacks_formulas_pass_every_lint(stack: str) -> None:
         if pool.scale.is_autoscale:
             result = check(pool.scale.formula)
             assert result.valid and result.warnings == [], (pool.id, [str(w) for w in result.warnings])
+
+
+@given(st.text("abcdefgh$", max_size=12), st.text("abcdefgh$", max_size=12), st.integers(0, 4))
+def test_the_bounded_edit_distance_agrees_with_the_full_one_up_to_its_limit(a, b, limit):
+    full = edit_distance(a, b)
+    assert edit_distance(a, b, limit) == min(full, limit + 1)
+
+
+def test_the_typo_lint_still_finds_one_and_two_edit_typos() -> None:
+    assert closest("$PendingTask", SERVICE_VARIABLES) == "$PendingTasks"
+    assert closest("$CurentDedicatedNode", SERVICE_VARIABLES) == "$CurrentDedicatedNodes"
+    assert closest("$samples", SERVICE_VARIABLES) is None  # a user variable, far from every service name
+    assert closest("$Pend", SERVICE_VARIABLES) is None  # too short to guess from
+
+
+def test_a_formula_text_is_analysed_once_and_each_caller_gets_its_own_result() -> None:
+    formula = "$TargetDedicatedNodes = max($PendingTasks.GetSample(1)) + 50;"
+    analyse.cache_clear()
+    plain = check(formula)
+    capped = check(formula, max_dedicated=3)
+    assert analyse.cache_info().misses == 1 and analyse.cache_info().hits == 1
+    # The pool-dependent lint still runs per call: only the capped call warns.
+    assert "uncapped-target" not in {w.code for w in plain.warnings}
+    assert "uncapped-target" in {w.code for w in capped.warnings}
+    plain.warnings.clear()  # a caller changing its result changes no one else's
+    assert [w.code for w in check(formula).warnings] == [
+        w.code for w in capped.warnings if w.code != "uncapped-target"
+    ]

@@ -94,6 +94,13 @@ def test_a_syntax_error_gives_line_column_and_a_fix(tmp_path):
     assert "line " in problem and "column " in problem and "indentation" in problem
 
 
+def test_a_tab_is_named_as_the_pure_python_parser_names_it(tmp_path):
+    # libyaml parses first (speed) but says only "found character that cannot start any token";
+    # a refused file is parsed again so the message names the character.
+    problem = refused(tmp_path, "config:\n\tbatch-infra:location: westeurope\n")
+    assert "line 2, column 1" in problem and "found character '\\t'" in problem, problem
+
+
 @pytest.mark.parametrize(
     ("value", "said"), [(True, "is a boolean"), (False, "is a boolean"), (None, "no value")]
 )

@@ -7,10 +7,12 @@ import json
 import pytest
 
 from batch_infra.errors import BatchInfraError
+from batch_infra.ops.preflight_arm import PROPERTIES
 from batch_infra.ops.preflight_steps import Step, orphan_step, plan_steps, summary, summary_line
 from batch_infra.ops.stack_state import load_state, parse_state
 
 POOL = "pulumi-python:dynamic/pool:Pool"
+GUIDS = ("principalId", "tenantId", "clientId", "subscriptionId")
 
 
 def _decided(plan, op: str, **overrides: str) -> dict[str, Step]:
@@ -76,6 +78,59 @@ def test_with_state_a_resource_it_no_longer_declares_is_deleted_and_counted(plan
     assert (counts["delete"], counts["create"], counts["same"]) == (1, 0, len(plan.resources) + 1)
     # The provider instance in state is never a step (the engine manages it, `pulumi preview` hides it).
     assert not [s for s in steps if s.type.startswith("pulumi:providers:")]
+
+
+def test_with_state_a_resource_the_program_only_reads_is_never_deleted(planned):
+    """`UserAssignedIdentity.get(...)` sits in the state as external: Pulumi discards it from the state
+    when no longer read (step_generator: a read resource is never deleted); found on prod's identities."""
+    plan = planned("dev")
+    read = {
+        "urn": plan.stack_urn.replace(
+            "pulumi:pulumi:Stack::batch-infra-dev",
+            "batch-infra:environment:BatchEnvironment$azure-native:managedidentity:UserAssignedIdentity"
+            "::batch-pool-render-identity",
+        ),
+        "type": "azure-native:managedidentity:UserAssignedIdentity",
+        "custom": True,
+        "external": True,
+    }
+    state = parse_state(_export(plan, extra=[read]), "state.json")
+    steps = plan_steps(plan, _decided(plan, "same"), state=state)
+    assert read["urn"] not in {s.urn for s in steps}
+    assert summary(steps)["delete"] == 0
+    read["external"] = False  # the same entry, managed: now a delete
+    steps = plan_steps(plan, _decided(plan, "same"), state=parse_state(_export(plan, extra=[read]), "s"))
+    assert [s.urn for s in steps if s.op == "delete"] == [read["urn"]]
+
+
+def test_every_id_or_name_one_resource_takes_from_another_is_known_in_the_plan(planned):
+    """Preflight compares a reference (a diagnostic setting's workspaceId, a zone group's zone id, a link's
+    zone name) with Azure's: under the mocks each must be the ARM id or name Azure would give, never a
+    placeholder or an unknown (prod's diagnostic setting was planned as an update for that reason)."""
+    import pulumi
+
+    def references(value, path=""):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                yield from references(inner, f"{path}.{key}".lstrip("."))
+        elif isinstance(value, list):
+            for inner in value:
+                yield from references(inner, f"{path}[]")
+        else:
+            yield path, value
+
+    checked = 0
+    for resource in planned("prod").resources:
+        if resource.type not in PROPERTIES:  # role assignments: by name, or "known at deploy time"
+            continue
+        for path, value in references(resource.inputs):
+            if path.endswith(GUIDS):
+                continue
+            assert not isinstance(value, pulumi.output.Unknown), (resource.name, path)
+            if path.endswith(("Id", ".id")) and isinstance(value, str):
+                assert value.startswith(("/subscriptions/", "/providers/")), (resource.name, path, value)
+                checked += 1
+    assert checked >= 10  # workspaceId, subnet.id, privateDnsZoneId, virtualNetwork.id, ...
 
 
 def test_with_state_an_aliased_urn_is_the_same_resource_not_a_delete(planned):
