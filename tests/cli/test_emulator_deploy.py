@@ -35,7 +35,7 @@ def test_dev_deployed_into_the_session_emulator_then_quota_reads_it(capsys, clea
     code, out, err = run(capsys, "quota", "--stack", "dev", "--json")
     assert code == 0, err
     report = json.loads(out)
-    assert report["account_exists"] is True
+    assert report["accountExists"] is True
     rows = {(r["kind"], r["subject"]): r for r in report["rows"]}
     assert rows[("pools", "account total")]["demand"] == 1
     pools = clean_emulator.batch_mgmt_client().pool.list_by_batch_account(
