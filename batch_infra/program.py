@@ -57,8 +57,16 @@ def _check_sign_in() -> None:
 
 
 def main() -> None:
-    """Declares the stack. The project is where Pulumi.yaml is (the engine's root), whatever the cwd."""
-    for key, value in build(project_root()).items():
+    """Declares the stack. The project is where Pulumi.yaml is (the engine's root), whatever the cwd.
+
+    Our own errors (a bad config, a refused plan) leave as pulumi.RunError: Pulumi's language host prints a
+    RunError's message alone, and anything else as "Program failed with an unhandled exception" with the
+    traceback (pulumi-language-python-exec), which buried the file, key and fix under Python frames."""
+    try:
+        outputs = build(project_root())
+    except BatchInfraError as err:
+        raise pulumi.RunError(err.render()) from None
+    for key, value in outputs.items():
         pulumi.export(key, value)
 
 

@@ -7,7 +7,12 @@ provider server, then re-run without faults as a user would. Crash matrix: every
 converged on the first run / after a re-run / not converged / wrong final state / raw errors shown (an
 exception that is not batch-infra's own) / fixes that do not match the fault's cause.
 
-    .venv/bin/python benchmarks/reliability_bench.py [--seeds 2] [--probabilities 0.1 0.3] [--quick]
+With --engine, the same through the test engine (tests/reliability/engine_scenarios.py): the dev stack's
+create, update and delete ups under every fault kind x probability x seed on every provider call, and its
+provider SIGKILLed at every request of the create and the update up, each compared with a clean run's
+outputs; also printed: how many provider requests of each operation met a fault.
+
+    .venv/bin/python benchmarks/reliability_bench.py [--seeds 4] [--engine [--engine-seeds 1]] [--verbose]
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* helpers: the harness and emulator
 
 from tests.fixtures.emulator import EmulatorProcess  # noqa: E402
+from tests.reliability import engine_scenarios  # noqa: E402
 from tests.reliability.operations import OPERATIONS  # noqa: E402
 from tests.reliability.scenarios import FAULTS, Outcome, environment, run_crash, run_fault  # noqa: E402
 
@@ -65,6 +71,29 @@ def crash_matrix(env, operations) -> list[Outcome]:
     return outcomes
 
 
+def engine_matrices(emulator, workdir: Path, seeds: int, probabilities: list[float], crash: bool):
+    """The fault lifecycles and the crash at every provider request, through the test engine."""
+    faults, crashes = [], []
+    for seed in range(1, seeds + 1):
+        for kind in FAULTS:
+            for probability in probabilities:
+                plan = [(kind, probability)] * len(engine_scenarios.PHASES)
+                where = workdir / f"{kind}-{probability}-{seed}"
+                faults += engine_scenarios.run_fault_lifecycle(emulator, where, plan, seed)
+    if crash:
+        clean = engine_scenarios.clean_runs(emulator, workdir / "clean", phases=2)
+        for phase, (requests, outputs) in enumerate(clean):
+            for step in range(len(requests)):
+                where = workdir / f"crash-{phase}-{step}"
+                crashes.append(engine_scenarios.run_crash(emulator, where, phase, step, outputs))
+    return faults, crashes
+
+
+def show_faulted(outcomes) -> None:
+    faulted = sum((o.faulted for o in outcomes), start=Counter())
+    print("  provider requests faulted: " + ", ".join(f"{op}={n}" for op, n in sorted(faulted.items())))
+
+
 def show(title: str, outcomes: list[Outcome], verbose: bool) -> Counter[str]:
     counts = tally(outcomes)
     print(f"{title:<14}" + "  ".join(f"{c}={counts[c]}" for c in COLUMNS), end="")
@@ -88,6 +117,9 @@ def main() -> int:
     parser.add_argument("--operations", nargs="+", default=[op.name for op in OPERATIONS])
     parser.add_argument("--no-crash", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="print every scenario that went wrong")
+    parser.add_argument("--engine", action="store_true", help="also the matrices through the test engine")
+    parser.add_argument("--engine-only", action="store_true", help="only the matrices through the engine")
+    parser.add_argument("--engine-seeds", type=int, default=1, help="seeds of the engine's fault matrix")
     args = parser.parse_args()
     operations = [op for op in OPERATIONS if op.name in args.operations]
     faults: list[Outcome] = []
@@ -95,19 +127,35 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as workdir:
         emulator = EmulatorProcess(Path(workdir) / "emulator", seed=1).start()
         env = environment(emulator, Path(workdir) / "work")
+        engine_faults: list = []
+        engine_crashes: list = []
         try:
-            for seed in range(1, args.seeds + 1):
+            for seed in range(1, args.seeds + 1 if not args.engine_only else 1):
                 faults += fault_matrix(env, seed, args.probabilities, operations)
-            if not args.no_crash:
+            if not args.no_crash and not args.engine_only:
                 crashes += crash_matrix(env, operations)
+            if args.engine or args.engine_only:
+                engine_faults, engine_crashes = engine_matrices(
+                    emulator,
+                    Path(workdir) / "engine",
+                    args.engine_seeds,
+                    args.probabilities,
+                    not args.no_crash,
+                )
         finally:
             for provider in env.providers.values():
                 provider.stop()
             emulator.stop()
-    show("fault matrix", faults, args.verbose)
-    if not args.no_crash:
-        show("crash matrix", crashes, args.verbose)
-    show("total", faults + crashes, False)
+    if not args.engine_only:
+        show("fault matrix", faults, args.verbose)
+        if not args.no_crash:
+            show("crash matrix", crashes, args.verbose)
+    if args.engine or args.engine_only:
+        show("engine faults", engine_faults, args.verbose)
+        show_faulted(engine_faults)
+        if not args.no_crash:
+            show("engine crash", engine_crashes, args.verbose)
+    show("total", faults + crashes + engine_faults + engine_crashes, False)
     return 0
 
 

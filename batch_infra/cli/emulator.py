@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from batch_infra.cli.completion import complete_stacks
 from batch_infra.cli.options import project_option, stack_option
 from batch_infra.cli.output import Output, output_options
 from batch_infra.cli.suggest import SuggestingGroup
@@ -45,6 +46,7 @@ def emulator() -> None:
     "-s",
     "stacks",
     multiple=True,
+    shell_complete=complete_stacks,
     help="Once ready, deploy this stack into it as `batch-infra emulator deploy --create-identities` does "
     "(repeatable; needs --ready-file).",
 )

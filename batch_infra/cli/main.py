@@ -32,6 +32,9 @@ COMMANDS: dict[str, str] = {
     "keys": "batch_infra.cli.keys:keys",
     "promote": "batch_infra.cli.promote:promote",
     "images": "batch_infra.cli.images:images",
+    "schema": "batch_infra.cli.schema:schema",
+    "completion": "batch_infra.cli.completion:completion",
+    "stack": "batch_infra.cli.stack:stack",
 }
 
 

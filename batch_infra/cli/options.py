@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from batch_infra.cli.completion import complete_stacks
+
 # Pulumi reads the stack from this variable when -s is not given (pulumi/pulumi#18717, CLI 3.153).
 STACK_ENV = "PULUMI_STACK"
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
@@ -33,6 +35,7 @@ def stack_option(*names: str, help: str | None = None) -> Callable[[Any], Any]: 
         show_envvar=True,
         metavar="STACK",
         callback=_stack_name,
+        shell_complete=complete_stacks,
         help=help or "Stack (environment) name: reads stacks/Pulumi.<STACK>.yaml.",
     )
 

@@ -10,13 +10,16 @@ import click
 import yaml
 
 from batch_infra.cli import output
+from batch_infra.cli.completion import complete_stacks
 from batch_infra.cli.options import project_option
 from batch_infra.cli.output import DOCUMENT_FORMATS, Output, output_options
 
 
 @click.command()
-@click.option("--from", "source", required=True, metavar="STACK", help="Stack to promote from, e.g. staging.")
-@click.option("--to", "target", required=True, metavar="STACK", help="Stack to promote into, e.g. prod.")
+@click.option("--from", "source", required=True, metavar="STACK", shell_complete=complete_stacks,
+              help="Stack to promote from, e.g. staging.")
+@click.option("--to", "target", required=True, metavar="STACK", shell_complete=complete_stacks,
+              help="Stack to promote into, e.g. prod.")
 @click.option("--write", is_flag=True, help="Rewrite stacks/Pulumi.<to>.yaml (comments and order kept).")
 @project_option
 @output_options

@@ -106,7 +106,10 @@ class BatchEnvironment(pulumi.ComponentResource):
         self.pool_ids = pulumi.Output.from_input(sorted(pools))
         self.subscription_id = parts.account.batch_account_id.apply(subscription_of)
         self.storage_account_id = parts.account.storage_account_id
-        self.pool_resource_ids = pulumi.Output.all(**{k: p.azureId for k, p in pools.items()})  # type: ignore[attr-defined]
+        # Output.all() of no pools is a list ([]): the registered dict[str, str] output then breaks every
+        # later run of the program ("Expected 'list' got 'dict[str, str]'"); dict() keeps it a map.
+        azure_ids = {k: p.azureId for k, p in pools.items()}  # type: ignore[attr-defined]
+        self.pool_resource_ids = pulumi.Output.all(**azure_ids).apply(dict)
         self.application_package_versions = self._package_versions()
         if self.secret_pools:
             self.pool_ids = pulumi.Output.secret(self.pool_ids)

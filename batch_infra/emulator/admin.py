@@ -1,4 +1,5 @@
-"""The admin API under /admin: fault rules, the request log, Batch quotas, reset, clock and settings."""
+"""The admin API under /admin: fault rules, the request log, Batch quotas, reset, clock, settings and
+resources of types the emulator does not serve."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class AdminApi:
             ("POST", "/clock", self.advance_clock),
             ("GET", "/settings", self.settings),
             ("PUT", "/settings", self.update_settings),
+            ("PUT", "/resources", self.seed_resource),
         ]
         for method, path, handler in routes:
             self.router.add(method, "/admin" + path, handler, api_versions=())
@@ -107,6 +109,11 @@ class AdminApi:
             )
         self.app.ctx.set_clock_offset(self.app.ctx.clock_offset + float(seconds))
         return self.clock(request)
+
+    def seed_resource(self, request: Request) -> Response:
+        from batch_infra.emulator.foreign import seed
+
+        return Response(200, seed(self.app.ctx, request.json()))
 
     def settings(self, request: Request) -> Response:
         return Response(200, dict(self.app.ctx.settings))

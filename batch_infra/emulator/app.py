@@ -11,6 +11,7 @@ import uuid
 from collections import deque
 from typing import Any
 
+from batch_infra.emulator import arm
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError, Envelope
 from batch_infra.emulator.faults import FaultInjector
@@ -82,8 +83,12 @@ def _keyvault_auth_error(ctx: EmulatorContext) -> AzureError:
         f'Bearer authorization="https://login.microsoftonline.com/{ctx.tenant_id}", '
         'resource="https://vault.azure.net"'
     )
-    return AzureError(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.",
-                      headers={"WWW-Authenticate": challenge})
+    return AzureError(
+        401,
+        "Unauthorized",
+        "AKV10000: Request is missing a Bearer or PoP token.",
+        headers={"WWW-Authenticate": challenge},
+    )
 
 
 class EmulatorApp:
@@ -131,10 +136,12 @@ class EmulatorApp:
             envelope = route.envelope
             request.params = params
             self._authenticate(route, request)  # before the api-version, as ARM answers 401 first
-            self.router.check_api_version(route, request)
+            self.router.check_api_version(
+                route, request, lambda: arm.request_location(self.ctx, request), arm.REGIONS
+            )
             if route.auth == "bearer" and self.ctx.arm_write_guard is not None:
                 self.ctx.arm_write_guard(request)
-            fault = self.faults.pick(request.method, request.path)
+            fault = self.faults.pick(request.method, request.path, request.api_version)
             if fault is not None:
                 if fault.delay_ms:
                     time.sleep(fault.delay_ms / 1000)

@@ -108,6 +108,23 @@ def require_resource_group(ctx: EmulatorContext, request: Request) -> dict[str, 
     return group
 
 
+def request_location(ctx: EmulatorContext, request: Request) -> str:
+    """Where the resource a request names lives, as ARM's NoRegisteredProviderFound names it: the body's
+    location, else its resource group's, else 'global' (a subscription-level request)."""
+    try:
+        body = request.json(required=False)
+    except AzureError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("location"), str):
+        return body["location"].lower().replace(" ", "")
+    parts = request.path.split("/")
+    if len(parts) > 4 and parts[3].lower() == "resourcegroups":
+        group = ctx.state.get(RESOURCE_GROUPS, resource_group_id(ctx.subscription_id, parts[4]))
+        if group is not None:
+            return str(group.get("location", "global"))
+    return "global"
+
+
 def body_object(request: Request, *, required: bool = True) -> dict[str, Any]:
     """The JSON body, which must be an object."""
     body = request.json(required=required)

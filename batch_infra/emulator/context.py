@@ -35,8 +35,15 @@ class BlobService:
 
         blobs.ensure_container(self, storage_account, container)
 
-    def sas_url(self, storage_account: str, container: str, blob: str | None = None, *,
-                permission: str = "racwdl", expiry: datetime) -> str:
+    def sas_url(
+        self,
+        storage_account: str,
+        container: str,
+        blob: str | None = None,
+        *,
+        permission: str = "racwdl",
+        expiry: datetime,
+    ) -> str:
         from batch_infra.emulator import blobs
 
         return blobs.sas_url(self, storage_account, container, blob, permission=permission, expiry=expiry)
@@ -78,6 +85,9 @@ class EmulatorContext:
     data_plane_network: Callable[[Request, str, str], None] | None = None
     # Refuses an ARM write a management lock forbids (409 ScopeLocked); installed by the locks service.
     arm_write_guard: Callable[[Request], None] | None = None
+    # The privateEndpointConnections a Batch account's GET embeds (PrivateBatchAccountGet); installed by the
+    # private_link service, which owns the endpoints.
+    batch_account_connections: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
     # https://127.0.0.1:PORT of the listener standing for "inside the environment's VNet" ("" if none).
     vnet_endpoint: str = ""
     quota_setter: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None

@@ -12,6 +12,11 @@ from batch_infra.emulator.errors import AzureError
 
 # Azure's codes for the statuses tests inject; anything else gets a generic code naming the status.
 _CODES = {
+    # ARM's answer to a caller without the role ("Troubleshoot Azure RBAC": AuthorizationFailed).
+    403: (
+        "AuthorizationFailed",
+        "The client does not have authorization to perform this action over this scope (injected fault).",
+    ),
     429: ("TooManyRequests", "The request is being throttled; retry after the interval in Retry-After."),
     500: ("InternalServerError", "The server encountered an internal error. Please retry the request."),
     502: ("BadGateway", "The gateway did not receive a response in time. Please retry the request."),
@@ -22,6 +27,7 @@ HTTP_METHODS = ("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS")
 _FIELDS = {
     "method",
     "path",
+    "api_version",
     "status",
     "retry_after",
     "delay_ms",
@@ -38,6 +44,9 @@ _FIELDS = {
 class FaultRule:
     path: re.Pattern[str]
     method: str | None = None  # None matches every method
+    # Only requests with this api-version (case-insensitive): one client's calls among several, e.g.
+    # batch-infra's providers (Batch 2025-06-01) beside the azure-native resources (2024-07-01).
+    api_version: str | None = None
     status: int | None = None  # None: no error (a delay-only rule)
     retry_after: int | None = None
     delay_ms: int = 0
@@ -52,6 +61,7 @@ class FaultRule:
         return {
             "method": self.method,
             "path": self.path.pattern,
+            "api_version": self.api_version,
             "status": self.status,
             "retry_after": self.retry_after,
             "delay_ms": self.delay_ms,
@@ -99,6 +109,7 @@ def parse_rule(spec: Any) -> FaultRule:
     rule = FaultRule(
         path=pattern,
         method=_opt(spec, "method", str, str.upper),
+        api_version=_opt(spec, "api_version", str, str.lower),
         status=_opt(spec, "status", int),
         retry_after=_opt(spec, "retry_after", int),
         delay_ms=_opt(spec, "delay_ms", int) or 0,
@@ -177,10 +188,12 @@ class FaultInjector:
         with self._lock:
             return [rule.describe() for rule in self._rules]
 
-    def pick(self, method: str, path: str) -> Fault | None:
+    def pick(self, method: str, path: str, api_version: str | None = None) -> Fault | None:
         with self._lock:
             for rule in self._rules:
                 if rule.method not in (None, method) or not rule.path.search(path):
+                    continue
+                if rule.api_version is not None and rule.api_version != (api_version or "").lower():
                     continue
                 if rule.skip:
                     rule.skip -= 1

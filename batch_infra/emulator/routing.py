@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from batch_infra.emulator import api_versions as published
 from batch_infra.emulator.errors import AzureError, Envelope
 from batch_infra.emulator.http import Request, Response
 
@@ -26,6 +27,9 @@ class Route:
     # "bearer" (ARM), "batch" (SharedKey or bearer, data plane), "keyvault" (bearer, KV challenge),
     # "storage" (the handler checks, answering in Storage's XML)
     auth: str
+    # The ARM resource type whose published api-versions the route accepts (api_versions.json); an unknown
+    # version is then NoRegisteredProviderFound, as ARM answers for a provider's type.
+    resource_type: str | None = None
 
 
 class Router:
@@ -38,13 +42,23 @@ class Router:
         path: str,
         handler: Handler,
         *,
-        api_versions: Iterable[str],
+        api_versions: Iterable[str] | None = None,
+        resource_type: str | None = None,
         envelope: Envelope = "arm",
         auth: str = "bearer",
     ) -> None:
-        """Register `path` (a regex over the whole URL path, case-insensitive like ARM) for `method`."""
+        """Register `path` (a regex over the whole URL path, case-insensitive like ARM) for `method`,
+        accepting `api_versions`, or every version api_versions.json publishes for `resource_type`."""
+        if api_versions is None:
+            if resource_type is None:
+                raise ValueError(f"route {method} {path}: give api_versions or a resource_type")
+            api_versions = published.versions(resource_type)
         pattern = re.compile(path + r"/?\Z", re.IGNORECASE)
-        self._routes.append(Route(method.upper(), pattern, handler, frozenset(api_versions), envelope, auth))
+        accepted = frozenset(api_versions)
+        self._routes.append(Route(method.upper(), pattern, handler, accepted, envelope, auth, resource_type))
+
+    def routes(self) -> list[Route]:
+        return list(self._routes)
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         """The route for this request, or Azure's 404/405 as an AzureError."""
@@ -61,8 +75,14 @@ class Router:
         raise AzureError(404, "NotFound", f"No emulated Azure API matches '{method} {path}'.")
 
     @staticmethod
-    def check_api_version(route: Route, request: Request) -> None:
-        """Azure's 400 for a missing or unsupported api-version, in the route's own service's words."""
+    def check_api_version(
+        route: Route,
+        request: Request,
+        location: Callable[[], str] = lambda: "global",
+        locations: Iterable[str] = (),
+    ) -> None:
+        """Azure's 400 for a missing or unsupported api-version, in the route's own service's words
+        (NoRegisteredProviderFound names where the request's resource lives and the served `locations`)."""
         if not route.api_versions:
             return
         version = request.api_version
@@ -71,12 +91,19 @@ class Router:
             _check_batch_api_version(version, supported, route.api_versions)
             return
         if version is None:
-            raise AzureError(400, "MissingApiVersionParameter",
-                             "The api-version query parameter (?api-version=) is required for all requests.")
+            raise AzureError(
+                400,
+                "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+            )
+        if version not in route.api_versions and route.resource_type is not None:
+            raise published.refusal(route.resource_type, version, location(), sorted(locations))
         if version not in route.api_versions:
-            raise AzureError(400, "InvalidApiVersionParameter",
-                             f"The api-version '{version}' is invalid. "
-                             f"The supported versions are '{supported}'.")
+            raise AzureError(
+                400,
+                "InvalidApiVersionParameter",
+                f"The api-version '{version}' is invalid. The supported versions are '{supported}'.",
+            )
 
 
 def _check_batch_api_version(version: str | None, supported: str, accepted: frozenset[str]) -> None:

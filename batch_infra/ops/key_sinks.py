@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import time
-import uuid
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
@@ -78,91 +75,9 @@ class RotationState:
         return cls(**values)
 
 
-class RotationLease:
-    """One rotation at a time per sink: the run stamps its id and an expiry into the sink's progress record,
-    re-reads it to see that it won, and stamps every later write. Sinks offer no compare-and-swap, so two runs
-    starting within one read-write of each other can both pass; the re-read of the Batch keys before
-    publishing (ops.keys) catches what that leaves."""
-
-    def __init__(self, sink: KeySink, seconds: float) -> None:
-        # The owner names its process, so a later run on the same host can tell a dead holder from a live one.
-        self.sink, self.seconds = sink, seconds
-        self.owner = f"{uuid.uuid4().hex[:12]}@{socket.gethostname()}:{os.getpid()}"
-        self.took_over: str | None = None  # the dead run whose lease this one took, for the report
-
-    def acquire(self) -> None:
-        state = self.sink.read_state()
-        self._refuse_if_held(state)
-        self._stamp(state)
-        self.sink.write_state(state)
-        self._refuse_if_held(self.sink.read_state())
-
-    def stamp(self, state: RotationState) -> RotationState:
-        """Before every write: still ours (else another run took over), and extended."""
-        self._refuse_if_held(self.sink.read_state())
-        return self._stamp(state)
-
-    def release(self) -> None:
-        state = self.sink.read_state()
-        if state.lease_owner == self.owner:
-            state.lease_owner, state.lease_expires = "", 0.0
-            self.sink.write_state(state)
-
-    def _stamp(self, state: RotationState) -> RotationState:
-        state.lease_owner, state.lease_expires = self.owner, time.time() + self.seconds
-        return state
-
-    def _refuse_if_held(self, state: RotationState) -> None:
-        if state.lease_owner and state.lease_owner != self.owner and state.lease_expires > time.time():
-            if holder_is_gone(state.lease_owner):
-                self.took_over = state.lease_owner  # its process is dead: nothing can still write as it
-                return
-            left = state.lease_expires - time.time()
-            raise BatchInfraError(
-                f"another key rotation (run {state.lease_owner}) holds {self.sink.description} for "
-                f"{left:.0f}s more; two rotations at once would regenerate a key consumers hold",
-                fix=f"let that run finish; if it died on another machine, {RERUN} after {left:.0f}s (a run "
-                "that died on this machine is taken over at once)",
-            )
-
-
-def holder_is_gone(owner: str) -> bool:
-    """Whether a lease owner `<id>@<host>:<pid>` is a process of this host that no longer runs. A holder on
-    another host, or one written before owners named their process, cannot be checked: it is not gone."""
-    _, _, where = owner.partition("@")
-    host, _, pid = where.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, under another user
-    return False
-
-
-class LeasedSink:
-    """The sink as one rotation writes it: every write carries (and first checks) the run's lease."""
-
-    def __init__(self, sink: KeySink, lease: RotationLease) -> None:
-        self.sink, self.lease, self.description = sink, lease, sink.description
-
-    def read(self) -> PublishedKey | None:
-        return self.sink.read()
-
-    def read_state(self) -> RotationState:
-        return self.sink.read_state()
-
-    def publish(self, key: PublishedKey, state: RotationState) -> None:
-        self.sink.publish(key, self.lease.stamp(state))
-
-    def write_state(self, state: RotationState) -> None:
-        self.sink.write_state(self.lease.stamp(state))
-
-
 class KeySink(Protocol):
     description: str  # where the key goes, for messages (never the key itself)
+    identity: str  # a stable name of the sink, recorded on the account (key_sink_claim)
 
     def read(self) -> PublishedKey | None: ...
     def read_state(self) -> RotationState: ...
@@ -188,6 +103,7 @@ class KeyVaultSink:
         self.client = secret_client(target, vault_url)
         self.secret_name = secret_name
         self.description = f"Key Vault secret {secret_name} in {vault_url}"
+        self.identity = f"keyvault:{vault_url.rstrip('/')}/secrets/{secret_name}"  # key_sink_claim's tag
 
     def read(self) -> PublishedKey | None:
         secret = self._get()
@@ -267,6 +183,8 @@ class FileSink:
             raise BatchInfraError(f"unknown key file format {fmt!r}", fix="use --sink-format json or env")
         self.path, self.format = Path(path), fmt
         self.description = f"key file {self.path}"
+        # No host in it: CI runners that write the same path are one sink (key_sink_claim's tag).
+        self.identity = f"file:{self.path.resolve()}"
 
     def read(self) -> PublishedKey | None:
         document = self._load()

@@ -11,13 +11,13 @@ from typing import Any
 
 from batch_infra.config import StackConfig
 from batch_infra.errors import AzureOperationError, BatchInfraError, azure_error_code
+from batch_infra.ops.key_lease import LeasedSink, RotationLease
+from batch_infra.ops.key_sink_claim import claim_sink
 from batch_infra.ops.key_sinks import (
     KEY_NAMES,
     RERUN,
     KeySink,
-    LeasedSink,
     PublishedKey,
-    RotationLease,
     RotationState,
 )
 from batch_infra.ops.storage_keys import DEFAULT_PROPAGATION, STORAGE_PENDING, STORAGE_STEPS, rotate_storage
@@ -117,29 +117,35 @@ def rotate(
 ) -> RotationReport:
     """Rotate the selected keys; a re-run after an interruption finishes the interrupted rotation.
 
-    One run at a time per sink (a lease in the sink); the lease is given back however the run ends, and
-    outlives only a killed process, until it expires."""
+    One run at a time per sink (a lease in the sink, renewed by a heartbeat); the lease is given back however
+    the run ends, and outlives a killed process only until it expires (key_lease.LEASE_SECONDS)."""
     report = RotationReport(account.batch_account, sink.description, dry_run)
     if batch and grace <= 0:
         report.notes.append(
             "warning: grace 0 regenerates the old key right after publishing the new one; a consumer that "
             "read the key a moment before fails (give --grace at least the longest a consumer keeps a key)"
         )
+    if batch and (note := claim_sink(target, account, sink, dry_run=dry_run, azure=_azure)):
+        report.notes.append(note)
     if dry_run:
         _run(target, account, sink, report, on_step, batch, storage, grace, storage_propagation, sleep)
         return report
-    lease = RotationLease(sink, seconds=2 * (grace + storage_propagation) + 600)
+    lease = RotationLease(sink)
     lease.acquire()
     if lease.took_over:
         report.notes.append(
-            f"took over the lease of run {lease.took_over}: its process no longer runs on this host; the "
-            "rotation resumes where that run stopped"
+            f"took over the lease of run {lease.took_over}; the rotation resumes where that run stopped"
         )
     try:
         leased = LeasedSink(sink, lease)
         _run(target, account, leased, report, on_step, batch, storage, grace, storage_propagation, sleep)
     finally:
         lease.release()
+    if lease.missed_beats:
+        report.notes.append(
+            f"warning: {len(lease.missed_beats)} lease renewal(s) failed (last: {lease.missed_beats[-1]}); "
+            "every write still checked that the lease was this run's"
+        )
     return report
 
 

@@ -8,7 +8,7 @@ from batch_infra.config import load_stack_file, stack_file
 from batch_infra.config.stack import StackConfig
 from batch_infra.ops.mock_azure import arm_id
 from batch_infra.ops.plan import Plan, PlannedResource
-from tests.fixtures.plans import PROJECT_DIR, STACKS
+from tests.fixtures.plans import PROJECT_DIR, STACKS, run_edited
 
 COMPONENTS = {
     "batch": ("batch-infra:environment:BatchEnvironment", None),
@@ -266,3 +266,10 @@ def test_the_stack_policy_protects_and_retains_group_storage_and_account(planned
     stateful = ("batch-rg", "batch-account-storage", "batch-account-batch")
     assert {name: options[name] for name in stateful} == dict.fromkeys(stateful, (stack == "prod",) * 2)
     assert not any(p for name, (p, _) in options.items() if name not in stateful)  # the policy's reach
+
+
+def test_no_pools_still_export_the_pool_maps_as_maps():
+    """Output.all() of nothing is a list: exported as poolResourceIds, every later program run died on it
+    (pulumi: "Expected 'list' got 'dict[str, str]'"; found through the engine by the fault matrix)."""
+    _, outputs = run_edited("dev", lambda config: config.update({"batch-infra:pools": []}))
+    assert (outputs["poolIds"], outputs["poolResourceIds"]) == ([], {})

@@ -50,3 +50,14 @@ def test_the_seed_decides_the_fault_pattern_across_processes(emulator, tmp_path)
     finally:
         same.stop()
         other.stop()
+
+
+def test_a_rule_with_an_api_version_faults_only_that_clients_calls(clean_emulator):
+    """Two clients on one path (batch-infra's providers at one api-version, azure-native at another): a rule
+    naming one api-version leaves the other's calls alone."""
+    clean_emulator.resource_client().resource_groups.create_or_update("rg-two", {"location": "westeurope"})
+    clean_emulator.add_fault("/resourcegroups/rg-two", method="HEAD", status=503, api_version="2024-03-01")
+    old = call(clean_emulator, "HEAD", rg_path(clean_emulator, "rg-two", "2024-03-01"))
+    new = call(clean_emulator, "HEAD", rg_path(clean_emulator, "rg-two", "2025-04-01"))
+    assert (old[0], new[0]) == (503, 204)
+    assert clean_emulator.admin("GET", "/faults")[0]["api_version"] == "2024-03-01"

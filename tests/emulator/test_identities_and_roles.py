@@ -69,11 +69,11 @@ def test_identity_create_get_update_delete_match_the_spec(clean_emulator):
     assert call(clean_emulator, "GET", path, "2023-01-31")[1]["error"]["code"] == "ResourceNotFound"
     bad = identity_path(clean_emulator, "-x")
     assert call(clean_emulator, "PUT", bad, "2023-01-31", {"location": "westeurope"})[0] == 400
+    # 2022-01-31-preview is published (ManagedIdentity/preview/2022-01-31-preview); 2022-01-30 is not.
+    assert call(clean_emulator, "PUT", path, "2022-01-31-preview", {"location": "westeurope"})[0] == 201
     assert (
-        call(clean_emulator, "PUT", path, "2022-01-31-preview", {"location": "westeurope"})[1]["error"][
-            "code"
-        ]
-        == "InvalidApiVersionParameter"
+        call(clean_emulator, "PUT", path, "2022-01-30", {"location": "westeurope"})[1]["error"]["code"]
+        == "NoRegisteredProviderFound"
     )
 
 
@@ -182,7 +182,7 @@ def test_batch_account_identities_are_resolved_or_refused(clean_emulator):
     )
 
 
-def test_a_pool_naming_a_missing_identity_is_refused_and_pools_stay_at_2025_06_01(clean_emulator):
+def test_a_pool_naming_a_missing_identity_is_refused_and_an_unpublished_version_too(clean_emulator):
     make_account(clean_emulator)
     pools = f"{group(clean_emulator)}/providers/Microsoft.Batch/batchAccounts/batchacct/pools"
     body = {**pool_body(dedicated=0)}
@@ -204,5 +204,22 @@ def test_a_pool_naming_a_missing_identity_is_refused_and_pools_stay_at_2025_06_0
         }
     }
     assert call(clean_emulator, "DELETE", f"{pools}/p1", "2025-06-01")[0] in (200, 202, 204)
-    status, refused = call(clean_emulator, "PUT", f"{pools}/p1", "2024-07-01", pool_body(dedicated=0))
-    assert (status, refused["error"]["code"]) == (400, "InvalidApiVersionParameter")
+    status, refused = call(clean_emulator, "PUT", f"{pools}/p1", "2024-07-02", pool_body(dedicated=0))
+    assert (status, refused["error"]["code"]) == (400, "NoRegisteredProviderFound")
+
+
+def test_a_custom_role_is_assignable_once_the_tenant_declares_it(clean_emulator):
+    custom = "0b5fe924-9a61-425c-96af-cfe6e287ca2d"
+    _, identity = call(
+        clean_emulator,
+        "PUT",
+        identity_path(clean_emulator, "id-custom"),
+        "2023-01-31",
+        {"location": "westeurope"},
+    )
+    principal, scope = identity["properties"]["principalId"], group(clean_emulator)
+    status, body = assignment(clean_emulator, scope, principal, role=custom)
+    assert (status, body["error"]["code"]) == (400, "RoleDefinitionDoesNotExist")
+    clean_emulator.settings(custom_role_definitions=[custom])
+    status, body = assignment(clean_emulator, scope, principal, role=custom)
+    assert status == 201 and body["properties"]["roleDefinitionId"].endswith(custom)

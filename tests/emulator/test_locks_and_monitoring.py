@@ -141,3 +141,19 @@ def test_a_diagnostic_setting_answers_like_microsofts_example(clean_emulator, ar
     )
     assert saved.status_code == 200, saved.text()
     assert keys(saved.json()) == keys(example["response"])
+
+
+def test_a_resource_of_a_type_the_emulator_does_not_serve_can_be_seeded_for_its_scope(clean_emulator, arm):
+    group = f"/subscriptions/{clean_emulator.info['subscription_id']}/resourceGroups/{RG}"
+    assert arm("PUT", group, {"location": LOCATION}, api="2024-03-01").status_code in (200, 201)
+    workflow = f"{group}/providers/Microsoft.Logic/workflows/flow1"
+    setting = f"{workflow}/providers/Microsoft.Insights/diagnosticSettings/to-storage"
+    body = {
+        "properties": {"eventHubAuthorizationRuleId": f"{group}/providers/Microsoft.EventHub/namespaces/n/r"}
+    }
+    assert arm("PUT", setting, body, api=DIAG_API).status_code == 404  # no such workflow yet
+    seeded = clean_emulator.admin("PUT", "/resources", {"id": workflow})
+    assert seeded["type"] == "Microsoft.Logic/workflows" and seeded["name"] == "flow1"
+    assert arm("PUT", setting, body, api=DIAG_API).status_code == 200
+    with pytest.raises(AssertionError, match="top-level resource id"):
+        clean_emulator.admin("PUT", "/resources", {"id": "/subscriptions/other/resourceGroups/x"})

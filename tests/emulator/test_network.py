@@ -134,3 +134,45 @@ def test_invalid_bodies(network):
     assert priority.value.error.code == "SecurityRuleInvalidPriority"
     with pytest.raises(ResourceNotFoundError):
         network.subnets.begin_create_or_update("rg-net", "vnet-none", "s", {"address_prefix": "10.0.0.0/24"})
+
+
+def test_subnet_prefixes_delegations_and_vnet_options_are_answered_and_checked(network):
+    vnet = network.virtual_networks.begin_create_or_update(
+        "rg-net",
+        "vnet-o",
+        {**VNET, "flow_timeout_in_minutes": 10, "encryption": {"enabled": True}},
+    ).result()
+    assert vnet.flow_timeout_in_minutes == 10
+    assert (vnet.encryption.enabled, vnet.encryption.enforcement) == (True, "AllowUnencrypted")
+    subnet = network.subnets.begin_create_or_update(
+        "rg-net",
+        "vnet-o",
+        "pools",
+        {
+            "address_prefixes": ["10.10.1.0/28", "10.10.2.0/28"],
+            "delegations": [{"name": "batch", "service_name": "Microsoft.Batch/batchAccounts"}],
+        },
+    ).result()
+    assert subnet.address_prefixes == ["10.10.1.0/28", "10.10.2.0/28"] and subnet.address_prefix is None
+    assert [(d.name, d.service_name, d.provisioning_state) for d in subnet.delegations] == [
+        ("batch", "Microsoft.Batch/batchAccounts", "Succeeded")
+    ]
+    with pytest.raises(HttpResponseError) as own_overlap:
+        network.subnets.begin_create_or_update(
+            "rg-net", "vnet-o", "twice", {"address_prefixes": ["10.10.3.0/24", "10.10.3.128/25"]}
+        )
+    assert own_overlap.value.error.code == "NetcfgSubnetRangesOverlap"
+    with pytest.raises(HttpResponseError) as timeout:
+        network.virtual_networks.begin_create_or_update(
+            "rg-net", "vnet-t", {**VNET, "flow_timeout_in_minutes": 3}
+        )
+    assert "flowTimeoutInMinutes" in timeout.value.error.message and "between 4 and 30" in str(timeout.value)
+    route_table = "/subscriptions/s/resourceGroups/rg-net/providers/Microsoft.Network/routeTables/rt"
+    with pytest.raises(HttpResponseError) as unserved:
+        network.subnets.begin_create_or_update(
+            "rg-net",
+            "vnet-o",
+            "routed",
+            {"address_prefix": "10.10.4.0/24", "route_table": {"id": route_table}},
+        )
+    assert unserved.value.error.code == "InvalidResourceReference" and "routeTable" in str(unserved.value)

@@ -101,3 +101,10 @@ def test_errors_use_azure_codes(clean_emulator):
     assert (moved.value.status_code, moved.value.error.code) == (409, "InvalidResourceGroupLocation")
     with pytest.raises(ResourceNotFoundError):
         client.resource_groups.begin_delete("rg-nope").result()
+    with pytest.raises(HttpResponseError) as force:
+        client.resource_groups.begin_delete("rg-x", force_deletion_types="Microsoft.Web/sites")
+    assert (force.value.status_code, force.value.error.target) == (400, "forceDeletionTypes")
+    client.resource_groups.begin_delete(
+        "rg-x",
+        force_deletion_types="Microsoft.Compute/virtualMachines,Microsoft.Compute/virtualMachineScaleSets",
+    ).result()

@@ -93,3 +93,61 @@ def test_delete_and_resource_group_delete_remove_accounts(clients):
     storage.storage_accounts.begin_create("rgb1", "stchild", PARAMS).result()
     resources.resource_groups.begin_delete("rgb1").result()
     assert [a.name for a in storage.storage_accounts.list()] == []
+
+
+def test_edge_zone_encryption_and_shared_key_services_are_answered_and_checked(clients):
+    _, storage = clients
+    account = storage.storage_accounts.begin_create(
+        "rga1",
+        "stedge01",
+        {
+            **PARAMS,
+            "extended_location": {"type": "EdgeZone", "name": "losangeles001"},
+            "encryption": {"key_source": "Microsoft.Storage", "require_infrastructure_encryption": True},
+        },
+    ).result()
+    assert (account.extended_location.type, account.extended_location.name) == ("EdgeZone", "losangeles001")
+    assert account.encryption.require_infrastructure_encryption is True
+    block_blob = storage.storage_accounts.begin_create(
+        "rga1", "stpremium01", {**PARAMS, "sku": {"name": "Premium_LRS"}, "kind": "BlockBlobStorage"}
+    ).result()
+    assert block_blob.access_tier == "Premium"  # the only tier of premium block blob accounts
+    cmk = {"key_source": "Microsoft.Keyvault", "key_vault_properties": {"key_name": "k"}}
+    with pytest.raises(HttpResponseError) as vault_key:
+        storage.storage_accounts.begin_create("rga1", "stcmk01", {**PARAMS, "encryption": cmk})
+    assert (vault_key.value.error.code, vault_key.value.error.target) == (
+        "FeatureNotSupported",
+        "properties.encryption.keySource",
+    )
+    with pytest.raises(HttpResponseError) as edge:
+        storage.storage_accounts.begin_create(
+            "rga1", "stedge02", {**PARAMS, "extended_location": {"name": "losangeles001"}}
+        )
+    assert edge.value.error.target == "extendedLocation"
+    rules = {"network_rule_set": {"default_action": "Deny", "ip_rules": [{"ip_address_or_range": "1.2.3.4"}]}}
+    updated = storage.storage_accounts.update("rga1", "stedge01", rules).network_rule_set
+    assert (updated.default_action, updated.bypass, updated.ip_rules[0].ip_address_or_range) == (
+        "Deny",
+        "AzureServices",  # kept: not sent
+        "1.2.3.4",
+    )
+    dual_stack = {"dual_stack_endpoint_preference": {"publish_ipv6_endpoint": True}}
+    ipv6 = storage.storage_accounts.update("rga1", "stedge01", dual_stack).primary_endpoints.ipv6_endpoints
+    assert ipv6.blob == "https://stedge01-ipv6.blob.core.windows.net/"
+    with pytest.raises(HttpResponseError) as directory:
+        storage.storage_accounts.update(
+            "rga1",
+            "stedge01",
+            {"azure_files_identity_based_authentication": {"directory_service_options": "AD"}},
+        )
+    assert directory.value.error.code == "FeatureNotSupported"
+    from azure.core.rest import HttpRequest
+
+    services = {"properties": {"allowSharedKeyAccessForServices": {"blob": {"enabled": "yes"}}}}
+    url = storage._client.format_url(f"{account.id}?api-version=2026-09-01")
+    patch = HttpRequest("PATCH", url, json=services)
+    reply = storage._client.send_request(patch)
+    assert (reply.status_code, reply.json()["error"]["target"]) == (
+        400,
+        "properties.allowSharedKeyAccessForServices",
+    )

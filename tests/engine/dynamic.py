@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from tests.engine.process_tree import stop_process_tree
+from tests.engine.process_tree import kill_process_tree, stop_process_tree
 from tests.engine.project import DYNAMIC_PLUGIN, Project, upstream_dir
 from tests.engine.resource_provider import CheckFailure, DiffResult, ProviderError, ReadResult
 from tests.engine.values import contains_unknowns
@@ -99,6 +99,15 @@ class DynamicProviderPlugin:
         if process is None:
             return
         stop_process_tree(process)  # the sh script's python child too
+
+    def kill(self) -> bool:
+        """SIGKILL the plugin's whole process tree mid-call, as a crash would; False when none runs.
+        The engine then sees its calls fail; stop() afterwards only reaps what is left."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            return False
+        kill_process_tree(process)
+        return True
 
     def plugin_info(self) -> plugin_pb2.PluginInfo:
         return self.stub().GetPluginInfo(plugin_pb2.PluginInfo())

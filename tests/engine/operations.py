@@ -60,10 +60,12 @@ class Stack:
         if self.emulator:
             self.environ[EMULATOR_ENV] = str(self.emulator)
         self._native = native
+        self.plugin: DynamicProviderPlugin | None = None  # the running command's plugin (crash tests kill it)
 
     # -- providers ------------------------------------------------------------------------------------
     def _providers(self, engine_address: str, calls: list) -> tuple[dict[str, Any], DynamicProviderPlugin]:
         plugin = DynamicProviderPlugin(self.project, engine_address, self.environ)
+        self.plugin = plugin
         providers: dict[str, Any] = {
             "pulumi-python": RecordingProvider("pulumi-python", DynamicProvider(plugin), calls)
         }

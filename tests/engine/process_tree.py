@@ -25,6 +25,11 @@ def stop_process_tree(process: subprocess.Popen, *, grace_seconds: float = 10.0)
         process.wait(timeout=grace_seconds)
 
 
+def kill_process_tree(process: subprocess.Popen) -> None:
+    """SIGKILL the whole process group at once, with no grace: a crash, as the crash matrix needs."""
+    _signal_group(process.pid, signal.SIGKILL)
+
+
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
     try:
         os.killpg(pgid, sig)

@@ -76,7 +76,7 @@ def run_fault(env: Env, operation: Operation, kind: str, probability: float, see
         env, operation, state, name, lambda: operation.run(env, env.providers[operation.kind], state)
     )
     if kind in FIX_WORDS:
-        outcome.wrong_fixes = [e for e in outcome.errors if _fix_of(e) and FIX_WORDS[kind] not in _fix_of(e)]
+        outcome.wrong_fixes = [e for e in outcome.errors if fix_of(e) and FIX_WORDS[kind] not in fix_of(e)]
     return outcome
 
 
@@ -148,7 +148,7 @@ def _verify_or_rerun(env: Env, operation: Operation, state: Any, name: str, *, f
     return Outcome(name, "wrong-state" if problems else "converged-rerun", problems=problems)
 
 
-def _fix_of(details: str) -> str:
+def fix_of(details: str) -> str:
     return "\n".join(line for line in details.splitlines() if line.strip().startswith("fix:"))
 
 

@@ -10,10 +10,21 @@ from typing import Any
 
 HERE = Path(__file__).parent
 MANIFEST = HERE / "manifest.json"
+# More rows, one file per provider (manifests/network.json...): the same row format as manifest.json.
+MANIFESTS = HERE / "manifests"
 EXAMPLES = HERE / "examples"
 METHODS = ("GET", "PUT", "PATCH", "POST", "DELETE", "HEAD")
 _REQUIRED = ("example", "provider", "apiVersion", "operation", "request", "source")
-_OPTIONAL = ("prerequisites", "bodyParameter", "query", "schema", "instanceSpecific", "exception", "note")
+_OPTIONAL = (
+    "prerequisites",
+    "bodyParameter",
+    "query",
+    "schema",
+    "instanceSpecific",
+    "superset",
+    "exception",
+    "note",
+)
 
 
 class ManifestError(ValueError):
@@ -34,6 +45,7 @@ class Row:
     query: list[str] = field(default_factory=list)
     schema: dict[str, str] | None = None
     instance_specific: dict[str, str] = field(default_factory=dict)
+    superset: dict[str, str] = field(default_factory=dict)  # list path -> why Azure answers more items
     exception: str | None = None
 
     @property
@@ -44,17 +56,28 @@ class Row:
         return json.loads((EXAMPLES / self.example).read_text())
 
 
-def load(path: Path = MANIFEST) -> list[Row]:
+def load(path: Path = MANIFEST, more: Path | None = MANIFESTS) -> list[Row]:
+    """The rows of `path`, then of every `*.json` under `more` (sorted by name)."""
+    files = [path, *(sorted(more.glob("*.json")) if more is not None and more.is_dir() else [])]
+    loaded: list[Row] = []
+    seen: dict[str, str] = {}
+    for file in files:
+        for row in _rows(file):
+            if row.example in seen:
+                raise ManifestError(
+                    f"{file.name}: example {row.example} is listed twice (also in {seen[row.example]}); "
+                    "keep one row"
+                )
+            seen[row.example] = file.name
+            loaded.append(row)
+    return loaded
+
+
+def _rows(path: Path) -> list[Row]:
     rows = json.loads(path.read_text())
     if not isinstance(rows, list):
         raise ManifestError(f"{path}: the manifest must be a JSON list of rows")
-    loaded = [_row(raw, f"{path.name} row {index}") for index, raw in enumerate(rows)]
-    seen: set[str] = set()
-    for row in loaded:
-        if row.example in seen:
-            raise ManifestError(f"{path.name}: example {row.example} is listed twice; keep one row")
-        seen.add(row.example)
-    return loaded
+    return [_row(raw, f"{path.name} row {index}") for index, raw in enumerate(rows)]
 
 
 def _row(raw: Any, where: str) -> Row:
@@ -91,6 +114,7 @@ def _row(raw: Any, where: str) -> Row:
         query=list(raw.get("query", [])),
         schema=raw.get("schema"),
         instance_specific=dict(raw.get("instanceSpecific", {})),
+        superset=dict(raw.get("superset", {})),
         exception=raw.get("exception"),
     )
     declared = row.load_example().get("operationId")

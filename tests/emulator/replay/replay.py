@@ -73,7 +73,7 @@ def _judge(
     expected = to_subscription(expected, http.subscription)
     if row.schema and status.startswith("2"):
         expected = _without_undefined(expected, row.schema["spec"], _definition(row, status), skipped)
-    problems = differences(expected, final.body, frozenset(row.instance_specific))
+    problems = differences(expected, final.body, frozenset(row.instance_specific), frozenset(row.superset))
     if row.schema and isinstance(final.body, dict) and status.startswith("2"):
         problems += _schema_problems(row, status, final.body, expected)
     return problems

@@ -50,7 +50,6 @@ class Run:
         filled = _fill_strings(value, self._fill_known)
         return to_subscription(filled, self.http.subscription)
 
-
     def _fill_known(self, template: str) -> str:
         return _PARAM.sub(lambda m: self.vars.get(m.group(1), m.group(0)), template)
 

@@ -46,6 +46,16 @@ def test_a_catalog_list_checks_the_shape_of_items_it_does_not_serve():
     ]
 
 
+def test_a_superset_list_allows_more_items_but_needs_every_example_item():
+    expected = {"caps": [{"name": "vCPUs", "value": "2"}, {"name": "ACUs", "value": "160"}]}
+    served = [{"name": "vCPUs", "value": "2"}, {"name": "ACUs", "value": "160"}, {"name": "RdmaEnabled"}]
+    assert differences(expected, {"caps": served}, superset_paths=frozenset({"caps"})) == []
+    assert differences(expected, {"caps": served[:1]}, superset_paths=frozenset({"caps"})) == [
+        "caps: no item named 'acus'"
+    ]
+    assert differences(expected, {"caps": served}) == ["caps: expected 2 items, got 3"]
+
+
 def test_arm_ids_move_into_the_emulators_subscription():
     assert to_subscription({"id": "/subscriptions/subid/resourceGroups/rg"}, "S") == {
         "id": "/subscriptions/S/resourceGroups/rg"

@@ -16,10 +16,13 @@ import pytest
 
 from batch_infra.errors import AzureOperationError, BatchInfraError
 from batch_infra.ops import keys as keys_module
+from batch_infra.ops.key_lease import LEASE_SECONDS, LEASE_SECONDS_ENV
+from batch_infra.ops.key_sink_claim import SINK_TAG
 from batch_infra.ops.key_sinks import FileSink, KeyVaultSink, PublishedKey, RotationState
 from batch_infra.ops.keys import BATCH_STEPS, STORAGE_STEPS
 from batch_infra.providers.azure_retry import RetrySettings
 from tests.unit.ops.keyrotation_helpers import (
+    RG,
     Consumers,
     StorageConsumers,
     batch_keys,
@@ -445,6 +448,75 @@ def test_a_live_lease_of_a_dead_process_on_this_host_is_taken_over_and_reported(
     with pytest.raises(BatchInfraError, match="another key rotation") as refused:
         rotate(clean_emulator.target, account, sink, storage=False, grace=0)
     assert "taken over at once" in refused.value.render()
+
+
+def test_a_dead_holder_on_another_host_is_taken_over_once_its_heartbeat_stops(
+    clean_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16 item 5: a live run renews its lease from a heartbeat while it waits, so the lease can be
+    short (LEASE_SECONDS: 120 s, not the 600-1,320 s it was); a holder on another machine that stops renewing
+    is taken over once the lease expires, and the report says so. Here the lease is 0.6 s."""
+    monkeypatch.setenv(LEASE_SECONDS_ENV, "0.6")
+    assert LEASE_SECONDS == 120.0
+    account = make_account(clean_emulator)
+    sink = kv_sink(clean_emulator)
+    second: list[BaseException] = []
+
+    def second_run_during_a_long_wait(part: str, step: str) -> None:
+        if step == "published":
+            time.sleep(1.5)  # over twice the lease: only the heartbeat keeps it this run's
+            try:
+                rotate(clean_emulator.target, account, kv_sink(clean_emulator), storage=False, grace=0)
+            except BatchInfraError as err:
+                second.append(err)
+
+    rotate(
+        clean_emulator.target, account, sink, storage=False, grace=0.1, on_step=second_run_during_a_long_wait
+    )
+    assert len(second) == 1 and "renewed its lease" in str(second[0]), second
+    assert "a live run renews it every 0s" in second[0].render()
+
+    state = sink.read_state()
+    state.lease_owner = "elsewhere0002@other-host:4242"  # another machine: its process cannot be checked
+    state.lease_expires = time.time() + 0.6  # it renewed just now
+    sink.write_state(state)
+    with pytest.raises(BatchInfraError, match="another key rotation"):
+        rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    time.sleep(0.7)  # no renewal came: that run is gone
+    report = rotate(clean_emulator.target, account, sink, storage=False, grace=0)
+    assert any(
+        "took over the lease of run elsewhere0002@other-host:4242: it stopped renewing" in note
+        for note in report.notes
+    ), report.notes
+    assert sink.read().value == batch_keys(clean_emulator, account)["primary"]
+    assert sink.read_state().lease_owner == ""
+
+
+def test_a_second_sink_for_one_account_is_refused_and_the_first_sinks_key_keeps_working(
+    clean_emulator: Any, tmp_path: Path
+) -> None:
+    """Issue 16 item 5: rotating through a second sink would regenerate the key the first sink's consumers
+    hold. The first rotation names its sink in a tag on the Batch account; another sink is refused, dry or
+    not, with the way to move; the recorded sink rotates as before."""
+    account = make_account(clean_emulator)
+    first = kv_sink(clean_emulator)
+    report = rotate(clean_emulator.target, account, first, storage=False, grace=0)
+    assert any(note.startswith("recorded Key Vault secret") for note in report.notes), report.notes
+    tags = clean_emulator.batch_mgmt_client().batch_account.get(RG, account.batch_account).tags
+    assert tags[SINK_TAG] == first.identity
+    held, keys_before = first.read().value, batch_keys(clean_emulator, account)
+
+    second = FileSink(tmp_path / "key.json")
+    for dry_run in (True, False):
+        with pytest.raises(BatchInfraError, match=f"are published to {first.identity}") as refused:
+            rotate(clean_emulator.target, account, second, storage=False, grace=0, dry_run=dry_run)
+        assert "az tag update --resource-id" in refused.value.render()
+    assert batch_keys(clean_emulator, account) == keys_before and first.read().value == held
+    assert not (tmp_path / "key.json").exists()
+
+    report = rotate(clean_emulator.target, account, kv_sink(clean_emulator), storage=False, grace=0)
+    assert not any("recorded" in note for note in report.notes)
+    assert first.read().value == batch_keys(clean_emulator, account)["primary"] != held
 
 
 def test_keys_changed_by_someone_else_are_never_published(clean_emulator: Any) -> None:

@@ -21,7 +21,7 @@ from batch_infra.emulator import arm
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.identities import principal_exists
-from batch_infra.emulator.services.authorization.roles import BUILT_IN
+from batch_infra.emulator.services.authorization.roles import role_exists
 
 COLLECTION = "role_assignments"  # keyed by lower-cased assignment id (scope + /providers/...), so deleting
 # a resource group deletes the assignments at or under it, as ARM does
@@ -113,7 +113,7 @@ def _require_scope(ctx: EmulatorContext, scope: str) -> None:
 
 def _role_definition(ctx: EmulatorContext, value: Any) -> str:
     found = _DEFINITION.match(value) if isinstance(value, str) else None
-    if found is None or found["role"].lower() not in BUILT_IN:
+    if found is None or not role_exists(ctx, found["role"]):
         raise AzureError(
             400,
             "RoleDefinitionDoesNotExist",

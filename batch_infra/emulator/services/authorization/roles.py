@@ -1,6 +1,11 @@
-"""Azure built-in role definition GUIDs (the same in every tenant: Microsoft Learn "Azure built-in roles")."""
+"""Role definitions that exist: Azure's built-in GUIDs (the same in every tenant: Microsoft Learn "Azure
+built-in roles") and the tenant's custom roles, which tests declare (setting custom_role_definitions)."""
 
 from __future__ import annotations
+
+from batch_infra.emulator.context import EmulatorContext
+
+CUSTOM_SETTING = "custom_role_definitions"  # GUIDs of the tenant's custom roles (none by default)
 
 BUILT_IN = {
     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
@@ -23,3 +28,8 @@ BUILT_IN = {
     "6aaa78f1-f7de-44ca-8722-c64a23943cae": "Azure Batch Data Contributor",
     "48e5e92e-a480-4e71-aa9c-2778f4c13781": "Azure Batch Job Submitter",
 }
+
+
+def role_exists(ctx: EmulatorContext, guid: str) -> bool:
+    custom = {str(role).lower() for role in ctx.settings.get(CUSTOM_SETTING) or []}
+    return guid.lower() in BUILT_IN or guid.lower() in custom

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from batch_infra.emulator import api_versions
 from batch_infra.emulator.routing import Router
-from batch_infra.emulator.services.batch_data.handlers import API_VERSION, BatchDataPlane
+from batch_infra.emulator.services.batch_data.handlers import BatchDataPlane
 
 # The region mirrors Azure's `<account>.<region>.batch.azure.com`: account names are unique per region only.
 ACCOUNT = r"/batch/(?P<location>[a-z0-9]+)/(?P<account>[a-z0-9]{3,24})"
@@ -23,5 +24,7 @@ def add_routes(router: Router, h: BatchDataPlane) -> None:
         ("POST", POOL + r"/evaluateautoscale", h.evaluate_autoscale),
         ("POST", POOL + r"/stopresize", h.stop_resize),
     ]
+    # Every published data-plane version is accepted; each answers the 2025-06-01 shapes.
+    versions = api_versions.versions("Azure.Batch (data plane)")
     for method, path, handler in table:
-        router.add(method, path, handler, api_versions=(API_VERSION,), envelope="batch", auth="batch")
+        router.add(method, path, handler, api_versions=versions, envelope="batch", auth="batch")

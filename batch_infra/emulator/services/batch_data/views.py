@@ -103,6 +103,10 @@ def _add_vm_configuration(view: dict[str, Any], props: dict[str, Any]) -> None:
     if source.get("id"):
         image["virtualMachineImageId"] = source["id"]
     rest = _in_data_shape(vmc, "VirtualMachineConfiguration")
+    if isinstance(rest.get("osDisk"), dict):
+        # The data plane answers an OS disk that is not ephemeral with empty ephemeralOSDiskSettings
+        # (Pools_GetPool_DiskEncryptionSet, Pools_GetPool_ConfidentialDiskEncryptionSet; management does not).
+        rest["osDisk"].setdefault("ephemeralOSDiskSettings", {})
     view["virtualMachineConfiguration"] = {"imageReference": image, **rest}
 
 
@@ -150,7 +154,12 @@ def _add_optional(view: dict[str, Any], props: dict[str, Any]) -> None:
         ]
     policy = props.get("taskSchedulingPolicy")
     if policy and policy.get("nodeFillType"):
-        view["taskSchedulingPolicy"] = {"nodeFillType": policy["nodeFillType"].lower()}
+        # jobDefaultOrder: "The default value is none." (BatchTaskSchedulingPolicy, 2025-06-01), answered in
+        # Pools_GetPool_DiskEncryptionSet.
+        view["taskSchedulingPolicy"] = {
+            "nodeFillType": policy["nodeFillType"].lower(),
+            "jobDefaultOrder": policy.get("jobDefaultOrder", "none").lower(),
+        }
     if props.get("networkConfiguration"):
         view["networkConfiguration"] = _in_data_shape(props["networkConfiguration"], "NetworkConfiguration")
     for name, definition in _SHAPED_SECTIONS:

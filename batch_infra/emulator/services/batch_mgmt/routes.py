@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from batch_infra.emulator.routing import RG, SUB, Router
-from batch_infra.emulator.services.batch_mgmt.handlers import API_VERSION, BatchManagement
+from batch_infra.emulator.services.batch_mgmt.handlers import BatchManagement
 
 ACCOUNTS = RG + r"/providers/Microsoft\.Batch/batchAccounts"
 ACCOUNT = ACCOUNTS + r"/(?P<account>[^/]+)"
@@ -47,19 +47,13 @@ def routes(h: BatchManagement) -> list[tuple[str, str, object]]:
     ]
 
 
-# azure-native 3.x manages accounts and applications at 2024-07-01 (its SDK docstrings: "Uses Azure REST API
-# version 2024-07-01"); their shapes match 2025-06-01 (BatchAccountCreate_*/ApplicationCreate examples of
-# both versions). Pools and packages stay 2025-06-01 only: only azure-mgmt-batch 19 calls them.
-OLDER_VERSIONS = {"2024-07-01": (ACCOUNTS, ACCOUNT, APPLICATION)}
-
-
-def api_versions(path: str) -> tuple[str, ...]:
-    older = tuple(
-        v for v, paths in OLDER_VERSIONS.items() if path in paths or path == ACCOUNT + r"/applications"
-    )
-    return (API_VERSION, *older)
+# Every published Microsoft.Batch version is accepted (azure-native 3.x sends 2024-07-01 for accounts and
+# applications); each answers the 2025-06-01 shapes. The location operations (quotas, virtualMachineSkus,
+# checkNameAvailability) take the provider's list too (unverified per operation: ARM registers them as
+# types of their own).
+RESOURCE_TYPE = "Microsoft.Batch/batchAccounts"
 
 
 def add_routes(router: Router, handlers: BatchManagement) -> None:
     for method, path, handler in routes(handlers):
-        router.add(method, path, handler, api_versions=api_versions(path))  # type: ignore[arg-type]
+        router.add(method, path, handler, resource_type=RESOURCE_TYPE)  # type: ignore[arg-type]

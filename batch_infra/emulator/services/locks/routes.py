@@ -7,7 +7,6 @@ from batch_infra.emulator.http import Request, Response
 from batch_infra.emulator.routing import Router
 from batch_infra.emulator.services.locks import models
 
-API_VERSIONS = ("2020-05-01", "2016-09-01")
 SCOPE = r"(?P<scope>/subscriptions/[^/]+(?:/resourceGroups/[^/]+(?:/providers/.+?)?)?)"
 LOCK = SCOPE + r"/providers/Microsoft\.Authorization/locks/(?P<lock>[^/]+)"
 
@@ -26,9 +25,10 @@ def add_routes(router: Router, ctx: EmulatorContext) -> None:
     def list_at(request: Request) -> Response:
         return Response(200, {"value": models.list_at(ctx, request.params["scope"])})
 
-    router.add("PUT", LOCK, put, api_versions=API_VERSIONS)
-    router.add("GET", LOCK, get, api_versions=API_VERSIONS)
-    router.add("DELETE", LOCK, delete, api_versions=API_VERSIONS)
-    router.add(
-        "GET", SCOPE + r"/providers/Microsoft\.Authorization/locks", list_at, api_versions=API_VERSIONS
-    )
+    for method, path, handler in (
+        ("PUT", LOCK, put),
+        ("GET", LOCK, get),
+        ("DELETE", LOCK, delete),
+        ("GET", SCOPE + r"/providers/Microsoft\.Authorization/locks", list_at),
+    ):
+        router.add(method, path, handler, resource_type=models.LOCK_TYPE)

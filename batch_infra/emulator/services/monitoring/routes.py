@@ -10,8 +10,6 @@ from batch_infra.emulator.http import Request, Response
 from batch_infra.emulator.routing import RG, Router
 from batch_infra.emulator.services.monitoring import models
 
-SETTING_VERSIONS = ("2021-05-01-preview",)
-WORKSPACE_VERSIONS = ("2023-09-01", "2022-10-01", "2025-02-01")
 SETTING = (
     r"(?P<resource>/subscriptions/[^/]+/resourceGroups/[^/]+/providers/.+?)"
     r"/providers/Microsoft\.Insights/diagnosticSettings/(?P<setting>[^/]+)"
@@ -77,9 +75,9 @@ def add_routes(router: Router, ctx: EmulatorContext) -> None:
         key = models.workspace_id(subscription, name, request.params["workspace"])
         return Response(200 if ctx.state.delete(models.WORKSPACES, key) else 204)
 
-    router.add("PUT", SETTING, put_setting, api_versions=SETTING_VERSIONS)
-    router.add("GET", SETTING, get_setting, api_versions=SETTING_VERSIONS)
-    router.add("DELETE", SETTING, delete_setting, api_versions=SETTING_VERSIONS)
-    router.add("PUT", WORKSPACE, put_workspace, api_versions=WORKSPACE_VERSIONS)
-    router.add("GET", WORKSPACE, get_workspace, api_versions=WORKSPACE_VERSIONS)
-    router.add("DELETE", WORKSPACE, delete_workspace, api_versions=WORKSPACE_VERSIONS)
+    for path, kind, put, get, delete in (
+        (SETTING, models.SETTING_TYPE, put_setting, get_setting, delete_setting),
+        (WORKSPACE, models.WORKSPACE_TYPE, put_workspace, get_workspace, delete_workspace),
+    ):
+        for method, handler in (("PUT", put), ("GET", get), ("DELETE", delete)):
+            router.add(method, path, handler, resource_type=kind)

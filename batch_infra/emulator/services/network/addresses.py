@@ -64,25 +64,30 @@ def address_space(properties: dict[str, Any], resource_id: str) -> list[Network]
 
 
 def check_subnet(
-    name: str, prefix: Network, vnet_name: str, space: list[Network], siblings: dict[str, Network]
+    name: str,
+    prefixes: list[Network],
+    vnet_name: str,
+    space: list[Network],
+    siblings: dict[str, list[Network]],
 ) -> None:
-    """Refuse a subnet outside the VNet's address space or overlapping another subnet, as Azure does."""
-    if not any(prefix.version == net.version and prefix.subnet_of(net) for net in space):  # type: ignore[arg-type]
-        raise AzureError(
-            400,
-            "NetcfgSubnetRangeOutsideVnet",
-            f"Subnet '{name}' is not valid because its IP address range is outside the IP address "
-            f"range of virtual network '{vnet_name}'.",
-        )
-    for other, other_prefix in siblings.items():
-        if (
-            other.lower() != name.lower()
-            and prefix.version == other_prefix.version
-            and prefix.overlaps(other_prefix)
-        ):
+    """Refuse a subnet prefix outside the VNet's address space or overlapping another subnet (or one of
+    the subnet's own prefixes), as Azure does."""
+    for index, prefix in enumerate(prefixes):
+        if not any(prefix.version == net.version and prefix.subnet_of(net) for net in space):  # type: ignore[arg-type]
             raise AzureError(
                 400,
-                "NetcfgSubnetRangesOverlap",
-                f"Subnet '{name}' is not valid in virtual network '{vnet_name}' because its IP address "
-                f"range overlaps with that of an existing subnet '{other}' in the virtual network.",
+                "NetcfgSubnetRangeOutsideVnet",
+                f"Subnet '{name}' is not valid because its IP address range {prefix} is outside the IP "
+                f"address range of virtual network '{vnet_name}'.",
             )
+        others = [(other, p) for other, ps in siblings.items() if other.lower() != name.lower() for p in ps]
+        others += [(name, p) for p in prefixes[index + 1 :]]
+        for other, other_prefix in others:
+            if prefix.version == other_prefix.version and prefix.overlaps(other_prefix):
+                raise AzureError(
+                    400,
+                    "NetcfgSubnetRangesOverlap",
+                    f"Subnet '{name}' is not valid in virtual network '{vnet_name}' because its IP address "
+                    f"range {prefix} overlaps with that of an existing subnet '{other}' in the virtual "
+                    "network.",
+                )

@@ -9,12 +9,23 @@ from batch_infra.emulator import arm
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.services.network import addresses
+from batch_infra.emulator.services.network.kinds import (  # noqa: F401 (re-exported)
+    NSG_TYPE,
+    NSGS,
+    RULE_TYPE,
+    SUBNET_TYPE,
+    SUBNETS,
+    VNET_TYPE,
+    VNETS,
+)
+from batch_infra.emulator.services.network.subnets import etag as _etag
+from batch_infra.emulator.services.network.subnets import parsed, subnet_doc
 
-VNETS, SUBNETS, NSGS = "virtual_networks", "subnets", "network_security_groups"  # keyed by lower-cased ARM id
-VNET_TYPE = "Microsoft.Network/virtualNetworks"
-SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
-NSG_TYPE = "Microsoft.Network/networkSecurityGroups"
-RULE_TYPE = "Microsoft.Network/networkSecurityGroups/securityRules"
+# flowTimeoutInMinutes: between 4 and 30 minutes (learn.microsoft.com/azure/virtual-network/
+# virtual-network-tcp-ip-flow-timeout-overview); Azure's error code for a value outside it is not published
+# (unverified).
+_FLOW_TIMEOUT = (4, 30)
+_ENCRYPTION_ENFORCEMENT = ("DropUnencrypted", "AllowUnencrypted")
 # Every NSG carries Azure's six default rules, with the descriptions Azure gives them (Microsoft's 2026-03-01
 # example NetworkSecurityGroupCreate, replayed in tests/emulator/replay).
 _DEFAULT_RULES = (
@@ -33,10 +44,6 @@ _DEFAULT_RULE_DESCRIPTIONS = {
     "AllowInternetOutBound": "Allow outbound traffic from all VMs to Internet",
     "DenyAllOutBound": "Deny all outbound traffic",
 }
-
-
-def _etag() -> str:
-    return f'W/"{uuid.uuid4()}"'
 
 
 def _not_found(kind: str, name: str, group: str) -> AzureError:
@@ -102,6 +109,7 @@ def put_vnet(
                 "enableDdosProtection": False,
             },
         }
+        doc["properties"].update(_vnet_options(props, key))
         if tags := arm.check_tags(body):
             doc["tags"] = tags
         for old_key, _old in state.items(SUBNETS, key + "/subnets/"):
@@ -112,11 +120,42 @@ def put_vnet(
     return doc, existing is None
 
 
+def _vnet_options(props: dict[str, Any], key: str) -> dict[str, Any]:
+    """The optional VNet properties Azure echoes: flowTimeoutInMinutes and encryption, checked."""
+    options: dict[str, Any] = {}
+    timeout = props.get("flowTimeoutInMinutes")
+    if timeout is not None:
+        low, high = _FLOW_TIMEOUT
+        if isinstance(timeout, bool) or not isinstance(timeout, int) or not low <= timeout <= high:
+            raise AzureError(
+                400,
+                "InvalidRequestFormat",
+                f"Virtual network {key}: flowTimeoutInMinutes {timeout!r} must be an integer between {low} "
+                f"and {high}.",
+                target="properties.flowTimeoutInMinutes",
+            )
+        options["flowTimeoutInMinutes"] = timeout
+    encryption = props.get("encryption")
+    if encryption is not None:
+        given = encryption if isinstance(encryption, dict) else {}
+        enforcement = given.get("enforcement", "AllowUnencrypted")
+        if not isinstance(given.get("enabled"), bool) or enforcement not in _ENCRYPTION_ENFORCEMENT:
+            raise AzureError(
+                400,
+                "InvalidRequestFormat",
+                f"Virtual network {key}: encryption needs 'enabled' (true or false) and 'enforcement' one of "
+                f"{', '.join(_ENCRYPTION_ENFORCEMENT)}.",
+                target="properties.encryption",
+            )
+        options["encryption"] = {"enabled": given["enabled"], "enforcement": enforcement}
+    return options
+
+
 def _vnet_subnets(
     ctx: EmulatorContext, key: str, vnet_name: str, space: list, wanted: list
 ) -> list[dict[str, Any]]:
     built: list[dict[str, Any]] = []
-    prefixes: dict[str, addresses.Network] = {}
+    taken: dict[str, list[addresses.Network]] = {}
     for index, spec in enumerate(wanted):
         if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
             raise AzureError(
@@ -125,10 +164,10 @@ def _vnet_subnets(
                 f"properties.subnets[{index}] needs a 'name'.",
                 target=f"properties.subnets[{index}].name",
             )
-        subnet = _subnet_doc(ctx, key, spec["name"], arm.properties(spec, required=True))
-        prefix = addresses.parse_prefix(subnet["properties"]["addressPrefix"], subnet["id"], "addressPrefix")
-        addresses.check_subnet(spec["name"], prefix, vnet_name, space, prefixes)
-        prefixes[spec["name"]] = prefix
+        subnet = subnet_doc(ctx, key, spec["name"], arm.properties(spec, required=True))
+        networks = parsed(subnet)
+        addresses.check_subnet(spec["name"], networks, vnet_name, space, taken)
+        taken[spec["name"]] = networks
         built.append(subnet)
     return built
 
@@ -153,47 +192,6 @@ def delete(ctx: EmulatorContext, collection: str, key: str) -> None:
 
 
 # -- subnets ---------------------------------------------------------------------------------------
-def _subnet_doc(ctx: EmulatorContext, vnet_key: str, name: str, props: dict[str, Any]) -> dict[str, Any]:
-    key = f"{vnet_key}/subnets/{name}"
-    if "addressPrefix" not in props:
-        raise AzureError(
-            400,
-            "NoAddressPrefixOrPoolProvided",
-            f"Subnet {key} needs properties.addressPrefix (a CIDR inside the virtual network).",
-            target="properties.addressPrefix",
-        )
-    properties: dict[str, Any] = {
-        "addressPrefix": props["addressPrefix"],
-        "provisioningState": "Succeeded",
-        "delegations": [],
-        "privateEndpointNetworkPolicies": props.get("privateEndpointNetworkPolicies", "Disabled"),
-        "privateLinkServiceNetworkPolicies": props.get("privateLinkServiceNetworkPolicies", "Enabled"),
-    }
-    nsg = props.get("networkSecurityGroup")
-    if nsg is not None:
-        nsg_ref = nsg.get("id") if isinstance(nsg, dict) else None
-        if not isinstance(nsg_ref, str) or ctx.state.get(NSGS, nsg_ref) is None:
-            raise AzureError(
-                400,
-                "InvalidResourceReference",
-                f"Resource {nsg_ref} referenced by resource {key} was not found. Please make sure that "
-                "the referenced resource exists, and that both resources are in the same region.",
-                target="properties.networkSecurityGroup.id",
-            )
-        properties["networkSecurityGroup"] = {"id": ctx.state.get(NSGS, nsg_ref)["id"]}  # type: ignore[index]
-    if isinstance(props.get("serviceEndpoints"), list):
-        properties["serviceEndpoints"] = [
-            {
-                "service": e.get("service"),
-                "locations": e.get("locations", ["*"]),
-                "provisioningState": "Succeeded",
-            }
-            for e in props["serviceEndpoints"]
-            if isinstance(e, dict)
-        ]
-    return {"id": key, "name": name, "type": SUBNET_TYPE, "etag": _etag(), "properties": properties}
-
-
 def get_subnet(ctx: EmulatorContext, subscription: str, group: str, vnet: str, name: str) -> dict[str, Any]:
     get_vnet(ctx, subscription, group, vnet)
     return _get(
@@ -211,19 +209,13 @@ def put_subnet(
 ) -> tuple[dict[str, Any], bool]:
     with ctx.state.transaction() as state:
         network = get_vnet(ctx, subscription, group, vnet)
-        subnet = _subnet_doc(ctx, network["id"], name, arm.properties(body, required=True))
+        subnet = subnet_doc(ctx, network["id"], name, arm.properties(body, required=True))
         space = [
             addresses.parse_prefix(p, network["id"], "addressPrefixes")
             for p in network["properties"]["addressSpace"]["addressPrefixes"]
         ]
-        siblings = {
-            s["name"]: addresses.parse_prefix(s["properties"]["addressPrefix"], s["id"], "addressPrefix")
-            for s in network["properties"]["subnets"]
-        }
-        prefix = addresses.parse_prefix(
-            subnet["properties"]["addressPrefix"], subnet["id"], "properties.addressPrefix"
-        )
-        addresses.check_subnet(name, prefix, vnet, space, siblings)
+        siblings = {s["name"]: parsed(s) for s in network["properties"]["subnets"]}
+        addresses.check_subnet(name, parsed(subnet), vnet, space, siblings)
         created = state.get(SUBNETS, subnet["id"]) is None
         subnet["properties"]["provisioningState"] = "Updating"
         state.put(SUBNETS, subnet["id"], subnet)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.routing import Router
-from batch_infra.emulator.services.private_link import access
+from batch_infra.emulator.services.private_link import access, batch_views
 from batch_infra.emulator.services.private_link.routes import register as add_routes
 
 
@@ -12,4 +12,5 @@ def register(router: Router, ctx: EmulatorContext) -> None:
     ctx.settings.setdefault(access.CALLER_IP_SETTING, access.CALLER_IP_DEFAULT)
     ctx.settings.setdefault(access.CALLER_VNET_SETTING, "")
     ctx.data_plane_network = lambda request, location, account: access.check(ctx, request, location, account)
+    ctx.batch_account_connections = lambda account: batch_views.connections(ctx, account)
     add_routes(router, ctx)

@@ -13,6 +13,7 @@ from typing import Any
 from batch_infra.emulator import arm
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError
+from batch_infra.emulator.services.network import subnets
 from batch_infra.emulator.services.network.models import SUBNETS, VNETS
 
 ENDPOINTS, ZONE_GROUPS = "private_endpoints", "private_dns_zone_groups"
@@ -182,7 +183,7 @@ def target_exists(ctx: EmulatorContext, target_id: str) -> bool:
 def _next_address(ctx: EmulatorContext, subnet: dict[str, Any]) -> str:
     """The next free address of the subnet (Azure keeps the first four and the last one)."""
     used = {doc.get("_address") for _k, doc in ctx.state.items(ENDPOINTS)}
-    network = ipaddress.ip_network(subnet["properties"]["addressPrefix"])
+    network = ipaddress.ip_network(subnets.prefixes(subnet)[0])
     for host in list(network.hosts())[3:]:
         if str(host) not in used:
             return str(host)

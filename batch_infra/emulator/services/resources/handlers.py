@@ -11,6 +11,11 @@ from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.http import Request, Response
 from batch_infra.emulator.services.resources import models
 
+# ResourceGroups_Delete's forceDeletionTypes: "Currently, only the following is supported:
+# forceDeletionTypes=Microsoft.Compute/virtualMachines,Microsoft.Compute/virtualMachineScaleSets" (the
+# 2025-04-01 spec's parameter description); Azure's error code for another value is not published
+# (unverified).
+FORCE_DELETION_TYPES = ("microsoft.compute/virtualmachines", "microsoft.compute/virtualmachinescalesets")
 _TAG_FILTER = re.compile(
     r"^\s*tagName\s+eq\s+'([^']*)'(?:\s+and\s+tagValue\s+eq\s+'([^']*)')?\s*$", re.IGNORECASE
 )
@@ -46,6 +51,7 @@ class ResourceGroupHandlers:
 
     def delete(self, request: Request) -> Response:
         subscription, name = self._names(request)
+        _check_force_deletion_types(request.query.get("forceDeletionTypes"))
         group = models.begin_delete(self.ctx, subscription, name)
         headers = self.ctx.lro.begin(
             "resource_group_delete",
@@ -71,6 +77,20 @@ class ResourceGroupHandlers:
                 )
             groups = groups[: int(top)]
         return Response(200, {"value": groups})
+
+
+def _check_force_deletion_types(value: str | None) -> None:
+    if value is None:
+        return
+    unknown = [t for t in value.split(",") if t.strip().lower() not in FORCE_DELETION_TYPES]
+    if unknown or not value.strip():
+        raise AzureError(
+            400,
+            "InvalidParameter",
+            f"forceDeletionTypes '{value}' is not supported: use Microsoft.Compute/virtualMachines, "
+            "Microsoft.Compute/virtualMachineScaleSets or both, comma-separated.",
+            target="forceDeletionTypes",
+        )
 
 
 def _filter(groups: list[dict[str, Any]], expression: str | None) -> list[dict[str, Any]]:

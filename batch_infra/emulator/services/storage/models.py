@@ -10,6 +10,7 @@ from typing import Any
 from batch_infra.emulator import arm
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError
+from batch_infra.emulator.services.storage import requested as asked
 
 TYPE = "Microsoft.Storage/storageAccounts"
 ACCOUNTS = "storage_accounts"  # keyed by lower-cased ARM id
@@ -26,28 +27,6 @@ SKUS = (
     "Standard_RAGZRS",
 )
 KINDS = ("Storage", "StorageV2", "BlobStorage", "FileStorage", "BlockBlobStorage")
-# Create-time properties Azure echoes back under `properties` (the rest are computed).
-_ECHOED = (
-    "accessTier",
-    "supportsHttpsTrafficOnly",
-    "minimumTlsVersion",
-    "allowBlobPublicAccess",
-    "allowSharedKeyAccess",
-    "isHnsEnabled",
-    "publicNetworkAccess",
-    "largeFileSharesState",
-    "allowCrossTenantReplication",
-    "defaultToOAuthAuthentication",
-    "isSftpEnabled",
-    "isLocalUserEnabled",
-    "isNfsV3Enabled",
-    "dnsEndpointType",
-    "allowedCopyScope",
-    "routingPreference",
-    "sasPolicy",
-    "keyPolicy",
-    "allowCrossTenantDelegationSas",
-)
 _GEO_REDUNDANT = ("Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS")
 # Azure's region pairs (learn.microsoft.com/azure/reliability/cross-region-replication-azure), for the
 # secondaryLocation of a geo-redundant account; a region without a pair here gets none.
@@ -177,7 +156,12 @@ def _new_account(
             "defaultAction": "Allow",
         },
     }
-    properties.update({k: requested[k] for k in _ECHOED if k in requested})
+    properties.update(asked.echoed(requested))
+    properties["encryption"] = asked.encryption(requested, properties["encryption"])
+    if body.get("kind") == "BlockBlobStorage":
+        # "Premium access tier is the default value for premium block blobs storage account type and it
+        # cannot be changed" (AccessTier, 2026-09-01 spec).
+        properties["accessTier"] = "Premium"
     _computed(properties, name, location, sku, requested)
     doc = {
         "id": key,
@@ -188,6 +172,8 @@ def _new_account(
         "kind": _kind(body, sku),
         "properties": properties,
     }
+    if (edge_zone := asked.extended_location(body)) is not None:
+        doc["extendedLocation"] = edge_zone
     tags = arm.check_tags(body)
     if tags:
         doc["tags"] = tags
@@ -205,21 +191,29 @@ def _computed(
     if sku["name"] in _GEO_REDUNDANT and location in _PAIRS:
         properties["secondaryLocation"] = _PAIRS[location]
         properties["statusOfSecondary"] = "available"
-    routing = requested.get("routingPreference") or {}
-    if routing.get("publishInternetEndpoints"):
-        properties["primaryEndpoints"]["internetEndpoints"] = _routed(name, "internetrouting", _INTERNET)
-    if routing.get("publishMicrosoftEndpoints"):
-        properties["primaryEndpoints"]["microsoftEndpoints"] = _routed(name, "microsoftrouting", _MICROSOFT)
-    if isinstance(requested.get("networkAcls"), dict):
-        properties["networkAcls"] = {**properties["networkAcls"], **requested["networkAcls"]}
+    _publish_endpoints(properties, name)
+    properties["networkAcls"] = asked.network_acls(requested, properties["networkAcls"])
 
 
-_INTERNET = ("blob", "dfs", "file", "web")
-_MICROSOFT = ("blob", "dfs", "file", "queue", "table", "web")
+# The extra endpoint sets an account publishes: routingPreference's internet and Microsoft routing ones
+# (Microsoft's example StorageAccountCreate) and dualStackEndpointPreference's IPv6 ones (the example
+# StorageAccountLeverageIPv6Ability), each with the services those examples list.
+_PUBLISHED = (
+    ("routingPreference", "publishInternetEndpoints", "internetEndpoints", "internetrouting", 4),
+    ("routingPreference", "publishMicrosoftEndpoints", "microsoftEndpoints", "microsoftrouting", 6),
+    ("dualStackEndpointPreference", "publishIpv6Endpoint", "ipv6Endpoints", "ipv6", 6),
+)
+_SERVICES = ("blob", "dfs", "file", "web", "queue", "table")  # the first four: internet routing's
 
 
-def _routed(name: str, route: str, services: tuple[str, ...]) -> dict[str, str]:
-    return {service: f"https://{name}-{route}.{service}.core.windows.net/" for service in services}
+def _publish_endpoints(properties: dict[str, Any], name: str) -> None:
+    endpoints = properties["primaryEndpoints"]
+    for preference, flag, key, route, count in _PUBLISHED:
+        if (properties.get(preference) or {}).get(flag):
+            services = sorted(_SERVICES[:count])
+            endpoints[key] = {s: f"https://{name}-{route}.{s}.core.windows.net/" for s in services}
+        else:
+            endpoints.pop(key, None)
 
 
 def _new_key(name: str, now: str) -> dict[str, str]:
@@ -297,7 +291,10 @@ def update(
             if tags:
                 doc["tags"] = tags
         requested = arm.properties(body)
-        doc["properties"].update({k: requested[k] for k in _ECHOED if k in requested})
+        doc["properties"].update(asked.echoed(requested))
+        doc["properties"]["encryption"] = asked.encryption(requested, doc["properties"]["encryption"])
+        doc["properties"]["networkAcls"] = asked.network_acls(requested, doc["properties"]["networkAcls"])
+        _publish_endpoints(doc["properties"], name)
         state.put(ACCOUNTS, doc["id"], doc)
     return doc
 

@@ -153,6 +153,10 @@ def served(ctx: EmulatorContext, resource: dict[str, Any]) -> dict[str, Any]:
     """
     endpoint = ctx.data_plane_endpoint(resource["name"], resource["location"])
     properties = {k: v for k, v in resource["properties"].items() if k != "accountEndpoint"}
+    # The account embeds the connections of the private endpoints to it, as PrivateBatchAccountGet shows.
+    connections = ctx.batch_account_connections(resource) if ctx.batch_account_connections else []
+    if connections:
+        properties["privateEndpointConnections"] = connections
     return {**resource, "properties": {"accountEndpoint": endpoint, **properties}}
 
 
