@@ -64,10 +64,6 @@ def run_against_target(request: Request) -> int:
     from batch_infra.ops.stack_state import load_state
 
     stack, project_dir, azure = request.stack, request.project_dir, request.azure
-    if azure:  # a deployment would fail on them: say so before reading Azure
-        from batch_infra.config.placeholders import refuse_placeholders
-
-        refuse_placeholders(stack, project_dir)
     state = load_state(request.state_file) if request.state_file is not None else None
     owned = embedded.owns_target(azure)
     from batch_infra.config import stack_file
@@ -78,6 +74,10 @@ def run_against_target(request: Request) -> int:
         status_console = output.console(stderr=True)
         with status_console.status(f"planning stack {stack} under Pulumi's mock runtime") as status:
             plan = plan_stack(stack, project_dir)
+            if azure:  # a deployment would fail on them: say so before reading Azure
+                from batch_infra.config.placeholders import refuse_placeholders
+
+                refuse_placeholders(plan.source, plan.config)
             planned = time.perf_counter()
             status.update("waiting for the target" + (" (the embedded emulator)" if owned else ""))
             target = ready()

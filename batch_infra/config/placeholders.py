@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from batch_infra.config.loader import NAMESPACE, LoadedStack, load_stack_file, stack_file
+from batch_infra.config.loader import NAMESPACE
 from batch_infra.config.stack import StackConfig
 from batch_infra.errors import ConfigError
 
@@ -23,26 +23,20 @@ URL_HOST = re.compile(r"^https://([^/]+)/", re.IGNORECASE)
 README = 'README "Deploying for real", step 4'
 
 
-def refuse_placeholders(stack: str, project_dir: Any) -> None:
+def refuse_placeholders(source: str, config: StackConfig) -> None:
     """Before a run against Azure: ConfigError naming each example value still in the stack file."""
-    loaded = load_stack_file(stack_file(stack, project_dir), environment=stack)
-    if problems := placeholder_problems(loaded):
-        raise ConfigError(problems)
+    if found := placeholders(config):
+        raise ConfigError(
+            [f"{source}: {NAMESPACE}:{path}: a shipped example value: {message}" for path, message in found]
+        )
 
 
-def placeholder_problems(loaded: LoadedStack) -> list[str]:
-    return [
-        f"{loaded.source}: {NAMESPACE}:{path}: a shipped example value: {message}"
-        for path, message in placeholders(loaded.config, loaded.raw)
-    ]
-
-
-def placeholders(config: StackConfig, raw: dict[str, Any]) -> list[tuple[str, str]]:
+def placeholders(config: StackConfig) -> list[tuple[str, str]]:
     """(key path, what is wrong; fix) for every example value still present: the example prefix where a
     global name derives from it, ARM ids in the all-zero subscription, the example principal, Key Vault
     and other URLs of the example organisation, and documentation-only address ranges."""
     found = _prefix(config)
-    for path, value in _leaves(raw):
+    for path, value in _leaves(config.model_dump(by_alias=True, mode="json", exclude_none=True)):
         if (problem := _value_problem(value)) is not None:
             found.append((path, problem))
     return found
@@ -75,6 +69,11 @@ def _value_problem(value: str) -> str | None:
         return (
             f"names the placeholder subscription {PLACEHOLDER_SUBSCRIPTION}; fix: create the resource in "
             f"your subscription and put its id here ({README})"
+        )
+    if value.lower().startswith("/subscriptions/") and any(p in value.lower() for p in EXAMPLE_PREFIXES):
+        return (
+            "names a resource of the shipped example (its resource group or name); fix: create yours (e.g. "
+            f"the user-assigned identity) and put its id here ({README})"
         )
     if value.lower() in PLACEHOLDER_PRINCIPALS:
         return (

@@ -95,7 +95,7 @@ def _validate(result: NewStack, request: Request, reviews: list[tuple[str, str]]
         raise ConfigError(
             [f"the new stack would be invalid (nothing written): {p}" for p in err.problems]
         ) from err
-    examples = placeholders(loaded.config, loaded.raw)
+    examples = placeholders(loaded.config)
     shown = {path for path, _ in examples}
     result.todo += [line for path, line in reviews if path not in shown]
     result.todo += [f"before deploying to Azure, {path}: {message}" for path, message in examples]

@@ -1,8 +1,11 @@
 // Applies the stack file schema as VS Code's YAML extension does, through its engine (yaml-language-server).
-// stdin: {"schema": path, "mapped": bool, "files": [{"path", "text", "complete": offset|null}]}
+// stdin: {"root": workspace folder, "settings": .vscode/settings.json or null, "files": [{"path", "text",
+// "complete": offset|null}]}
 // stdout: one JSON line per file: {"path", "problems": ["line:col message"], "completion": [labels]|null}
 const { getLanguageService } = require('yaml-language-server/lib/umd/languageservice/yamlLanguageService');
+const { relativeToAbsolutePath } = require('yaml-language-server/lib/umd/languageservice/utils/paths');
 const { TextDocument } = require('vscode-languageserver-textdocument');
+const { URI } = require('vscode-uri');
 const fs = require('fs');
 const url = require('url');
 
@@ -11,8 +14,13 @@ const service = getLanguageService({
   schemaRequestService: (uri) => Promise.resolve(fs.readFileSync(url.fileURLToPath(uri), 'utf8')),
   workspaceContext: { resolveRelativePath: (relative, resource) => new URL(relative, resource).href },
 });
-// Mapped: the `yaml.schemas` setting (.vscode/settings.json); else only a file's own modeline applies.
-const schemas = job.mapped ? [{ uri: url.pathToFileURL(job.schema).href, fileMatch: ['Pulumi.*.yaml'] }] : [];
+// The workspace's `yaml.schemas` setting, its schema paths resolved against the workspace as the server
+// does (settingsHandlers.configureSchemas); without settings only a file's own modeline applies.
+const mapping = job.settings ? JSON.parse(fs.readFileSync(job.settings, 'utf8'))['yaml.schemas'] : {};
+const schemas = Object.entries(mapping).map(([schema, globs]) => ({
+  uri: relativeToAbsolutePath([], URI.file(job.root), schema),
+  fileMatch: Array.isArray(globs) ? globs : [globs],
+}));
 service.configure({ validate: true, completion: true, schemas });
 
 (async () => {

@@ -1,5 +1,6 @@
 """The stack file schema as editors apply it: yaml-language-server, the engine of VS Code's YAML extension
-(package.json pins it), run by Node on the committed schema with the README's two hookups."""
+(package.json pins it), run by Node with the README's two hookups: the committed .vscode/settings.json
+(`yaml.schemas`, resolved against the workspace as the server resolves it) and the modeline alone."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import subprocess
 
 import pytest
 
-from batch_infra.config.schema import SCHEMA_PATH
 from tests.fixtures.plans import PROJECT_DIR
 
 SCRIPT = PROJECT_DIR / "tests" / "unit" / "config" / "editor_check.js"
@@ -32,7 +32,8 @@ def _check(files: list[dict], *, mapped: bool) -> list[dict]:
     node = shutil.which("node")
     if node is None or not (PROJECT_DIR / "node_modules" / "yaml-language-server").is_dir():
         pytest.fail("yaml-language-server is not installed; fix: run ./scripts/setup.sh (it needs Node.js)")
-    job = {"schema": str(PROJECT_DIR / SCHEMA_PATH), "mapped": mapped, "files": files}
+    settings = str(PROJECT_DIR / ".vscode" / "settings.json") if mapped else None
+    job = {"root": str(PROJECT_DIR), "settings": settings, "files": files}
     done = subprocess.run(
         [node, str(SCRIPT)],
         input=json.dumps(job),
@@ -51,6 +52,8 @@ def _file(path, text: str, complete: int | None = None) -> dict:
 
 # Never written (the text is passed in); one name per document, as the service caches by name.
 SCRATCH = [PROJECT_DIR / "stacks" / f"Pulumi.scratch{n}.yaml" for n in range(4)]
+EXAMPLE_SCRATCH = PROJECT_DIR / "examples" / "stacks" / "Pulumi.scratch.yaml"
+UNMAPPED_SCRATCH = PROJECT_DIR / "policy" / "Pulumi.scratch.yaml"  # no glob of the settings covers it
 EXPECTED = [
     '27:7 Missing property "vmSize".',
     "29:7 Property vmSzie is not allowed.",
@@ -67,7 +70,10 @@ CURSOR = COMPLETE_AT.index("      taskSlotsPerNode: 2\n") + len("      taskSlots
 def mapped() -> list[dict]:
     """With the `yaml.schemas` setting: the shipped stacks, the mistakes, then a completion request."""
     files = [_file(path, path.read_text()) for path in SHIPPED]
-    return _check([*files, _file(SCRATCH[0], MISTAKES), _file(SCRATCH[1], COMPLETE_AT, CURSOR)], mapped=True)
+    elsewhere = [_file(EXAMPLE_SCRATCH, MISTAKES), _file(UNMAPPED_SCRATCH, MISTAKES)]
+    return _check(
+        [*files, *elsewhere, _file(SCRATCH[0], MISTAKES), _file(SCRATCH[1], COMPLETE_AT, CURSOR)], mapped=True
+    )
 
 
 def test_the_editor_finds_no_problem_in_any_shipped_stack(mapped):
@@ -77,7 +83,10 @@ def test_the_editor_finds_no_problem_in_any_shipped_stack(mapped):
 
 
 def test_mistakes_are_marked_at_their_line_with_the_settings_mapping(mapped):
-    assert sorted(mapped[len(SHIPPED)]["problems"]) == EXPECTED
+    in_examples, unmapped, in_stacks = mapped[len(SHIPPED) : len(SHIPPED) + 3]
+    assert sorted(in_stacks["problems"]) == EXPECTED
+    assert sorted(in_examples["problems"]) == EXPECTED
+    assert unmapped["problems"] == []  # the mapping is the settings' globs, not every YAML file
 
 
 def test_the_modeline_alone_applies_the_schema():

@@ -85,13 +85,26 @@ def test_from_prod_with_a_prefix_and_subscription_leaves_only_what_no_flag_can_k
         "denyInternetOutbound": True,
     }
     loaded = load_stack_file(stack_file("pre", project))
-    left = [path for path, _ in placeholders(loaded.config, loaded.raw)]
-    assert left == [
-        "account.encryption.keyVaultProperties.keyIdentifier",
-        "account.autoStorage.networkAcls.ipRules[0].value",
-        "roleAssignments[0].principalId",
-        "pools[0].certificates.certificateUrls[0]",
+    found = placeholders(loaded.config)
+    left = [path for path, _ in found]
+    # The ids now name the new subscription, but still the example's identities (rg-contoso-identity).
+    identities = [
+        "account.autoStorage.nodeIdentity",
+        "account.identity.userAssignedIdentities[0]",
+        "pools[0].certificates.identity",
+        "pools[0].identities[0]",
+        "pools[1].identities[0]",
     ]
+    assert sorted(left) == sorted(
+        [
+            *identities,
+            "account.autoStorage.networkAcls.ipRules[0].value",
+            "account.encryption.keyVaultProperties.keyIdentifier",
+            "pools[0].certificates.certificateUrls[0]",
+            "roleAssignments[0].principalId",
+        ]
+    )
+    assert all("names a resource of the shipped example" in dict(found)[path] for path in identities)
     for path in left:  # each is in the next steps, once
         assert out.count(f"before deploying to Azure, {path}: ") == 1
 
