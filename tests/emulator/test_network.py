@@ -167,6 +167,11 @@ def test_subnet_prefixes_delegations_and_vnet_options_are_answered_and_checked(n
             "rg-net", "vnet-t", {**VNET, "flow_timeout_in_minutes": 3}
         )
     assert "flowTimeoutInMinutes" in timeout.value.error.message and "between 4 and 30" in str(timeout.value)
+    with pytest.raises(HttpResponseError) as community:
+        network.virtual_networks.begin_create_or_update(
+            "rg-net", "vnet-c", {**VNET, "bgp_communities": {"virtual_network_community": "65000:1"}}
+        )
+    assert community.value.error.target == "properties.bgpCommunities.virtualNetworkCommunity"
     route_table = "/subscriptions/s/resourceGroups/rg-net/providers/Microsoft.Network/routeTables/rt"
     with pytest.raises(HttpResponseError) as unserved:
         network.subnets.begin_create_or_update(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
@@ -108,6 +110,12 @@ def test_edge_zone_encryption_and_shared_key_services_are_answered_and_checked(c
     ).result()
     assert (account.extended_location.type, account.extended_location.name) == ("EdgeZone", "losangeles001")
     assert account.encryption.require_infrastructure_encryption is True
+    zoned = storage.storage_accounts.begin_create(
+        "rga1", "stzone01", {**PARAMS, "dns_endpoint_type": "AzureDnsZone"}
+    ).result()
+    assert re.fullmatch(
+        r"https://stzone01\.z[0-5]\d\.blob\.storage\.azure\.net/", zoned.primary_endpoints.blob
+    )
     block_blob = storage.storage_accounts.begin_create(
         "rga1", "stpremium01", {**PARAMS, "sku": {"name": "Premium_LRS"}, "kind": "BlockBlobStorage"}
     ).result()
@@ -151,3 +159,55 @@ def test_edge_zone_encryption_and_shared_key_services_are_answered_and_checked(c
         400,
         "properties.allowSharedKeyAccessForServices",
     )
+
+
+def test_account_immutability_is_set_at_creation_and_a_locked_policy_stays_locked(clients):
+    _, storage = clients
+    locked = {"enabled": True, "immutability_policy": {"immutability_period_since_creation_in_days": 15}}
+    locked["immutability_policy"]["state"] = "Locked"
+    account = storage.storage_accounts.begin_create(
+        "rga1", "stworm01", {**PARAMS, "immutable_storage_with_versioning": locked}
+    ).result()
+    assert account.immutable_storage_with_versioning.immutability_policy.state == "Locked"
+    unlock = {"enabled": True, "immutability_policy": {"state": "Unlocked"}}
+    with pytest.raises(HttpResponseError) as unlocked:
+        storage.storage_accounts.update("rga1", "stworm01", {"immutable_storage_with_versioning": unlock})
+    assert unlocked.value.error.target == "properties.immutableStorageWithVersioning"
+    storage.storage_accounts.begin_create("rga1", "stplain01", PARAMS).result()
+    with pytest.raises(HttpResponseError) as late:
+        storage.storage_accounts.update(
+            "rga1", "stplain01", {"immutable_storage_with_versioning": {"enabled": True}}
+        )
+    assert "when the account is created" in late.value.error.message
+
+
+def test_a_system_assigned_identity_is_answered_and_kept_across_updates(clients):
+    _, storage = clients
+    account = storage.storage_accounts.begin_create(
+        "rga1", "stident01", {**PARAMS, "identity": {"type": "SystemAssigned"}}
+    ).result()
+    assert account.identity.type == "SystemAssigned" and account.identity.principal_id
+    updated = storage.storage_accounts.update("rga1", "stident01", {"tags": {"a": "b"}})
+    assert updated.identity.principal_id == account.identity.principal_id
+    with pytest.raises(HttpResponseError) as bad:
+        storage.storage_accounts.update("rga1", "stident01", {"identity": {"type": "Everything"}})
+    assert bad.value.error.code == "InvalidIdentityType"
+
+
+def test_geo_replication_stats_are_answered_for_expand_on_a_geo_redundant_account(clients):
+    _, storage = clients
+    storage.storage_accounts.begin_create(
+        "rga1", "stgeo01", {**PARAMS, "sku": {"name": "Standard_RAGZRS"}}
+    ).result()
+    plain = storage.storage_accounts.get_properties("rga1", "stgeo01")
+    assert plain.geo_replication_stats is None  # only for $expand
+    stats = storage.storage_accounts.get_properties("rga1", "stgeo01", expand="geoReplicationStats")
+    assert (stats.geo_replication_stats.status, stats.geo_replication_stats.post_failover_redundancy) == (
+        "Live",
+        "Standard_ZRS",
+    )
+    from azure.core.rest import HttpRequest
+
+    url = storage._client.format_url(f"{plain.id}?api-version=2026-09-01&$expand=everything")
+    reply = storage._client.send_request(HttpRequest("GET", url))
+    assert (reply.status_code, reply.json()["error"]["target"]) == (400, "$expand")

@@ -108,7 +108,7 @@ def put_response(run: Run, step: dict[str, Any]) -> None:
     for item in items:
         target = step.get("path") or step["putResponse"] or run.row.path
         path = run.fill(item["id"]) if step.get("each") else run.fill(target)
-        clean = strip_read_only(run.body(item), spec, definition) if spec and definition else item
+        clean = strip_read_only(run.body(item), spec, definition) if spec and definition else run.body(item)
         for name in step.get("drop", []):
             _drop(clean, name)
         for name, value in step.get("with", {}).items():

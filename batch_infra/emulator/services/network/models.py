@@ -148,7 +148,26 @@ def _vnet_options(props: dict[str, Any], key: str) -> dict[str, Any]:
                 target="properties.encryption",
             )
         options["encryption"] = {"enabled": given["enabled"], "enforcement": enforcement}
+    if (communities := props.get("bgpCommunities")) is not None:
+        options["bgpCommunities"] = {"virtualNetworkCommunity": _community(communities, key)}
     return options
+
+
+def _community(communities: Any, key: str) -> str:
+    """virtualNetworkCommunity: '12076:<n>' with n in Azure's custom range 20000-49999 (learn.microsoft.com/
+    azure/expressroute/how-to-configure-custom-bgp-communities; the range as we read it: unverified). The
+    regionalCommunity Azure adds is per region, and its table is not on hand: not answered."""
+    value = communities.get("virtualNetworkCommunity") if isinstance(communities, dict) else None
+    asn, _, number = value.partition(":") if isinstance(value, str) else ("", "", "")
+    if asn != "12076" or not number.isdigit() or not 20000 <= int(number) <= 49999:
+        raise AzureError(
+            400,
+            "InvalidRequestFormat",
+            f"Virtual network {key}: bgpCommunities.virtualNetworkCommunity {value!r} must be "
+            "'12076:<20000-49999>'.",
+            target="properties.bgpCommunities.virtualNetworkCommunity",
+        )
+    return value
 
 
 def _vnet_subnets(

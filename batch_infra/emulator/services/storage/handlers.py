@@ -8,7 +8,7 @@ from batch_infra.emulator import arm
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.http import Request, Response
-from batch_infra.emulator.services.storage import models
+from batch_infra.emulator.services.storage import expand, models
 
 
 class StorageAccountHandlers:
@@ -37,7 +37,8 @@ class StorageAccountHandlers:
         return Response(200, models.finish_create(self.ctx, subject["id"]))
 
     def get(self, request: Request) -> Response:
-        return Response(200, models.get(self.ctx, *self._names(request)))
+        doc = models.get(self.ctx, *self._names(request))
+        return Response(200, expand.expanded(self.ctx, doc, request.query.get("$expand")))
 
     def update(self, request: Request) -> Response:
         return Response(200, models.update(self.ctx, *self._names(request), arm.body_object(request)))

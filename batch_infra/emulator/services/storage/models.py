@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import secrets
 from typing import Any
 
-from batch_infra.emulator import arm
+from batch_infra.emulator import arm, identities
 from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.errors import AzureError
 from batch_infra.emulator.services.storage import requested as asked
@@ -120,9 +121,28 @@ def _kind(body: dict[str, Any], sku: dict[str, str]) -> str:
     return kind
 
 
-def _endpoints(name: str) -> dict[str, str]:
+def _identity(
+    ctx: EmulatorContext, identity: Any, key: str, previous: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The storage account's managed identity, resolved as ARM does (the 2026-09-01 IdentityType enum)."""
+    kinds = ("None", "SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned")
+    return identities.resolve(ctx, identity, key, previous, allowed=kinds)
+
+
+def _host(name: str, service: str, properties: dict[str, Any]) -> str:
+    """An endpoint's host: `<service>.core.windows.net`, or with dnsEndpointType AzureDnsZone
+    `z<NN>.<service>.storage.azure.net` in a zone Azure picks among z00-z50 (Microsoft's example
+    StorageAccountCreateDnsEndpointTypeToAzureDnsZone answers z24; the range: learn.microsoft.com/azure/
+    storage/common/storage-account-overview, unverified); here the zone is a hash of the account's name."""
+    if properties.get("dnsEndpointType") != "AzureDnsZone":
+        return f"{service}.core.windows.net"
+    zone = int(hashlib.sha256(name.encode()).hexdigest(), 16) % 51
+    return f"z{zone:02d}.{service}.storage.azure.net"
+
+
+def _endpoints(name: str, properties: dict[str, Any]) -> dict[str, str]:
     return {
-        service: f"https://{name}.{service}.core.windows.net/"
+        service: f"https://{name}.{_host(name, service, properties)}/"
         for service in ("blob", "queue", "table", "file", "web", "dfs")
     }
 
@@ -136,7 +156,7 @@ def _new_account(
     service = {"enabled": True, "keyType": "Account", "lastEnabledTime": now}
     properties: dict[str, Any] = {
         "provisioningState": "Creating",
-        "primaryEndpoints": _endpoints(name),
+        "primaryEndpoints": _endpoints(name, requested),
         "primaryLocation": location,
         "statusOfPrimary": "available",
         "creationTime": now,
@@ -158,6 +178,8 @@ def _new_account(
     }
     properties.update(asked.echoed(requested))
     properties["encryption"] = asked.encryption(requested, properties["encryption"])
+    if (immutable := asked.immutability(requested, None, creating=True)) is not None:
+        properties["immutableStorageWithVersioning"] = immutable
     if body.get("kind") == "BlockBlobStorage":
         # "Premium access tier is the default value for premium block blobs storage account type and it
         # cannot be changed" (AccessTier, 2026-09-01 spec).
@@ -174,6 +196,8 @@ def _new_account(
     }
     if (edge_zone := asked.extended_location(body)) is not None:
         doc["extendedLocation"] = edge_zone
+    if "identity" in body:
+        doc["identity"] = _identity(ctx, body["identity"], key, None)
     tags = arm.check_tags(body)
     if tags:
         doc["tags"] = tags
@@ -211,7 +235,7 @@ def _publish_endpoints(properties: dict[str, Any], name: str) -> None:
     for preference, flag, key, route, count in _PUBLISHED:
         if (properties.get(preference) or {}).get(flag):
             services = sorted(_SERVICES[:count])
-            endpoints[key] = {s: f"https://{name}-{route}.{s}.core.windows.net/" for s in services}
+            endpoints[key] = {s: f"https://{name}-{route}.{_host(name, s, properties)}/" for s in services}
         else:
             endpoints.pop(key, None)
 
@@ -285,6 +309,8 @@ def update(
                     target="kind",
                 )
             doc["kind"] = body["kind"]
+        if "identity" in body:
+            doc["identity"] = _identity(ctx, body["identity"], doc["id"], doc.get("identity"))
         if "tags" in body:
             tags = arm.check_tags(body)
             doc.pop("tags", None)
@@ -294,6 +320,9 @@ def update(
         doc["properties"].update(asked.echoed(requested))
         doc["properties"]["encryption"] = asked.encryption(requested, doc["properties"]["encryption"])
         doc["properties"]["networkAcls"] = asked.network_acls(requested, doc["properties"]["networkAcls"])
+        current = doc["properties"].get("immutableStorageWithVersioning")
+        if (immutable := asked.immutability(requested, current, creating=False)) is not None:
+            doc["properties"]["immutableStorageWithVersioning"] = immutable
         _publish_endpoints(doc["properties"], name)
         state.put(ACCOUNTS, doc["id"], doc)
     return doc

@@ -34,6 +34,7 @@ ECHOED = (
     "dataCollaborationPolicyProperties",
     "dualStackEndpointPreference",
     "azureFilesIdentityBasedAuthentication",
+    "enableExtendedGroups",
 )
 _OBJECTS = (
     "dualStackEndpointPreference",
@@ -138,6 +139,27 @@ def network_acls(requested: dict[str, Any], current: dict[str, Any]) -> dict[str
         if name in asked and not isinstance(asked[name], list):
             raise _invalid(f"{target}.{name} must be an array.", f"{target}.{name}")
     return {**current, **asked}
+
+
+def immutability(requested: dict[str, Any], current: dict[str, Any] | None, *, creating: bool) -> Any:
+    """Account-level immutability (immutableStorageWithVersioning). Its `enabled` "can only be set to true
+    at the account creation time" (StorageAccountPropertiesCreateParameters, 2026-09-01 spec), and a Locked
+    policy cannot go back to Unlocked (learn.microsoft.com/azure/storage/blobs/immutable-policy-configure-
+    version-scope); Azure's error codes for both are not published (unverified)."""
+    asked = requested.get("immutableStorageWithVersioning")
+    if asked is None:
+        return current
+    target = "properties.immutableStorageWithVersioning"
+    if not isinstance(asked, dict) or not isinstance(asked.get("enabled", False), bool):
+        raise _invalid(f"{target} must be an object with 'enabled' true or false.", target)
+    was_enabled = bool((current or {}).get("enabled"))
+    if asked.get("enabled") and not was_enabled and not creating:
+        raise _invalid(f"{target}.enabled can only be set to true when the account is created.", target)
+    policy = asked.get("immutabilityPolicy")
+    old_state = ((current or {}).get("immutabilityPolicy") or {}).get("state")
+    if isinstance(policy, dict) and old_state == "Locked" and policy.get("state") != "Locked":
+        raise _invalid(f"{target}.immutabilityPolicy is Locked and cannot be unlocked.", target)
+    return {**(current or {}), **asked}
 
 
 def extended_location(body: dict[str, Any]) -> dict[str, str] | None:
