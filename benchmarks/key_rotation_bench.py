@@ -9,6 +9,10 @@ shorter than the hold must fail consumers; a longer one must not.
 Then auto-storage: a loop of application package PUTs (Batch signs their storageUrl with the storage key it
 holds) while the storage keys rotate, with the emulator's nodes taking `--propagation` seconds per sync,
 without the propagation wait and with it.
+Each scenario runs on its own Batch and storage account with its own Key Vault secret: a scenario that
+fails consumers (the naive one, a grace shorter than the hold, no propagation wait) leaves dead keys and a
+half-propagated storage sync behind, which the next scenario must not inherit (it did: the storage
+scenario with the wait reported 15-37 failures that were the no-wait scenario's).
 
     .venv/bin/python benchmarks/key_rotation_bench.py [--rotations 5] [--consumers 4] [--hold 0.3]
 """
@@ -19,8 +23,10 @@ import argparse
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.* helpers: the emulator and consumers
 
@@ -39,25 +45,44 @@ def naive_rotation(emulator: EmulatorProcess, account, sink: KeyVaultSink) -> No
     sink.publish(PublishedKey(account.batch_account, in_use, getattr(keys, in_use)), RotationState())
 
 
-def scenario(emulator, account, name: str, rotations: int, consumers: int, hold: float, run_one) -> None:
-    sink = KeyVaultSink(emulator.target, emulator.target.arm_endpoint, "bench-shared-key")
+class Isolated:
+    """Per scenario: a new Batch account (with its own storage account) and Key Vault secret names."""
+
+    def __init__(self, emulator: EmulatorProcess) -> None:
+        self.emulator, self.count = emulator, 0
+
+    @contextmanager
+    def account(self) -> Iterator[Any]:
+        """A new account for one scenario, deleted after it (the subscription allows 3 per region)."""
+        self.count += 1
+        account = make_account(self.emulator, name=f"bench{self.count}batch", storage=f"bench{self.count}sa")
+        try:
+            yield account
+        finally:
+            group = account.resource_group
+            self.emulator.batch_mgmt_client().batch_account.begin_delete(
+                group, account.batch_account
+            ).result()
+            self.emulator.storage_client().storage_accounts.delete(group, account.storage_account)
+
+    def sink(self, role: str) -> KeyVaultSink:
+        target = self.emulator.target
+        return KeyVaultSink(target, target.arm_endpoint, f"bench-{self.count}-{role}")
+
+
+def scenario(isolated: Isolated, name: str, rotations: int, consumers: int, hold: float, run_one) -> None:
+    emulator = isolated.emulator
     with ExitStack() as stack:
-        loops = [
-            stack.enter_context(
-                Consumers(
-                    emulator,
-                    account,
-                    KeyVaultSink(emulator.target, emulator.target.arm_endpoint, "bench-shared-key"),
-                    hold=hold,
-                    workers=consumers,
-                )
-            )
-        ]
+        account = stack.enter_context(isolated.account())
+        sink = isolated.sink("key")
+        rotate(emulator.target, account, sink, storage=False, grace=0)  # publishes a first key
+        reader = isolated.sink("key")  # the consumers' own client of the same secret
+        loops = [stack.enter_context(Consumers(emulator, account, reader, hold=hold, workers=consumers))]
         for loop in loops:
             loop.wait_for_calls(3)
         started = time.perf_counter()
         for _ in range(rotations):
-            run_one(sink)
+            run_one(account, sink)
         seconds = (time.perf_counter() - started) / rotations
         for loop in loops:
             loop.wait_for_calls(3)
@@ -66,9 +91,10 @@ def scenario(emulator, account, name: str, rotations: int, consumers: int, hold:
     report(name, rotations, calls, failures, seconds)
 
 
-def storage_scenario(emulator, account, name: str, rotations: int, propagation: float) -> None:
-    sink = KeyVaultSink(emulator.target, emulator.target.arm_endpoint, "bench-storage-progress")
-    with StorageConsumers(emulator, account) as loop:
+def storage_scenario(isolated: Isolated, name: str, rotations: int, propagation: float) -> None:
+    emulator = isolated.emulator
+    with isolated.account() as account, StorageConsumers(emulator, account) as loop:
+        sink = isolated.sink("storage-progress")
         loop.wait_for_calls(3)
         started = time.perf_counter()
         for _ in range(rotations):
@@ -100,36 +126,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         emulator = EmulatorProcess(Path(workdir)).start()
         try:
-            account = make_account(emulator)
-            sink = KeyVaultSink(emulator.target, emulator.target.arm_endpoint, "bench-shared-key")
-            rotate(emulator.target, account, sink, storage=False, grace=0)  # publishes a first key
+            isolated = Isolated(emulator)
             scenario(
-                emulator,
-                account,
+                isolated,
                 "naive (regenerate in use)",
                 args.rotations,
                 args.consumers,
                 args.hold,
-                lambda s: naive_rotation(emulator, account, s),
+                lambda account, s: naive_rotation(emulator, account, s),
             )
             for grace in (0.0, args.hold / 2, args.hold * 2):
                 scenario(
-                    emulator,
-                    account,
+                    isolated,
                     f"batch-infra grace={grace:g}s hold={args.hold:g}s",
                     args.rotations,
                     args.consumers,
                     args.hold,
-                    lambda s, g=grace: rotate(emulator.target, account, s, storage=False, grace=g),
+                    lambda account, s, g=grace: rotate(emulator.target, account, s, storage=False, grace=g),
                 )
             emulator.settings(auto_storage_key_propagation_seconds=args.propagation)
             for wait in (0.0, args.propagation * 2):
                 storage_scenario(
-                    emulator,
-                    account,
-                    f"storage wait={wait:g}s nodes={args.propagation:g}s",
-                    args.rotations,
-                    wait,
+                    isolated, f"storage wait={wait:g}s nodes={args.propagation:g}s", args.rotations, wait
                 )
         finally:
             emulator.stop()

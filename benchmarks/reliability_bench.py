@@ -79,14 +79,21 @@ def engine_matrices(emulator, workdir: Path, seeds: int, probabilities: list[flo
             for probability in probabilities:
                 plan = [(kind, probability)] * len(engine_scenarios.PHASES)
                 where = workdir / f"{kind}-{probability}-{seed}"
-                faults += engine_scenarios.run_fault_lifecycle(emulator, where, plan, seed)
+                faults += progress(engine_scenarios.run_fault_lifecycle(emulator, where, plan, seed))
     if crash:
         clean = engine_scenarios.clean_runs(emulator, workdir / "clean", phases=2)
         for phase, (requests, outputs) in enumerate(clean):
             for step in range(len(requests)):
                 where = workdir / f"crash-{phase}-{step}"
-                crashes.append(engine_scenarios.run_crash(emulator, where, phase, step, outputs))
+                crashes += progress([engine_scenarios.run_crash(emulator, where, phase, step, outputs)])
     return faults, crashes
+
+
+def progress(outcomes: list) -> list:
+    """Each engine scenario's verdict on stderr as it ends: the full matrices take most of an hour."""
+    for outcome in outcomes:
+        print(f"{outcome.scenario}: {outcome.category}", file=sys.stderr, flush=True)
+    return outcomes
 
 
 def show_faulted(outcomes) -> None:

@@ -100,7 +100,7 @@ def start(
             err=True,
         )
         for stack in stacks:
-            deploy_stack(stack, project_dir, ready_file, create_identities=True)  # type: ignore[arg-type]
+            deploy_stack(stack, project_dir, ready_file, create_identities=True, stop=stop)  # type: ignore[arg-type]
         while not stop.wait(0.5):
             pass
     finally:
@@ -170,8 +170,12 @@ def deploy_stack(
     *,
     out: Output | None = None,
     create_identities: bool = False,
+    stop: threading.Event | None = None,
 ) -> None:
-    """Plan `stack`, deploy it into the emulator of `ready_file`, print the result and what to export."""
+    """Plan `stack`, deploy it into the emulator of `ready_file`, print the result and what to export.
+
+    `stop` set (a signal to `emulator start --stack`) ends the deployment at the next resource, as Ctrl-C
+    ends a command: a re-run of `emulator deploy` finishes it."""
     from rich.console import Console
 
     from batch_infra.ops.emulator_deploy import NOT_DEPLOYED_WHY
@@ -184,13 +188,14 @@ def deploy_stack(
     os.environ.update(exports)  # the dynamic providers find the emulator (and poll it at once) this way
     target = Target.from_environment()
     with Console(stderr=True).status(f"planning stack {stack}") as status:
+
+        def step(what: str) -> None:
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt
+            status.update(f"{stack}: creating {what}")
+
         plan = plan_stack(stack, project_dir)
-        result = run(
-            target,
-            plan,
-            on_step=lambda step: status.update(f"{stack}: creating {step}"),
-            create_identities=create_identities,
-        )
+        result = run(target, plan, on_step=step, create_identities=create_identities)
     if out is not None and not out.human:
         document = {
             "stack": stack,

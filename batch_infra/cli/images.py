@@ -33,7 +33,9 @@ COLUMNS = (
 def images(stack: str, out: Output, azure: bool, project_dir: Path) -> None:
     """Report each pool's image against the stack's end-of-life window (policies.imageEndOfLifeWindowDays).
 
-    Exits 1 when any pool's image is inside the window, past its end of support, or unresolvable.
+    The target is the emulator BATCH_INFRA_EMULATOR names, else an empty one started for the run, or
+    Azure with --azure. Exits 1 when any pool's image is inside the window, past its end of support, or
+    unresolvable.
     """
     from batch_infra.config import load_stack_file, stack_file
     from batch_infra.config.provider_config import azure_native_settings
@@ -62,8 +64,11 @@ def _render(report: Any, where: str) -> None:
     console = output.console(highlight=False)
     table = Table(title=f"images of stack {report.stack} ({where}, {report.today.isoformat()})")
     rows = [_cells(pool) for pool in report.pools]
+    columns = COLUMNS
+    if console.width < WIDE:  # eight columns do not fit: stack the image's facts in one cell
+        rows, columns = [_stacked(cells) for cells in rows], STACKED_COLUMNS
     pool_ids = max((len(cells[0]) for cells in rows), default=len("pool"))
-    for column in COLUMNS:
+    for column in columns:
         table.add_column(column, overflow="fold", min_width=pool_ids if column == "pool" else None)
     for pool, cells in zip(report.pools, rows, strict=True):
         table.add_row(*cells, style=STYLES[pool.status])
@@ -74,6 +79,16 @@ def _render(report: Any, where: str) -> None:
             console.print(f"{pool.pool_id}: {pool.problem}", style=STYLES[pool.status], markup=False)
     for note in report.notes:
         console.print(f"note: {note}", style="dim", markup=False)
+
+
+WIDE = 120  # the console width from which every fact has its own column
+STACKED_COLUMNS = ("pool", "status", "image / node agent SKU / source", "end of support", "replacement")
+
+
+def _stacked(cells: list[str]) -> list[str]:
+    pool, status, image, sku, source, end, days, replacement = cells
+    left = f"\n{days} days left" if days != "-" else ""
+    return [pool, status, f"{image}\n{sku}\n{source}", end + left, replacement]
 
 
 def _cells(pool: Any) -> list[str]:

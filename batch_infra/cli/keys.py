@@ -144,7 +144,7 @@ def _target(azure: bool, azure_native: dict[str, Any] | None) -> Any:
     if not os.environ.get(EMULATOR_ENV):
         raise click.UsageError(
             "keys rotate changes keys, so it names its target: add --azure to rotate the keys in Azure "
-            f"(AZURE_SUBSCRIPTION_ID), or set {EMULATOR_ENV} to an emulator's ready file"
+            f"(signed in as for --azure anywhere), or set {EMULATOR_ENV} to an emulator's ready file"
         )
     return Target.from_environment()
 

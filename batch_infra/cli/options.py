@@ -72,8 +72,7 @@ def project_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 AZURE_HELP = (
     "Act on Azure, signed in as pulumi-azure-native is (the stack's azure-native:* config, ARM_*, AZURE_* "
-    "or az login; README \"Deploying for real\"). Without it: the emulator named by "
-    "BATCH_INFRA_EMULATOR (a ready file), else an empty one started for the run."
+    'or az login; README "Deploying for real"); never an emulator, even with BATCH_INFRA_EMULATOR set.'
 )
 
 

@@ -179,7 +179,7 @@ def resource_table(result: Preflight, *, diff: bool = False, width: int = 80) ->
         table.add_column("resource / type / detail", overflow="fold", ratio=1)
     for step in result.steps:
         style = STEP_STYLES[step.op]
-        detail = escape(step.detail)
+        detail = escape(_without_briefs(step) if diff else step.detail)
         if diff:
             detail += "".join(f"\n[{_DIFF_STYLES[c.symbol]}]{escape(c.render())}[/]" for c in step.changes)
         detail = detail.lstrip("\n")
@@ -187,6 +187,14 @@ def resource_table(result: Preflight, *, diff: bool = False, width: int = 80) ->
         cells = [name, type_, detail] if wide else ["\n".join(c for c in (name, type_, detail) if c)]
         table.add_row(f"[{style}]{escape(SYMBOLS[step.op]):>2} {step.op}[/]", *cells)
     return table
+
+
+def _without_briefs(step: Step) -> str:
+    """The detail without the one-line `path old -> new` summary that --diff's lines repeat in full."""
+    briefs = "; ".join(c.brief() for c in step.changes)
+    if briefs and step.detail.startswith(briefs):
+        return step.detail[len(briefs) :].removeprefix("; ")
+    return step.detail
 
 
 def pool_table(result: Preflight) -> Table:

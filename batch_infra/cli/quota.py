@@ -26,6 +26,9 @@ STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "unchecked": "dim
 def quota(ctx: click.Context, stack: str, out: Output, azure: bool, project_dir: Path) -> None:
     """Show the stack's core, pool, application and account demand against its quotas.
 
+    The target is the emulator BATCH_INFRA_EMULATOR names, else an empty one started for the run, or
+    Azure with --azure.
+
     Exit codes: 0 every demand fits, 1 some demand exceeds its quota (or the config is wrong), 3 Azure failed.
     """
     from batch_infra.config import load_stack_file, stack_file

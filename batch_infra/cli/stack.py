@@ -9,9 +9,10 @@ import click
 
 from batch_infra.cli.completion import complete_stacks
 from batch_infra.cli.options import project_option
+from batch_infra.cli.suggest import SuggestingGroup
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def stack() -> None:
     """Manage stack files (stacks/Pulumi.<env>.yaml)."""
 

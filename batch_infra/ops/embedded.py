@@ -58,7 +58,8 @@ def starting_target(
 def describe(target: Target, *, owned: bool) -> str:
     """Where a run read from, for titles and JSON: the embedded emulator, an emulator, or Azure."""
     if not target.is_emulator:
-        return f"Azure subscription {target.subscription_id}"
+        signed_in = f", signed in with {target.sign_in.summary()}" if target.sign_in else ""
+        return f"Azure subscription {target.subscription_id}{signed_in}"
     if owned:
         return EMBEDDED
     return f"emulator at {target.arm_endpoint}"

@@ -83,6 +83,13 @@ class SignIn:
         ]
         return METHODS[self.method][0] + (f": {', '.join(shown)}" if shown else "")
 
+    def summary(self) -> str:
+        """The method and the identity, for report titles: "OIDC (...) as client <id> (ARM_CLIENT_ID)"."""
+        client = self.values.get("clientId")
+        return METHODS[self.method][0] + (
+            f" as client {client} ({self.sources['clientId']})" if client else ""
+        )
+
     def arguments(self) -> tuple[str, dict[str, Any]]:
         """The azure.identity class name and its keyword arguments (an OIDC assertion is a callable)."""
         v = self.values

@@ -256,3 +256,17 @@ def _reaches_azure(command: Command) -> bool:
     if command.tool == "pulumi":
         return True
     return command.tool == "batch-infra" and ("--azure" in command.argv or command.argv[1:2] == ("keys",))
+
+
+def test_commands_that_read_or_change_a_target_name_azure_in_ci() -> None:
+    """No emulator in a pipeline: without --azure, preflight/quota/images would read an empty embedded one
+    and keys rotate would refuse to guess (--offline reads no target at all)."""
+    checked = 0
+    for command in all_commands():
+        if command.tool != "batch-infra":
+            continue
+        path, params = parse_batch_infra(command.argv)
+        if path in ("preflight", "quota", "images", "keys rotate"):
+            assert params.get("azure") or params.get("offline"), command
+            checked += 1
+    assert checked >= 10

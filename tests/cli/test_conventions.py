@@ -220,6 +220,7 @@ def test_spot_is_the_word_and_low_priority_still_works_with_a_warning(
         (["prefligth"], "'preflight'"),
         (["autoscale", "simulat"], "'simulate'"),
         (["keys", "rotat"], "'rotate'"),
+        (["stack", "nwe"], "'new'"),
     ],
 )
 def test_a_mistyped_command_says_did_you_mean(argv, hint, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +73,48 @@ def test_prods_identities_are_named_in_the_targets_subscription(planned):
     assert identities and all(i.startswith(f"/subscriptions/{target.subscription_id}/") for i in identities)
     assert any(i.endswith("/userAssignedIdentities/id-contoso-batch-account") for i in identities)
     assert user_assigned_identities(target, planned("dev")) == []
+
+
+def _start_with_stack(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
+    ready = tmp_path / ".emulator" / "ready.json"
+    command = [sys.executable, "-m", "batch_infra", "emulator", "start", "--ready-file", str(ready)]
+    process = subprocess.Popen(
+        [*command, "--stack", "dev", "--project-dir", str(PROJECT_DIR)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not ready.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ready.exists(), process.communicate(timeout=30) if process.poll() is not None else "not ready"
+    return process, ready
+
+
+def test_start_with_a_stack_serves_it_deployed_until_ctrl_c(tmp_path):
+    process, ready = _start_with_stack(tmp_path)
+    try:
+        lines = []
+        while not any(line.startswith("  export BATCH_INFRA_EMULATOR=") for line in lines):
+            line = process.stdout.readline()  # the ready document, then the deployment's report
+            assert line, process.stderr.read()
+            lines.append(line)
+        assert "stack dev deployed into the emulator" in "".join(lines)
+        target = Target.from_ready_file(ready, polling_interval=0)
+        from batch_infra.providers.azure_clients import batch_mgmt_client
+
+        pools = batch_mgmt_client(target).pool.list_by_batch_account(
+            "rg-contoso-dev-batch", "contosodevbatch"
+        )
+        assert [p.name for p in pools] == ["dev-small"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+
+
+def test_ctrl_c_during_the_deployment_stops_it_and_the_emulator(tmp_path):
+    process, _ = _start_with_stack(tmp_path)
+    process.send_signal(signal.SIGINT)  # the deployment has just begun: it plans for seconds first
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err

@@ -180,9 +180,13 @@ def test_piped_table_honours_80_columns_and_folds_instead_of_cropping(
     assert code == 1
     assert "…" not in "\n".join(lines)
     assert max(len(line) for line in lines) <= 80
-    pool, status, image, sku, *_ = _cells(lines)
+    # Not cropped either: every row of the table keeps its right border (eight columns did not at 80).
+    assert all(line.endswith(("│", "┃", "┓", "┩", "┘")) for line in lines if line.startswith(("│", "┃")))
+    # Below 120 columns the image, its node agent SKU and its source stack in one cell.
+    pool, status, image_sku_source, *_ = _cells(lines)
     assert pool == "render" and status in ("in-window", "ended")
-    assert image == "canonical/0001-com-ubuntu-server-jammy/22_04-lts" and sku == "batch.node.ubuntu22.04"
+    image, sku = "canonical/0001-com-ubuntu-server-jammy/22_04-lts", "batch.node.ubuntu22.04"
+    assert image_sku_source == f"{image}{sku}selected"
     problem = " ".join(
         " ".join(line.split()) for line in lines if not line.startswith(("│", "┃", "┏", "┡", "└"))
     )

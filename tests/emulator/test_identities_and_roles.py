@@ -60,8 +60,10 @@ def test_identity_create_get_update_delete_match_the_spec(clean_emulator):
     assert created["location"] == "westeurope"
     status, again = call(clean_emulator, "PUT", path, "2024-11-30", {"location": "westeurope"})
     assert status == 200 and again["tags"] == {}
-    assert again["properties"] == created["properties"]  # principalId/clientId are Azure's, fixed at create
-    assert call(clean_emulator, "GET", path, "2018-11-30") == (200, again)
+    # principalId/clientId are Azure's, fixed at create; isolationScope exists from 2024-11-30 (IdentityGet).
+    assert again["properties"] == {**created["properties"], "isolationScope": "None"}
+    older = {**again, "properties": created["properties"]}
+    assert call(clean_emulator, "GET", path, "2018-11-30") == (200, older)
     status, moved = call(clean_emulator, "PUT", path, "2023-01-31", {"location": "northeurope"})
     assert (status, moved["error"]["code"]) == (400, "InvalidResourceLocation")
     assert call(clean_emulator, "DELETE", path, "2023-01-31")[0] == 200
@@ -223,3 +225,25 @@ def test_a_custom_role_is_assignable_once_the_tenant_declares_it(clean_emulator)
     clean_emulator.settings(custom_role_definitions=[custom])
     status, body = assignment(clean_emulator, scope, principal, role=custom)
     assert status == 201 and body["properties"]["roleDefinitionId"].endswith(custom)
+
+
+def test_isolation_scope_is_kept_from_2024_11_30_and_refused_by_name_before(clean_emulator):
+    path = identity_path(clean_emulator, "id-regional")
+    body = {"location": "westeurope", "properties": {"isolationScope": "Regional"}}
+    status, refused = call(clean_emulator, "PUT", path, "2023-01-31", body)
+    assert (status, refused["error"]["target"]) == (400, "properties.isolationScope")
+    assert "2024-11-30" in refused["error"]["message"]
+    status, made = call(clean_emulator, "PUT", path, "2024-11-30", body)
+    assert (status, made["properties"]["isolationScope"]) == (201, "Regional")
+    bad = {"location": "westeurope", "properties": {"isolationScope": "Global"}}
+    assert (
+        call(clean_emulator, "PUT", path, "2024-11-30", bad)[1]["error"]["target"]
+        == "properties.isolationScope"
+    )
+    # A PUT replaces what it can set: without the property the scope is the default again, while the
+    # principal and client ids (Azure's) stay.
+    again = call(clean_emulator, "PUT", path, "2026-05-31", {"location": "westeurope"})[1]
+    assert again["properties"] == {**made["properties"], "isolationScope": "None"}
+    call(clean_emulator, "PUT", path, "2024-11-30", body)
+    call(clean_emulator, "PUT", path, "2023-01-31", {"location": "westeurope"})  # cannot name the scope
+    assert call(clean_emulator, "GET", path, "2024-11-30")[1]["properties"]["isolationScope"] == "Regional"

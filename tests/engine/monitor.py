@@ -15,6 +15,7 @@ from tests.engine.state import ResourceState
 from tests.engine.steps import Deployment, Goal, StepError
 from tests.engine.wire import WireError, decode_properties, to_struct
 
+STEP_CANCELLED = "resource monitor shut down while waiting on step's done channel"  # source_eval.go
 # source_eval.go supportsFeatureID: what the CLI (3.259/3.260) answers true to.
 SUPPORTED_FEATURES = {
     "secrets": resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS,
@@ -139,6 +140,13 @@ class ResourceMonitor(resource_pb2_grpc.ResourceMonitorServicer):
         self.diagnostics.add("error", message, urn)
         context.abort(grpc.StatusCode.UNKNOWN, message)
 
+    def _step_failed(self, context: Any, err: StepError) -> None:
+        """A failed step cancels the deployment: source_eval.go answers the waiting registration with
+        Unavailable "resource monitor shut down while waiting on step's done channel" (the step's own error
+        is the engine's diagnostic), which the SDK turns into a quiet RunError, never a program traceback."""
+        self.diagnostics.add("error", str(err), err.urn)
+        context.abort(grpc.StatusCode.UNAVAILABLE, STEP_CANCELLED)
+
     def RegisterResource(self, request, context):  # noqa: N802, ANN001, ANN201
         problem = _unsupported(request)
         if problem:
@@ -149,7 +157,7 @@ class ResourceMonitor(resource_pb2_grpc.ResourceMonitorServicer):
                 self.stack_urn = self.deployment.urn_for(goal)
             state = self.deployment.register(goal)
         except StepError as err:
-            self._fail(context, err.urn, str(err))
+            self._step_failed(context, err)
         except WireError as err:
             self._fail(context, "", f"{request.type} {request.name}: {err}")
         return resource_pb2.RegisterResourceResponse(
@@ -184,7 +192,7 @@ class ResourceMonitor(resource_pb2_grpc.ResourceMonitorServicer):
             )
             state = self.deployment.read(goal, request.id)
         except StepError as err:
-            self._fail(context, err.urn, str(err))
+            self._step_failed(context, err)
         except WireError as err:
             self._fail(context, "", f"{request.type} {request.name}: {err}")
         return resource_pb2.ReadResourceResponse(

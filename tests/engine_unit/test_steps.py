@@ -186,3 +186,14 @@ def test_ignore_changes_keeps_the_old_value(toy) -> None:  # noqa: ANN001
     assert toy.stack.up().ok
     toy.set_items([{"name": "a", "size": 7, "ignore": ["size"]}])
     assert toy.stack.preview(expect_no_changes=True).ok
+
+
+def test_a_failed_step_ends_the_program_without_a_traceback(toy) -> None:  # noqa: ANN001
+    """source_eval.go answers the program's waiting RegisterResource with Unavailable ("resource monitor
+    shut down while waiting on step's done channel") once a step fails; the SDK turns that into a quiet
+    RunError. The user sees the step's error, never a Python traceback from the program (issue 16 item 8)."""
+    toy.set_items([{"name": "a", "size": -1}])
+    for result in (toy.stack.preview(), toy.stack.up()):
+        text = result.render()
+        assert not result.ok and "size must be >= 0" in result.error, text
+        assert "Traceback" not in text and "unhandled exception" not in text, text

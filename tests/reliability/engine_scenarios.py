@@ -239,8 +239,9 @@ def raw_error(message: str) -> bool:
 
 
 def _tracebacks(result: Result) -> list[str]:
-    """The program's own stderr must never carry a traceback (Pulumi shows it to the user as is)."""
-    lines = [d["message"] for d in result.diagnostics if d["severity"] == "info#err"]
+    """The program's own errors and stderr must never carry a traceback (Pulumi shows them as they are)."""
+    program = [d for d in result.diagnostics if d["severity"] == "info#err" or not d["urn"]]
+    lines = [d["message"] for d in program if d["severity"] in ("info#err", "error")]
     text = "\n".join(lines)
     return [text] if "Traceback (most recent call last)" in text else []
 

@@ -86,3 +86,17 @@ def test_an_unknown_option_is_a_usage_error(tmp_path: Path) -> None:
     result = _run(REPO / "scripts" / "setup.sh", _fake_path(tmp_path), "--deploy")
     assert result.returncode == 2
     assert "unknown option --deploy" in result.stderr
+
+
+def test_a_missing_azurite_names_node_and_the_commands_that_work_without_it(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from batch_infra.emulator import azurite
+    from batch_infra.errors import AzureOperationError
+
+    monkeypatch.setenv("BATCH_INFRA_AZURITE", str(tmp_path / "node_modules" / ".bin" / "azurite-blob"))
+    with pytest.raises(AzureOperationError) as caught:
+        azurite.binary()
+    fix = str(caught.value.fix)
+    assert "apt-get install nodejs npm" in fix and "./scripts/setup.sh" in fix
+    assert "--offline" in fix and "--azure" in fix

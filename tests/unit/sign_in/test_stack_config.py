@@ -120,3 +120,12 @@ def test_providers_gap_when_stack_config_signs_in_where_the_environment_does_not
     exported = {**environ, "ARM_USE_OIDC": "true", "ARM_CLIENT_ID": "c", "ARM_TENANT_ID": "t"}
     assert providers_gap(config, "stacks/Pulumi.qa.yaml", exported) is None
     assert providers_gap({"azure-native:location": "westeurope"}, "s", {}) is None
+
+
+def test_reports_name_the_subscription_and_who_signed_in_without_secrets() -> None:
+    sign_in = resolve({}, {**SP, "ARM_CLIENT_SECRET": SECRET})
+    target = Target("https://management.azure.com", "env-sub", "azure", sign_in=sign_in)
+    assert embedded.describe(target, owned=False) == (
+        "Azure subscription env-sub, signed in with a service principal with a client secret as client "
+        "env-client (ARM_CLIENT_ID)"
+    )

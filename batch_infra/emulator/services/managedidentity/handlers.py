@@ -17,13 +17,14 @@ class IdentityHandlers:
         body = arm.body_object(request)
         arm.check_tags(body)
         identity, created = models.create_or_update(
-            self.ctx, request.params["resource_group"], request.params["name"], body
+            self.ctx, request.params["resource_group"], request.params["name"], body, request.api_version
         )
-        return Response(201 if created else 200, identity)
+        return Response(201 if created else 200, models.served(identity, request.api_version))
 
     def get(self, request: Request) -> Response:
         arm.require_resource_group(self.ctx, request)
-        return Response(200, models.get(self.ctx, request.params["resource_group"], request.params["name"]))
+        identity = models.get(self.ctx, request.params["resource_group"], request.params["name"])
+        return Response(200, models.served(identity, request.api_version))
 
     def delete(self, request: Request) -> Response:
         arm.require_resource_group(self.ctx, request)
