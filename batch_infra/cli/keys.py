@@ -88,6 +88,7 @@ def rotate(
     """
     from batch_infra.config import load_stack_file, stack_file
     from batch_infra.config.provider_config import azure_native_settings
+    from batch_infra.ops.key_sink_claim import SINK_TAG
     from batch_infra.ops.keys import resolve_account
     from batch_infra.ops.keys import rotate as run
 
@@ -120,6 +121,7 @@ def rotate(
             dry_run=dry_run,
             on_step=progress.step,
             sleep=Countdown(enabled=out.human),
+            declared_sink=config.all_tags().get(SINK_TAG),
         )
     except KeyboardInterrupt:
         if not dry_run:

@@ -3,6 +3,9 @@
 Each rotation regenerates the key it no longer publishes, so rotating one account through a second sink
 would silently kill the key the first sink's consumers hold. The first rotation records its sink in the
 account's `batch-infra-key-sink` tag; a rotation through any other sink is refused with the way to move.
+pulumi-azure-native PUTs the account with the stack's tags only, so a tag written by a rotation alone is
+dropped by the next `pulumi up` that updates the account: the stack file declares it (`batch-infra:tags`)
+to keep it, and a declared sink counts even when Azure lost the tag.
 """
 
 from __future__ import annotations
@@ -29,19 +32,41 @@ def sink_identity(sink: Any) -> str:
 
 
 def claim_sink(
-    target: Target, account: Any, sink: Any, *, dry_run: bool, azure: Callable[..., Any]
+    target: Target,
+    account: Any,
+    sink: Any,
+    *,
+    dry_run: bool,
+    azure: Callable[..., Any],
+    declared: str | None = None,
 ) -> str | None:
-    """Refuse a sink other than the one recorded on the account; record this one when none is. Returns the
-    note for the report when it recorded (or, dry, would record) the sink."""
+    """Refuse a sink other than the one recorded on the account or `declared` in the stack's tags; record
+    this one when none is. Returns the note for the report when it recorded (or, dry, would record) the
+    sink, or when the stack file does not declare it yet."""
     mgmt = azure_clients.batch_mgmt_client(target)
     found = azure(
         f"read Batch account {account.batch_account}",
         lambda: mgmt.batch_account.get(account.resource_group, account.batch_account),
     )
     tags = dict(found.tags or {})
-    mine, recorded = sink_identity(sink), tags.get(SINK_TAG)
+    mine = sink_identity(sink)
+    if declared and declared != mine:
+        raise BatchInfraError(
+            f"the stack declares the key sink of Batch account {account.batch_account} as {declared} (tag "
+            f"{SINK_TAG} in batch-infra:tags); rotating through {sink.description} would regenerate the key "
+            "that sink's consumers hold, and they would fail",
+            fix=f"rotate through that sink; to move the consumers to {sink.description}, point them at it, "
+            f"then set batch-infra:tags.{SINK_TAG} to {mine} in the stack file and run `pulumi up`",
+        )
+    recorded = tags.get(SINK_TAG)
+    keep = (
+        None
+        if declared
+        else f"add `{SINK_TAG}: {mine}` under batch-infra:tags in the stack file: the next `pulumi up` "
+        "that updates the Batch account writes only the stack's tags and would drop this record"
+    )
     if recorded == mine:
-        return None
+        return keep
     if recorded:
         raise BatchInfraError(
             f"the keys of Batch account {account.batch_account} are published to {recorded} (its tag "
@@ -53,7 +78,9 @@ def claim_sink(
             "and re-run",
         )
     if dry_run:
-        return f"would record {sink.description} as the account's key sink (tag {SINK_TAG})"
+        return f"would record {sink.description} as the account's key sink (tag {SINK_TAG})" + (
+            f"; {keep}" if keep else ""
+        )
     azure(
         f"record the key sink on Batch account {account.batch_account} (tag {SINK_TAG})",
         lambda: mgmt.batch_account.update(
@@ -62,5 +89,5 @@ def claim_sink(
     )
     return (
         f"recorded {sink.description} as the account's key sink (tag {SINK_TAG}): a rotation through "
-        "another sink is refused"
+        "another sink is refused" + (f"; {keep}" if keep else "")
     )

@@ -114,6 +114,7 @@ def rotate(
     dry_run: bool = False,
     on_step: StepCallback | None = None,
     sleep: Sleeper = plain_sleep,
+    declared_sink: str | None = None,
 ) -> RotationReport:
     """Rotate the selected keys; a re-run after an interruption finishes the interrupted rotation.
 
@@ -125,8 +126,14 @@ def rotate(
             "warning: grace 0 regenerates the old key right after publishing the new one; a consumer that "
             "read the key a moment before fails (give --grace at least the longest a consumer keeps a key)"
         )
-    if batch and (note := claim_sink(target, account, sink, dry_run=dry_run, azure=_azure)):
-        report.notes.append(note)
+    # Storage keys have no consumers outside the Batch service: only the Batch key's sink is claimed.
+    claim = (
+        claim_sink(target, account, sink, dry_run=dry_run, azure=_azure, declared=declared_sink)
+        if batch
+        else None
+    )
+    if claim:
+        report.notes.append(claim)
     if dry_run:
         _run(target, account, sink, report, on_step, batch, storage, grace, storage_propagation, sleep)
         return report

@@ -519,6 +519,36 @@ def test_a_second_sink_for_one_account_is_refused_and_the_first_sinks_key_keeps_
     assert first.read().value == batch_keys(clean_emulator, account)["primary"] != held
 
 
+def test_the_sink_the_stack_declares_holds_even_when_azure_lost_the_tag(
+    clean_emulator: Any, tmp_path: Path
+) -> None:
+    """A `pulumi up` that updates the account PUTs only the stack's tags, dropping a tag written by a rotation
+    (tests/deployments/test_key_sink_tag.py shows it through the engine); the stack file's declaration then
+    still refuses a second sink. Undeclared, the report says how to declare it."""
+    account = make_account(clean_emulator)
+    first = kv_sink(clean_emulator)
+    report = rotate(clean_emulator.target, account, first, storage=False, grace=0)
+    assert any(f"add `{SINK_TAG}: {first.identity}` under batch-infra:tags" in n for n in report.notes)
+    mgmt = clean_emulator.batch_mgmt_client()
+    mgmt.batch_account.update(RG, account.batch_account, {"tags": {}})  # what that `pulumi up` does
+    held, keys_before = first.read().value, batch_keys(clean_emulator, account)
+
+    second = FileSink(tmp_path / "key.json")
+    with pytest.raises(BatchInfraError, match=f"the stack declares the key sink .* as {first.identity}"):
+        rotate(
+            clean_emulator.target, account, second, storage=False, grace=0, declared_sink=first.identity
+        )
+    assert batch_keys(clean_emulator, account) == keys_before and first.read().value == held
+    assert not (tmp_path / "key.json").exists()
+
+    report = rotate(
+        clean_emulator.target, account, first, storage=False, grace=0, declared_sink=first.identity
+    )
+    assert not any("under batch-infra:tags" in note for note in report.notes), report.notes
+    assert mgmt.batch_account.get(RG, account.batch_account).tags[SINK_TAG] == first.identity
+    assert first.read().value == batch_keys(clean_emulator, account)["primary"] != held
+
+
 def test_keys_changed_by_someone_else_are_never_published(clean_emulator: Any) -> None:
     account = make_account(clean_emulator)
     sink = kv_sink(clean_emulator)
