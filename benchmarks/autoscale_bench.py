@@ -1,7 +1,9 @@
 """Autoscale benchmark: check time for an 8 KB formula, evaluations per second, and linear simulation cost.
 
 Linearity is judged between 7 and 30 simulated days: a 1-day run is over in a few hundredths of a second,
-so its fixed costs (compiling, the first samples) and timer noise made a 30 d / 1 d ratio say little.
+so its fixed costs (compiling, the first samples) and timer noise made a 30 d / 1 d ratio say little. What
+matters is that a simulated day never costs more as the run grows: a ratio up to 20% over 30/7 passes, one
+below it (the fixed costs spread over more days) is reported as sublinear, not as a failure.
 
     .venv/bin/python benchmarks/autoscale_bench.py
 """
@@ -110,7 +112,10 @@ def main() -> None:
         )
     ideal = 30 / 7
     ratio = timings[30] / timings[7]
-    verdict = "linear" if 0.8 * ideal <= ratio <= 1.2 * ideal else f"NOT within 20% of {ideal:.2f}x"
+    if ratio > 1.2 * ideal:
+        verdict = f"SUPERLINEAR: over 1.2 x {ideal:.2f}x"
+    else:
+        verdict = "linear" if ratio >= 0.8 * ideal else "sublinear: fixed costs spread over more days"
     print(
         f"30 d / 7 d time ratio: {ratio:.2f}x, linear is {ideal:.2f}x ({verdict}); "
         f"per simulated day: {timings[7] / 7 * 1000:.0f} ms at 7 d, {timings[30] / 30 * 1000:.0f} ms at 30 d"
