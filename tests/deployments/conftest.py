@@ -28,6 +28,7 @@ PROJECT_FILES = [
     "requirements.txt",
 ]
 PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+PROD_GROUP_PRINCIPAL = "11111111-2222-3333-4444-555555555555"  # prod's roleAssignments principal (a group)
 IDENTITY_API = "2023-01-31"
 GROUP_API = "2024-03-01"
 
@@ -110,3 +111,13 @@ def engine_stack(project: Path, name: str, emulator: EmulatorProcess) -> Stack:
         emulator=emulator.ready_file,
         env={"BATCH_INFRA_POLLING_INTERVAL": "0"},
     )
+
+
+def grant_prod_quota(emulator: EmulatorProcess) -> None:
+    """A new account gets Azure's default core quotas; prod's render farm needs an increase, which its quota
+    check asks for before any pool is created. Granted here (the emulator's admin API), as support would."""
+    family = [
+        {"name": "standardFSv2Family", "coreQuota": 400},
+        {"name": "standardDSv5Family", "coreQuota": 400},
+    ]
+    emulator.set_quotas("contosoprodbatch", dedicatedCoreQuota=500, dedicatedCoreQuotaPerVMFamily=family)

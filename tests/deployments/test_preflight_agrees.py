@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from batch_infra.cli.main import main
-from tests.deployments.conftest import engine_stack
+from tests.deployments.conftest import PROD_GROUP_PRINCIPAL, engine_stack, grant_prod_quota
 
 pytestmark = [pytest.mark.slow, pytest.mark.emulator]
 COUNTED = ("create", "update", "replace", "delete", "same")
@@ -128,20 +128,14 @@ def test_preflight_agrees_with_the_engine_on_staging_and_prod(
     stack_file = project / "stacks" / f"Pulumi.{name}.yaml"
     if name == "prod":
         arm.create_identities(stack_file)
-        clean_emulator.settings(directory_principals=["11111111-2222-3333-4444-555555555555"])
+        clean_emulator.settings(directory_principals=[PROD_GROUP_PRINCIPAL])
     stack = engine_stack(project, name, clean_emulator)
     first, _ = agree(project, stack, capsys)
     assert set(first.values()) == {"create"}
     up = stack.up()
     if name == "prod":  # a new account's default quota; see test_private_prod
         assert not up.ok
-        family = [
-            {"name": "standardFSv2Family", "coreQuota": 400},
-            {"name": "standardDSv5Family", "coreQuota": 400},
-        ]
-        clean_emulator.set_quotas(
-            "contosoprodbatch", dedicatedCoreQuota=500, dedicatedCoreQuotaPerVMFamily=family
-        )
+        grant_prod_quota(clean_emulator)
         up = stack.up()
     assert up.ok, up.render()
     unchanged, document = agree(project, stack, capsys)

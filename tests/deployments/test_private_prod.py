@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.deployments.conftest import engine_stack
+from tests.deployments.conftest import PROD_GROUP_PRINCIPAL, engine_stack, grant_prod_quota
 
 pytestmark = [pytest.mark.slow, pytest.mark.emulator]
-GROUP_PRINCIPAL = "11111111-2222-3333-4444-555555555555"  # prod's roleAssignments principal (a group)
 LOCK_API, BATCH_API = "2020-05-01", "2024-07-01"
 
 
@@ -25,23 +24,15 @@ def test_private_prod_deploys_from_outside_and_locks_hold(project, arm, clean_em
     from azure.core.exceptions import HttpResponseError
 
     arm.create_identities(project / "stacks" / "Pulumi.prod.yaml")
-    clean_emulator.settings(directory_principals=[GROUP_PRINCIPAL])
+    clean_emulator.settings(directory_principals=[PROD_GROUP_PRINCIPAL])
     groups_before = arm.resource_groups()
     stack = engine_stack(project, "prod", clean_emulator)
     preview = stack.preview()
     assert preview.ok, preview.render()
     clean_emulator.clear_requests()
     first = stack.up()
-    # A new account gets Azure's default core quotas; prod's render farm needs an increase, which the quota
-    # check asks for before any pool is created. Granted (the emulator's admin API), the next up completes.
     assert not first.ok and "request an increase of the standardFSv2Family" in first.render()
-    family = [
-        {"name": "standardFSv2Family", "coreQuota": 400},
-        {"name": "standardDSv5Family", "coreQuota": 400},
-    ]
-    clean_emulator.set_quotas(
-        "contosoprodbatch", dedicatedCoreQuota=500, dedicatedCoreQuotaPerVMFamily=family
-    )
+    grant_prod_quota(clean_emulator)  # then the next up completes
     up = stack.up()
     assert up.ok, up.render()
     # Deployed from the Internet: no provider step touched the (private) Batch data plane.
