@@ -8,7 +8,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from batch_infra.autoscale.plot import RunLabel, plot
-from batch_infra.autoscale.simulator import SimulationResult, TimelineRow
+from batch_infra.autoscale.simulator import SimulationResult, TimelineRow, camel
 from batch_infra.autoscale.timefmt import format_timestamp
 
 COLUMNS = [f.name for f in fields(TimelineRow)]
@@ -43,7 +43,9 @@ def write_outputs(
         writer.writeheader()
         writer.writerows(rows)
     if "timeline.json" in paths:
-        paths["timeline.json"].write_text(json.dumps({"timeline": rows}, indent=1) + "\n")
+        # camelCase as every JSON document (the CSV keeps its column names, as spreadsheets read them)
+        documents = [{camel(k): v for k, v in row.items()} for row in rows]
+        paths["timeline.json"].write_text(json.dumps({"timeline": documents}, indent=1) + "\n")
     paths["summary.json"].write_text(json.dumps(result.summary.to_dict(), indent=2) + "\n")
     plot(result, paths["timeline.png"], label)
     return paths

@@ -80,7 +80,7 @@ class SimulationSummary:
 
     def to_dict(self) -> dict[str, object]:
         """summary.json and `simulate -o json`: the fields in camelCase, as every batch-infra document."""
-        return {_camel(k): v for k, v in asdict(self).items()}
+        return {camel(k): v for k, v in asdict(self).items()}
 
     @property
     def mostly_failed(self) -> bool:
@@ -335,6 +335,7 @@ __all__ = [
 ]
 
 
-def _camel(snake: str) -> str:
+def camel(snake: str) -> str:
+    """A field name as every batch-infra JSON document spells it (`peak_nodes` -> `peakNodes`)."""
     head, *rest = snake.split("_")
     return head + "".join(part.title() for part in rest)

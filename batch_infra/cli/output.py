@@ -50,8 +50,17 @@ def select(document: Any, query: str | None) -> Any:
     if query is None:
         return document
     import jmespath
+    from jmespath.exceptions import JMESPathError
 
-    return jmespath.search(query, json.loads(json.dumps(document, default=str)))
+    from batch_infra.errors import UsageError
+
+    try:
+        return jmespath.search(query, json.loads(json.dumps(document, default=str)))
+    except JMESPathError as err:  # e.g. sum() of a string: the expression parses but cannot apply
+        raise UsageError(
+            f"--query {query!r} cannot be applied to the result: {str(err).splitlines()[0]}",
+            fix="check the expression against the document `-o json` prints (https://jmespath.org)",
+        ) from err
 
 
 def render(value: Any, fmt: str) -> str:

@@ -322,7 +322,10 @@ def test_simulate_leaves_out_a_big_timeline_json_and_says_how_to_get_it(
     assert "pass --timeline-json to write it anyway" in err
     code, out, err = run(capsys, *args, "--out", str(tmp_path), "--timeline-json")
     assert code == 0 and f"wrote {tmp_path / 'timeline.json'}" in out and "note:" not in err
-    assert len(json.loads((tmp_path / "timeline.json").read_text())["timeline"]) == 1441
+    timeline = json.loads((tmp_path / "timeline.json").read_text())["timeline"]
+    assert len(timeline) == 1441
+    # camelCase, as every JSON document (timeline.csv keeps its column names)
+    assert "targetDedicated" in timeline[0] and "target_dedicated" not in timeline[0]
 
 
 def test_simulate_shows_progress_only_when_asked_off_a_terminal(capsys, tmp_path: Path) -> None:

@@ -108,6 +108,8 @@ def test_a_bad_query_or_contradicting_formats_are_usage_errors(
     base = ["preflight", "-s", "dev", "--offline", "-C", str(project)]
     assert main([*base, "--query", "pools[?"]) == 2
     assert "--query" in capsys.readouterr().err
+    assert main([*base, "--query", "sum(stack)"]) == 2  # parses, but cannot apply: no traceback
+    assert "cannot be applied to the result" in capsys.readouterr().err
     assert main([*base, "--json", "-o", "yaml"]) == 2
     assert "--json is short for -o json" in capsys.readouterr().err
 
