@@ -16,11 +16,6 @@ NSG = RG + r"/providers/Microsoft\.Network/networkSecurityGroups/(?P<nsg>[^/]+)"
 def register(router: Router, ctx: EmulatorContext) -> None:
     h = NetworkHandlers(ctx)
     # A subnet is a child of its VNet: it has the VNet's versions (both live in virtualNetwork.json).
-    for path, kind, put, get, delete in (
-        (VNET, VIRTUAL_NETWORKS, h.put_vnet, h.get_vnet, h.delete_vnet),
-        (SUBNET, VIRTUAL_NETWORKS, h.put_subnet, h.get_subnet, h.delete_subnet),
-        (NSG, SECURITY_GROUPS, h.put_nsg, h.get_nsg, h.delete_nsg),
-    ):
-        router.add("PUT", path, put, resource_type=kind)
-        router.add("GET", path, get, resource_type=kind)
-        router.add("DELETE", path, delete, resource_type=kind)
+    router.add_resource(VNET, VIRTUAL_NETWORKS, h.put_vnet, h.get_vnet, h.delete_vnet)
+    router.add_resource(SUBNET, VIRTUAL_NETWORKS, h.put_subnet, h.get_subnet, h.delete_subnet)
+    router.add_resource(NSG, SECURITY_GROUPS, h.put_nsg, h.get_nsg, h.delete_nsg)

@@ -20,15 +20,10 @@ ACCOUNT = RG + r"/providers/Microsoft\.Batch/batchAccounts/(?P<account_name>[^/]
 
 def register(router: Router, ctx: EmulatorContext) -> None:
     h = PrivateLinkHandlers(ctx)
-    for path, kind, put, get, delete in (
-        (ENDPOINT, ENDPOINTS, h.put_endpoint, h.get_endpoint, h.delete_endpoint),
-        (ZONE_GROUP, ZONE_GROUPS, h.put_zone_group, h.get_zone_group, h.delete_zone_group),
-        (ZONE, ZONES, h.put_zone, h.get_zone, h.delete_zone),
-        (LINK, ZONES, h.put_link, h.get_link, h.delete_link),
-    ):
-        router.add("PUT", path, put, resource_type=kind)
-        router.add("GET", path, get, resource_type=kind)
-        router.add("DELETE", path, delete, resource_type=kind)
+    router.add_resource(ENDPOINT, ENDPOINTS, h.put_endpoint, h.get_endpoint, h.delete_endpoint)
+    router.add_resource(ZONE_GROUP, ZONE_GROUPS, h.put_zone_group, h.get_zone_group, h.delete_zone_group)
+    router.add_resource(ZONE, ZONES, h.put_zone, h.get_zone, h.delete_zone)
+    router.add_resource(LINK, ZONES, h.put_link, h.get_link, h.delete_link)
     for path, handler in (
         (ACCOUNT + "/privateLinkResources", h.list_link_resources),
         (ACCOUNT + r"/privateLinkResources/(?P<resource>[^/]+)", h.get_link_resource),
