@@ -57,6 +57,13 @@ class Router:
         accepted = frozenset(api_versions)
         self._routes.append(Route(method.upper(), pattern, handler, accepted, envelope, auth, resource_type))
 
+    def add_resource(
+        self, path: str, resource_type: str, put: Handler, get: Handler, delete: Handler
+    ) -> None:
+        """PUT, GET and DELETE on one ARM resource's path, at every published version of `resource_type`."""
+        for method, handler in (("PUT", put), ("GET", get), ("DELETE", delete)):
+            self.add(method, path, handler, resource_type=resource_type)
+
     def routes(self) -> list[Route]:
         return list(self._routes)
 

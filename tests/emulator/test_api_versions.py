@@ -15,7 +15,9 @@ from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.http import Request
 from batch_infra.emulator.state import State
 
-_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview|\.\d+\.\d+)?$")
+# Dated ARM versions (2024-07-01, -preview), Batch data plane (2024-07-01.20.0), Key Vault's numbered ones
+# (7.4, 7.5-preview.1).
+_VERSION = re.compile(r"^(\d{4}-\d{2}-\d{2}(-preview|\.\d+\.\d+)?|\d+\.\d+(-preview(\.\d+)?)?)$")
 DATA_PLANE = "Azure.Batch (data plane)"
 SUB = "/subscriptions/s"
 
@@ -87,3 +89,82 @@ def test_an_unpublished_version_is_no_registered_provider_found_naming_the_suppo
     assert send(app, "GET", f"{SUB}/resourcegroups/rg2", "2099-01-01")[1]["error"]["code"] == (
         "InvalidApiVersionParameter"
     )
+
+
+# One GET per served type: (api_versions.json key, path); none of the named resources exists.
+RG = f"{SUB}/resourceGroups/rgv"
+NET = f"{RG}/providers/Microsoft.Network"
+ZONE_GROUP = f"{NET}/privateEndpoints/e/privateDnsZoneGroups/z"
+ROUTES = [
+    ("Microsoft.Resources/resourceGroups", RG),
+    ("Microsoft.Storage/storageAccounts", f"{RG}/providers/Microsoft.Storage/storageAccounts"),
+    ("Microsoft.Network/virtualNetworks", f"{NET}/virtualNetworks/none"),
+    ("Microsoft.Network/networkSecurityGroups", f"{NET}/networkSecurityGroups/none"),
+    ("Microsoft.Network/privateEndpoints", f"{NET}/privateEndpoints/none"),
+    ("Microsoft.Network/privateEndpoints/privateDnsZoneGroups", ZONE_GROUP),
+    ("Microsoft.Network/privateDnsZones", f"{NET}/privateDnsZones/none.example"),
+    ("Key Vault (data plane)", "/secrets/none"),
+]
+
+
+@pytest.fixture(scope="module")
+def served(app) -> EmulatorApp:
+    assert send(app, "PUT", RG, "2025-04-01", {"location": "westeurope"})[0] == 201
+    return app
+
+
+@pytest.mark.parametrize("resource_type, path", ROUTES, ids=[r[0] for r in ROUTES])
+def test_newest_and_oldest_published_versions_reach_the_handler(served, resource_type, path):
+    published = api_versions.versions(resource_type)
+    for version in (published[0], published[-1]):
+        status, answer = send(served, "GET", path, version)
+        # Past the version check the handler answers: 200, or its own 404 for the missing resource.
+        code = (answer.get("error") or {}).get("code", "")
+        assert status in (200, 404) and "ApiVersion" not in code and code != "NoRegisteredProviderFound", (
+            version,
+            status,
+            answer,
+        )
+
+
+def test_an_unpublished_version_is_refused_in_each_services_words(served):
+    # ARM, for a provider's type (Azure/azure-cli#28496).
+    status, body = send(served, "GET", f"{NET}/virtualNetworks/none", "2023-08-01")
+    assert (status, body["error"]["code"]) == (400, "NoRegisteredProviderFound")
+    assert "for type 'virtualNetworks'" in body["error"]["message"]
+    status, body = send(served, "GET", ZONE_GROUP, "2019-04-01")
+    assert (status, body["error"]["code"]) == (400, "NoRegisteredProviderFound")
+    assert "for type 'privateEndpoints/privateDnsZoneGroups'" in body["error"]["message"]
+    for path, version in (
+        (f"{RG}/providers/Microsoft.Storage/storageAccounts", "2024-06-01"),
+        (f"{NET}/privateDnsZones/none.example", "2024-05-01"),
+        (f"{NET}/networkSecurityGroups/none", "2014-12-01-preview"),
+    ):
+        assert send(served, "GET", path, version)[1]["error"]["code"] == "NoRegisteredProviderFound", path
+    # Microsoft.Resources: newest first, comma-separated (Azure/azure-cli#27109).
+    status, body = send(served, "GET", RG, "2023-02-01")
+    assert (status, body["error"]["code"]) == (400, "InvalidApiVersionParameter")
+    assert body["error"]["message"].startswith(
+        "The api-version '2023-02-01' is invalid. The supported versions are '2025-04-01,2025-03-01,"
+    )
+    # Key Vault (Azure/azure-sdk-for-python#28595).
+    status, body = send(served, "GET", "/secrets/none", "7.9")
+    assert (status, body["error"]["code"]) == (400, "BadParameter")
+    assert body["error"]["message"] == (
+        "The specified version (7.9) is not recognized. Consider using the latest supported version "
+        "(2026-04-01)."
+    )
+
+
+def test_the_versions_other_clients_send_are_published():
+    """azure-native's stand-in and the Azure SDKs batch-infra uses send these: they must stay accepted."""
+    for resource_type, version in (
+        ("Microsoft.Network/virtualNetworks", "2024-05-01"),
+        ("Microsoft.Network/privateEndpoints", "2024-05-01"),
+        ("Microsoft.Network/privateDnsZones", "2024-06-01"),
+        ("Microsoft.Storage/storageAccounts", "2024-01-01"),
+        ("Microsoft.Resources/resourceGroups", "2024-03-01"),
+        ("Microsoft.Batch/batchAccounts", "2024-07-01"),
+        ("Key Vault (data plane)", "7.6"),
+    ):
+        assert version in api_versions.versions(resource_type), (resource_type, version)

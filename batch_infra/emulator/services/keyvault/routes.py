@@ -10,8 +10,8 @@ from batch_infra.emulator.context import EmulatorContext
 from batch_infra.emulator.routing import Router
 from batch_infra.emulator.services.keyvault.handlers import SecretHandlers
 
-# What azure-keyvault-secrets 4.x sends (its ApiVersion enum); 2016-10-01 is too old to serve.
-API_VERSIONS = ("2026-04-01", "2025-07-01", "7.6", "7.5", "7.4", "7.3", "7.2", "7.1", "7.0")
+# Its versions and Key Vault's own refusal (BadParameter) are in api_versions.json.
+RESOURCE_TYPE = "Key Vault (data plane)"
 SECRET = r"/secrets/(?P<name>[^/]+)"
 
 
@@ -23,4 +23,4 @@ def register(router: Router, ctx: EmulatorContext) -> None:
         ("GET", SECRET + r"(?:/(?P<version>[^/]*))?", handlers.get_secret),
         ("PATCH", SECRET + r"(?:/(?P<version>[^/]*))?", handlers.update_properties),
     ):
-        router.add(method, path, handler, api_versions=API_VERSIONS, auth="keyvault")
+        router.add(method, path, handler, resource_type=RESOURCE_TYPE, auth="keyvault")

@@ -1,4 +1,4 @@
-"""URL patterns of Microsoft.Storage storage accounts and the api-versions accepted on them."""
+"""URL patterns of Microsoft.Storage storage accounts (every published api-version accepted)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,7 @@ from batch_infra.emulator.routing import RG, SUB, Router
 from batch_infra.emulator.services.storage import blob_front_door
 from batch_infra.emulator.services.storage.handlers import StorageAccountHandlers
 
-# 2025-06-01 is what azure-mgmt-storage 24 sends; 2026-09-01 is the spec extract's version.
-API_VERSIONS = (
-    "2026-09-01",
-    "2025-06-01",
-    "2025-01-01",
-    "2024-01-01",
-    "2023-05-01",
-    "2023-01-01",
-    "2022-09-01",
-)
+RESOURCE_TYPE = "Microsoft.Storage/storageAccounts"
 ACCOUNT = RG + r"/providers/Microsoft\.Storage/storageAccounts/(?P<account_name>[^/]+)"
 
 
@@ -33,5 +24,5 @@ def register(router: Router, ctx: EmulatorContext) -> None:
         ("GET", RG + r"/providers/Microsoft\.Storage/storageAccounts", handlers.list_in_group),
         ("GET", SUB + r"/providers/Microsoft\.Storage/storageAccounts", handlers.list_in_subscription),
     ):
-        router.add(method, path, handler, api_versions=API_VERSIONS)
+        router.add(method, path, handler, resource_type=RESOURCE_TYPE)
     blob_front_door.register(router, ctx)
