@@ -76,6 +76,7 @@ def new_stack(request: Request, *, ask: Callable[[str, str | None], str] | None 
     if f"{NAMESPACE}:environment" in config:
         config[f"{NAMESPACE}:environment"] = request.name
     _drop_secrets(config, result)
+    _drop_key_sink(config, result)
     _naming(config, request, source.config.naming.prefix, result, ask)
     _network(config, request, result)
     _subscription(config, request, result, ask)
@@ -156,6 +157,21 @@ def _dump(yaml: Any, document: Any) -> str:
     buffer = io.StringIO()
     yaml.dump(document, buffer)
     return buffer.getvalue()
+
+
+def _drop_key_sink(config: Any, result: NewStack) -> None:
+    """The source's declared key sink is where the source's consumers read its Batch key: the new
+    environment's rotations must never publish there (key_sink_claim)."""
+    from batch_infra.ops.key_sink_claim import SINK_TAG
+
+    tags = config.get(f"{NAMESPACE}:tags")
+    if isinstance(tags, dict) and SINK_TAG in tags:
+        old = tags.pop(SINK_TAG)
+        result.changes.append(f"{NAMESPACE}:tags.{SINK_TAG}: {old} -> (dropped)")
+        result.todo.append(
+            f"the source's key sink ({old}) was dropped: the first `batch-infra keys rotate -s "
+            f"<new stack>` records the new environment's own sink and prints the line to declare"
+        )
 
 
 def _drop_secrets(config: Any, result: NewStack) -> None:

@@ -230,3 +230,19 @@ def test_dry_run_prints_the_file_and_writes_nothing(project, capsys):
         "nothing written" in captured.err
         and "network.addressSpace: 10.10.0.0/16 -> 10.11.0.0/16" in captured.err
     )
+
+
+def test_the_sources_declared_key_sink_is_not_copied(project):
+    """dev's consumers read dev's Batch key from dev's sink: a qa made from dev must never rotate into it."""
+    dev = project / "stacks" / "Pulumi.dev.yaml"
+    sink = "keyvault:https://kv-dev.vault.azure.net/secrets/dev-key"
+    dev.write_text(
+        dev.read_text().replace(
+            "owner: platform-team", f'owner: platform-team\n    batch-infra-key-sink: "{sink}"'
+        )
+    )
+    assert load_stack_file(stack_file("dev", project)).config.all_tags()["batch-infra-key-sink"] == sink
+    result = new_stack(Request("qa", "dev", project))
+    assert "batch-infra-key-sink" not in result.text and "owner: platform-team" in result.text
+    assert any(sink in line and "dropped" in line for line in result.changes)
+    assert any("keys rotate" in line for line in result.todo)
