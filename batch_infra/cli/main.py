@@ -8,6 +8,9 @@ import os
 import signal
 import sys
 import threading
+import time
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -81,6 +84,36 @@ def _terminate(signum: int, _frame: object) -> None:
     raise Terminated(signum)
 
 
+REDELIVERY_DELAY = 0.02  # seconds: long enough to be out of the finalizer the interrupt was lost in
+
+
+def _redeliver_lost_interrupts(previous: Callable[[Any], object]) -> Callable[[Any], None]:
+    """A sys.unraisablehook: a Ctrl-C (or SIGTERM) whose KeyboardInterrupt was raised inside a finalizer or
+    weakref callback is "ignored" by Python (a traceback on stderr, then the run went on and exited 0: seen
+    at load 10). Deliver the signal again a moment later, from a thread: by then the main thread runs
+    ordinary code, where the handler's raise stops the run and its cleanups run as for any Ctrl-C.
+    (Delivered from here, signal.raise_signal and os.kill run the handler inside this hook: lost again.)"""
+
+    def hook(unraisable: Any) -> None:
+        interrupt = unraisable.exc_value
+        if not isinstance(interrupt, KeyboardInterrupt):
+            previous(unraisable)
+            return
+        signum = interrupt.signum if isinstance(interrupt, Terminated) else signal.SIGINT
+        if signum != signal.SIGINT:
+            signal.signal(signum, _terminate)  # _terminate ignored it while its first raise was under way
+        threading.Thread(target=_interrupt_main, args=(signum,), daemon=True).start()
+
+    return hook
+
+
+def _interrupt_main(signum: int) -> None:
+    import _thread
+
+    time.sleep(REDELIVERY_DELAY)
+    _thread.interrupt_main(signum)
+
+
 def stopped_by(signum: int) -> tuple[int, str]:
     """How a run stopped by a signal exits: 128 + the signal's number (the shell's convention: 130 for
     Ctrl-C, 143 for SIGTERM, 129 for SIGHUP) and what to say on stderr."""
@@ -100,11 +133,15 @@ def main(argv: list[str] | None = None) -> int:
     # Only the main thread may set handlers; main() also runs in-process (tests): leave all as found.
     handlers = threading.current_thread() is threading.main_thread()
     previous = {signum: signal.signal(signum, _terminate) for signum in STOP_SIGNALS} if handlers else {}
+    unraisable = sys.unraisablehook
+    if handlers:
+        sys.unraisablehook = _redeliver_lost_interrupts(unraisable)
     try:
         return _run(argv)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        sys.unraisablehook = unraisable
         azure_logger.setLevel(previous_level)
 
 
