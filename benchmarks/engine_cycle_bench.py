@@ -17,10 +17,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests.* helpers
 
-from tests.deployments.conftest import Arm, copy_project, engine_stack  # noqa: E402
+from tests.deployments.conftest import (  # noqa: E402
+    PROD_GROUP_PRINCIPAL,
+    Arm,
+    copy_project,
+    engine_stack,
+    lift_prod_policies,
+)
 from tests.fixtures.emulator import EmulatorProcess  # noqa: E402
 
-GROUP_PRINCIPAL = "11111111-2222-3333-4444-555555555555"  # prod's roleAssignments principal (a group)
 LOCK_API = "2020-05-01"
 FAMILIES = [
     {"name": "standardFSv2Family", "coreQuota": 400},
@@ -33,7 +38,7 @@ def cycle(name: str, workdir: Path, emulator: EmulatorProcess) -> list[str]:
     project = copy_project(workdir / name)
     if name == "prod":
         Arm(emulator).create_identities(project / "stacks" / "Pulumi.prod.yaml")
-        emulator.settings(directory_principals=[GROUP_PRINCIPAL])
+        emulator.settings(directory_principals=[PROD_GROUP_PRINCIPAL])
     stack = engine_stack(project, name, emulator)
     rows, started = [], time.monotonic()
     for label, run in [
@@ -64,11 +69,7 @@ def _lift_protection(project: Path, name: str, stack, emulator: EmulatorProcess)
     """prod ships protect/retainOnDelete and Azure locks: lifted as the README says before a destroy."""
     if name != "prod":
         return
-    stack_file = project / "stacks" / "Pulumi.prod.yaml"
-    text = stack_file.read_text()
-    for policy in ("protectStatefulResources", "retainOnDelete"):
-        text = text.replace(f"{policy}: true", f"{policy}: false")
-    stack_file.write_text(text)
+    lift_prod_policies(project)
     lifted = stack.up()
     if not lifted.ok:
         raise SystemExit(f"lifting prod's protection failed:\n{lifted.render()}")

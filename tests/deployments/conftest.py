@@ -121,3 +121,13 @@ def grant_prod_quota(emulator: EmulatorProcess) -> None:
         {"name": "standardDSv5Family", "coreQuota": 400},
     ]
     emulator.set_quotas("contosoprodbatch", dedicatedCoreQuota=500, dedicatedCoreQuotaPerVMFamily=family)
+
+
+def lift_prod_policies(project: Path) -> None:
+    """Turn off prod's shipped Pulumi policy (protect, retainOnDelete) in its stack file, as the README says
+    before a destroy; Azure's locks are lifted separately."""
+    stack_file = project / "stacks" / "Pulumi.prod.yaml"
+    text = stack_file.read_text()
+    for policy in ("protectStatefulResources", "retainOnDelete"):
+        text = text.replace(f"{policy}: true", f"{policy}: false")
+    stack_file.write_text(text)

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.deployments.conftest import PROD_GROUP_PRINCIPAL, engine_stack, grant_prod_quota
+from tests.deployments.conftest import (
+    PROD_GROUP_PRINCIPAL,
+    engine_stack,
+    grant_prod_quota,
+    lift_prod_policies,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.emulator]
 LOCK_API, BATCH_API = "2020-05-01", "2024-07-01"
@@ -54,11 +59,7 @@ def test_private_prod_deploys_from_outside_and_locks_hold(project, arm, clean_em
     assert list(data_plane(clean_emulator, endpoint, inside=True).list_supported_images())
 
     # Tearing down: first the shipped Pulumi policy (protect, retainOnDelete) is lifted in the stack file.
-    stack_file = project / "stacks" / "Pulumi.prod.yaml"
-    text = stack_file.read_text()
-    for policy in ("protectStatefulResources", "retainOnDelete"):
-        text = text.replace(f"{policy}: true", f"{policy}: false")
-    stack_file.write_text(text)
+    lift_prod_policies(project)
     lift = stack.up()
     assert lift.ok, lift.render()
     assert not any(lift.counts.get(op) for op in ("create", "replace", "delete")), lift.render()
